@@ -1,0 +1,1 @@
+"""Stan Store Windsurf: the services behind Ethiopia's creator storefront platform."""

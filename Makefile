@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`. uv is bootstrapped with pip when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen
+PORT ?= 8000
+
+.PHONY: run test lint format bench bench-store serve migrate demo messages clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+# Install only the platform (not Pulumi), migrate, seed the demo store and serve it.
+run: $(UV)
+	$(UV) sync --frozen --no-default-groups
+	$(UV) run --frozen --no-default-groups windsurf migrate
+	$(UV) run --frozen --no-default-groups windsurf demo
+	@echo
+	@echo "  Stan Store Windsurf is starting at http://127.0.0.1:$(PORT)"
+	@echo "    demo store    http://127.0.0.1:$(PORT)/@demo"
+	@echo "    log in        http://127.0.0.1:$(PORT)/login   (demo@windsurf.et / demo-store-2026)"
+	@echo "    sign up       http://127.0.0.1:$(PORT)/signup"
+	@echo "    API schema    http://127.0.0.1:$(PORT)/schema"
+	@echo
+	WINDSURF_PORT=$(PORT) $(UV) run --frozen --no-default-groups windsurf serve
+
+# Install everything (platform, test tools, Pulumi) into .venv and run the whole suite.
+test: $(UV)
+	$(UV) sync --frozen
+	$(RUN) pytest $(PYTEST_ARGS)
+
+lint: $(UV)
+	$(UV) sync --frozen
+	$(RUN) ruff check .
+	$(RUN) ruff format --check platform storefront tests infra components
+	$(RUN) mypy
+
+format: $(UV)
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format platform storefront tests infra components
+
+# Refresh the translation catalogs from the source (then translate the new entries in both languages).
+messages: $(UV)
+	$(RUN) python -m windsurf.i18n_tools update
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts

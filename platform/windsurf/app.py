@@ -1,0 +1,127 @@
+"""The composition root: ``create_app(settings)`` wires settings, database, stores and the services' routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ControllerRouterHandler
+
+from windsurf.core import db, health, i18n, jobs, messaging
+from windsurf.core.errors import EXCEPTION_HANDLERS
+from windsurf.core.http import EdgeMiddleware
+from windsurf.core.logging import configure_logging
+from windsurf.core.ratelimit import RateLimiter
+from windsurf.core.stores import build_stores
+from windsurf.core.templating import build_environment
+from windsurf.identity.sessions import SessionManager
+from windsurf.settings import Settings
+
+
+def _identity() -> list[ControllerRouterHandler]:
+    from storefront.pages import auth
+    from windsurf.identity import api
+
+    return [api.router, auth.router]
+
+
+def _storefront() -> list[ControllerRouterHandler]:
+    from storefront.pages import public
+
+    return [public.router]
+
+
+# Which routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them.
+SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
+    "identity": _identity,
+    "stores": lambda: [],
+    "catalog": lambda: [],
+    "storefront": _storefront,
+}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    import storefront
+    from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    engine = db.create_engine(settings.effective_database_url)
+    db.bind(engine)
+    stores = build_stores(settings)
+    locales_dir = storefront.LOCALES_DIR
+    job_context = jobs.JobContext(
+        settings=settings,
+        sms=messaging.build_sms_backend(settings),
+        email=messaging.build_email_backend(settings),
+        translations=partial(i18n.translations_for, locales_dir),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if db.is_postgres(engine):
+            await engine.start_connection_pool(max_size=settings.database_pool_size)
+        worker = asyncio.create_task(jobs.work_forever(job_context)) if settings.inline_worker else None
+        try:
+            yield
+        finally:
+            if worker:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if db.is_postgres(engine):
+                await engine.close_connection_pool()
+
+    route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
+    route_handlers.append(storefront.static_router())
+    for name in settings.services:
+        route_handlers.extend(SERVICE_ROUTERS[name]())
+
+    state: dict[str, Any] = {
+        "settings": settings,
+        "locales_dir": locales_dir,
+        "htmx_path": storefront.HTMX_PATH,
+        "jinja": build_environment([storefront.TEMPLATES_DIR]),
+        "sessions": SessionManager(stores["sessions"], settings),
+        "rate_limiter": RateLimiter(stores["rate_limits"]),
+        "jobs": job_context,
+    }
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        stores=stores,
+        state=State(state),
+        middleware=[
+            DefineMiddleware(EdgeMiddleware, production=settings.is_production),
+            PrometheusConfig(app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]).middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=settings.csrf_cookie_name,
+            cookie_secure=settings.is_production,
+            cookie_httponly=False,
+            cookie_samesite="lax",
+            # Probes, metrics, static files and provider callbacks carry no user session to forge.
+            exclude=["^/health/", "^/metrics", "^/static/", "^/webhooks/"],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="Stan Store Windsurf API", version="1", path="/schema", render_plugins=[SwaggerRenderPlugin()]
+        ),
+        request_max_body_size=settings.max_request_mb * 1024 * 1024,
+        logging_config=None,  # configure_logging above owns the log format (JSON lines)
+        debug=settings.debug,
+    )
+

@@ -1,0 +1,110 @@
+"""``windsurf``: serve the platform, migrate the database, seed the demo store, run jobs, create staff."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+
+from windsurf.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="windsurf", description="Stan Store Windsurf platform")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the platform with the granian ASGI server")
+    serve.add_argument("--host", help="address to bind (default WINDSURF_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default WINDSURF_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default WINDSURF_WORKERS or 1)")
+    commands.add_parser("migrate", help="apply database migrations and row-level security (idempotent)")
+    commands.add_parser("demo", help="create or refresh the demo creator @demo (idempotent)")
+    commands.add_parser("worker", help="run background jobs until stopped")
+    staff = commands.add_parser("create-staff", help="create a staff account (or promote an existing one)")
+    staff.add_argument("email")
+    staff.add_argument("--name", default="Staff")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"windsurf: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port, args.workers)
+    if args.command == "migrate":
+        from windsurf.core.migrate import migrate
+
+        asyncio.run(migrate(settings))
+        print("database is up to date")
+        return 0
+    if args.command == "demo":
+        from windsurf.demo import seed_demo
+
+        print(asyncio.run(seed_demo(settings)))
+        return 0
+    if args.command == "worker":
+        return _worker(settings)
+    if args.command == "create-staff":
+        password = getpass.getpass("Password for the staff account: ")
+        return asyncio.run(_create_staff(settings, args.email, password, args.name))
+    return 2
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from windsurf.core.logging import dict_config
+
+    Granian(
+        "windsurf.app:create_app",
+        factory=True,
+        address=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        interface=Interfaces.ASGI,
+        log_access=False,  # the app writes its own JSON access log with request ids
+        log_dictconfig=dict_config(settings.log_level, json_lines=settings.log_json),
+    ).serve()
+    return 0
+
+
+def _worker(settings: Settings) -> int:
+    from windsurf.app import create_app
+    from windsurf.core import db, jobs
+
+    app = create_app(settings)
+
+    async def run() -> None:
+        engine = db.bound_engine()
+        if db.is_postgres(engine):
+            await engine.start_connection_pool(max_size=4)
+        await jobs.work_forever(app.state.jobs)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _create_staff(settings: Settings, email: str, password: str, name: str) -> int:
+    from windsurf.core import db
+    from windsurf.core.errors import InvalidInput
+    from windsurf.identity import service
+
+    db.bind(db.create_engine(settings.effective_database_url))
+    try:
+        account = await service.create_staff(email=email, password=password, display_name=name)
+    except InvalidInput as exc:
+        for field, message in exc.errors.items():
+            print(f"windsurf: {field}: {message}", file=sys.stderr)
+        return 2
+    print(f"staff account {account.email} is ready")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

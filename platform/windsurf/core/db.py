@@ -1,0 +1,70 @@
+"""Database engines for SQLite (embedded default) and PostgreSQL (production), and table binding.
+
+Piccolo tables find their engine through ``piccolo_conf`` on first use and cache it. We bind every table of every
+installed Piccolo app explicitly instead, so the engine follows the settings an application was built with (the
+tests build SQLite and PostgreSQL applications in one process).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+_bound_engine: Engine | None = None
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgres://user:password@host:port/database``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = Path(unquote(parts.path.removeprefix("/")))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path))
+    if parts.scheme in {"postgres", "postgresql"}:
+        config: dict[str, object] = {
+            "host": parts.hostname or "127.0.0.1",
+            "port": parts.port or 5432,
+            "user": unquote(parts.username or "postgres"),
+            "database": parts.path.removeprefix("/") or "postgres",
+        }
+        if parts.password:
+            config["password"] = unquote(parts.password)
+        # No extensions: the application role may not create them, and uuids are generated in Python.
+        return PostgresEngine(config=config, extensions=())
+    raise ValueError(f"unsupported database URL scheme {parts.scheme!r}; use sqlite:/// or postgres://")
+
+
+def installed_apps() -> list[AppConfig]:
+    """Every Piccolo app of the platform, whichever services a process serves: they share one schema."""
+    from windsurf.piccolo_conf import APP_REGISTRY
+
+    return list(APP_REGISTRY.app_configs.values())
+
+
+def all_tables() -> list[type[Table]]:
+    return [table for app in installed_apps() for table in app.table_classes]
+
+
+def bind(engine: Engine) -> None:
+    """Point every table (and Piccolo's own migration table) at ``engine``."""
+    global _bound_engine
+    for table in [*all_tables(), Migration]:
+        table._meta.db = engine
+    _bound_engine = engine
+
+
+def bound_engine() -> Engine:
+    if _bound_engine is None:
+        raise RuntimeError("no database engine is bound; build the app with create_app() or call db.bind()")
+    return _bound_engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.engine_type == "postgres"

@@ -1,0 +1,88 @@
+"""Outgoing SMS and email through a configured backend: console (development), SMTP, or recording (tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Protocol
+
+from windsurf.settings import Settings
+
+_log = logging.getLogger("windsurf.messaging")
+
+
+@dataclass(frozen=True)
+class Sms:
+    to: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    body: str
+
+
+class SmsBackend(Protocol):
+    async def send_sms(self, message: Sms) -> None: ...
+
+
+class EmailBackend(Protocol):
+    async def send_email(self, message: Email) -> None: ...
+
+
+class ConsoleBackend:
+    """Prints messages to the log: what `make run` uses, so a developer can read the codes it sends."""
+
+    async def send_sms(self, message: Sms) -> None:
+        _log.warning("SMS to %s: %s", message.to, message.body)
+
+    async def send_email(self, message: Email) -> None:
+        _log.warning("email to %s: %s\n%s", message.to, message.subject, message.body)
+
+
+@dataclass
+class RecordingBackend:
+    """Keeps what was sent, in order, so a test can read the code a person would have received."""
+
+    sms: list[Sms] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+
+    async def send_sms(self, message: Sms) -> None:
+        self.sms.append(message)
+
+    async def send_email(self, message: Email) -> None:
+        self.emails.append(message)
+
+
+@dataclass(frozen=True)
+class SmtpBackend:
+    host: str
+    port: int
+    sender: str
+
+    async def send_email(self, message: Email) -> None:
+        await asyncio.to_thread(self._send, message)
+
+    def _send(self, message: Email) -> None:
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = message.to
+        mail["Subject"] = message.subject
+        mail.set_content(message.body)
+        with smtplib.SMTP(self.host, self.port, timeout=10) as client:
+            client.send_message(mail)
+
+
+def build_sms_backend(settings: Settings) -> SmsBackend:
+    return RecordingBackend() if settings.sms_backend == "recording" else ConsoleBackend()
+
+
+def build_email_backend(settings: Settings) -> EmailBackend:
+    if settings.email_backend == "smtp":
+        return SmtpBackend(settings.smtp_host, settings.smtp_port, settings.email_from)
+    return RecordingBackend() if settings.email_backend == "recording" else ConsoleBackend()

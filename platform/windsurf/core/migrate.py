@@ -1,0 +1,72 @@
+"""``windsurf migrate``: apply every Piccolo app's migrations, then the PostgreSQL security model.
+
+Safe to run any number of times. On PostgreSQL it runs as the table owner (``WINDSURF_MIGRATION_DATABASE_URL``) and
+then makes sure that the application role named in ``WINDSURF_DATABASE_URL`` exists, owns nothing, cannot bypass
+row-level security, and may only read and write rows; and that every creator-owned table is under its policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from urllib.parse import unquote, urlsplit
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine.base import Engine
+from piccolo.querystring import QueryString
+
+from windsurf.core import db, tenancy
+from windsurf.settings import Settings
+
+
+async def migrate(settings: Settings, *, quiet: bool = True) -> None:
+    engine = db.create_engine(settings.effective_migration_database_url)
+    import windsurf.piccolo_conf as piccolo_conf
+
+    os.environ.setdefault("PICCOLO_CONF", "windsurf.piccolo_conf")
+    piccolo_conf.DB = engine
+    db.bind(engine)
+    output = io.StringIO() if quiet else None
+    with contextlib.redirect_stdout(output) if output else contextlib.nullcontext():
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")
+    if db.is_postgres(engine):
+        await secure_postgres(engine, settings)
+
+
+async def secure_postgres(engine: Engine, settings: Settings) -> None:
+    app_url = urlsplit(settings.effective_database_url)
+    owner_url = urlsplit(settings.effective_migration_database_url)
+    for table in tenancy.creator_owned_tables():
+        for statement in tenancy.policy_statements(table._meta.tablename):
+            await engine.run_ddl(statement)
+    app_role = unquote(app_url.username or "")
+    if not app_role or app_role == unquote(owner_url.username or ""):
+        # One role for both: nothing to separate (a developer's database); RLS is still forced on its tables.
+        return
+    password = unquote(app_url.password) if app_url.password else None
+    await ensure_app_role(engine, app_role, password)
+
+
+async def ensure_app_role(engine: Engine, role: str, password: str | None) -> None:
+    quoted = _quote_ident(role)
+    rows = await engine.run_querystring(QueryString("SELECT 1 FROM pg_roles WHERE rolname = {}", role))
+    if not rows:
+        await engine.run_ddl(f"CREATE ROLE {quoted} LOGIN")
+    await engine.run_ddl(f"ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE LOGIN")
+    if password is not None:
+        await engine.run_ddl(f"ALTER ROLE {quoted} PASSWORD {_quote_literal(password)}")
+    await engine.run_ddl(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+    await engine.run_ddl(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
+    await engine.run_ddl(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+

@@ -1,0 +1,68 @@
+"""Fixed-window rate limits on sensitive actions (log in, send a code, reset a password).
+
+Each action is limited per client IP and per account (email or phone) at once, so neither spraying one account
+from many addresses nor many accounts from one address gets far. Counting uses the sessions' store: Redis INCR
+when Redis is configured (atomic across pods), a lock-guarded counter in memory otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+
+
+@dataclass(frozen=True)
+class Limit:
+    action: str
+    per_ip: int
+    per_account: int
+    window_seconds: int
+
+
+class RateLimitExceeded(Exception):
+    def __init__(self, limit: Limit, retry_after: int) -> None:
+        super().__init__(f"rate limit for {limit.action} exceeded")
+        self.limit = limit
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = asyncio.Lock()
+
+    async def hit(self, limit: Limit, *, ip: str, account: str | None) -> None:
+        """Count one attempt; raise RateLimitExceeded once either counter passes its limit."""
+        window = int(time.time()) // limit.window_seconds
+        retry_after = limit.window_seconds - int(time.time()) % limit.window_seconds
+        keys = [(f"{limit.action}:ip:{ip}:{window}", limit.per_ip)]
+        if account:
+            keys.append((f"{limit.action}:account:{account.lower()}:{window}", limit.per_account))
+        exceeded = False
+        for key, allowed in keys:
+            count = await self._increment(key, limit.window_seconds)
+            exceeded = exceeded or count > allowed
+        if exceeded:
+            raise RateLimitExceeded(limit, retry_after)
+
+    async def _increment(self, key: str, ttl: int) -> int:
+        if isinstance(self._store, RedisStore):
+            redis = self._store._redis
+            full_key = self._store._make_key(key)
+            async with redis.pipeline(transaction=True) as pipe:
+                pipe.incr(full_key)
+                pipe.expire(full_key, ttl, nx=True)
+                count, _ = await pipe.execute()
+            return int(count)
+        if not isinstance(self._store, MemoryStore):
+            raise TypeError(f"unsupported rate-limit store {type(self._store).__name__}")
+        async with self._lock:
+            current = await self._store.get(key)
+            count = int(current or 0) + 1
+            await self._store.set(key, str(count), expires_in=ttl)
+            return count

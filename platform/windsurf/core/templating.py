@@ -1,0 +1,77 @@
+"""The Jinja2 environment: autoescaped templates with per-request translations and locale-aware filters.
+
+Templates call ``_()``/``gettext`` and ``{% trans %}``; both resolve through the request's translations, so one
+shared environment serves every language without reinstalling callables per request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from windsurf.core import i18n
+
+
+def _translations(ctx: Context) -> Translations:
+    if "translations" in ctx:
+        return ctx["translations"]
+    return ctx["request"].state.translations
+
+
+def _locale(ctx: Context) -> str:
+    if "locale" in ctx:
+        return ctx["locale"]
+    return ctx["request"].state.locale
+
+
+@pass_context
+def _gettext(ctx: Context, message: str, **variables: Any) -> str:
+    translated = _translations(ctx).gettext(message)
+    if ctx.eval_ctx.autoescape:
+        translated = Markup(translated)
+    # As Jinja's own newstyle gettext: always %-format, so a literal % is written %% in every message.
+    return translated % variables
+
+
+@pass_context
+def _ngettext(ctx: Context, singular: str, plural: str, count: int, **variables: Any) -> str:
+    variables.setdefault("num", count)
+    translated = _translations(ctx).ngettext(singular, plural, count)
+    if ctx.eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
+@pass_context
+def _money(ctx: Context, santim: int, currency: str = "ETB") -> str:
+    return i18n.format_money(santim, _locale(ctx), currency)
+
+
+@pass_context
+def _date(ctx: Context, moment: Any, ethiopian: bool = False) -> str:
+    return i18n.format_date(moment, _locale(ctx), ethiopian=ethiopian)
+
+
+@pass_context
+def _datetime(ctx: Context, moment: Any) -> str:
+    return i18n.format_datetime(moment, _locale(ctx))
+
+
+def build_environment(template_dirs: list[Path]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader([str(path) for path in template_dirs]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    env.filters.update(money=_money, date=_date, datetime=_datetime)
+    return env

@@ -1,0 +1,58 @@
+"""Tenancy: which tables belong to a creator, and the transaction that acts for one creator.
+
+The services scope every query by ``creator_id`` (the first wall). On PostgreSQL, row-level security is the second
+wall: each creator-owned table gets a policy that compares ``creator_id`` with the transaction-local setting
+``windsurf.creator_id``. ``acting_for`` opens the transaction and sets it with ``set_config(..., true)`` so a pooled
+connection never carries one creator's setting into another request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from piccolo.table import Table
+
+from windsurf.core import db
+
+SETTING = "windsurf.creator_id"
+POLICY = "creator_isolation"
+_creator_owned: dict[str, type[Table]] = {}
+
+T = TypeVar("T", bound=type[Table])
+
+
+def creator_owned(table: T) -> T:
+    """Class decorator: ``table`` holds one creator's rows in ``creator_id``; migrate puts RLS on it."""
+    if "creator_id" not in {column._meta.name for column in table._meta.columns}:
+        raise TypeError(f"{table.__name__} is marked creator-owned but has no creator_id column")
+    _creator_owned[table._meta.tablename] = table
+    return table
+
+
+def creator_owned_tables() -> list[type[Table]]:
+    return list(_creator_owned.values())
+
+
+def policy_statements(tablename: str) -> list[str]:
+    """Idempotent DDL that puts ``tablename`` under the creator-isolation policy."""
+    # nullif: after a transaction that set it ends, the setting reads '' (not NULL) on that connection.
+    current = f"nullif(current_setting('{SETTING}', true), '')::uuid"
+    return [
+        f'ALTER TABLE "{tablename}" ENABLE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{tablename}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS {POLICY} ON "{tablename}"',
+        f'CREATE POLICY {POLICY} ON "{tablename}" USING (creator_id = {current}) WITH CHECK (creator_id = {current})',
+    ]
+
+
+@asynccontextmanager
+async def acting_for(creator_id: uuid.UUID) -> AsyncIterator[None]:
+    """Run the enclosed queries in one transaction on behalf of ``creator_id``."""
+    engine = db.bound_engine()
+    async with engine.transaction():
+        if db.is_postgres(engine):
+            await engine.run_ddl(f"SELECT set_config('{SETTING}', '{uuid.UUID(str(creator_id))}', true)")
+        yield

@@ -1,0 +1,104 @@
+"""Rendering pages and fragments for a request, in the request's language.
+
+Each request gets its language once (``request_locale``): the ``lang`` cookie, then Accept-Language, then the
+platform default. Pages are rendered from the shared Jinja environment kept on ``app.state``; an htmx request can
+ask for one block of the same template, so a fragment is always exactly what the full page would show.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from litestar import Request, Response
+from litestar.utils.scope.state import ScopeState
+
+from windsurf.core import i18n
+
+HTML = "text/html; charset=utf-8"
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    state = request.state
+    if "locale" not in state:
+        settings = request.app.state.settings
+        state.locale = i18n.negotiate_locale(
+            request.cookies.get(i18n.LANGUAGE_COOKIE),
+            request.headers.get("accept-language"),
+            settings.default_locale,
+        )
+        state.translations = i18n.translations_for(request.app.state.locales_dir, state.locale)
+    return str(state.locale)
+
+
+def gettext(request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
+    request_locale(request)
+    translated = request.state.translations.gettext(message)
+    return translated % variables if variables else translated
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+def render_html(
+    request: Request[Any, Any, Any], template: str, context: dict[str, Any] | None = None, *, block: str | None = None
+) -> str:
+    locale = request_locale(request)
+    token = csrf_token(request)
+    full_context = {
+        "request": request,
+        "locale": locale,
+        "translations": request.state.translations,
+        "csrf_token": token,
+        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">',
+        "settings": request.app.state.settings,
+        "htmx_path": request.app.state.htmx_path,
+        "account": request.state.get("account"),
+        **(context or {}),
+    }
+    compiled = request.app.state.jinja.get_template(template)
+    if block is None:
+        return compiled.render(full_context)
+    block_context = compiled.new_context(full_context)
+    return "".join(compiled.blocks[block](block_context))
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    """A full page, or with ``block`` the named block of it (for htmx swaps)."""
+    response_headers = {"Vary": "HX-Request, Cookie, Accept-Language", "Content-Language": request_locale(request)}
+    response_headers.update(headers or {})
+    return Response(
+        render_html(request, template, context, block=block),
+        status_code=status_code,
+        media_type=HTML,
+        headers=response_headers,
+    )
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The caller's address; behind our load balancer, the last X-Forwarded-For hop is the one it saw."""
+    if request.app.state.settings.trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()[:45]
+    return request.client.host if request.client else "unknown"
+
+
+async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
+    """The named text fields of a posted form; a missing or non-text field reads as an empty string."""
+    form = await request.form()
+    values: dict[str, str] = {}
+    for name in names:
+        value = form.get(name, "")
+        values[name] = value if isinstance(value, str) else ""
+    return values

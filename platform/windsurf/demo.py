@@ -1,0 +1,25 @@
+"""The demo creator @demo that `make run` serves, so a fresh checkout shows a real store at once."""
+
+from __future__ import annotations
+
+from windsurf.core import db
+from windsurf.identity.tables import Creator
+from windsurf.core import security
+from windsurf.settings import Settings
+
+DEMO_HANDLE = "demo"
+DEMO_EMAIL = "demo@windsurf.et"
+DEMO_PASSWORD = "demo-store-2026"  # noqa: S105 - published on purpose: it logs into the demo store only
+
+
+async def seed_demo(settings: Settings) -> str:
+    """Create @demo if it is missing; running it again changes nothing. Returns the login to print."""
+    db.bind(db.create_engine(settings.effective_database_url))
+    if not await Creator.exists().where(Creator.handle == DEMO_HANDLE):
+        import uuid
+
+        await Creator(
+            id=uuid.uuid4(), handle=DEMO_HANDLE, display_name="Selam Bekele", email=DEMO_EMAIL,
+            password_hash=security.hash_password(DEMO_PASSWORD), locale="am",
+        ).save()
+    return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

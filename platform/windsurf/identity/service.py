@@ -1,0 +1,284 @@
+"""Identity operations: the only code that writes the identity tables.
+
+Sign-up and log-in by email and password or by Ethiopian phone number and a one-time SMS code, password resets by
+emailed link, and the sign-in history. Every rule violation raises a ServiceError/InvalidInput carrying msgids;
+messages never reveal whether an email or phone has an account where that would help an attacker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from windsurf.core import jobs, security
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.i18n import N_
+from windsurf.core.tenancy import acting_for
+from windsurf.identity import validation
+from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
+from windsurf.identity.validation import FieldError
+
+CODE_LIFETIME = dt.timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+RESET_LIFETIME = dt.timedelta(hours=1)
+SIGN_IN_HISTORY = 20
+
+
+@dataclass(frozen=True)
+class Account:
+    id: uuid.UUID
+    handle: str | None
+    display_name: str
+    email: str | None
+    phone: str | None
+    locale: str
+    is_staff: bool
+
+
+def _account(row: dict[str, Any]) -> Account:
+    return Account(
+        id=row["id"],
+        handle=row["handle"],
+        display_name=row["display_name"],
+        email=row["email"],
+        phone=row["phone"],
+        locale=row["locale"],
+        is_staff=row["is_staff"],
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _clean(errors: dict[str, str], field: str, cleaner: Any, raw: str) -> Any:
+    try:
+        return cleaner(raw)
+    except FieldError as exc:
+        errors[field] = exc.message
+        return None
+
+
+async def get_account(account_id: uuid.UUID) -> Account | None:
+    row = await Creator.select().where(Creator.id == account_id).first()
+    return _account(row) if row else None
+
+
+async def find_by_handle(handle: str) -> Account | None:
+    row = await Creator.select().where(Creator.handle == handle.lower()).first()
+    return _account(row) if row else None
+
+
+async def _taken(errors: dict[str, str], *, email: str | None = None, phone: str | None = None,
+                 handle: str | None = None) -> None:
+    if email and await Creator.exists().where(Creator.email == email):
+        errors["email"] = N_("An account with this email already exists. Log in instead.")
+    if phone and await Creator.exists().where(Creator.phone == phone):
+        errors["phone"] = N_("An account with this phone number already exists. Log in instead.")
+    if handle and await Creator.exists().where(Creator.handle == handle):
+        errors["handle"] = N_("That handle is taken. Please choose another.")
+
+
+async def sign_up_with_email(*, display_name: str, handle: str, email: str, password: str, locale: str) -> Account:
+    errors: dict[str, str] = {}
+    name = _clean(errors, "display_name", validation.clean_display_name, display_name)
+    clean_handle = _clean(errors, "handle", validation.clean_handle, handle)
+    clean_email = _clean(errors, "email", validation.clean_email, email)
+    clean_password = _clean(errors, "password", validation.clean_password, password)
+    await _taken(errors, email=clean_email, handle=clean_handle)
+    if errors:
+        raise InvalidInput(errors)
+    return await _create(
+        display_name=name, handle=clean_handle, email=clean_email,
+        password_hash=security.hash_password(clean_password), locale=locale,
+    )
+
+
+async def _create(**values: Any) -> Account:
+    creator = Creator(id=uuid.uuid4(), **values)
+    try:
+        await creator.save()
+    except Exception as exc:  # a concurrent sign-up won the unique index between our check and the insert
+        if "unique" in str(exc).lower():
+            raise InvalidInput({"handle": N_("That handle is taken. Please choose another.")}) from exc
+        raise
+    return _account(creator.to_dict())
+
+
+async def authenticate(email: str, password: str) -> Account:
+    """The account for this email and password; one message for every failure, so none reveals an account."""
+    failure = ServiceError(N_("That email and password do not match an account."), field="email")
+    try:
+        clean_email = validation.clean_email(email)
+    except FieldError:
+        security.verify_password(None, password[: validation.PASSWORD_MAX])
+        raise failure from None
+    row = await Creator.select().where(Creator.email == clean_email).first()
+    if not security.verify_password(row["password_hash"] if row else None, password[: validation.PASSWORD_MAX]):
+        raise failure
+    return _account(row)
+
+
+async def request_phone_code(
+    *, secret_key: str, phone: str, purpose: str, locale: str, display_name: str = "", handle: str = ""
+) -> str:
+    """Send a 6-digit code to ``phone`` for ``purpose`` (signup or login); returns the phone in E.164."""
+    errors: dict[str, str] = {}
+    clean_phone = _clean(errors, "phone", validation.clean_phone, phone)
+    pending: dict[str, str] = {}
+    if purpose == "signup":
+        pending["display_name"] = _clean(errors, "display_name", validation.clean_display_name, display_name)
+        pending["handle"] = _clean(errors, "handle", validation.clean_handle, handle)
+        await _taken(errors, phone=clean_phone, handle=pending["handle"])
+    if errors:
+        raise InvalidInput(errors)
+    if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
+        # Say nothing: the page reads the same whether or not the number has an account.
+        return clean_phone
+    code = security.new_numeric_code()
+    async with PhoneCode._meta.db.transaction():
+        # A new code replaces any earlier one, so only the latest message works.
+        await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
+            (PhoneCode.phone == clean_phone) & (PhoneCode.purpose == purpose) & PhoneCode.consumed_at.is_null()
+        )
+        await PhoneCode(
+            id=uuid.uuid4(), phone=clean_phone, purpose=purpose, pending=pending,
+            code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
+            expires_at=_now() + CODE_LIFETIME,
+        ).save()
+        await jobs.enqueue("identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
+    return clean_phone
+
+
+async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code: str, locale: str) -> Account:
+    invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
+    try:
+        clean_phone = validation.clean_phone(phone)
+        clean_code = validation.clean_code(code)
+    except FieldError as exc:
+        raise ServiceError(exc.message, field="code") from None
+    row = (
+        await PhoneCode.select()
+        .where((PhoneCode.phone == clean_phone) & (PhoneCode.purpose == purpose) & PhoneCode.consumed_at.is_null())
+        .order_by(PhoneCode.created_at, ascending=False)
+        .first()
+    )
+    if row is None:
+        raise invalid
+    if _as_utc(row["expires_at"]) < _now():
+        raise ServiceError(N_("That code has expired. Ask for a new one."), field="code")
+    if row["attempts"] >= CODE_ATTEMPTS:
+        raise ServiceError(N_("Too many wrong codes. Ask for a new one."), field="code")
+    expected = row["code_digest"]
+    if not security.digests_match(expected, security.keyed_digest(secret_key, f"{clean_phone}:{clean_code}")):
+        await PhoneCode.update({PhoneCode.attempts: PhoneCode.attempts + 1}).where(PhoneCode.id == row["id"])
+        raise invalid
+    consumed = await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
+        (PhoneCode.id == row["id"]) & PhoneCode.consumed_at.is_null()
+    ).returning(PhoneCode.id)
+    if not consumed:  # a concurrent request used the same code first
+        raise invalid
+    if purpose == "login":
+        account = await Creator.select().where(Creator.phone == clean_phone).first()
+        if account is None:
+            raise invalid
+        return _account(account)
+    pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"])
+    errors: dict[str, str] = {}
+    await _taken(errors, phone=clean_phone, handle=pending.get("handle"))
+    if errors:
+        raise InvalidInput(errors)
+    return await _create(display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone,
+                         locale=locale)
+
+
+async def start_password_reset(*, secret_key: str, email: str, reset_url: str, locale: str) -> None:
+    """Email a reset link if the address has an account; silently nothing otherwise."""
+    try:
+        clean_email = validation.clean_email(email)
+    except FieldError as exc:
+        raise InvalidInput({"email": exc.message}) from None
+    row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
+    if row is None:
+        return
+    token = security.new_token()
+    async with PasswordReset._meta.db.transaction():
+        await PasswordReset(
+            id=uuid.uuid4(), creator_id=row["id"], token_digest=security.keyed_digest(secret_key, token),
+            expires_at=_now() + RESET_LIFETIME,
+        ).save()
+        await jobs.enqueue(
+            "identity.send_reset_link", {"email": clean_email, "url": f"{reset_url}?token={token}", "locale": locale}
+        )
+
+
+async def reset_password(*, secret_key: str, token: str, password: str) -> Account:
+    try:
+        clean_password = validation.clean_password(password)
+    except FieldError as exc:
+        raise InvalidInput({"password": exc.message}) from None
+    digest = security.keyed_digest(secret_key, token[:200])
+    row = await PasswordReset.select().where(PasswordReset.token_digest == digest).first()
+    if row is None or row["used_at"] is not None or _as_utc(row["expires_at"]) < _now():
+        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
+    used = await PasswordReset.update({PasswordReset.used_at: _now()}).where(
+        (PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null()
+    ).returning(PasswordReset.id)
+    if not used:
+        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
+    await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
+        Creator.id == row["creator_id"]
+    )
+    account = await get_account(row["creator_id"])
+    if account is None:
+        raise NotFoundError()
+    return account
+
+
+async def record_sign_in(account: Account, *, method: str, ip: str, user_agent: str) -> None:
+    await Creator.update({Creator.last_login_at: _now()}).where(Creator.id == account.id)
+    async with acting_for(account.id):
+        await SignIn(
+            id=uuid.uuid4(), creator_id=account.id, method=method, ip=ip[:45], user_agent=user_agent[:200]
+        ).save()
+
+
+async def list_sign_ins(creator_id: uuid.UUID) -> list[dict[str, Any]]:
+    async with acting_for(creator_id):
+        return await (
+            SignIn.select().where(SignIn.creator_id == creator_id)
+            .order_by(SignIn.created_at, ascending=False).limit(SIGN_IN_HISTORY)
+        )
+
+
+async def get_sign_in(creator_id: uuid.UUID, sign_in_id: uuid.UUID) -> dict[str, Any]:
+    async with acting_for(creator_id):
+        row = await SignIn.select().where((SignIn.id == sign_in_id) & (SignIn.creator_id == creator_id)).first()
+    if row is None:
+        raise NotFoundError()
+    return row
+
+
+async def create_staff(*, email: str, password: str, display_name: str) -> Account:
+    errors: dict[str, str] = {}
+    clean_email = _clean(errors, "email", validation.clean_email, email)
+    clean_password = _clean(errors, "password", validation.clean_password, password)
+    name = _clean(errors, "display_name", validation.clean_display_name, display_name)
+    if errors:
+        raise InvalidInput(errors)
+    existing = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
+    if existing:
+        await Creator.update({Creator.is_staff: True, Creator.password_hash: security.hash_password(clean_password)}
+                             ).where(Creator.id == existing["id"])
+        account = await get_account(existing["id"])
+        assert account is not None
+        return account
+    return await _create(display_name=name, email=clean_email, password_hash=security.hash_password(clean_password),
+                         is_staff=True)

@@ -1,0 +1,77 @@
+"""Server-side sessions in a Litestar store (Redis in production, memory when embedded).
+
+The cookie holds only a random id. Logging in always issues a new id (no fixation), logging out deletes the
+record (a replayed cookie is worthless), and a session ends after an idle period and after an absolute lifetime,
+whichever comes first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+
+from litestar.stores.base import Store
+
+from windsurf.core.security import new_token
+from windsurf.settings import Settings
+
+# Writing last-seen on every request would turn each page view into a store write; a minute is precise enough.
+TOUCH_INTERVAL = 60
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    creator_id: uuid.UUID
+    created_at: float
+    last_seen: float
+
+
+class SessionManager:
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._idle = settings.session_idle_minutes * 60
+        self._absolute = settings.session_absolute_hours * 3600
+
+    async def start(self, creator_id: uuid.UUID, *, replacing: str | None = None) -> Session:
+        if replacing:
+            await self._store.delete(replacing)
+        now = time.time()
+        session = Session(id=new_token(), creator_id=creator_id, created_at=now, last_seen=now)
+        await self._save(session)
+        return session
+
+    async def load(self, session_id: str | None) -> Session | None:
+        if not session_id or len(session_id) > 100:
+            return None
+        raw = await self._store.get(session_id)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        session = Session(
+            id=session_id,
+            creator_id=uuid.UUID(data["creator_id"]),
+            created_at=data["created_at"],
+            last_seen=data["last_seen"],
+        )
+        now = time.time()
+        if now - session.last_seen > self._idle or now - session.created_at > self._absolute:
+            await self._store.delete(session_id)
+            return None
+        if now - session.last_seen > TOUCH_INTERVAL:
+            session = Session(session.id, session.creator_id, session.created_at, now)
+            await self._save(session)
+        return session
+
+    async def end(self, session_id: str | None) -> None:
+        if session_id:
+            await self._store.delete(session_id)
+
+    async def _save(self, session: Session) -> None:
+        data = asdict(session)
+        data["creator_id"] = str(session.creator_id)
+        del data["id"]
+        remaining = int(min(self._idle, self._absolute - (session.last_seen - session.created_at)))
+        await self._store.set(session.id, json.dumps(data), expires_in=max(remaining, 1))

@@ -1,0 +1,58 @@
+"""Accounts, one-time phone codes, password resets and the sign-in history creators can review."""
+
+from piccolo.columns import JSON, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns.column_types import UUID
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from windsurf.core.tenancy import creator_owned
+
+
+class Creator(Table, tablename="creator"):
+    """An account. Platform-owned (not under RLS): logging in must find it before anybody is acting."""
+
+    id = UUID(primary_key=True)
+    handle = Varchar(length=30, unique=True, null=True, default=None)
+    display_name = Varchar(length=80)
+    email = Varchar(length=254, unique=True, null=True, default=None)
+    phone = Varchar(length=16, unique=True, null=True, default=None)
+    password_hash = Varchar(length=255, null=True, default=None)
+    locale = Varchar(length=2, default="am")
+    is_staff = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class PhoneCode(Table, tablename="phone_code"):
+    """A one-time code sent by SMS; only its keyed digest is stored."""
+
+    id = UUID(primary_key=True)
+    phone = Varchar(length=16, index=True)
+    purpose = Varchar(length=16)  # signup | login
+    code_digest = Varchar(length=64)
+    pending = JSON(default={})  # what a signup asked for, applied when the code is confirmed
+    attempts = Integer(default=0)
+    expires_at = Timestamptz()
+    consumed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    id = UUID(primary_key=True)
+    creator_id = UUID(index=True)
+    token_digest = Varchar(length=64, unique=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+@creator_owned
+class SignIn(Table, tablename="sign_in"):
+    """One successful sign-in, so a creator can spot a session that was not theirs."""
+
+    id = UUID(primary_key=True)
+    creator_id = UUID(index=True)
+    method = Varchar(length=16)  # password | phone
+    ip = Varchar(length=45)
+    user_agent = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,150 @@
+"""Typed settings read from ``WINDSURF_*`` environment variables.
+
+Settings are built on demand (``Settings.from_env()``), never at import time, so tests and the CLI can build an
+application from any environment without reloading modules. Every field has a default that serves the embedded
+platform (SQLite, in-memory stores, local files, the sandbox gateway); production refuses unsafe values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+ALL_SERVICES = ("identity", "stores", "catalog", "storefront")
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
+Environment = Literal["development", "test", "production"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or unsafe; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment = "development"
+    debug: bool = False
+    secret_key: str = DEFAULT_SECRET_KEY
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    max_request_mb: int = 60
+    trust_forwarded_for: bool = False
+    services: tuple[str, ...] = ALL_SERVICES
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    migration_database_url: str = ""
+    database_pool_size: int = 10
+    redis_url: str = ""
+    redis_namespace: str = "windsurf"
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    sms_backend: Literal["console", "recording"] = "console"
+    email_backend: Literal["console", "smtp", "recording"] = "console"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    email_from: str = "Stan Store Windsurf <no-reply@windsurf.et>"
+    default_locale: Literal["am", "en"] = "am"
+    session_idle_minutes: int = 60 * 24
+    session_absolute_hours: int = 24 * 14
+    inline_worker: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``WINDSURF_<NAME>`` variables, then apply keyword overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            key = f"WINDSURF_{f.name.upper()}"
+            if key in environ and environ[key] != "":
+                values[f.name] = _parse(key, environ[key], hints[f.name])
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'windsurf.sqlite'}"
+
+    @property
+    def effective_migration_database_url(self) -> str:
+        return self.migration_database_url or self.effective_database_url
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.effective_database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure, path=/ and host-only.
+        return "__Host-windsurf-session" if self.is_production else "windsurf-session"
+
+    @property
+    def csrf_cookie_name(self) -> str:
+        return "__Host-csrftoken" if self.is_production else "csrftoken"
+
+    def validate(self) -> None:
+        unknown = set(self.services) - set(ALL_SERVICES)
+        if unknown:
+            raise SettingsError(
+                f"WINDSURF_SERVICES names unknown services {sorted(unknown)}; known: {', '.join(ALL_SERVICES)}"
+            )
+        if self.workers < 1:
+            raise SettingsError("WINDSURF_WORKERS must be at least 1")
+        if self.is_production:
+            problems = []
+            if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+                problems.append("WINDSURF_SECRET_KEY must be set to a random value of at least 32 characters")
+            if self.debug:
+                problems.append("WINDSURF_DEBUG must be off")
+            if not self.uses_postgres:
+                problems.append("WINDSURF_DATABASE_URL must point at PostgreSQL, not SQLite")
+            if not self.public_url.startswith("https://"):
+                problems.append("WINDSURF_PUBLIC_URL must be an https:// URL")
+            if problems:
+                raise SettingsError("refusing to start in production: " + "; ".join(problems))
+
+
+def _parse(key: str, raw: str, annotation: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        allowed = [str(choice) for choice in get_args(annotation)]
+        if raw not in allowed:
+            raise SettingsError(f"{key} must be one of {', '.join(allowed)}, not {raw!r}")
+        return raw
+    if origin is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if annotation is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{key} must be true or false, not {raw!r}")
+    if annotation is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+    if annotation is Path:
+        return Path(raw)
+    return raw

@@ -1,0 +1,263 @@
+"""Sign up, log in (email + password or phone + SMS code), log out, password reset, language choice.
+
+Every page is a plain HTML form that works with JavaScript off; with htmx (hx-boost) the same forms post in the
+background. A rejected form is re-rendered with its field messages and status 422; success answers 303.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, Router, get, post
+from litestar.response import Redirect
+
+from windsurf.core import web
+from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
+from windsurf.core.ratelimit import Limit
+from windsurf.identity import auth, service
+from windsurf.identity.service import Account
+
+LOGIN = Limit("login", per_ip=30, per_account=10, window_seconds=15 * 60)
+SEND_CODE = Limit("send-code", per_ip=10, per_account=3, window_seconds=15 * 60)
+VERIFY_CODE = Limit("verify-code", per_ip=30, per_account=10, window_seconds=15 * 60)
+RESET = Limit("password-reset", per_ip=10, per_account=3, window_seconds=60 * 60)
+AFTER_LOGIN = "/account"
+Req = Request[Any, Any, Any]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: a crafted ?next= must never send a creator to another site after logging in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target[:300]
+    return AFTER_LOGIN
+
+
+def _errors(exc: ServiceError) -> dict[str, str]:
+    if isinstance(exc, InvalidInput):
+        return exc.errors
+    return {exc.field or "_form": exc.message}
+
+
+async def _limit(request: Req, limit: Limit, account: str | None) -> None:
+    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=account)
+
+
+async def _log_in(request: Req, account: Account, method: str, next_url: str) -> Response[Any]:
+    manager = auth.session_manager(request)
+    settings = request.app.state.settings
+    old = request.cookies.get(settings.session_cookie_name)
+    session = await manager.start(account.id, replacing=old)
+    await service.record_sign_in(
+        account, method=method, ip=web.client_ip(request), user_agent=request.headers.get("user-agent", "")
+    )
+    response = Redirect(path=safe_next(next_url), status_code=303)
+    response.set_cookie(
+        key=settings.session_cookie_name,
+        value=session.id,
+        path="/",
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    return response
+
+
+def _verify_url(phone: str, purpose: str, next_url: str = "") -> str:
+    query = {"phone": phone, "purpose": purpose}
+    if next_url:
+        query["next"] = next_url
+    return "/verify?" + urlencode(query)
+
+
+# --- sign up ---------------------------------------------------------------------------------------------------
+
+
+@get("/signup")
+async def signup_page(request: Req) -> Response[Any]:
+    if await auth.current_account(request):
+        return Redirect(path=AFTER_LOGIN, status_code=303)
+    return web.render(request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")})
+
+
+@post("/signup/email")
+async def signup_email(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "display_name", "handle", "email", "password")
+    try:
+        await _limit(request, SEND_CODE, form["email"])
+        account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
+    except ServiceError as exc:
+        form["password"] = ""
+        context = {"form": form, "errors": _errors(exc), "method": "email"}
+        return web.render(request, "auth/signup.html", context, status_code=422)
+    return await _log_in(request, account, "password", AFTER_LOGIN)
+
+
+@post("/signup/phone")
+async def signup_phone(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "display_name", "handle", "phone")
+    try:
+        await _limit(request, SEND_CODE, form["phone"])
+        phone = await service.request_phone_code(
+            secret_key=request.app.state.settings.secret_key, purpose="signup",
+            locale=web.request_locale(request), **form,
+        )
+    except ServiceError as exc:
+        context = {"form": form, "errors": _errors(exc), "method": "phone"}
+        return web.render(request, "auth/signup.html", context, status_code=422)
+    return Redirect(path=_verify_url(phone, "signup"), status_code=303)
+
+
+# --- one-time codes --------------------------------------------------------------------------------------------
+
+
+def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
+    purpose = request.query_params.get("purpose", "login")
+    return {
+        "phone": request.query_params.get("phone", "")[:20],
+        "purpose": purpose if purpose in {"login", "signup"} else "login",
+        "next": request.query_params.get("next", ""),
+        "errors": errors,
+    }
+
+
+@get("/verify")
+async def verify_page(request: Req) -> Response[Any]:
+    return web.render(request, "auth/verify.html", _code_context(request, {}))
+
+
+@post("/verify")
+async def verify(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "phone", "purpose", "code", "next")
+    purpose = form["purpose"] if form["purpose"] in {"login", "signup"} else "login"
+    try:
+        await _limit(request, VERIFY_CODE, form["phone"])
+        account = await service.confirm_phone_code(
+            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose=purpose,
+            code=form["code"], locale=web.request_locale(request),
+        )
+    except ServiceError as exc:
+        context = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"], "errors": _errors(exc)}
+        return web.render(request, "auth/verify.html", context, status_code=422)
+    return await _log_in(request, account, "phone", form["next"] or AFTER_LOGIN)
+
+
+# --- log in and out --------------------------------------------------------------------------------------------
+
+
+@get("/login")
+async def login_page(request: Req) -> Response[Any]:
+    if await auth.current_account(request):
+        return Redirect(path=safe_next(request.query_params.get("next")), status_code=303)
+    context = {"form": {}, "errors": {}, "next": request.query_params.get("next", ""), "method": request.query_params.get("method")}
+    return web.render(request, "auth/login.html", context)
+
+
+@post("/login")
+async def login(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "email", "password", "next")
+    try:
+        await _limit(request, LOGIN, form["email"])
+        account = await service.authenticate(form["email"], form["password"])
+    except ServiceError as exc:
+        context = {"form": {"email": form["email"]}, "errors": _errors(exc), "next": form["next"], "method": "email"}
+        return web.render(request, "auth/login.html", context, status_code=422)
+    return await _log_in(request, account, "password", form["next"])
+
+
+@post("/login/phone")
+async def login_phone(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "phone", "next")
+    try:
+        await _limit(request, SEND_CODE, form["phone"])
+        phone = await service.request_phone_code(
+            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose="login",
+            locale=web.request_locale(request),
+        )
+    except ServiceError as exc:
+        context = {"form": {"phone": form["phone"]}, "errors": _errors(exc), "next": form["next"], "method": "phone"}
+        return web.render(request, "auth/login.html", context, status_code=422)
+    return Redirect(path=_verify_url(phone, "login", form["next"]), status_code=303)
+
+
+@post("/logout")
+async def logout(request: Req) -> Response[Any]:
+    settings = request.app.state.settings
+    await auth.session_manager(request).end(request.cookies.get(settings.session_cookie_name))
+    response = Redirect(path="/login?logged_out=1", status_code=303)
+    response.delete_cookie(settings.session_cookie_name, path="/")
+    return response
+
+
+# --- password reset --------------------------------------------------------------------------------------------
+
+
+@get("/password-reset")
+async def reset_request_page(request: Req) -> Response[Any]:
+    return web.render(request, "auth/reset_request.html", {"form": {}, "errors": {}, "sent": False})
+
+
+@post("/password-reset")
+async def reset_request(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "email")
+    settings = request.app.state.settings
+    try:
+        await _limit(request, RESET, form["email"])
+        await service.start_password_reset(
+            secret_key=settings.secret_key, email=form["email"],
+            reset_url=f"{settings.public_url}/password-reset/confirm", locale=web.request_locale(request),
+        )
+    except ServiceError as exc:
+        context = {"form": form, "errors": _errors(exc), "sent": False}
+        return web.render(request, "auth/reset_request.html", context, status_code=422)
+    return web.render(request, "auth/reset_request.html", {"form": form, "errors": {}, "sent": True})
+
+
+@get("/password-reset/confirm")
+async def reset_confirm_page(request: Req) -> Response[Any]:
+    context = {"token": request.query_params.get("token", "")[:200], "errors": {}}
+    return web.render(request, "auth/reset_confirm.html", context)
+
+
+@post("/password-reset/confirm")
+async def reset_confirm(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "token", "password")
+    try:
+        account = await service.reset_password(
+            secret_key=request.app.state.settings.secret_key, token=form["token"], password=form["password"]
+        )
+    except ServiceError as exc:
+        context = {"token": form["token"][:200], "errors": _errors(exc)}
+        return web.render(request, "auth/reset_confirm.html", context, status_code=422)
+    return await _log_in(request, account, "password", AFTER_LOGIN)
+
+
+# --- account and language --------------------------------------------------------------------------------------
+
+
+@get("/account")
+async def account_page(request: Req) -> Response[Any]:
+    account = await auth.require_account(request)
+    sign_ins = await service.list_sign_ins(account.id)
+    return web.render(request, "account/index.html", {"sign_ins": sign_ins})
+
+
+@post("/language")
+async def choose_language(request: Req) -> Response[Any]:
+    form = await web.form_fields(request, "lang", "next")
+    response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
+    if form["lang"] in SUPPORTED_LOCALES:
+        response.set_cookie(LANGUAGE_COOKIE, form["lang"], path="/", max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        signup_page, signup_email, signup_phone, verify_page, verify, login_page, login, login_phone, logout,
+        reset_request_page, reset_request, reset_confirm_page, reset_confirm, account_page, choose_language,
+    ],
+    include_in_schema=False,
+)

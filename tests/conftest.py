@@ -1,0 +1,163 @@
+"""Shared fixtures: real PostgreSQL and Redis when they are up, applications on each database backend.
+
+Every test session gets its own PostgreSQL database and Redis namespace, so parallel runs never collide.
+``WINDSURF_TEST_STRICT=1`` (set by CI) turns an unreachable service into a failure instead of a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import redis
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from windsurf.app import create_app
+from windsurf.core import jobs
+from windsurf.core.migrate import migrate
+from windsurf.settings import Settings
+
+POSTGRES_ADMIN = os.environ.get("WINDSURF_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("WINDSURF_TEST_REDIS", "redis://127.0.0.1:6379/0")
+APP_ROLE = "windsurf_test_app"
+APP_ROLE_PASSWORD = "windsurf-test-app"
+STRICT = os.environ.get("WINDSURF_TEST_STRICT") == "1"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def unavailable(service: str, reason: str) -> None:
+    """Fail under WINDSURF_TEST_STRICT=1, skip with the reason otherwise."""
+    message = f"{service} is not reachable ({reason})"
+    if STRICT:
+        pytest.fail(f"{message}; WINDSURF_TEST_STRICT=1 requires it", pytrace=False)
+    pytest.skip(message)
+
+
+def _reachable(host: str, port: int) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return None
+    except OSError as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="session")
+async def postgres_urls() -> AsyncIterator[dict[str, str]]:
+    """A fresh database: ``owner`` migrates it, ``app`` is the RLS-bound role the application uses."""
+    problem = _reachable("127.0.0.1", 5432)
+    if problem:
+        unavailable("PostgreSQL", problem)
+    name = f"windsurf_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    await admin(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0]
+    host = base.split("@", 1)[1]
+    yield {
+        "owner": f"{base}/{name}",
+        "app": f"postgres://{APP_ROLE}:{APP_ROLE_PASSWORD}@{host}/{name}",
+        "name": name,
+    }
+    await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_namespace() -> Iterator[str]:
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", str(exc))
+    namespace = f"windsurf-test-{uuid.uuid4().hex[:10]}"
+    yield namespace
+    for key in client.scan_iter(f"{namespace}*"):
+        client.delete(key)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'windsurf.sqlite'}"
+
+
+def make_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "secret_key": SECRET,
+        "sms_backend": "recording",
+        "email_backend": "recording",
+        "inline_worker": False,
+        "log_json": False,
+        "log_level": "WARNING",
+        "default_locale": "en",
+    }
+    values.update(overrides)
+    return Settings.from_env({}, **values)
+
+
+@pytest.fixture
+def backend_settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for one backend, with sessions and rate limits in the real Redis.
+
+    A plain (sync) fixture, because it asks for the database fixture of its backend by name.
+    """
+    namespace = request.getfixturevalue("redis_namespace")
+    if backend == "postgres":
+        urls = request.getfixturevalue("postgres_urls")
+        database = {"database_url": urls["app"], "migration_database_url": urls["owner"]}
+    else:
+        database = {"database_url": request.getfixturevalue("sqlite_url")}
+    return make_settings(
+        **database, redis_url=REDIS_URL, redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}", var_dir=tmp_path
+    )
+
+
+@pytest.fixture
+async def settings(backend_settings: Settings) -> Settings:
+    await migrate(backend_settings)
+    return backend_settings
+
+
+@pytest.fixture
+async def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        test_client.follow_redirects = False
+        yield test_client
+
+
+async def drain_jobs(app: Litestar) -> int:
+    """Run the outbox as the in-process worker would."""
+    return await jobs.run_due_jobs(app.state.jobs)
+
+
+async def csrf(client: AsyncTestClient[Litestar]) -> str:
+    """The CSRF token a browser would hold after loading any page."""
+    if "csrftoken" not in client.cookies:
+        await client.get("/login")
+    return str(client.cookies["csrftoken"])
+
+
+async def post_form(client: AsyncTestClient[Litestar], url: str, data: dict[str, str], **kwargs: Any) -> Any:
+    return await client.post(url, data={**data, "_csrf_token": await csrf(client)}, **kwargs)
