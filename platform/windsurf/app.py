@@ -21,8 +21,10 @@ from litestar.types import ControllerRouterHandler
 from windsurf.core import db, health, i18n, jobs, messaging
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.http import EdgeMiddleware
+from windsurf.core.pagecache import PageCache
 from windsurf.core.logging import configure_logging
 from windsurf.core.ratelimit import RateLimiter
+from windsurf.core.storage import build_storage
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "sessions": SessionManager(stores["sessions"], settings),
         "rate_limiter": RateLimiter(stores["rate_limits"]),
         "jobs": job_context,
+        "storage": build_storage(settings),
+        "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
     }
     return Litestar(
         route_handlers=route_handlers,

@@ -52,6 +52,7 @@ class Settings:
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
+    page_cache: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
