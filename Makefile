@@ -12,6 +12,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv
 
 # Install only the platform (not Pulumi), migrate, seed the demo store and serve it.
+run: export WINDSURF_PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: $(UV)
 	$(UV) sync --frozen --no-default-groups
 	$(UV) run --frozen --no-default-groups windsurf migrate

@@ -35,7 +35,7 @@ def used_messages() -> dict[str, str]:
 
 
 def missing(locale: str) -> Iterator[tuple[str, str]]:
-    catalog = translations_for(LOCALES_DIR, locale)._catalog  # type: ignore[attr-defined]
+    catalog = translations_for(LOCALES_DIR, locale)._catalog
     for msgid, where in sorted(used_messages().items()):
         if not catalog.get(msgid):
             yield msgid, where

@@ -78,9 +78,7 @@ def _worker(settings: Settings) -> int:
     app = create_app(settings)
 
     async def run() -> None:
-        engine = db.bound_engine()
-        if db.is_postgres(engine):
-            await engine.start_connection_pool(max_size=4)
+        await db.open_pool(db.bound_engine(), settings.database_pool_size)
         await jobs.work_forever(app.state.jobs)
 
     try:

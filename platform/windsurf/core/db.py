@@ -55,7 +55,8 @@ def all_tables() -> list[type[Table]]:
 def bind(engine: Engine) -> None:
     """Point every table (and Piccolo's own migration table) at ``engine``."""
     global _bound_engine
-    for table in [*all_tables(), Migration]:
+    tables: list[type[Table]] = [*all_tables(), Migration]
+    for table in tables:
         table._meta.db = engine
     _bound_engine = engine
 
@@ -68,3 +69,14 @@ def bound_engine() -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
+
+
+async def open_pool(engine: Engine, size: int) -> None:
+    """PostgreSQL keeps a connection pool; SQLite opens a connection per query and needs none."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=size)
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()

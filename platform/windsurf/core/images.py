@@ -69,14 +69,14 @@ def process_image(data: bytes, filename: str, *, widths: tuple[int, ...] = THUMB
         if isinstance(exc, ImageRejected):
             raise
         raise ImageRejected(N_("That file is not an image we can read.")) from None
-    image = ImageOps.exif_transpose(image)
-    image = image.convert("RGBA" if image.mode in {"RGBA", "LA", "P"} else "RGB")
+    upright = ImageOps.exif_transpose(image)
+    pixels = upright.convert("RGBA" if upright.mode in {"RGBA", "LA", "P"} else "RGB")
     thumbnails = []
     for width in widths:
-        copy = image.copy()
+        copy = pixels.copy()
         if copy.width > width:
             copy.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         copy.save(out, "WEBP", quality=WEBP_QUALITY, method=4)  # a fresh encode carries no EXIF or ICC data
         thumbnails.append(Thumbnail(copy.width, copy.height, out.getvalue()))
-    return ProcessedImage(width=image.width, height=image.height, thumbnails=tuple(thumbnails))
+    return ProcessedImage(width=pixels.width, height=pixels.height, thumbnails=tuple(thumbnails))
