@@ -128,10 +128,10 @@ def run(
     headers: Sequence[str] = ("Accept-Encoding: gzip",),
 ) -> WrkResult:
     """Warm up (result discarded: first requests fill caches and connection pools), then measure."""
-    if not shutil.which("wrk"):
-        raise WrkError("wrk is not installed (Debian: apt-get install wrk)")
     if not url.startswith(("http://127.0.0.1:", "http://[::1]:", "http://localhost:")):
         raise WrkError(f"benchmarks only drive loopback servers, not {url}")
+    if not shutil.which("wrk"):
+        raise WrkError("wrk is not installed (Debian: apt-get install wrk)")
     if warmup_s > 0:
         _wrk(
             command_line(url, duration_s=warmup_s, connections=connections, threads=threads, headers=headers)

@@ -1,9 +1,9 @@
 """The real platform in a subprocess and one headless Debian Chromium for the whole session.
 
-The server runs exactly as ``make run`` does (``windsurf migrate``, ``windsurf demo``, ``windsurf serve``) on a
-temporary SQLite database and in-memory stores, so browser tests need only Chromium. Every test gets a fresh browser
-context (its own cookies and cache), with JavaScript on and off, and leaves a screenshot of its last state under
-test-artifacts/browser/.
+The server runs exactly as ``make run`` does (``windsurf migrate``, ``windsurf demo``, ``windsurf serve``) on
+a temporary SQLite database and in-memory stores, so browser tests need only Chromium. Every test gets a fresh
+browser context (its own cookies and cache), with JavaScript on and off, and leaves a screenshot of its last
+state under test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     with server.log.open("wb") as log:
         process = subprocess.Popen(
             _windsurf("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
-            env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=environ,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_until_live(server, process)
@@ -93,14 +96,18 @@ def _wait_until_live(server: LiveServer, process: subprocess.Popen[bytes]) -> No
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"windsurf serve exited with {process.returncode}:\n{server.log_tail()}", pytrace=False)
+            pytest.fail(
+                f"windsurf serve exited with {process.returncode}:\n{server.log_tail()}", pytrace=False
+            )
         try:
             if httpx.get(f"{server.url}/health/live", timeout=1.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"windsurf serve did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}", pytrace=False)
+    pytest.fail(
+        f"windsurf serve did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}", pytrace=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +116,9 @@ async def browser() -> AsyncIterator[Browser]:
     if not os.access(CHROMIUM, os.X_OK):
         unavailable("Chromium", f"{CHROMIUM} is missing; install the Debian package chromium")
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield launched
         await launched.close()
 
@@ -121,9 +130,13 @@ def javascript(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-async def context(browser: Browser, live_server: LiveServer, javascript: bool) -> AsyncIterator[BrowserContext]:
-    # English in Accept-Language, as most test phones are; the platform's own default (Amharic) is tested apart.
-    new_context = await browser.new_context(base_url=live_server.url, java_script_enabled=javascript, locale="en-US")
+async def context(
+    browser: Browser, live_server: LiveServer, javascript: bool
+) -> AsyncIterator[BrowserContext]:
+    # English in Accept-Language, so the language test switches away from it and back.
+    new_context = await browser.new_context(
+        base_url=live_server.url, java_script_enabled=javascript, locale="en-US"
+    )
     new_context.set_default_timeout(10_000)
     yield new_context
     await new_context.close()

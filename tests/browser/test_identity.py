@@ -1,4 +1,4 @@
-"""A creator's identity journey in a real browser, with JavaScript on (htmx boosts it) and off (plain HTML)."""
+"""A creator's identity journey in a real browser, JavaScript on (htmx boosts it) and off (plain HTML)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import re
 import uuid
 
 import pytest
-import storefront
 from playwright.async_api import Page, Request, expect
-
 from windsurf.core.i18n import translations_for
 from windsurf.demo import DEMO_EMAIL
+
+import storefront
 
 pytestmark = pytest.mark.browser
 
@@ -18,12 +18,12 @@ WRONG_LOGIN = "That email and password do not match an account."
 
 
 def amharic(message: str) -> str:
-    """The Amharic the page must show, from the same catalog the server reads (the msgid while untranslated)."""
+    """The Amharic the page must show, from the catalog the server reads (the msgid while untranslated)."""
     return str(translations_for(storefront.LOCALES_DIR, "am").gettext(message))
 
 
 def htmx_requests(page: Page) -> list[Request]:
-    """Record the requests htmx sends: it marks each with HX-Request, a plain browser navigation never does."""
+    """Record the requests htmx sends: it marks each with HX-Request, a plain navigation never does."""
     seen: list[Request] = []
     page.on("request", lambda request: seen.append(request) if request.headers.get("hx-request") else None)
     return seen
@@ -119,8 +119,8 @@ async def test_htmx_boosts_navigation_without_a_full_page_load(page: Page) -> No
 @pytest.mark.parametrize("javascript", [False], ids=["nojs"])
 @pytest.mark.xfail(
     strict=True,
-    reason="signup.html renders the phone and email forms with the same ids (f-display_name, f-handle), so the "
-    "email form's labels name the phone form's inputs for screen readers and taps",
+    reason="signup.html renders the phone and email forms with the same ids (f-display_name, f-handle), "
+    "so the email form's labels name the phone form's inputs for screen readers and taps",
 )
 async def test_every_sign_up_label_names_a_field_of_its_own_form(page: Page) -> None:
     await page.goto("/signup")
