@@ -118,6 +118,7 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "cpu": cpu,
         "kernel": platform.release(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
@@ -233,6 +234,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=Load.threads, help="wrk threads")
     parser.add_argument("--workers", type=int, default=servers.PRODUCTION_WORKERS, help="granian workers")
     args = parser.parse_args(argv)
+    busy = os.getloadavg()[0]
+    if busy > 0.5:
+        # Other processes on these cores take CPU time from the server and from wrk alike.
+        print(f"note: load average {busy:.2f} before the run: the numbers are lower than on an idle machine")
     load = Load(
         duration_s=args.duration, warmup_s=args.warmup, connections=args.connections, threads=args.threads
     )
