@@ -47,3 +47,14 @@ messages: $(UV)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
+
+# Benchmarks, not part of `make test`: the app as in production (PostgreSQL, Redis, granian) driven by wrk over
+# loopback. Needs the local PostgreSQL and Redis and the Debian packages wrk and nginx. Numbers: bench/RESULTS.md.
+bench: $(UV)
+	$(UV) sync --frozen
+	$(RUN) python -m bench.run login $(BENCH_ARGS)
+
+# The store page against nginx serving the same bytes; the last line is the one-line summary.
+bench-store: $(UV)
+	$(UV) sync --frozen
+	$(RUN) python -m bench.run store $(BENCH_ARGS)

@@ -1,0 +1,158 @@
+"""The real platform in a subprocess and one headless Debian Chromium for the whole session.
+
+The server runs exactly as ``make run`` does (``windsurf migrate``, ``windsurf demo``, ``windsurf serve``) on
+a temporary SQLite database and in-memory stores, so browser tests need only Chromium. Every test gets a fresh
+browser context (its own cookies and cache), with JavaScript on and off, and leaves a screenshot of its last
+state under test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.conftest import SECRET, unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("WINDSURF_CHROMIUM", "/usr/bin/chromium"))
+# Headless in a container: no sandbox (no user namespaces), no GPU, and nothing phoning home during a test.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    log: Path
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _windsurf(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("windsurf")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "windsurf.cli", *args]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("live-server")
+    environ = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("WINDSURF_")},
+        "WINDSURF_ENV": "test",
+        "WINDSURF_SECRET_KEY": SECRET,
+        "WINDSURF_VAR_DIR": str(workdir / "var"),
+        "WINDSURF_DATABASE_URL": f"sqlite:///{workdir / 'windsurf.sqlite'}",
+    }
+    for command in ("migrate", "demo"):
+        subprocess.run(_windsurf(command), env=environ, cwd=ROOT, check=True, capture_output=True)
+    port = _free_port()
+    server = LiveServer(url=f"http://127.0.0.1:{port}", log=workdir / "serve.log")
+    with server.log.open("wb") as log:
+        process = subprocess.Popen(
+            _windsurf("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+            env=environ,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_live(server, process)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_live(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"windsurf serve exited with {process.returncode}:\n{server.log_tail()}", pytrace=False
+            )
+        try:
+            if httpx.get(f"{server.url}/health/live", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(
+        f"windsurf serve did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}", pytrace=False
+    )
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium per session: launching costs half a second, a new context a few milliseconds."""
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable("Chromium", f"{CHROMIUM} is missing; install the Debian package chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def javascript(request: pytest.FixtureRequest) -> bool:
+    """Every page must work for a buyer on Opera Mini or with a data saver, so most tests run both ways."""
+    return bool(request.param)
+
+
+@pytest.fixture
+async def context(
+    browser: Browser, live_server: LiveServer, javascript: bool
+) -> AsyncIterator[BrowserContext]:
+    # English in Accept-Language, so the language test switches away from it and back.
+    new_context = await browser.new_context(
+        base_url=live_server.url, java_script_enabled=javascript, locale="en-US"
+    )
+    new_context.set_default_timeout(10_000)
+    yield new_context
+    await new_context.close()
+
+
+@pytest.fixture
+async def page(context: BrowserContext, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
+    new_page = await context.new_page()
+    yield new_page
+    # The last state of every test, passed or failed, is the artifact a reviewer looks at first.
+    await screenshot(new_page, request.node.name)
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+    if not page.is_closed():
+        await page.screenshot(path=str(path), full_page=True)
+    return path
