@@ -36,7 +36,6 @@ async def test_sign_up_log_out_and_log_in_again(page: Page, javascript: bool) ->
 
     await page.goto("/signup")
     form = page.locator('form[action="/signup/email"]')
-    # By name, not label: the two sign-up forms share field ids (see the xfail test below).
     await form.locator('input[name="display_name"]').fill("Hana Tesfaye")
     await form.locator('input[name="handle"]').fill(f"hana_{suffix}")
     await form.get_by_label("Email").fill(email)
@@ -72,10 +71,10 @@ async def test_wrong_password_shows_the_message_at_the_field(page: Page) -> None
     await login.get_by_label("Password").fill("not the password")
     await login.get_by_role("button", name="Log in").click()
 
-    message = page.locator("#e-email")
+    message = page.locator("#f-e-email")
     await expect(message).to_have_text(WRONG_LOGIN)
     await expect(login.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
-    await expect(login.get_by_label("Email")).to_have_attribute("aria-describedby", "e-email")
+    await expect(login.get_by_label("Email")).to_have_attribute("aria-describedby", "f-e-email")
     await expect(login.get_by_label("Email")).to_have_value(DEMO_EMAIL)
     await expect(login.get_by_label("Password")).to_have_value("")
     await expect(page).to_have_url(re.compile(r"/login$"))
@@ -117,12 +116,6 @@ async def test_htmx_boosts_navigation_without_a_full_page_load(page: Page) -> No
 
 
 @pytest.mark.parametrize("javascript", [False], ids=["nojs"])
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="signup.html renders the phone and email forms with the same ids (f-display_name, f-handle), "
-    "so the email form's labels name the phone form's inputs for screen readers and taps",
-)
 async def test_every_sign_up_label_names_a_field_of_its_own_form(page: Page) -> None:
     await page.goto("/signup")
     for action in ("/signup/phone", "/signup/email"):
