@@ -103,7 +103,7 @@ async def _answer(
     for extra in ("status", "preview", "qr"):
         if extra != main:
             html += web.render_html(request, TEMPLATE, context, block=extra)
-    return Response(html, media_type=MediaType.HTML, headers={
+    return Response(html, status_code=200, media_type=MediaType.HTML, headers={
         "Vary": "HX-Request, Cookie, Accept-Language", "Content-Language": web.request_locale(request),
     })
 
@@ -130,7 +130,7 @@ async def preview(request: Req) -> Response[Any]:
     locale = web.request_locale(request, default=state.draft.language)
     html = store_view.render_store_html(request.app.state.jinja, request.state.translations, locale, view,
                                         htmx_path=request.app.state.htmx_path)
-    return Response(html, media_type=MediaType.HTML, headers={"Cache-Control": "private, no-store"})
+    return Response(html, status_code=200, media_type=MediaType.HTML, headers={"Cache-Control": "private, no-store"})
 
 
 @post("/dashboard/profile")
