@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -14,6 +16,7 @@ from PIL import Image
 from tests.conftest import csrf, post_form
 
 Client = AsyncTestClient[Litestar]
+T = TypeVar("T")
 
 
 async def sign_up(client: Client, name: str = "Hana Tesfaye") -> str:
@@ -50,3 +53,8 @@ async def upload_avatar(client: Client, data: bytes, filename: str, **kwargs: An
     token = await csrf(client)
     return await client.post("/dashboard/avatar", data={"_csrf_token": token},
                              files={"avatar": (filename, data, "image/png")}, **kwargs)
+
+
+async def in_app(client: Client, function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run ``function`` on the application's event loop (its Redis and PostgreSQL pools live there)."""
+    return await asyncio.to_thread(client.blocking_portal.call, function, *args)
