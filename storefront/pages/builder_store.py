@@ -19,7 +19,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 from windsurf.core import web
-from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.identity import auth
 from windsurf.identity import service as identity
@@ -86,7 +86,9 @@ async def _answer(
     """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages."""
     try:
         state = await action()
-    except (InvalidInput, ServiceError) as exc:
+    except ServiceError as exc:
+        if isinstance(exc, NotFoundError):  # another creator's block, or none: a plain 404
+            raise
         errors = exc.errors if isinstance(exc, InvalidInput) else {exc.field or "_form": exc.message}
         state = await service.get_store(account.id)
         context = await _context(request, account, state, errors=errors, form=form or {}, failed=section)
