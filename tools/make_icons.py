@@ -1,7 +1,7 @@
 """Draw the dashboard's home-screen icons (web app manifest) with Pillow; the PNGs are committed.
 
-Run ``uv run python tools/make_icons.py`` after changing the design, and bump the ``-v1`` in the file names (they
-are served with an immutable cache header) and in storefront/pages/builder_store.py.
+Run ``uv run python tools/make_icons.py`` after changing the design, and bump the ``-v1`` in the file names
+(they are served with an immutable cache header) and in storefront/pages/builder_store.py.
 """
 
 from __future__ import annotations
@@ -26,10 +26,18 @@ def draw(size: int, *, maskable: bool) -> Image.Image:
     x0 = (size - art) / 2
     y0 = (size - art) / 2
     # A sail over a wave: "windsurf".
-    pen.polygon([(x0 + art * 0.5, y0), (x0 + art * 0.5, y0 + art * 0.72), (x0 + art * 0.12, y0 + art * 0.72)],
-                fill=SAND)
-    pen.polygon([(x0 + art * 0.56, y0 + art * 0.1), (x0 + art * 0.56, y0 + art * 0.72),
-                 (x0 + art * 0.9, y0 + art * 0.72)], fill=(190, 230, 210))
+    pen.polygon(
+        [(x0 + art * 0.5, y0), (x0 + art * 0.5, y0 + art * 0.72), (x0 + art * 0.12, y0 + art * 0.72)],
+        fill=SAND,
+    )
+    pen.polygon(
+        [
+            (x0 + art * 0.56, y0 + art * 0.1),
+            (x0 + art * 0.56, y0 + art * 0.72),
+            (x0 + art * 0.9, y0 + art * 0.72),
+        ],
+        fill=(190, 230, 210),
+    )
     pen.rounded_rectangle((x0, y0 + art * 0.8, x0 + art, y0 + art * 0.92), radius=int(art * 0.06), fill=SAND)
     return image
 

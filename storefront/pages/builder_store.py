@@ -1,9 +1,10 @@
-"""The store builder at /dashboard: profile, avatar, theme, links, settings, blocks, preview, publish, QR code.
+"""The store builder at /dashboard: profile, avatar, theme, links, settings, blocks, preview, publish, QR
+code.
 
-Every action is a plain ``<form method="post">``: with JavaScript off it answers 303 back to /dashboard (or the
-page again with the field messages and 422); with htmx it answers the section it changed, rendered as a block of
-the same template, plus out-of-band swaps of the "unpublished changes" bar and the live preview. Draft edits never
-touch what buyers see; publishing does, and bumps the page-cache version.
+Every action is a plain ``<form method="post">``: with JavaScript off it answers 303 back to /dashboard (or
+the page again with the field messages and 422); with htmx it answers the section it changed, rendered as a
+block of the same template, plus out-of-band swaps of the "unpublished changes" bar and the live preview.
+Draft edits never touch what buyers see; publishing does, and bumps the page-cache version.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ async def _context(request: Req, account: Account, state: StoreState, **extra: A
 
 
 async def _answer(
-    request: Req, account: Account, section: str, action: Callable[[], Awaitable[StoreState]],
+    request: Req,
+    account: Account,
+    section: str,
+    action: Callable[[], Awaitable[StoreState]],
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
     """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages."""
@@ -105,9 +109,15 @@ async def _answer(
     for extra in ("status", "preview", "qr"):
         if extra != main:
             html += web.render_html(request, TEMPLATE, context, block=extra)
-    return Response(html, status_code=200, media_type=MediaType.HTML, headers={
-        "Vary": "HX-Request, Cookie, Accept-Language", "Content-Language": web.request_locale(request),
-    })
+    return Response(
+        html,
+        status_code=200,
+        media_type=MediaType.HTML,
+        headers={
+            "Vary": "HX-Request, Cookie, Accept-Language",
+            "Content-Language": web.request_locale(request),
+        },
+    )
 
 
 def _section_block(section: str) -> str:
@@ -127,12 +137,25 @@ async def preview(request: Req) -> Response[Any]:
     account = await _account(request)
     state = await service.get_store(account.id)
     cards = await catalog_port.published_cards(account.id)
-    view = store_view.build_view(request.app.state.settings, account.handle or "", account.display_name,
-                                 state.draft, cards, preview=True)
+    view = store_view.build_view(
+        request.app.state.settings,
+        account.handle or "",
+        account.display_name,
+        state.draft,
+        cards,
+        preview=True,
+    )
     locale = web.request_locale(request, default=state.draft.language)
-    html = store_view.render_store_html(request.app.state.jinja, request.state.translations, locale, view,
-                                        htmx_path=request.app.state.htmx_path)
-    return Response(html, status_code=200, media_type=MediaType.HTML, headers={"Cache-Control": "private, no-store"})
+    html = store_view.render_store_html(
+        request.app.state.jinja,
+        request.state.translations,
+        locale,
+        view,
+        htmx_path=request.app.state.htmx_path,
+    )
+    return Response(
+        html, status_code=200, media_type=MediaType.HTML, headers={"Cache-Control": "private, no-store"}
+    )
 
 
 @post("/dashboard/profile")
@@ -166,8 +189,9 @@ async def save_avatar(request: Req) -> Response[Any]:
 @post("/dashboard/avatar/delete")
 async def delete_avatar(request: Req) -> Response[Any]:
     account = await _account(request)
-    return await _answer(request, account, "avatar",
-                         lambda: service.remove_avatar(account.id, request.app.state.storage))
+    return await _answer(
+        request, account, "avatar", lambda: service.remove_avatar(account.id, request.app.state.storage)
+    )
 
 
 @post("/dashboard/theme")
@@ -188,8 +212,15 @@ async def save_socials(request: Req) -> Response[Any]:
 async def save_settings(request: Req) -> Response[Any]:
     account = await _account(request)
     form = await web.form_fields(request, "language", "ethiopian_calendar")
-    return await _answer(request, account, "settings", lambda: service.update_settings(
-        account.id, language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"), form)
+    return await _answer(
+        request,
+        account,
+        "settings",
+        lambda: service.update_settings(
+            account.id, language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"
+        ),
+        form,
+    )
 
 
 @post("/dashboard/blocks")
@@ -197,15 +228,18 @@ async def add_block(request: Req) -> Response[Any]:
     account = await _account(request)
     form = await web.form_fields(request, "type", *BLOCK_FIELDS)
     section = f"block-new-{form['type']}"
-    return await _answer(request, account, section, lambda: service.add_block(account.id, form["type"], form), form)
+    return await _answer(
+        request, account, section, lambda: service.add_block(account.id, form["type"], form), form
+    )
 
 
 @post("/dashboard/blocks/{block_id:str}")
 async def edit_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
     account = await _account(request)
     form = await web.form_fields(request, *BLOCK_FIELDS)
-    return await _answer(request, account, f"block-{block_id}",
-                         lambda: service.update_block(account.id, block_id, form), form)
+    return await _answer(
+        request, account, f"block-{block_id}", lambda: service.update_block(account.id, block_id, form), form
+    )
 
 
 @post("/dashboard/blocks/{block_id:str}/delete")
@@ -218,8 +252,9 @@ async def delete_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
 async def move_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
     account = await _account(request)
     form = await web.form_fields(request, "direction")
-    return await _answer(request, account, "blocks",
-                         lambda: service.move_block(account.id, block_id, form["direction"]))
+    return await _answer(
+        request, account, "blocks", lambda: service.move_block(account.id, block_id, form["direction"])
+    )
 
 
 @post("/dashboard/publish")
@@ -239,39 +274,77 @@ async def qr_code(request: Req) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
     account = await _account(request)
     buffer = io.BytesIO()
-    segno.make(store_url(request, account), error="m").save(buffer, kind="svg", scale=10, border=4,
-                                                            title=f"@{account.handle}")
-    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={
-        "Content-Disposition": f'inline; filename="{account.handle}-qr.svg"', "Cache-Control": "private, no-cache",
-    })
+    segno.make(store_url(request, account), error="m").save(
+        buffer, kind="svg", scale=10, border=4, title=f"@{account.handle}"
+    )
+    return Response(
+        buffer.getvalue(),
+        media_type="image/svg+xml",
+        headers={
+            "Content-Disposition": f'inline; filename="{account.handle}-qr.svg"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
 
 
 @get("/manifest.webmanifest", opt={"exclude_from_csrf": True})
 async def manifest(request: Req) -> Response[dict[str, Any]]:
     """Lets a creator add the builder to the phone's home screen."""
     icons = "/static/icons"
-    return Response({
-        "name": web.gettext(request, "Stan Store Windsurf"),
-        "short_name": web.gettext(request, "My store"),
-        "start_url": "/dashboard",
-        "scope": "/",
-        "display": "standalone",
-        "background_color": "#fbfaf7",
-        "theme_color": THEME_COLOUR,
-        "lang": web.request_locale(request),
-        "icons": [
-            {"src": f"{icons}/icon-192-v1.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
-            {"src": f"{icons}/icon-512-v1.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
-            {"src": f"{icons}/maskable-512-v1.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
-        ],
-    }, media_type="application/manifest+json", headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        {
+            "name": web.gettext(request, "Stan Store Windsurf"),
+            "short_name": web.gettext(request, "My store"),
+            "start_url": "/dashboard",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#fbfaf7",
+            "theme_color": THEME_COLOUR,
+            "lang": web.request_locale(request),
+            "icons": [
+                {
+                    "src": f"{icons}/icon-192-v1.png",
+                    "sizes": "192x192",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
+                {
+                    "src": f"{icons}/icon-512-v1.png",
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
+                {
+                    "src": f"{icons}/maskable-512-v1.png",
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        },
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 router = Router(
     path="/",
     route_handlers=[
-        dashboard, preview, save_profile, save_avatar, delete_avatar, save_theme, save_socials, save_settings,
-        add_block, edit_block, delete_block, move_block, publish, qr_code, manifest,
+        dashboard,
+        preview,
+        save_profile,
+        save_avatar,
+        delete_avatar,
+        save_theme,
+        save_socials,
+        save_settings,
+        add_block,
+        edit_block,
+        delete_block,
+        move_block,
+        publish,
+        qr_code,
+        manifest,
     ],
     include_in_schema=False,
 )

@@ -1,9 +1,10 @@
 """Pages anybody can open: the home page and a creator's store at /@handle.
 
-The store page is the one buyers open from a TikTok or Telegram bio, often over 3G, and the most requested page of
-the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is served from the page
-cache without touching the database: ``h:<handle>`` maps the handle to its creator, the creator's content version
-and the visitor's language complete the key. Publishing bumps the version; nothing is ever purged.
+The store page is the one buyers open from a TikTok or Telegram bio, often over 3G, and the most requested
+page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is served
+from the page cache without touching the database: ``h:<handle>`` maps the handle to its creator, the
+creator's content version and the visitor's language complete the key. Publishing bumps the version; nothing
+is ever purged.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ async def invalidate_store(cache: PageCache, creator_id: uuid.UUID, *old_handles
 
 
 def _respond(request: Req, page: store_view.CachedPage) -> Response[Any]:
-    headers = {"ETag": page.etag, "Cache-Control": CACHE_CONTROL, "Vary": VARY, "Content-Language": page.locale}
+    headers = {
+        "ETag": page.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": VARY,
+        "Content-Language": page.locale,
+    }
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
         return Response(content=b"", status_code=304, headers=headers)
@@ -92,13 +98,21 @@ async def render_store_page(request: Req, handle: str, preferred: str | None) ->
     version = await cache.version(account.id) if cache.enabled else ""
     published = await stores.get_published(account.id)
     doc, published_at = published if published else (None, None)
-    cards = await catalog_port.published_cards(account.id) if doc and any(
-        b.type == "product" for b in doc.blocks) else []
+    cards = (
+        await catalog_port.published_cards(account.id)
+        if doc and any(b.type == "product" for b in doc.blocks)
+        else []
+    )
     settings = request.app.state.settings
     locale = preferred or (doc.language if doc else settings.default_locale)
-    view = store_view.build_view(settings, handle, account.display_name, doc, cards, published_at=published_at)
+    view = store_view.build_view(
+        settings, handle, account.display_name, doc, cards, published_at=published_at
+    )
     html = store_view.render_store_html(
-        request.app.state.jinja, i18n.translations_for(request.app.state.locales_dir, locale), locale, view,
+        request.app.state.jinja,
+        i18n.translations_for(request.app.state.locales_dir, locale),
+        locale,
+        view,
         htmx_path=request.app.state.htmx_path,
     )
     page = store_view.CachedPage.of(html, locale)
@@ -116,7 +130,9 @@ async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
         response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
         if chosen in i18n.SUPPORTED_LOCALES:
-            response.set_cookie(i18n.LANGUAGE_COOKIE, chosen, path="/", max_age=365 * 24 * 3600, samesite="lax")
+            response.set_cookie(
+                i18n.LANGUAGE_COOKIE, chosen, path="/", max_age=365 * 24 * 3600, samesite="lax"
+            )
         return response
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
@@ -129,7 +145,7 @@ async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
 
 
 def check_same_origin(request: Req) -> None:
-    """Forms on cookie-less public pages carry no CSRF token: refuse posts that a browser says come from elsewhere."""
+    """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
     site = request.headers.get("sec-fetch-site")
     if site and site not in {"same-origin", "none"}:
         raise PermissionDeniedException()
@@ -163,15 +179,25 @@ async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
         await stores.add_lead(account.id, block.id, form["contact"][:254])
     except InvalidInput as exc:
         error, status = exc.errors.get("contact"), 422
-    view = store_view.build_view(request.app.state.settings, handle, account.display_name, doc, [],
-                                 published_at=published_at)
+    view = store_view.build_view(
+        request.app.state.settings, handle, account.display_name, doc, [], published_at=published_at
+    )
     html = store_view.render_store_html(
-        request.app.state.jinja, request.state.translations, locale, view, htmx_path=request.app.state.htmx_path,
-        template="store/joined.html", part="capture" if request.htmx else None,
+        request.app.state.jinja,
+        request.state.translations,
+        locale,
+        view,
+        htmx_path=request.app.state.htmx_path,
+        template="store/joined.html",
+        part="capture" if request.htmx else None,
         **{"block": block, "joined": error is None, "error": error},
     )
-    return Response(html, status_code=status, media_type=MediaType.HTML,
-                    headers={"Cache-Control": "no-store", "Vary": "HX-Request"})
+    return Response(
+        html,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store", "Vary": "HX-Request"},
+    )
 
 
 router = Router(path="/", route_handlers=[home, store_page, subscribe], include_in_schema=False)

@@ -1,8 +1,8 @@
 """The store as buyers see it: one view model and one template, for the public page and the builder's preview.
 
 Rendering is a plain function of the store document, the product cards and the language (no request), so the
-public page can cache its bytes, the builder can preview the draft with the very same markup, and the size budget
-is testable. ``CachedPage`` is what the page cache keeps: the ETag, the HTML and its gzip encoding.
+public page can cache its bytes, the builder can preview the draft with the very same markup, and the size
+budget is testable. ``CachedPage`` is what the page cache keeps: the ETag, the HTML and its gzip encoding.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class StoreView:
         if self.avatar is None:
             return ""
         largest = self.avatar.srcset.split(", ")[-1].split(" ")[0]
-        return largest if largest.startswith(("http://", "https://")) else f"{self.url.split('/@')[0]}{largest}"
+        return (
+            largest if largest.startswith(("http://", "https://")) else f"{self.url.split('/@')[0]}{largest}"
+        )
 
 
 def _luminance(colour: str) -> float:
@@ -82,7 +84,10 @@ def picture(sources: Sequence[tuple[str, int, int]], box: int) -> Picture | None
     if not usable:
         return None
     return Picture(
-        src=usable[0][0], srcset=", ".join(f"{url} {width}w" for url, width, _ in usable), width=box, height=box
+        src=usable[0][0],
+        srcset=", ".join(f"{url} {width}w" for url, width, _ in usable),
+        width=box,
+        height=box,
     )
 
 
@@ -115,12 +120,21 @@ def build_view(
     avatar = None
     if doc.avatar:
         avatar = picture(
-            [(catalog_port.media_url(settings, service.avatar_key(doc.avatar, w)), w, h) for w, h in doc.avatar.sizes],
+            [
+                (catalog_port.media_url(settings, service.avatar_key(doc.avatar, w)), w, h)
+                for w, h in doc.avatar.sizes
+            ],
             AVATAR_SIZE,
         )
     return StoreView(
-        handle=handle, url=url, name=doc.name or account_name, doc=doc, avatar=avatar, items=items,
-        published_at=published_at, preview=preview,
+        handle=handle,
+        url=url,
+        name=doc.name or account_name,
+        doc=doc,
+        avatar=avatar,
+        items=items,
+        published_at=published_at,
+        preview=preview,
     )
 
 

@@ -22,9 +22,16 @@ T = TypeVar("T")
 async def sign_up(client: Client, name: str = "Hana Tesfaye") -> str:
     """A new creator, logged in on ``client``; returns the handle."""
     handle = f"h_{uuid.uuid4().hex[:10]}"
-    response = await post_form(client, "/signup/email", {
-        "display_name": name, "handle": handle, "email": f"{handle}@example.com", "password": "correct horse battery",
-    })
+    response = await post_form(
+        client,
+        "/signup/email",
+        {
+            "display_name": name,
+            "handle": handle,
+            "email": f"{handle}@example.com",
+            "password": "correct horse battery",
+        },
+    )
     assert response.status_code == 303, response.text
     return handle
 
@@ -51,8 +58,12 @@ def png(width: int = 600, height: int = 400, colour: tuple[int, int, int] = (200
 
 async def upload_avatar(client: Client, data: bytes, filename: str, **kwargs: Any) -> Any:
     token = await csrf(client)
-    return await client.post("/dashboard/avatar", data={"_csrf_token": token},
-                             files={"avatar": (filename, data, "image/png")}, **kwargs)
+    return await client.post(
+        "/dashboard/avatar",
+        data={"_csrf_token": token},
+        files={"avatar": (filename, data, "image/png")},
+        **kwargs,
+    )
 
 
 async def in_app(client: Client, function: Callable[..., Awaitable[T]], *args: Any) -> T:

@@ -1,4 +1,6 @@
-"""The store builder at /dashboard over HTTP: every action as a plain form (JavaScript off) and as an htmx swap."""
+"""The store builder at /dashboard over HTTP: every action as a plain form (JavaScript off) and as an htmx
+swap.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +8,12 @@ import re
 
 from tests.conftest import post_form
 from tests.storefront.store_helpers import (
-    Client, dashboard_block_ids, htmx_post, png, sign_up, upload_avatar,
+    Client,
+    dashboard_block_ids,
+    htmx_post,
+    png,
+    sign_up,
+    upload_avatar,
 )
 
 
@@ -28,21 +35,28 @@ async def test_dashboard_needs_a_login(client: Client) -> None:
 async def test_blocks_added_edited_moved_and_removed_with_plain_forms(client: Client) -> None:
     await sign_up(client)
     for title in ("First", "Second"):
-        response = await post_form(client, "/dashboard/blocks",
-                                   {"type": "link", "title": title, "url": f"https://example.com/{title}"})
+        response = await post_form(
+            client,
+            "/dashboard/blocks",
+            {"type": "link", "title": title, "url": f"https://example.com/{title}"},
+        )
         assert response.status_code == 303 and response.headers["location"].startswith("/dashboard")
-    response = await post_form(client, "/dashboard/blocks",
-                               {"type": "capture", "heading": "Get my free guide", "contact": "email"})
+    response = await post_form(
+        client, "/dashboard/blocks", {"type": "capture", "heading": "Get my free guide", "contact": "email"}
+    )
     assert response.status_code == 303
     first, second, capture = await dashboard_block_ids(client)
 
-    response = await post_form(client, f"/dashboard/blocks/{first}",
-                               {"title": "First, renamed", "url": "https://example.org/new"})
+    response = await post_form(
+        client, f"/dashboard/blocks/{first}", {"title": "First, renamed", "url": "https://example.org/new"}
+    )
     assert response.status_code == 303
     response = await post_form(client, f"/dashboard/blocks/{capture}/move", {"direction": "up"})
     assert response.status_code == 303
     assert await dashboard_block_ids(client) == [first, capture, second]
-    response = await post_form(client, f"/dashboard/blocks/{first}/move", {"direction": "up"})  # already first
+    response = await post_form(
+        client, f"/dashboard/blocks/{first}/move", {"direction": "up"}
+    )  # already first
     assert await dashboard_block_ids(client) == [first, capture, second]
 
     response = await post_form(client, f"/dashboard/blocks/{second}/delete", {})
@@ -54,23 +68,31 @@ async def test_blocks_added_edited_moved_and_removed_with_plain_forms(client: Cl
 
 async def test_blocks_with_htmx_answer_the_block_list_and_refresh_the_preview(client: Client) -> None:
     await sign_up(client)
-    response = await htmx_post(client, "/dashboard/blocks",
-                               {"type": "link", "title": "My shop", "url": "https://example.com"})
+    response = await htmx_post(
+        client, "/dashboard/blocks", {"type": "link", "title": "My shop", "url": "https://example.com"}
+    )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section class="card" id="blocks">')
-    assert '<html' not in response.text
-    assert 'id="preview" hx-swap-oob="true"' in response.text and 'id="status" hx-swap-oob="true"' in response.text
+    assert "<html" not in response.text
+    assert (
+        'id="preview" hx-swap-oob="true"' in response.text
+        and 'id="status" hx-swap-oob="true"' in response.text
+    )
     assert "Unpublished changes" in response.text or "Not published yet" in response.text
     assert response.headers["vary"].startswith("HX-Request")
     (block,) = re.findall(r'id="b-([0-9a-f]+)"', response.text)
 
-    await htmx_post(client, "/dashboard/blocks", {"type": "link", "title": "Second", "url": "https://example.org"})
+    await htmx_post(
+        client, "/dashboard/blocks", {"type": "link", "title": "Second", "url": "https://example.org"}
+    )
     moved = await htmx_post(client, f"/dashboard/blocks/{block}/move", {"direction": "down"})
     assert moved.status_code == 200
     ids = re.findall(r'id="b-([0-9a-f]+)"', moved.text)
     assert ids[-1] == block
 
-    edited = await htmx_post(client, f"/dashboard/blocks/{block}", {"title": "Renamed", "url": "https://x.example"})
+    edited = await htmx_post(
+        client, f"/dashboard/blocks/{block}", {"title": "Renamed", "url": "https://x.example"}
+    )
     assert edited.status_code == 200 and "Renamed" in edited.text
 
     removed = await htmx_post(client, f"/dashboard/blocks/{block}/delete", {})
@@ -79,12 +101,19 @@ async def test_blocks_with_htmx_answer_the_block_list_and_refresh_the_preview(cl
 
 async def test_bad_block_input_is_422_with_the_message_in_both_variants(client: Client) -> None:
     await sign_up(client)
-    for url in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://example.com", "example"):
+    for url in (
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.com",
+        "example",
+    ):
         plain = await post_form(client, "/dashboard/blocks", {"type": "link", "title": "Evil", "url": url})
         assert plain.status_code == 422
         assert "Enter a link starting with https://" in plain.text
         assert "<html" in plain.text  # the whole page again, with the form open
-    swapped = await htmx_post(client, "/dashboard/blocks", {"type": "link", "title": "", "url": "https://a.example"})
+    swapped = await htmx_post(
+        client, "/dashboard/blocks", {"type": "link", "title": "", "url": "https://a.example"}
+    )
     assert swapped.status_code == 422
     assert "Give the link a title." in swapped.text and "<html" not in swapped.text
     no_product = await post_form(client, "/dashboard/blocks", {"type": "product", "product_id": "not-a-uuid"})
@@ -95,17 +124,22 @@ async def test_bad_block_input_is_422_with_the_message_in_both_variants(client: 
 async def test_profile_theme_links_and_settings(client: Client) -> None:
     handle = await sign_up(client)
     new_handle = f"{handle}_x"[:30]
-    response = await post_form(client, "/dashboard/profile",
-                               {"display_name": "Hana's Studio", "handle": new_handle, "bio": "Line one\nLine two"})
+    response = await post_form(
+        client,
+        "/dashboard/profile",
+        {"display_name": "Hana's Studio", "handle": new_handle, "bio": "Line one\nLine two"},
+    )
     assert response.status_code == 303
     page = await client.get("/dashboard")
     assert f"/@{new_handle}" in page.text and "Hana&#39;s Studio" in page.text
 
-    reserved = await post_form(client, "/dashboard/profile",
-                               {"display_name": "Hana", "handle": "dashboard", "bio": ""})
+    reserved = await post_form(
+        client, "/dashboard/profile", {"display_name": "Hana", "handle": "dashboard", "bio": ""}
+    )
     assert reserved.status_code == 422 and "That handle is reserved." in reserved.text
-    too_long = await post_form(client, "/dashboard/profile",
-                               {"display_name": "Hana", "handle": new_handle, "bio": "x" * 301})
+    too_long = await post_form(
+        client, "/dashboard/profile", {"display_name": "Hana", "handle": new_handle, "bio": "x" * 301}
+    )
     assert too_long.status_code == 422 and "at most 300 characters" in too_long.text
 
     theme = await htmx_post(client, "/dashboard/theme", {"palette": "night", "accent": "#AA3366"})
@@ -114,11 +148,17 @@ async def test_profile_theme_links_and_settings(client: Client) -> None:
     assert bad.status_code == 422
     assert "Choose one of the palettes." in bad.text and "Choose a colour like #0b7a53." in bad.text
 
-    socials = await post_form(client, "/dashboard/socials",
-                              {"telegram": "https://t.me/hana", "instagram": "", "x": "javascript:alert(1)"})
+    socials = await post_form(
+        client,
+        "/dashboard/socials",
+        {"telegram": "https://t.me/hana", "instagram": "", "x": "javascript:alert(1)"},
+    )
     assert socials.status_code == 422 and "Enter a link starting with https://" in socials.text
-    socials = await post_form(client, "/dashboard/socials",
-                              {"telegram": "https://t.me/hana", "tiktok": "https://www.tiktok.com/@hana"})
+    socials = await post_form(
+        client,
+        "/dashboard/socials",
+        {"telegram": "https://t.me/hana", "tiktok": "https://www.tiktok.com/@hana"},
+    )
     assert socials.status_code == 303
 
     settings = await post_form(client, "/dashboard/settings", {"language": "am", "ethiopian_calendar": "on"})
@@ -138,9 +178,14 @@ async def test_profile_theme_links_and_settings(client: Client) -> None:
 
 async def test_draft_is_invisible_until_published(client: Client) -> None:
     handle = await sign_up(client, name="Abebe Kebede")
-    await post_form(client, "/dashboard/profile",
-                    {"display_name": "Abebe Kebede", "handle": handle, "bio": "Secret draft bio"})
-    await post_form(client, "/dashboard/blocks", {"type": "link", "title": "Draft link", "url": "https://a.example"})
+    await post_form(
+        client,
+        "/dashboard/profile",
+        {"display_name": "Abebe Kebede", "handle": handle, "bio": "Secret draft bio"},
+    )
+    await post_form(
+        client, "/dashboard/blocks", {"type": "link", "title": "Draft link", "url": "https://a.example"}
+    )
 
     before = await client.get(f"/@{handle}")
     assert before.status_code == 200
@@ -153,7 +198,9 @@ async def test_draft_is_invisible_until_published(client: Client) -> None:
     after = await client.get(f"/@{handle}")
     assert "Secret draft bio" in after.text and "Draft link" in after.text
 
-    await post_form(client, "/dashboard/blocks", {"type": "link", "title": "Later link", "url": "https://b.example"})
+    await post_form(
+        client, "/dashboard/blocks", {"type": "link", "title": "Later link", "url": "https://b.example"}
+    )
     assert "Unpublished changes" in (await client.get("/dashboard")).text
     assert "Later link" not in (await client.get(f"/@{handle}")).text
     preview = await client.get("/dashboard/preview")
@@ -175,12 +222,20 @@ async def test_avatar_upload_makes_webp_thumbnails_under_public_keys(client: Cli
     assert files[0].endswith("-160.webp") or files[0].endswith("-480.webp")
     await post_form(client, "/dashboard/publish", {})
     store = await client.get(f"/@{handle}")
-    assert re.search(r'<img class="av" src="/media/public/avatars/[^"]+-160\.webp" srcset="[^"]+ 160w, [^"]+ 480w"'
-                     r' sizes="96px" width="96" height="96"', store.text)
-    assert re.search(r'<meta property="og:image" content="http://127\.0\.0\.1:8000/media/public/avatars/[^"]+-480'
-                     r'\.webp">', store.text)
+    assert re.search(
+        r'<img class="av" src="/media/public/avatars/[^"]+-160\.webp" srcset="[^"]+ 160w, [^"]+ 480w"'
+        r' sizes="96px" width="96" height="96"',
+        store.text,
+    )
+    assert re.search(
+        r'<meta property="og:image" content="http://127\.0\.0\.1:8000/media/public/avatars/[^"]+-480'
+        r'\.webp">',
+        store.text,
+    )
 
-    swapped = await upload_avatar(client, png(colour=(10, 10, 200)), "new.jpg.png", headers={"HX-Request": "true"})
+    swapped = await upload_avatar(
+        client, png(colour=(10, 10, 200)), "new.jpg.png", headers={"HX-Request": "true"}
+    )
     assert swapped.status_code == 200 and 'id="avatar"' in swapped.text
     assert len(list(media.rglob("*.webp"))) == 4  # the published store still shows the old photo
     await post_form(client, "/dashboard/publish", {})

@@ -32,9 +32,11 @@ class LeadOut:
 
 def _out(account: Account, state: service.StoreState) -> StoreOut:
     return StoreOut(
-        handle=account.handle, draft=state.draft.to_dict(),
+        handle=account.handle,
+        draft=state.draft.to_dict(),
         published=state.published.to_dict() if state.published else None,
-        published_at=state.published_at, unpublished_changes=state.unpublished_changes,
+        published_at=state.published_at,
+        unpublished_changes=state.unpublished_changes,
     )
 
 
@@ -52,7 +54,10 @@ async def publish(request: Request[Any, Any, Any], account: NamedDependency[Acco
 
 @get("/me/leads")
 async def leads(account: NamedDependency[Account]) -> list[LeadOut]:
-    return [LeadOut(r["contact"], r["contact_kind"], r["created_at"]) for r in await service.list_leads(account.id)]
+    return [
+        LeadOut(r["contact"], r["contact_kind"], r["created_at"])
+        for r in await service.list_leads(account.id)
+    ]
 
 
 router = Router(

@@ -1,7 +1,8 @@
-"""The one place the stores domain talks to the catalog: product cards for product blocks and the demo products.
+"""The one place the stores domain talks to the catalog: product cards for product blocks and the demo
+products.
 
-The catalog is another domain (windsurf.catalog, its service.py); it is imported inside the functions so a process
-that serves the stores without the catalog still runs: it then simply has no products to show.
+The catalog is another domain (windsurf.catalog, its service.py); it is imported inside the functions so a
+process that serves the stores without the catalog still runs: it then simply has no products to show.
 """
 
 from __future__ import annotations

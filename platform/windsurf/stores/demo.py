@@ -1,4 +1,6 @@
-"""The demo creator's published store: bilingual bio, a generated photo, theme, links, a capture block, products."""
+"""The demo creator's published store: bilingual bio, a generated photo, theme, links, a capture block,
+products.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ LINKS = [
     ("የዩቲዩብ ትምህርቶች · YouTube lessons", "https://www.youtube.com/@windsurf_demo"),
 ]
 SOCIALS = {
-    "telegram": "https://t.me/windsurf_demo", "tiktok": "https://www.tiktok.com/@windsurf_demo",
-    "instagram": "https://www.instagram.com/windsurf_demo", "youtube": "https://www.youtube.com/@windsurf_demo",
+    "telegram": "https://t.me/windsurf_demo",
+    "tiktok": "https://www.tiktok.com/@windsurf_demo",
+    "instagram": "https://www.instagram.com/windsurf_demo",
+    "youtube": "https://www.youtube.com/@windsurf_demo",
 }
 
 
@@ -51,8 +55,11 @@ async def seed_demo_store(creator_id: uuid.UUID, handle: str, storage: ObjectSto
         if str(card.id) not in present:
             await service.add_block(creator_id, "product", {"product_id": str(card.id)})
     if first_time:
-        await service.add_block(creator_id, "capture",
-                                {"heading": "ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "contact": "email"})
+        await service.add_block(
+            creator_id,
+            "capture",
+            {"heading": "ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "contact": "email"},
+        )
         for title, url in LINKS:
             await service.add_block(creator_id, "link", {"title": title, "url": url})
     if (await service.get_store(creator_id)).unpublished_changes:

@@ -1,8 +1,9 @@
 """Store operations: the only code that writes the store tables.
 
 A creator's store is one JSON document edited as a draft and copied whole into ``published`` on publish. Every
-function takes the acting creator, runs inside ``acting_for`` and only ever loads that creator's row, so a block id
-of another creator is simply not found (404). Rule violations raise InvalidInput/ServiceError with msgids.
+function takes the acting creator, runs inside ``acting_for`` and only ever loads that creator's row, so a
+block id of another creator is simply not found (404). Rule violations raise InvalidInput/ServiceError with
+msgids.
 """
 
 from __future__ import annotations
@@ -37,8 +38,12 @@ BLOCK_TYPES = ("product", "link", "capture")
 CONTACT_KINDS = ("email", "phone")
 SOCIAL_NETWORKS = ("telegram", "tiktok", "instagram", "youtube", "facebook", "x")
 SOCIAL_LABELS = {
-    "telegram": "Telegram", "tiktok": "TikTok", "instagram": "Instagram",
-    "youtube": "YouTube", "facebook": "Facebook", "x": "X",
+    "telegram": "Telegram",
+    "tiktok": "TikTok",
+    "instagram": "Instagram",
+    "youtube": "YouTube",
+    "facebook": "Facebook",
+    "x": "X",
 }
 # Background, text, muted text, card and line colours of each palette; the accent is the creator's own.
 PALETTES: dict[str, dict[str, str]] = {
@@ -49,7 +54,11 @@ PALETTES: dict[str, dict[str, str]] = {
     "rose": {"bg": "#fbf1f1", "fg": "#2e1618", "mu": "#76595c", "cd": "#ffffff", "ln": "#efdcdc"},
 }
 PALETTE_NAMES = {
-    "sand": N_("Sand"), "night": N_("Night"), "forest": N_("Forest"), "sky": N_("Sky"), "rose": N_("Rose"),
+    "sand": N_("Sand"),
+    "night": N_("Night"),
+    "forest": N_("Forest"),
+    "sky": N_("Sky"),
+    "rose": N_("Rose"),
 }
 _ACCENT = re.compile(r"^#[0-9a-f]{6}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -104,10 +113,16 @@ class StoreDoc:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "bio": self.bio,
-            "avatar": {"key": self.avatar.key, "sizes": [list(s) for s in self.avatar.sizes]} if self.avatar else None,
-            "palette": self.palette, "accent": self.accent, "socials": dict(self.socials),
-            "language": self.language, "ethiopian_calendar": self.ethiopian_calendar,
+            "name": self.name,
+            "bio": self.bio,
+            "avatar": {"key": self.avatar.key, "sizes": [list(s) for s in self.avatar.sizes]}
+            if self.avatar
+            else None,
+            "palette": self.palette,
+            "accent": self.accent,
+            "socials": dict(self.socials),
+            "language": self.language,
+            "ethiopian_calendar": self.ethiopian_calendar,
             "blocks": [b.to_dict() for b in self.blocks],
         }
 
@@ -115,10 +130,15 @@ class StoreDoc:
     def from_dict(cls, raw: dict[str, Any]) -> StoreDoc:
         avatar = raw.get("avatar")
         return cls(
-            name=raw.get("name", ""), bio=raw.get("bio", ""),
-            avatar=Avatar(avatar["key"], tuple((int(w), int(h)) for w, h in avatar["sizes"])) if avatar else None,
-            palette=raw.get("palette", "sand"), accent=raw.get("accent", DEFAULT_ACCENT),
-            socials=dict(raw.get("socials") or {}), language=raw.get("language", "am"),
+            name=raw.get("name", ""),
+            bio=raw.get("bio", ""),
+            avatar=Avatar(avatar["key"], tuple((int(w), int(h)) for w, h in avatar["sizes"]))
+            if avatar
+            else None,
+            palette=raw.get("palette", "sand"),
+            accent=raw.get("accent", DEFAULT_ACCENT),
+            socials=dict(raw.get("socials") or {}),
+            language=raw.get("language", "am"),
             ethiopian_calendar=bool(raw.get("ethiopian_calendar", False)),
             blocks=tuple(Block(**b) for b in raw.get("blocks") or []),
         )
@@ -138,7 +158,7 @@ class StoreState:
         return self.published is None or self.published != self.draft
 
 
-# --- loading and saving ----------------------------------------------------------------------------------------
+# --- loading and saving -------------------------------------------------------------------------------------
 
 
 def _decode(value: Any) -> dict[str, Any] | None:
@@ -166,8 +186,9 @@ async def _row(creator_id: uuid.UUID) -> dict[str, Any]:
     account = await identity.get_account(creator_id)
     if account is None:
         raise NotFoundError()
-    draft = StoreDoc(name=account.display_name, language=account.locale if account.locale in SUPPORTED_LOCALES
-                     else "am")
+    draft = StoreDoc(
+        name=account.display_name, language=account.locale if account.locale in SUPPORTED_LOCALES else "am"
+    )
     await Store.insert(Store(id=uuid.uuid4(), creator_id=creator_id, draft=draft.to_dict()))
     row = await Store.select().where(Store.creator_id == creator_id).first()
     assert row is not None
@@ -182,7 +203,11 @@ async def get_store(creator_id: uuid.UUID) -> StoreState:
 async def get_published(creator_id: uuid.UUID) -> tuple[StoreDoc, dt.datetime] | None:
     """What buyers see, or None when the store was never published. Never creates anything."""
     async with acting_for(creator_id):
-        row = await Store.select(Store.published, Store.published_at).where(Store.creator_id == creator_id).first()
+        row = (
+            await Store.select(Store.published, Store.published_at)
+            .where(Store.creator_id == creator_id)
+            .first()
+        )
     published = _decode(row["published"]) if row else None
     if row is None or published is None:
         return None
@@ -205,7 +230,7 @@ async def _edit(creator_id: uuid.UUID, change: Any) -> StoreState:
         return StoreState(creator_id, draft, state.published, state.published_at)
 
 
-# --- validation ------------------------------------------------------------------------------------------------
+# --- validation ---------------------------------------------------------------------------------------------
 
 
 def clean_text(raw: str, *, limit: int, required: str | None = None, too_long: str) -> str:
@@ -264,7 +289,7 @@ def _raise(errors: dict[str, str]) -> None:
         raise InvalidInput(errors)
 
 
-# --- profile, theme, links, settings ---------------------------------------------------------------------------
+# --- profile, theme, links, settings ------------------------------------------------------------------------
 
 
 async def update_profile(creator_id: uuid.UUID, *, display_name: str, handle: str, bio: str) -> StoreState:
@@ -370,22 +395,38 @@ async def _delete_unused(storage: ObjectStorage, state: StoreState, candidates: 
                 await storage.delete(avatar_key(avatar, width))
 
 
-# --- blocks ----------------------------------------------------------------------------------------------------
+# --- blocks -------------------------------------------------------------------------------------------------
 
 
 async def _clean_block(creator_id: uuid.UUID, block_id: str, kind: str, fields: dict[str, str]) -> Block:
     errors: dict[str, str] = {}
     if kind == "link":
-        title = _collect(errors, "title", lambda raw: clean_text(
-            raw, limit=TITLE_MAX, required=N_("Give the link a title."),
-            too_long=N_("A title can have at most 80 characters.")), fields.get("title", ""))
+        title = _collect(
+            errors,
+            "title",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Give the link a title."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("title", ""),
+        )
         url = _collect(errors, "url", clean_url, fields.get("url", ""))
         _raise(errors)
         return Block(id=block_id, type="link", title=title, url=url)
     if kind == "capture":
-        heading = _collect(errors, "heading", lambda raw: clean_text(
-            raw, limit=TITLE_MAX, required=N_("Write a heading, like “Get my free guide”."),
-            too_long=N_("A title can have at most 80 characters.")), fields.get("heading", ""))
+        heading = _collect(
+            errors,
+            "heading",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Write a heading, like “Get my free guide”."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("heading", ""),
+        )
         contact = fields.get("contact", "")
         if contact not in CONTACT_KINDS:
             errors["contact"] = N_("Choose email or phone.")
@@ -447,7 +488,7 @@ async def move_block(creator_id: uuid.UUID, block_id: str, direction: str) -> St
     return await _edit(creator_id, change)
 
 
-# --- publishing ------------------------------------------------------------------------------------------------
+# --- publishing ---------------------------------------------------------------------------------------------
 
 
 async def publish(creator_id: uuid.UUID, storage: ObjectStorage | None = None) -> StoreState:
@@ -464,7 +505,7 @@ async def publish(creator_id: uuid.UUID, storage: ObjectStorage | None = None) -
     return new_state
 
 
-# --- leads -----------------------------------------------------------------------------------------------------
+# --- leads --------------------------------------------------------------------------------------------------
 
 
 async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
@@ -479,10 +520,18 @@ async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
     except FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
     async with acting_for(creator_id):
-        if not await StoreLead.exists().where((StoreLead.creator_id == creator_id) & (StoreLead.contact == value)):
-            await StoreLead.insert(StoreLead(
-                id=uuid.uuid4(), creator_id=creator_id, block_id=block_id, contact_kind=block.contact, contact=value,
-            ))
+        if not await StoreLead.exists().where(
+            (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
+        ):
+            await StoreLead.insert(
+                StoreLead(
+                    id=uuid.uuid4(),
+                    creator_id=creator_id,
+                    block_id=block_id,
+                    contact_kind=block.contact,
+                    contact=value,
+                )
+            )
 
 
 async def list_leads(creator_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
@@ -490,7 +539,8 @@ async def list_leads(creator_id: uuid.UUID, limit: int = 50) -> list[dict[str, A
         return await (
             StoreLead.select(StoreLead.contact, StoreLead.contact_kind, StoreLead.created_at)
             .where(StoreLead.creator_id == creator_id)
-            .order_by(StoreLead.created_at, ascending=False).limit(limit)
+            .order_by(StoreLead.created_at, ascending=False)
+            .limit(limit)
         )
 
 

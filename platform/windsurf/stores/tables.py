@@ -1,7 +1,8 @@
 """A creator's store: one row holding the draft the builder edits and the snapshot buyers see, plus its leads.
 
-The whole store (profile, theme, links, settings and the ordered blocks) is one JSON document. Publishing copies
-the draft into ``published`` in a single UPDATE, so buyers never see half a change and a draft edit can never leak.
+The whole store (profile, theme, links, settings and the ordered blocks) is one JSON document. Publishing
+copies the draft into ``published`` in a single UPDATE, so buyers never see half a change and a draft edit can
+never leak.
 """
 
 from piccolo.columns import JSON, Timestamptz, Varchar

@@ -17,14 +17,17 @@ def bomb() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "filename", "message"), [
-    (png(), "photo.jpg", "The file name does not match what the file contains."),
-    (b"<?php system($_GET['c']); ?>", "shell.png", "That file is not an image we can read."),
-    (png() + b"\0" * (8 * 1024 * 1024), "huge.png", "That image is larger than 8 MB."),
-    (bomb(), "bomb.png", "That image has too many pixels."),
-    (png(), "../../etc/passwd.png", "That file name is not allowed."),
-    (png(), "..\\..\\avatar.png", "That file name is not allowed."),
-])
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (png(), "photo.jpg", "The file name does not match what the file contains."),
+        (b"<?php system($_GET['c']); ?>", "shell.png", "That file is not an image we can read."),
+        (png() + b"\0" * (8 * 1024 * 1024), "huge.png", "That image is larger than 8 MB."),
+        (bomb(), "bomb.png", "That image has too many pixels."),
+        (png(), "../../etc/passwd.png", "That file name is not allowed."),
+        (png(), "..\\..\\avatar.png", "That file name is not allowed."),
+    ],
+)
 async def test_bad_uploads_are_refused_and_nothing_is_stored(
     client: Client, app: Litestar, data: bytes, filename: str, message: str
 ) -> None:

@@ -1,4 +1,4 @@
-"""`windsurf demo` gives @demo a published store like a real creator's, and running it again changes nothing."""
+"""`windsurf demo` gives @demo a published store like a real creator's; running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from tests.storefront.store_helpers import in_app
 from windsurf.demo import seed_demo
 from windsurf.settings import Settings
 from windsurf.stores import catalog_port
+
+from tests.storefront.store_helpers import in_app
 
 
 async def test_demo_store_is_published_and_idempotent(settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""No builder endpoint touches another creator's store: creator B gets 404 for A's blocks and changes nothing."""
+"""No builder endpoint touches another creator's store: B gets 404 for A's blocks and changes nothing."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ async def test_another_creators_blocks_are_404_and_untouched(client: AsyncTestCl
         client.cookies.set(cookie, session)
 
     handle_a = await sign_up(client, name="Creator A")
-    await post_form(client, "/dashboard/blocks", {"type": "link", "title": "A's link", "url": "https://a.example"})
-    await post_form(client, "/dashboard/blocks", {"type": "capture", "heading": "A's list", "contact": "email"})
+    await post_form(
+        client, "/dashboard/blocks", {"type": "link", "title": "A's link", "url": "https://a.example"}
+    )
+    await post_form(
+        client, "/dashboard/blocks", {"type": "capture", "heading": "A's list", "contact": "email"}
+    )
     await post_form(client, "/dashboard/publish", {})
     first, second = await dashboard_block_ids(client)
     before = (await client.get("/api/v1/stores/me")).json()
@@ -39,7 +43,9 @@ async def test_another_creators_blocks_are_404_and_untouched(client: AsyncTestCl
     assert await dashboard_block_ids(client) == []
 
     # B's own actions only ever change B's store; A's handle cannot be taken.
-    taken = await post_form(client, "/dashboard/profile", {"display_name": "B", "handle": handle_a, "bio": "mine"})
+    taken = await post_form(
+        client, "/dashboard/profile", {"display_name": "B", "handle": handle_a, "bio": "mine"}
+    )
     assert taken.status_code == 422 and "That handle is taken." in taken.text
     await post_form(client, "/dashboard/publish", {})
     assert (await client.get("/api/v1/stores/me")).json()["handle"] != handle_a
@@ -54,8 +60,13 @@ async def test_anonymous_callers_reach_no_builder_endpoint(client: AsyncTestClie
     for url in ("/dashboard", "/dashboard/preview", "/dashboard/qr.svg"):
         response = await client.get(url)
         assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
-    for url in ("/dashboard/profile", "/dashboard/blocks", "/dashboard/blocks/abc/delete", "/dashboard/publish",
-                "/dashboard/avatar"):
+    for url in (
+        "/dashboard/profile",
+        "/dashboard/blocks",
+        "/dashboard/blocks/abc/delete",
+        "/dashboard/publish",
+        "/dashboard/avatar",
+    ):
         response = await post_form(client, url, {})
         assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
     assert (await client.get("/api/v1/stores/me")).status_code == 401
