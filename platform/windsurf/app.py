@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
@@ -38,6 +39,13 @@ def _identity() -> list[ControllerRouterHandler]:
     return [api.router, auth.router]
 
 
+def _stores() -> list[ControllerRouterHandler]:
+    from storefront.pages import builder_store
+    from windsurf.stores import api
+
+    return [api.router, builder_store.router]
+
+
 def _storefront() -> list[ControllerRouterHandler]:
     from storefront.pages import public
 
@@ -47,7 +55,7 @@ def _storefront() -> list[ControllerRouterHandler]:
 # Which routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them.
 SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
-    "stores": lambda: [],
+    "stores": _stores,
     "catalog": lambda: [],
     "storefront": _storefront,
 }
@@ -116,6 +124,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             # Probes, metrics, static files and provider callbacks carry no user session to forge.
             exclude=["^/health/", "^/metrics", "^/static/", "^/webhooks/"],
+        ),
+        # Pages that compress themselves once (the cached store page) opt out with opt={"skip_compression": True}.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=500, gzip_compress_level=6, exclude_opt_key="skip_compression"
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin()],

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from windsurf.core import db
+from windsurf.core import db, security
+from windsurf.core.pagecache import PageCache
+from windsurf.core.storage import build_storage
+from windsurf.core.stores import build_stores
 from windsurf.identity.tables import Creator
-from windsurf.core import security
 from windsurf.settings import Settings
+from windsurf.stores.demo import seed_demo_store
 
 DEMO_HANDLE = "demo"
 DEMO_EMAIL = "demo@windsurf.et"
@@ -22,4 +25,9 @@ async def seed_demo(settings: Settings) -> str:
             id=uuid.uuid4(), handle=DEMO_HANDLE, display_name="Selam Bekele", email=DEMO_EMAIL,
             password_hash=security.hash_password(DEMO_PASSWORD), locale="am",
         ).save()
+    creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
+    assert creator is not None
+    await seed_demo_store(creator["id"], DEMO_HANDLE, build_storage(settings))
+    # A running server keeps rendered pages in the shared store (Redis): start a new version of @demo's pages.
+    await PageCache(build_stores(settings)["pages"]).invalidate(creator["id"])
     return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
-
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
@@ -23,7 +22,7 @@ LOGIN = Limit("login", per_ip=30, per_account=10, window_seconds=15 * 60)
 SEND_CODE = Limit("send-code", per_ip=10, per_account=3, window_seconds=15 * 60)
 VERIFY_CODE = Limit("verify-code", per_ip=30, per_account=10, window_seconds=15 * 60)
 RESET = Limit("password-reset", per_ip=10, per_account=3, window_seconds=60 * 60)
-AFTER_LOGIN = "/account"
+AFTER_LOGIN = "/dashboard"
 Req = Request[Any, Any, Any]
 
 

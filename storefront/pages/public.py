@@ -1,31 +1,203 @@
-"""Pages anybody can open: the home page and a creator's public page at /@handle."""
+"""Pages anybody can open: the home page and a creator's store at /@handle.
+
+The store page is the one buyers open from a TikTok or Telegram bio, often over 3G, and the most requested
+page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is served
+from the page cache without touching the database: ``h:<handle>`` maps the handle to its creator, the
+creator's content version and the visitor's language complete the key. Publishing bumps the version; nothing
+is ever purged.
+"""
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
-from litestar import Request, Response, Router, get
+from litestar import MediaType, Response, Router, get, post
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect
+from windsurf.core import i18n, web
+from windsurf.core.errors import InvalidInput, NotFoundError
+from windsurf.core.pagecache import PageCache
+from windsurf.core.ratelimit import Limit
+from windsurf.identity import auth
+from windsurf.identity import service as identity
+from windsurf.stores import catalog_port
+from windsurf.stores import service as stores
 
-from windsurf.core import web
-from windsurf.core.errors import NotFoundError
-from windsurf.identity import auth, service
+from storefront.pages import store_view
+
+Req = HTMXRequest
+CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+STORE_LEAD = Limit("store-lead", per_ip=10, per_account=300, window_seconds=60 * 60)
+_HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
+# The public page must set no cookie: no CSRF cookie, and compression is done once, when the page is cached.
+PUBLIC_OPT = {"exclude_from_csrf": True, "skip_compression": True}
 
 
 @get("/")
-async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+async def home(request: Req) -> Response[Any]:
     await auth.current_account(request)
     return web.render(request, "public/home.html")
 
 
-@get("/{segment:str}")
-async def creator_page(request: Request[Any, Any, Any], segment: FromPath[str]) -> Response[Any]:
-    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
-    handle = segment.removeprefix("@")
-    creator = await service.find_by_handle(handle) if segment.startswith("@") and len(handle) <= 30 else None
-    if creator is None:
+def _handle(segment: str) -> str:
+    segment = segment.lower()
+    if not _HANDLE.match(segment):
         raise NotFoundError()
-    return web.render(request, "public/profile.html", {"creator": creator})
+    return segment[1:]
 
 
-router = Router(path="/", route_handlers=[home, creator_page], include_in_schema=False)
+def page_key(handle: str, version: str, preferred: str | None) -> str:
+    return f"s:{handle}:{version}:{preferred or '-'}"
+
+
+async def invalidate_store(cache: PageCache, creator_id: uuid.UUID, *old_handles: str | None) -> None:
+    """After a publish or a handle change: a new version, and old handles no longer lead to this creator."""
+    for handle in old_handles:
+        if handle:
+            await cache.delete(f"h:{handle}")
+    await cache.invalidate(creator_id)
+
+
+def _respond(request: Req, page: store_view.CachedPage) -> Response[Any]:
+    headers = {
+        "ETag": page.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": VARY,
+        "Content-Language": page.locale,
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
+        return Response(content=b"", status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=page.gzipped, media_type=MediaType.HTML, headers=headers)
+    return Response(content=page.html, media_type=MediaType.HTML, headers=headers)
+
+
+async def _cached(cache: PageCache, handle: str, preferred: str | None) -> store_view.CachedPage | None:
+    creator = await cache.get(f"h:{handle}")
+    if creator is None:
+        return None
+    version = await cache.version(uuid.UUID(creator.decode()))
+    raw = await cache.get(page_key(handle, version, preferred))
+    return store_view.CachedPage.decode(raw) if raw else None
+
+
+async def render_store_page(request: Req, handle: str, preferred: str | None) -> store_view.CachedPage:
+    """Render the PUBLISHED store (never the draft) and keep it in the page cache."""
+    cache: PageCache = request.app.state.page_cache
+    account = await identity.find_by_handle(handle)
+    if account is None:
+        raise NotFoundError()
+    version = await cache.version(account.id) if cache.enabled else ""
+    published = await stores.get_published(account.id)
+    doc, published_at = published if published else (None, None)
+    cards = (
+        await catalog_port.published_cards(account.id)
+        if doc and any(b.type == "product" for b in doc.blocks)
+        else []
+    )
+    settings = request.app.state.settings
+    locale = preferred or (doc.language if doc else settings.default_locale)
+    view = store_view.build_view(
+        settings, handle, account.display_name, doc, cards, published_at=published_at
+    )
+    html = store_view.render_store_html(
+        request.app.state.jinja,
+        i18n.translations_for(request.app.state.locales_dir, locale),
+        locale,
+        view,
+        htmx_path=request.app.state.htmx_path,
+    )
+    page = store_view.CachedPage.of(html, locale)
+    if cache.enabled:
+        await cache.set(page_key(handle, version, preferred), page.encode())
+        await cache.set(f"h:{handle}", str(account.id).encode())
+    return page
+
+
+@get("/{segment:str}", opt=PUBLIC_OPT)
+async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
+    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
+    handle = _handle(segment)
+    chosen = request.query_params.get("lang")
+    if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
+        response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
+        if chosen in i18n.SUPPORTED_LOCALES:
+            response.set_cookie(
+                i18n.LANGUAGE_COOKIE, chosen, path="/", max_age=365 * 24 * 3600, samesite="lax"
+            )
+        return response
+    preferred = i18n.preferred_locale(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+    cache: PageCache = request.app.state.page_cache
+    page = await _cached(cache, handle, preferred) if cache.enabled else None
+    if page is None:
+        page = await render_store_page(request, handle, preferred)
+    return _respond(request, page)
+
+
+def check_same_origin(request: Req) -> None:
+    """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
+    site = request.headers.get("sec-fetch-site")
+    if site and site not in {"same-origin", "none"}:
+        raise PermissionDeniedException()
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        allowed = {f"{request.url.scheme}://{request.url.netloc}"}
+        public = urlsplit(request.app.state.settings.public_url)
+        allowed.add(f"{public.scheme}://{public.netloc}")
+        if origin.rstrip("/") not in allowed:
+            raise PermissionDeniedException()
+    elif origin == "null":
+        raise PermissionDeniedException()
+
+
+@post("/subscribe/{segment:str}", opt={"exclude_from_csrf": True})
+async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
+    """A buyer leaves an email or phone in a capture block; works as a plain form and as an htmx swap."""
+    handle = _handle(f"@{segment}")
+    check_same_origin(request)
+    account = await identity.find_by_handle(handle)
+    published = await stores.get_published(account.id) if account else None
+    if account is None or published is None:
+        raise NotFoundError()
+    doc, published_at = published
+    form = await web.form_fields(request, "block", "contact")
+    block = doc.block(form["block"][:32])
+    locale = web.request_locale(request, default=doc.language)
+    await request.app.state.rate_limiter.hit(STORE_LEAD, ip=web.client_ip(request), account=handle)
+    error, status = None, 200
+    try:
+        await stores.add_lead(account.id, block.id, form["contact"][:254])
+    except InvalidInput as exc:
+        error, status = exc.errors.get("contact"), 422
+    view = store_view.build_view(
+        request.app.state.settings, handle, account.display_name, doc, [], published_at=published_at
+    )
+    html = store_view.render_store_html(
+        request.app.state.jinja,
+        request.state.translations,
+        locale,
+        view,
+        htmx_path=request.app.state.htmx_path,
+        template="store/joined.html",
+        part="capture" if request.htmx else None,
+        **{"block": block, "joined": error is None, "error": error},
+    )
+    return Response(
+        html,
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store", "Vary": "HX-Request"},
+    )
+
+
+router = Router(path="/", route_handlers=[home, store_page, subscribe], include_in_schema=False)

@@ -56,14 +56,22 @@ def translations_for(locales_dir: Path, locale: str) -> Translations:
     return Translations(buffer)
 
 
-def negotiate_locale(cookie: str | None, accept_language: str | None, default: str) -> str:
-    """The language cookie wins, then the first supported Accept-Language entry by weight, then ``default``."""
+def preferred_locale(cookie: str | None, accept_language: str | None) -> str | None:
+    """What the visitor asked for: the language cookie, then the first supported Accept-Language entry by weight."""
     if cookie in SUPPORTED_LOCALES:
         return cookie
     for tag in _accepted_languages(accept_language or ""):
         primary = tag.split("-")[0].lower()
         if primary in SUPPORTED_LOCALES:
             return primary
+    return None
+
+
+def negotiate_locale(cookie: str | None, accept_language: str | None, default: str) -> str:
+    """The language cookie wins, then the first supported Accept-Language entry by weight, then ``default``."""
+    preferred = preferred_locale(cookie, accept_language)
+    if preferred:
+        return preferred
     return default if default in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0]
 
 

@@ -39,3 +39,6 @@ class PageCache:
     async def set(self, key: str, body: bytes) -> None:
         if self.enabled:
             await self._store.set(f"page:{key}", body, expires_in=PAGE_TTL)
+
+    async def delete(self, key: str) -> None:
+        await self._store.delete(f"page:{key}")

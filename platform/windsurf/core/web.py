@@ -1,8 +1,9 @@
 """Rendering pages and fragments for a request, in the request's language.
 
 Each request gets its language once (``request_locale``): the ``lang`` cookie, then Accept-Language, then the
-platform default. Pages are rendered from the shared Jinja environment kept on ``app.state``; an htmx request can
-ask for one block of the same template, so a fragment is always exactly what the full page would show.
+platform default (or the default a page passes, such as a store's language). Pages are rendered from the shared
+Jinja environment kept on ``app.state``; an htmx request can ask for one block of the same template, so a fragment
+is always exactly what the full page would show.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from windsurf.core import i18n
 HTML = "text/html; charset=utf-8"
 
 
-def request_locale(request: Request[Any, Any, Any]) -> str:
+def request_locale(request: Request[Any, Any, Any], default: str | None = None) -> str:
+    """The request's language, decided once; ``default`` (a store's language) replaces the platform default."""
     state = request.state
     if "locale" not in state:
         settings = request.app.state.settings
         state.locale = i18n.negotiate_locale(
             request.cookies.get(i18n.LANGUAGE_COOKIE),
             request.headers.get("accept-language"),
-            settings.default_locale,
+            default or settings.default_locale,
         )
         state.translations = i18n.translations_for(request.app.state.locales_dir, state.locale)
     return str(state.locale)

@@ -282,3 +282,28 @@ async def create_staff(*, email: str, password: str, display_name: str) -> Accou
         return account
     return await _create(display_name=name, email=clean_email, password_hash=security.hash_password(clean_password),
                          is_staff=True)
+
+
+async def change_handle(creator_id: uuid.UUID, handle: str) -> Account:
+    """Give the creator a new public handle (/@handle): validated, unique, reserved words refused."""
+    try:
+        clean_handle = validation.clean_handle(handle)
+    except FieldError as exc:
+        raise InvalidInput({"handle": exc.message}) from None
+    current = await get_account(creator_id)
+    if current is None:
+        raise NotFoundError()
+    if current.handle == clean_handle:
+        return current
+    taken = N_("That handle is taken. Please choose another.")
+    if await Creator.exists().where((Creator.handle == clean_handle) & (Creator.id != creator_id)):
+        raise InvalidInput({"handle": taken})
+    try:
+        await Creator.update({Creator.handle: clean_handle}).where(Creator.id == creator_id)
+    except Exception as exc:  # a concurrent change won the unique index between our check and the update
+        if "unique" in str(exc).lower():
+            raise InvalidInput({"handle": taken}) from exc
+        raise
+    account = await get_account(creator_id)
+    assert account is not None
+    return account

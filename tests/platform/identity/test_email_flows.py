@@ -24,7 +24,7 @@ async def test_sign_up_logs_in_and_shows_the_account(client: AsyncTestClient[Lit
     identity = new_identity()
     response = await post_form(client, "/signup/email", identity)
     assert response.status_code == 303
-    assert response.headers["location"] == "/account"
+    assert response.headers["location"] == "/dashboard"
 
     page = await client.get("/account")
     assert page.status_code == 200

@@ -1,0 +1,68 @@
+"""JSON API of stores: the logged-in creator's store (draft and published), publishing, and its leads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Router, get, post
+from litestar.di import NamedDependency, Provide
+
+from windsurf.identity.auth import require_account
+from windsurf.identity.service import Account
+from windsurf.stores import service
+
+
+@dataclass(frozen=True)
+class StoreOut:
+    handle: str | None
+    draft: dict[str, Any]
+    published: dict[str, Any] | None
+    published_at: dt.datetime | None
+    unpublished_changes: bool
+
+
+@dataclass(frozen=True)
+class LeadOut:
+    contact: str
+    contact_kind: str
+    created_at: dt.datetime
+
+
+def _out(account: Account, state: service.StoreState) -> StoreOut:
+    return StoreOut(
+        handle=account.handle,
+        draft=state.draft.to_dict(),
+        published=state.published.to_dict() if state.published else None,
+        published_at=state.published_at,
+        unpublished_changes=state.unpublished_changes,
+    )
+
+
+@get("/me")
+async def my_store(account: NamedDependency[Account]) -> StoreOut:
+    return _out(account, await service.get_store(account.id))
+
+
+@post("/me/publish", status_code=200)
+async def publish(request: Request[Any, Any, Any], account: NamedDependency[Account]) -> StoreOut:
+    state = await service.publish(account.id, request.app.state.storage)
+    await request.app.state.page_cache.invalidate(account.id)
+    return _out(account, state)
+
+
+@get("/me/leads")
+async def leads(account: NamedDependency[Account]) -> list[LeadOut]:
+    return [
+        LeadOut(r["contact"], r["contact_kind"], r["created_at"])
+        for r in await service.list_leads(account.id)
+    ]
+
+
+router = Router(
+    path="/api/v1/stores",
+    route_handlers=[my_store, publish, leads],
+    dependencies={"account": Provide(require_account)},
+    tags=["stores"],
+)

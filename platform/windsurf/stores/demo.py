@@ -1,0 +1,66 @@
+"""The demo creator's published store: bilingual bio, a generated photo, theme, links, a capture block,
+products.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from PIL import Image, ImageDraw
+
+from windsurf.core.storage import ObjectStorage
+from windsurf.stores import catalog_port, service
+
+BIO = (
+    "ግራፊክ ዲዛይነርና መምህር ከአዲስ አበባ። ለኢትዮጵያውያን ፈጣሪዎች አብነቶች፣ መመሪያዎችና ኮርሶች።\n"
+    "Graphic designer and teacher in Addis Ababa: templates, guides and courses for Ethiopian creators."
+)
+LINKS = [
+    ("የቴሌግራም ቻናሌ · My Telegram channel", "https://t.me/windsurf_demo"),
+    ("የዩቲዩብ ትምህርቶች · YouTube lessons", "https://www.youtube.com/@windsurf_demo"),
+]
+SOCIALS = {
+    "telegram": "https://t.me/windsurf_demo",
+    "tiktok": "https://www.tiktok.com/@windsurf_demo",
+    "instagram": "https://www.instagram.com/windsurf_demo",
+    "youtube": "https://www.youtube.com/@windsurf_demo",
+}
+
+
+def avatar_image() -> bytes:
+    """A simple portrait-like picture: a face-coloured disc on the theme's green."""
+    image = Image.new("RGB", (480, 480), (11, 122, 83))
+    pen = ImageDraw.Draw(image)
+    pen.ellipse((150, 90, 330, 270), fill=(122, 78, 48))
+    pen.ellipse((90, 280, 390, 580), fill=(245, 214, 102))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def seed_demo_store(creator_id: uuid.UUID, handle: str, storage: ObjectStorage) -> None:
+    """Fill and publish the store once; run again, it only adds product blocks for products it lacks."""
+    await catalog_port.seed_demo_products(creator_id)
+    state = await service.get_store(creator_id)
+    first_time = state.published is None and not state.draft.blocks
+    if first_time:
+        await service.update_profile(creator_id, display_name=state.draft.name, handle=handle, bio=BIO)
+        await service.update_settings(creator_id, language="am", ethiopian_calendar=True)
+        await service.update_theme(creator_id, palette="sand", accent="#0b7a53")
+        await service.update_socials(creator_id, SOCIALS)
+        await service.set_avatar(creator_id, storage, avatar_image(), "selam.png")
+    present = {block.product_id for block in (await service.get_store(creator_id)).draft.blocks}
+    for card in await catalog_port.published_cards(creator_id):
+        if str(card.id) not in present:
+            await service.add_block(creator_id, "product", {"product_id": str(card.id)})
+    if first_time:
+        await service.add_block(
+            creator_id,
+            "capture",
+            {"heading": "ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "contact": "email"},
+        )
+        for title, url in LINKS:
+            await service.add_block(creator_id, "link", {"title": title, "url": url})
+    if (await service.get_store(creator_id)).unpublished_changes:
+        await service.publish(creator_id, storage)

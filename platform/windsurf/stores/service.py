@@ -1,0 +1,549 @@
+"""Store operations: the only code that writes the store tables.
+
+A creator's store is one JSON document edited as a draft and copied whole into ``published`` on publish. Every
+function takes the acting creator, runs inside ``acting_for`` and only ever loads that creator's row, so a
+block id of another creator is simply not found (404). Rule violations raise InvalidInput/ServiceError with
+msgids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from windsurf.core import images
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.i18n import N_, SUPPORTED_LOCALES
+from windsurf.core.storage import ObjectStorage
+from windsurf.core.tenancy import acting_for
+from windsurf.identity import service as identity
+from windsurf.identity import validation
+from windsurf.identity.validation import FieldError
+from windsurf.stores import catalog_port
+from windsurf.stores.tables import Store, StoreLead
+
+BIO_MAX = 300
+TITLE_MAX = 80
+URL_MAX = 500
+MAX_BLOCKS = 60
+AVATAR_WIDTHS = (160, 480)
+DEFAULT_ACCENT = "#0b7a53"
+BLOCK_TYPES = ("product", "link", "capture")
+CONTACT_KINDS = ("email", "phone")
+SOCIAL_NETWORKS = ("telegram", "tiktok", "instagram", "youtube", "facebook", "x")
+SOCIAL_LABELS = {
+    "telegram": "Telegram",
+    "tiktok": "TikTok",
+    "instagram": "Instagram",
+    "youtube": "YouTube",
+    "facebook": "Facebook",
+    "x": "X",
+}
+# Background, text, muted text, card and line colours of each palette; the accent is the creator's own.
+PALETTES: dict[str, dict[str, str]] = {
+    "sand": {"bg": "#fbfaf7", "fg": "#1d1b16", "mu": "#6b665c", "cd": "#ffffff", "ln": "#e4e0d6"},
+    "night": {"bg": "#14161a", "fg": "#f2f2f0", "mu": "#a3a7ae", "cd": "#1f2228", "ln": "#30343c"},
+    "forest": {"bg": "#eef4ef", "fg": "#14261b", "mu": "#52665a", "cd": "#ffffff", "ln": "#d3e2d7"},
+    "sky": {"bg": "#eef4fb", "fg": "#13233a", "mu": "#55657a", "cd": "#ffffff", "ln": "#d5e1ef"},
+    "rose": {"bg": "#fbf1f1", "fg": "#2e1618", "mu": "#76595c", "cd": "#ffffff", "ln": "#efdcdc"},
+}
+PALETTE_NAMES = {
+    "sand": N_("Sand"),
+    "night": N_("Night"),
+    "forest": N_("Forest"),
+    "sky": N_("Sky"),
+    "rose": N_("Rose"),
+}
+_ACCENT = re.compile(r"^#[0-9a-f]{6}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Block:
+    id: str
+    type: str
+    product_id: str = ""
+    title: str = ""
+    url: str = ""
+    heading: str = ""
+    contact: str = "email"
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass(frozen=True)
+class Avatar:
+    key: str  # storage key prefix; each width is stored at f"{key}-{width}.webp"
+    sizes: tuple[tuple[int, int], ...]  # (width, height) of each thumbnail, smallest first
+
+
+@dataclass(frozen=True)
+class StoreDoc:
+    """Everything a buyer sees of a store (besides the handle, which identity owns)."""
+
+    name: str
+    bio: str = ""
+    avatar: Avatar | None = None
+    palette: str = "sand"
+    accent: str = DEFAULT_ACCENT
+    socials: dict[str, str] = field(default_factory=dict)
+    language: str = "am"
+    ethiopian_calendar: bool = False
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def colours(self) -> dict[str, str]:
+        return {**PALETTES.get(self.palette, PALETTES["sand"]), "ac": self.accent}
+
+    def social_links(self) -> list[tuple[str, str, str]]:
+        return [(n, SOCIAL_LABELS[n], self.socials[n]) for n in SOCIAL_NETWORKS if self.socials.get(n)]
+
+    def block(self, block_id: str) -> Block:
+        for block in self.blocks:
+            if block.id == block_id:
+                return block
+        raise NotFoundError()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "bio": self.bio,
+            "avatar": {"key": self.avatar.key, "sizes": [list(s) for s in self.avatar.sizes]}
+            if self.avatar
+            else None,
+            "palette": self.palette,
+            "accent": self.accent,
+            "socials": dict(self.socials),
+            "language": self.language,
+            "ethiopian_calendar": self.ethiopian_calendar,
+            "blocks": [b.to_dict() for b in self.blocks],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> StoreDoc:
+        avatar = raw.get("avatar")
+        return cls(
+            name=raw.get("name", ""),
+            bio=raw.get("bio", ""),
+            avatar=Avatar(avatar["key"], tuple((int(w), int(h)) for w, h in avatar["sizes"]))
+            if avatar
+            else None,
+            palette=raw.get("palette", "sand"),
+            accent=raw.get("accent", DEFAULT_ACCENT),
+            socials=dict(raw.get("socials") or {}),
+            language=raw.get("language", "am"),
+            ethiopian_calendar=bool(raw.get("ethiopian_calendar", False)),
+            blocks=tuple(Block(**b) for b in raw.get("blocks") or []),
+        )
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """The builder's view: the draft, and whether buyers see something else."""
+
+    creator_id: uuid.UUID
+    draft: StoreDoc
+    published: StoreDoc | None
+    published_at: dt.datetime | None
+
+    @property
+    def unpublished_changes(self) -> bool:
+        return self.published is None or self.published != self.draft
+
+
+# --- loading and saving -------------------------------------------------------------------------------------
+
+
+def _decode(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _state(creator_id: uuid.UUID, row: dict[str, Any]) -> StoreState:
+    published = _decode(row["published"])
+    return StoreState(
+        creator_id=creator_id,
+        draft=StoreDoc.from_dict(_decode(row["draft"]) or {}),
+        published=StoreDoc.from_dict(published) if published else None,
+        published_at=row["published_at"],
+    )
+
+
+async def _row(creator_id: uuid.UUID) -> dict[str, Any]:
+    """The creator's store row, created with a first draft on first use. Call inside acting_for."""
+    row = await Store.select().where(Store.creator_id == creator_id).first()
+    if row is not None:
+        return row
+    account = await identity.get_account(creator_id)
+    if account is None:
+        raise NotFoundError()
+    draft = StoreDoc(
+        name=account.display_name, language=account.locale if account.locale in SUPPORTED_LOCALES else "am"
+    )
+    await Store.insert(Store(id=uuid.uuid4(), creator_id=creator_id, draft=draft.to_dict()))
+    row = await Store.select().where(Store.creator_id == creator_id).first()
+    assert row is not None
+    return row
+
+
+async def get_store(creator_id: uuid.UUID) -> StoreState:
+    async with acting_for(creator_id):
+        return _state(creator_id, await _row(creator_id))
+
+
+async def get_published(creator_id: uuid.UUID) -> tuple[StoreDoc, dt.datetime] | None:
+    """What buyers see, or None when the store was never published. Never creates anything."""
+    async with acting_for(creator_id):
+        row = (
+            await Store.select(Store.published, Store.published_at)
+            .where(Store.creator_id == creator_id)
+            .first()
+        )
+    published = _decode(row["published"]) if row else None
+    if row is None or published is None:
+        return None
+    return StoreDoc.from_dict(published), row["published_at"]
+
+
+async def _save_draft(creator_id: uuid.UUID, doc: StoreDoc) -> None:
+    await Store.update({Store.draft: doc.to_dict(), Store.updated_at: dt.datetime.now(dt.UTC)}).where(
+        Store.creator_id == creator_id
+    )
+
+
+async def _edit(creator_id: uuid.UUID, change: Any) -> StoreState:
+    """Load the draft, apply ``change(doc) -> doc`` and save it, in one transaction for this creator."""
+    async with acting_for(creator_id):
+        row = await _row(creator_id)
+        state = _state(creator_id, row)
+        draft = await change(state.draft)
+        await _save_draft(creator_id, draft)
+        return StoreState(creator_id, draft, state.published, state.published_at)
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+
+def clean_text(raw: str, *, limit: int, required: str | None = None, too_long: str) -> str:
+    value = " ".join(_CONTROL.sub("", raw).split())
+    if not value and required:
+        raise FieldError(required)
+    if len(value) > limit:
+        raise FieldError(too_long)
+    return value
+
+
+def clean_bio(raw: str) -> str:
+    """Plain text; line breaks kept (at most one empty line in a row), other control characters dropped."""
+    lines = [" ".join(line.split()) for line in _CONTROL.sub("", raw.replace("\r\n", "\n")).split("\n")]
+    value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if len(value) > BIO_MAX:
+        raise FieldError(N_("Your bio can have at most 300 characters."))
+    return value
+
+
+def clean_url(raw: str, *, required: bool = True) -> str:
+    """An absolute http(s) URL; javascript:, data: and every other scheme are refused."""
+    value = raw.strip()
+    if not value:
+        if required:
+            raise FieldError(N_("Enter a link starting with https://"))
+        return ""
+    if len(value) > URL_MAX or _CONTROL.search(value) or any(c.isspace() for c in value):
+        raise FieldError(N_("Enter a link starting with https://"))
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise FieldError(N_("Enter a link starting with https://")) from None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or "." not in parts.hostname:
+        raise FieldError(N_("Enter a link starting with https://"))
+    return value
+
+
+def clean_accent(raw: str) -> str:
+    value = raw.strip().lower()
+    if not _ACCENT.match(value):
+        raise FieldError(N_("Choose a colour like #0b7a53."))
+    return value
+
+
+def _collect(errors: dict[str, str], name: str, cleaner: Any, raw: Any) -> Any:
+    try:
+        return cleaner(raw)
+    except FieldError as exc:
+        errors[name] = exc.message
+        return None
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- profile, theme, links, settings ------------------------------------------------------------------------
+
+
+async def update_profile(creator_id: uuid.UUID, *, display_name: str, handle: str, bio: str) -> StoreState:
+    """Name and bio go to the draft; a new handle takes effect at once (it is the store's address)."""
+    errors: dict[str, str] = {}
+    name = _collect(errors, "display_name", validation.clean_display_name, display_name)
+    clean_bio_value = _collect(errors, "bio", clean_bio, bio)
+    new_handle = _collect(errors, "handle", validation.clean_handle, handle)
+    _raise(errors)
+    await identity.change_handle(creator_id, new_handle)
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        return replace(doc, name=name, bio=clean_bio_value)
+
+    return await _edit(creator_id, change)
+
+
+async def update_theme(creator_id: uuid.UUID, *, palette: str, accent: str) -> StoreState:
+    errors: dict[str, str] = {}
+    if palette not in PALETTES:
+        errors["palette"] = N_("Choose one of the palettes.")
+    clean = _collect(errors, "accent", clean_accent, accent)
+    _raise(errors)
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        return replace(doc, palette=palette, accent=clean)
+
+    return await _edit(creator_id, change)
+
+
+async def update_socials(creator_id: uuid.UUID, links: dict[str, str]) -> StoreState:
+    errors: dict[str, str] = {}
+    socials: dict[str, str] = {}
+    for network in SOCIAL_NETWORKS:
+        url = _collect(errors, network, lambda raw: clean_url(raw, required=False), links.get(network, ""))
+        if url:
+            socials[network] = url
+    _raise(errors)
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        return replace(doc, socials=socials)
+
+    return await _edit(creator_id, change)
+
+
+async def update_settings(creator_id: uuid.UUID, *, language: str, ethiopian_calendar: bool) -> StoreState:
+    if language not in SUPPORTED_LOCALES:
+        raise InvalidInput({"language": N_("Choose Amharic or English.")})
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        return replace(doc, language=language, ethiopian_calendar=ethiopian_calendar)
+
+    return await _edit(creator_id, change)
+
+
+def avatar_key(avatar: Avatar, width: int) -> str:
+    return f"{avatar.key}-{width}.webp"
+
+
+async def set_avatar(creator_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
+    """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
+    try:
+        processed = images.process_image(data, filename, widths=AVATAR_WIDTHS)
+    except images.ImageRejected as exc:
+        raise InvalidInput({"avatar": exc.message}) from None
+    avatar = Avatar(
+        key=f"public/avatars/{creator_id}/{secrets.token_hex(8)}",
+        sizes=tuple((t.width, t.height) for t in processed.thumbnails),
+    )
+    for thumbnail in processed.thumbnails:
+        await storage.put(avatar_key(avatar, thumbnail.width), thumbnail.data, "image/webp")
+    replaced: list[Avatar] = []
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        if doc.avatar:
+            replaced.append(doc.avatar)
+        return replace(doc, avatar=avatar)
+
+    state = await _edit(creator_id, change)
+    await _delete_unused(storage, state, replaced)
+    return state
+
+
+async def remove_avatar(creator_id: uuid.UUID, storage: ObjectStorage) -> StoreState:
+    replaced: list[Avatar] = []
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        if doc.avatar:
+            replaced.append(doc.avatar)
+        return replace(doc, avatar=None)
+
+    state = await _edit(creator_id, change)
+    await _delete_unused(storage, state, replaced)
+    return state
+
+
+async def _delete_unused(storage: ObjectStorage, state: StoreState, candidates: list[Avatar]) -> None:
+    """Delete avatar files that neither the draft nor the published store uses any more."""
+    in_use = {a.key for a in (state.draft.avatar, state.published.avatar if state.published else None) if a}
+    for avatar in candidates:
+        if avatar.key not in in_use:
+            for width, _height in avatar.sizes:
+                await storage.delete(avatar_key(avatar, width))
+
+
+# --- blocks -------------------------------------------------------------------------------------------------
+
+
+async def _clean_block(creator_id: uuid.UUID, block_id: str, kind: str, fields: dict[str, str]) -> Block:
+    errors: dict[str, str] = {}
+    if kind == "link":
+        title = _collect(
+            errors,
+            "title",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Give the link a title."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("title", ""),
+        )
+        url = _collect(errors, "url", clean_url, fields.get("url", ""))
+        _raise(errors)
+        return Block(id=block_id, type="link", title=title, url=url)
+    if kind == "capture":
+        heading = _collect(
+            errors,
+            "heading",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Write a heading, like “Get my free guide”."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("heading", ""),
+        )
+        contact = fields.get("contact", "")
+        if contact not in CONTACT_KINDS:
+            errors["contact"] = N_("Choose email or phone.")
+        _raise(errors)
+        return Block(id=block_id, type="capture", heading=heading, contact=contact)
+    if kind == "product":
+        try:
+            product_id = uuid.UUID(fields.get("product_id", ""))
+        except ValueError:
+            product_id = None
+        if product_id is None or await catalog_port.product_card(creator_id, product_id) is None:
+            raise InvalidInput({"product_id": N_("Choose one of your products.")})
+        return Block(id=block_id, type="product", product_id=str(product_id))
+    raise InvalidInput({"type": N_("Choose what to add.")})
+
+
+async def add_block(creator_id: uuid.UUID, kind: str, fields: dict[str, str]) -> StoreState:
+    block = await _clean_block(creator_id, secrets.token_hex(6), kind, fields)
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        if len(doc.blocks) >= MAX_BLOCKS:
+            raise ServiceError(N_("A store can have at most 60 blocks."))
+        return replace(doc, blocks=(*doc.blocks, block))
+
+    return await _edit(creator_id, change)
+
+
+async def update_block(creator_id: uuid.UUID, block_id: str, fields: dict[str, str]) -> StoreState:
+    current = (await get_store(creator_id)).draft.block(block_id)
+    block = await _clean_block(creator_id, block_id, current.type, fields)
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        doc.block(block_id)  # still there (404 otherwise)
+        return replace(doc, blocks=tuple(block if b.id == block_id else b for b in doc.blocks))
+
+    return await _edit(creator_id, change)
+
+
+async def remove_block(creator_id: uuid.UUID, block_id: str) -> StoreState:
+    async def change(doc: StoreDoc) -> StoreDoc:
+        doc.block(block_id)
+        return replace(doc, blocks=tuple(b for b in doc.blocks if b.id != block_id))
+
+    return await _edit(creator_id, change)
+
+
+async def move_block(creator_id: uuid.UUID, block_id: str, direction: str) -> StoreState:
+    if direction not in {"up", "down"}:
+        raise InvalidInput({"direction": N_("Choose up or down.")})
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        blocks = list(doc.blocks)
+        index = blocks.index(doc.block(block_id))
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(blocks):
+            blocks[index], blocks[other] = blocks[other], blocks[index]
+        return replace(doc, blocks=tuple(blocks))
+
+    return await _edit(creator_id, change)
+
+
+# --- publishing ---------------------------------------------------------------------------------------------
+
+
+async def publish(creator_id: uuid.UUID, storage: ObjectStorage | None = None) -> StoreState:
+    """Make the draft what buyers see, in one UPDATE."""
+    now = dt.datetime.now(dt.UTC)
+    async with acting_for(creator_id):
+        state = _state(creator_id, await _row(creator_id))
+        await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
+            Store.creator_id == creator_id
+        )
+    new_state = StoreState(creator_id, state.draft, state.draft, now)
+    if storage is not None and state.published and state.published.avatar:
+        await _delete_unused(storage, new_state, [state.published.avatar])
+    return new_state
+
+
+# --- leads --------------------------------------------------------------------------------------------------
+
+
+async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
+    """A buyer left an email or phone in a capture block of the PUBLISHED store; repeats are kept once."""
+    published = await get_published(creator_id)
+    block = published[0].block(block_id) if published else None
+    if block is None or block.type != "capture":
+        raise NotFoundError()
+    cleaner = validation.clean_email if block.contact == "email" else validation.clean_phone
+    try:
+        value = cleaner(contact)
+    except FieldError as exc:
+        raise InvalidInput({"contact": exc.message}) from None
+    async with acting_for(creator_id):
+        if not await StoreLead.exists().where(
+            (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
+        ):
+            await StoreLead.insert(
+                StoreLead(
+                    id=uuid.uuid4(),
+                    creator_id=creator_id,
+                    block_id=block_id,
+                    contact_kind=block.contact,
+                    contact=value,
+                )
+            )
+
+
+async def list_leads(creator_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
+    async with acting_for(creator_id):
+        return await (
+            StoreLead.select(StoreLead.contact, StoreLead.contact_kind, StoreLead.created_at)
+            .where(StoreLead.creator_id == creator_id)
+            .order_by(StoreLead.created_at, ascending=False)
+            .limit(limit)
+        )
+
+
+async def count_leads(creator_id: uuid.UUID) -> int:
+    async with acting_for(creator_id):
+        return int(await StoreLead.count().where(StoreLead.creator_id == creator_id))

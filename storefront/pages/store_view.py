@@ -1,0 +1,180 @@
+"""The store as buyers see it: one view model and one template, for the public page and the builder's preview.
+
+Rendering is a plain function of the store document, the product cards and the language (no request), so the
+public page can cache its bytes, the builder can preview the draft with the very same markup, and the size
+budget is testable. ``CachedPage`` is what the page cache keeps: the ETag, the HTML and its gzip encoding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.support import Translations
+from jinja2 import Environment
+from windsurf.settings import Settings
+from windsurf.stores import catalog_port, service
+from windsurf.stores.catalog_port import ProductCard
+from windsurf.stores.service import Block, StoreDoc
+
+EAGER_COVERS = 3  # product covers above the fold on a phone: loaded at once, the rest lazily
+COVER_SIZE = 80  # CSS pixels of a product card's cover
+AVATAR_SIZE = 96
+MAX_SRCSET_WIDTH = 480
+
+
+@dataclass(frozen=True)
+class Picture:
+    src: str
+    srcset: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Item:
+    block: Block
+    card: ProductCard | None = None
+    picture: Picture | None = None
+    eager: bool = False
+
+
+@dataclass(frozen=True)
+class StoreView:
+    handle: str
+    url: str  # absolute
+    name: str
+    doc: StoreDoc | None  # None: never published
+    avatar: Picture | None = None
+    items: list[Item] = field(default_factory=list)
+    published_at: dt.datetime | None = None
+    preview: bool = False
+
+    @property
+    def style(self) -> str:
+        """The theme as CSS custom properties."""
+        if self.doc is None:
+            return ""
+        colours = self.doc.colours
+        colours["af"] = "#000" if _luminance(colours["ac"]) > 0.55 else "#fff"
+        return ";".join(f"--{name}:{value}" for name, value in colours.items())
+
+    @property
+    def og_image(self) -> str:
+        if self.avatar is None:
+            return ""
+        largest = self.avatar.srcset.split(", ")[-1].split(" ")[0]
+        return (
+            largest if largest.startswith(("http://", "https://")) else f"{self.url.split('/@')[0]}{largest}"
+        )
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def picture(sources: Sequence[tuple[str, int, int]], box: int) -> Picture | None:
+    """src/srcset of WebP thumbnails (smallest first); width/height are the box it is shown in."""
+    usable = [s for s in sources if s[1] <= MAX_SRCSET_WIDTH] or list(sources[:1])
+    if not usable:
+        return None
+    return Picture(
+        src=usable[0][0],
+        srcset=", ".join(f"{url} {width}w" for url, width, _ in usable),
+        width=box,
+        height=box,
+    )
+
+
+def build_view(
+    settings: Settings,
+    handle: str,
+    account_name: str,
+    doc: StoreDoc | None,
+    cards: Sequence[ProductCard],
+    *,
+    published_at: dt.datetime | None = None,
+    preview: bool = False,
+) -> StoreView:
+    url = f"{settings.public_url.rstrip('/')}/@{handle}"
+    if doc is None:
+        return StoreView(handle=handle, url=url, name=account_name, doc=None, preview=preview)
+    by_id = {str(card.id): card for card in cards}
+    items: list[Item] = []
+    covers = 0
+    for block in doc.blocks:
+        if block.type != "product":
+            items.append(Item(block))
+            continue
+        card = by_id.get(block.product_id)
+        if card is None:  # not published (any more): buyers do not see it
+            continue
+        pic = picture(card.cover, COVER_SIZE) if card.cover else None
+        items.append(Item(block, card, pic, eager=pic is not None and covers < EAGER_COVERS))
+        covers += pic is not None
+    avatar = None
+    if doc.avatar:
+        avatar = picture(
+            [
+                (catalog_port.media_url(settings, service.avatar_key(doc.avatar, w)), w, h)
+                for w, h in doc.avatar.sizes
+            ],
+            AVATAR_SIZE,
+        )
+    return StoreView(
+        handle=handle,
+        url=url,
+        name=doc.name or account_name,
+        doc=doc,
+        avatar=avatar,
+        items=items,
+        published_at=published_at,
+        preview=preview,
+    )
+
+
+def render_store_html(
+    env: Environment,
+    translations: Translations,
+    locale: str,
+    view: StoreView,
+    *,
+    htmx_path: str,
+    template: str = "store/page.html",
+    part: str | None = None,
+    **extra: Any,
+) -> str:
+    context = {"translations": translations, "locale": locale, "s": view, "htmx_path": htmx_path, **extra}
+    compiled = env.get_template(template)
+    if part is None:
+        return compiled.render(context)
+    return "".join(compiled.blocks[part](compiled.new_context(context)))
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    etag: str
+    locale: str
+    html: bytes
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, html: str, locale: str) -> CachedPage:
+        body = html.encode()
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        return cls(etag=etag, locale=locale, html=body, gzipped=gzip.compress(body, compresslevel=9, mtime=0))
+
+    def encode(self) -> bytes:
+        header = f"{self.etag}\n{self.locale}\n{len(self.html)}\n".encode()
+        return header + self.html + self.gzipped
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedPage:
+        etag, locale, length, rest = raw.split(b"\n", 3)
+        size = int(length)
+        return cls(etag=etag.decode(), locale=locale.decode(), html=rest[:size], gzipped=rest[size:])

@@ -1,0 +1,328 @@
+"""The buyer's store page /@handle: published content only, cookie-less, cached, revalidated, small."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+import uuid
+from dataclasses import dataclass
+
+from litestar import Litestar
+from windsurf.core import i18n
+from windsurf.identity import service as identity
+from windsurf.stores import service as stores
+
+from storefront.pages import store_view
+from tests.conftest import post_form
+from tests.storefront.store_helpers import Client, in_app, png, sign_up, upload_avatar
+
+
+async def published_store(client: Client, **profile: str) -> str:
+    handle = await sign_up(client)
+    await post_form(
+        client,
+        "/dashboard/profile",
+        {"display_name": "Hana Tesfaye", "handle": handle, "bio": profile.get("bio", "Designer in Addis.")},
+    )
+    await post_form(
+        client, "/dashboard/blocks", {"type": "link", "title": "Portfolio", "url": "https://a.example"}
+    )
+    await post_form(
+        client, "/dashboard/blocks", {"type": "capture", "heading": "Join my list", "contact": "email"}
+    )
+    await post_form(client, "/dashboard/publish", {})
+    return handle
+
+
+async def test_cache_headers_etag_304_and_no_cookie(client: Client) -> None:
+    handle = await published_store(client)
+    client.cookies.clear()
+    page = await client.get(f"/@{handle}")
+    assert page.status_code == 200
+    assert "set-cookie" not in page.headers
+    assert page.headers["cache-control"] == (
+        "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
+    )
+    assert {"Accept-Language", "Cookie", "Accept-Encoding"} <= {
+        v.strip() for v in page.headers["vary"].split(",")
+    }
+    etag = page.headers["etag"]
+    assert re.fullmatch(r'"[0-9a-f]{24}"', etag)
+
+    again = await client.get(f"/@{handle}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert "set-cookie" not in again.headers
+    other = await client.get(f"/@{handle}", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+
+
+async def test_gzip_when_asked_plain_otherwise(client: Client) -> None:
+    handle = await published_store(client)
+    zipped = await client.get(f"/@{handle}", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(zipped.content)  # httpx decoded it
+    plain = await client.get(f"/@{handle}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == zipped.text
+    assert plain.headers["etag"] == zipped.headers["etag"]
+
+
+async def test_open_graph_and_twitter_tags(client: Client) -> None:
+    handle = await published_store(client, bio="Posters & prints\nfrom Addis")
+    await upload_avatar(client, png(), "me.png")
+    await post_form(client, "/dashboard/publish", {})
+    text = (await client.get(f"/@{handle}")).text
+    assert '<meta property="og:title" content="Hana Tesfaye">' in text
+    assert '<meta property="og:description" content="Posters &amp; prints from Addis">' in text
+    assert f'<meta property="og:url" content="http://127.0.0.1:8000/@{handle}">' in text
+    assert re.search(
+        r'<meta property="og:image" content="http://127\.0\.0\.1:8000/media/public/avatars/', text
+    )
+    assert '<meta name="twitter:card" content="summary">' in text
+    assert '<script src="/static/vendor/htmx-2.0.11.min.js" defer></script>' in text
+    assert "manifest" not in text  # buyers' pages stay lean
+
+
+async def test_script_in_bio_and_link_titles_is_inert(client: Client) -> None:
+    handle = await sign_up(client)
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    await post_form(
+        client, "/dashboard/profile", {"display_name": "Evil <b>Name</b>", "handle": handle, "bio": evil}
+    )
+    await post_form(
+        client, "/dashboard/blocks", {"type": "link", "title": evil, "url": 'https://a.example/?q="><x'}
+    )
+    await post_form(client, "/dashboard/blocks", {"type": "capture", "heading": evil, "contact": "phone"})
+    await post_form(client, "/dashboard/publish", {})
+    for url in (f"/@{handle}", "/dashboard", "/dashboard/preview"):
+        text = (await client.get(url)).text
+        assert "<script>alert" not in text and "<img src=x" not in text and "<b>Name</b>" not in text
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in text
+        assert 'href="https://a.example/?q=&#34;&gt;&lt;x"' in text
+
+
+async def test_page_cache_serves_without_rendering_until_publish(client: Client, app: Litestar) -> None:
+    handle = await published_store(client)
+    account = await in_app(client, identity.find_by_handle, handle)
+    assert account is not None
+    first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
+    cache = app.state.page_cache
+    assert await in_app(client, cache.get, f"h:{handle}") == str(account.id).encode()
+    version = await in_app(client, cache.version, account.id)
+    cached = await in_app(client, cache.get, f"s:{handle}:{version}:en")
+    assert cached is not None and store_view.CachedPage.decode(cached).etag == first.headers["etag"]
+
+    # Change what is published behind the page cache's back: the cached bytes are still served...
+    await in_app(
+        client, stores.add_block, account.id, "link", {"title": "Sneaky", "url": "https://b.example"}
+    )
+    await in_app(client, stores.publish, account.id)
+    assert "Sneaky" not in (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).text
+    # ...until a publish through the builder starts a new version (nothing is purged).
+    await post_form(client, "/dashboard/publish", {})
+    fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
+    assert "Sneaky" in fresh.text and fresh.headers["etag"] != first.headers["etag"]
+    assert await in_app(client, cache.version, account.id) != version
+
+
+async def test_page_cache_off_renders_every_time(client: Client, app: Litestar) -> None:
+    app.state.page_cache.enabled = False
+    handle = await published_store(client)
+    account = await in_app(client, identity.find_by_handle, handle)
+    assert account is not None
+    await client.get(f"/@{handle}")
+    assert await in_app(client, app.state.page_cache.get, f"h:{handle}") is None
+    await in_app(
+        client, stores.add_block, account.id, "link", {"title": "Direct", "url": "https://b.example"}
+    )
+    await in_app(client, stores.publish, account.id)
+    assert "Direct" in (await client.get(f"/@{handle}")).text
+
+
+async def test_language_cookie_then_accept_language_then_store_default(client: Client) -> None:
+    handle = await published_store(client)
+    await post_form(client, "/dashboard/settings", {"language": "am"})
+    await post_form(client, "/dashboard/publish", {})
+    client.cookies.clear()
+    default = await client.get(f"/@{handle}")
+    assert default.headers["content-language"] == "am" and '<html lang="am">' in default.text
+    assert "Made with Stan Store Windsurf" not in default.text  # translated
+    english = await client.get(f"/@{handle}", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert english.headers["content-language"] == "en" and "Made with Stan Store Windsurf" in english.text
+    client.cookies.set("lang", "am")
+    cookie = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
+    assert cookie.headers["content-language"] == "am"
+    client.cookies.clear()
+
+    switch = await client.get(f"/@{handle}?lang=en")
+    assert switch.status_code == 303 and switch.headers["location"] == f"/@{handle}"
+    assert "lang=en" in switch.headers["set-cookie"] and switch.headers["cache-control"] == "no-store"
+    assert (await client.get(f"/@{handle}")).headers["content-language"] == "en"
+
+
+async def test_unknown_handles_are_404(client: Client) -> None:
+    for path in ("/@nobody_here_at_all", "/@", "/@UPPER", "/nothing", "/@a/../b", "/@" + "x" * 40):
+        response = await client.get(path)
+        assert response.status_code in (404,), path
+
+
+async def test_capture_block_without_javascript_and_with_htmx(client: Client) -> None:
+    handle = await published_store(client)
+    page = await client.get(f"/@{handle}")
+    block = re.search(r'name="block" value="([0-9a-f]+)"', page.text)
+    assert block is not None and f'action="/subscribe/{handle}"' in page.text
+    client.cookies.clear()  # a buyer holds no cookie and no CSRF token
+
+    joined = await client.post(
+        f"/subscribe/{handle}", data={"block": block[1], "contact": "Buyer@Example.com"}
+    )
+    assert joined.status_code == 200 and "Thank you! You are on the list." in joined.text
+    assert "<html" in joined.text and "set-cookie" not in joined.headers
+    again = await client.post(
+        f"/subscribe/{handle}",
+        data={"block": block[1], "contact": "buyer@example.com"},
+        headers={"HX-Request": "true", "Origin": "http://testserver.local"},
+    )
+    assert again.status_code == 200 and "<html" not in again.text and "on the list" in again.text
+    bad = await client.post(
+        f"/subscribe/{handle}",
+        data={"block": block[1], "contact": "not an email"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "Enter a valid email address" in bad.text
+
+    forged = await client.post(
+        f"/subscribe/{handle}",
+        data={"block": block[1], "contact": "x@example.com"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403
+    cross = await client.post(
+        f"/subscribe/{handle}",
+        data={"block": block[1], "contact": "y@example.com"},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 403
+    assert (
+        await client.post(f"/subscribe/{handle}", data={"block": "ffffff", "contact": "z@example.com"})
+    ).status_code == 404
+
+    await sign_in_again(client, handle)
+    leads = (await client.get("/api/v1/stores/me/leads")).json()
+    assert [lead["contact"] for lead in leads] == ["buyer@example.com"]
+    assert "buyer@example.com" in (await client.get("/dashboard")).text
+
+
+async def sign_in_again(client: Client, handle: str) -> None:
+    response = await post_form(
+        client, "/login", {"email": f"{handle}@example.com", "password": "correct horse battery"}
+    )
+    assert response.status_code == 303
+
+
+async def test_capture_posts_are_rate_limited(client: Client) -> None:
+    handle = await published_store(client)
+    block = re.search(r'name="block" value="([0-9a-f]+)"', (await client.get(f"/@{handle}")).text)
+    assert block is not None
+    statuses = [
+        (
+            await client.post(
+                f"/subscribe/{handle}", data={"block": block[1], "contact": f"b{i}@example.com"}
+            )
+        ).status_code
+        for i in range(12)
+    ]
+    assert statuses[:10] == [200] * 10 and statuses[-1] == 429
+
+
+# --- the size budget ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """A product card as the catalog's published_cards() returns it."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    kind: str
+    price_santim: int
+    compare_at_santim: int | None
+    pwyw_min_santim: int | None
+    cover: list[tuple[str, int, int]] | None
+    short: str
+
+
+def demo_cards(count: int = 24) -> list[Card]:
+    cards = []
+    for i in range(count):
+        key = f"/media/public/covers/{uuid.uuid4()}/{uuid.uuid4().hex[:16]}"
+        cards.append(
+            Card(
+                id=uuid.uuid4(),
+                slug=f"product-{i}-ye-ethiopia-design-template",
+                title=f"የኢትዮጵያ ዲዛይን አብነቶች ጥቅል {i} — Ethiopian design templates bundle",
+                kind=("digital", "lead_magnet", "coaching", "link")[i % 4],
+                price_santim=0 if i % 4 == 1 else 45_000 + i * 1_250,
+                compare_at_santim=60_000 + i * 1_000 if i % 3 == 0 else None,
+                pwyw_min_santim=20_000 if i % 5 == 0 else None,
+                cover=[(f"{key}-{w}.webp", w, w * 3 // 4) for w in (160, 480, 960)],
+                short="ለፈጣሪዎች የተዘጋጀ ዝግጁ አብነት፤ በስልክዎ ያርትዑት — ready-made templates you edit on your phone.",
+            )
+        )
+    return cards
+
+
+def full_doc(cards: list[Card]) -> stores.StoreDoc:
+    blocks = [
+        stores.Block(id=f"p{i:02d}", type="product", product_id=str(card.id)) for i, card in enumerate(cards)
+    ]
+    blocks[3:3] = [
+        stores.Block(
+            id="l1", type="link", title="የቴሌግራም ቻናሌ — My Telegram channel", url="https://t.me/selam_designs"
+        ),
+        stores.Block(id="c1", type="capture", heading="ነፃ መመሪያ ያግኙ — Get my free guide", contact="email"),
+        stores.Block(id="l2", type="link", title="Portfolio", url="https://selam.example.com/portfolio"),
+    ]
+    return stores.StoreDoc(
+        name="ሰላም በቀለ · Selam Bekele",
+        bio="ግራፊክ ዲዛይነር ከአዲስ አበባ። ለፈጣሪዎች አብነቶችን እሰራለሁ።\nGraphic designer in Addis Ababa. "
+        "I make templates, guides and courses for Ethiopian creators.",
+        avatar=stores.Avatar(
+            key=f"public/avatars/{uuid.uuid4()}/{uuid.uuid4().hex[:16]}", sizes=((160, 160), (480, 480))
+        ),
+        palette="sand",
+        accent="#0b7a53",
+        socials={n: f"https://{n}.example.com/selam_designs" for n in stores.SOCIAL_NETWORKS},
+        language="am",
+        ethiopian_calendar=True,
+        blocks=tuple(blocks),
+    )
+
+
+async def test_store_with_24_products_fits_in_the_first_round_trip(app: Litestar) -> None:
+    cards = demo_cards()
+    doc = full_doc(cards)
+    for locale in ("am", "en"):
+        view = store_view.build_view(
+            app.state.settings, "selam_designs", "Selam", doc, cards, published_at=dt.datetime.now(dt.UTC)
+        )
+        html = store_view.render_store_html(
+            app.state.jinja,
+            i18n.translations_for(app.state.locales_dir, locale),
+            locale,
+            view,
+            htmx_path=app.state.htmx_path,
+        )
+        assert html.count('class="pc"') == 24
+        compressed = len(gzip.compress(html.encode(), compresslevel=9))
+        assert compressed <= 14_000, f"{locale}: {compressed} bytes gzip"
+        assert store_view.CachedPage.of(html, locale).gzipped == gzip.compress(html.encode(), 9, mtime=0)
+        images = re.findall(r'<img class="pc-img"|<a class="pc"[^>]*><img ([^>]*)>', html)
+        covers = [attrs for attrs in images if attrs]
+        assert len(covers) == 24
+        assert all('width="80" height="80"' in attrs and 'sizes="80px"' in attrs for attrs in covers)
+        assert all("960w" not in attrs for attrs in covers)  # never more pixels than the card can show
+        assert ["loading" in attrs for attrs in covers] == [False] * 3 + [True] * 21
+        assert ("ብር475.00" if locale == "am" else "ETB\u00a0475.00") in html
+        print(f"store page with 24 products, {locale}: {len(html)} bytes, {compressed} bytes gzip")
