@@ -70,8 +70,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if db.is_postgres(engine):
-            await engine.start_connection_pool(max_size=settings.database_pool_size)
+        await db.start_pool(engine, settings.database_pool_size)
         worker = asyncio.create_task(jobs.work_forever(job_context)) if settings.inline_worker else None
         try:
             yield
@@ -80,8 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
-            if db.is_postgres(engine):
-                await engine.close_connection_pool()
+            await db.close_pool(engine)
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
     route_handlers.append(storefront.static_router())

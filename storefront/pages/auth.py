@@ -13,9 +13,9 @@ from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
 
 from windsurf.core import web
-from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
-from windsurf.core.ratelimit import Limit
+from windsurf.core.ratelimit import Limit, RateLimitExceeded
 from windsurf.identity import auth, service
 from windsurf.identity.service import Account
 
@@ -34,10 +34,25 @@ def safe_next(target: str | None) -> str:
     return AFTER_LOGIN
 
 
-def _errors(exc: ServiceError) -> dict[str, str]:
+Rejection = ServiceError | RateLimitExceeded
+
+
+def _errors(request: Req, exc: Rejection) -> dict[str, str]:
+    if isinstance(exc, RateLimitExceeded):
+        # Translated here because it carries a number; the template's _() leaves a translated text as it is.
+        return {"_form": rate_limit_message(request, exc)}
     if isinstance(exc, InvalidInput):
         return exc.errors
     return {exc.field or "_form": exc.message}
+
+
+def _rejected(request: Req, template: str, context: dict[str, Any], exc: Rejection) -> Response[Any]:
+    """The form again with its messages: 422 for bad input, 429 with Retry-After when rate-limited."""
+    context = {**context, "errors": _errors(request, exc)}
+    if isinstance(exc, RateLimitExceeded):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return web.render(request, template, context, status_code=429, headers=headers)
+    return web.render(request, template, context, status_code=422)
 
 
 async def _limit(request: Req, limit: Limit, account: str | None) -> None:
@@ -88,10 +103,10 @@ async def signup_email(request: Req) -> Response[Any]:
     try:
         await _limit(request, SEND_CODE, form["email"])
         account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
-    except ServiceError as exc:
+    except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
-        context = {"form": form, "errors": _errors(exc), "method": "email"}
-        return web.render(request, "auth/signup.html", context, status_code=422)
+        context = {"form": form, "method": "email"}
+        return _rejected(request, "auth/signup.html", context, exc)
     return await _log_in(request, account, "password", AFTER_LOGIN)
 
 
@@ -104,9 +119,9 @@ async def signup_phone(request: Req) -> Response[Any]:
             secret_key=request.app.state.settings.secret_key, purpose="signup",
             locale=web.request_locale(request), **form,
         )
-    except ServiceError as exc:
-        context = {"form": form, "errors": _errors(exc), "method": "phone"}
-        return web.render(request, "auth/signup.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": form, "method": "phone"}
+        return _rejected(request, "auth/signup.html", context, exc)
     return Redirect(path=_verify_url(phone, "signup"), status_code=303)
 
 
@@ -138,9 +153,9 @@ async def verify(request: Req) -> Response[Any]:
             secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose=purpose,
             code=form["code"], locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"], "errors": _errors(exc)}
-        return web.render(request, "auth/verify.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
+        return _rejected(request, "auth/verify.html", context, exc)
     return await _log_in(request, account, "phone", form["next"] or AFTER_LOGIN)
 
 
@@ -161,9 +176,9 @@ async def login(request: Req) -> Response[Any]:
     try:
         await _limit(request, LOGIN, form["email"])
         account = await service.authenticate(form["email"], form["password"])
-    except ServiceError as exc:
-        context = {"form": {"email": form["email"]}, "errors": _errors(exc), "next": form["next"], "method": "email"}
-        return web.render(request, "auth/login.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}
+        return _rejected(request, "auth/login.html", context, exc)
     return await _log_in(request, account, "password", form["next"])
 
 
@@ -176,9 +191,9 @@ async def login_phone(request: Req) -> Response[Any]:
             secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose="login",
             locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"form": {"phone": form["phone"]}, "errors": _errors(exc), "next": form["next"], "method": "phone"}
-        return web.render(request, "auth/login.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": {"phone": form["phone"]}, "next": form["next"], "method": "phone"}
+        return _rejected(request, "auth/login.html", context, exc)
     return Redirect(path=_verify_url(phone, "login", form["next"]), status_code=303)
 
 
@@ -209,9 +224,9 @@ async def reset_request(request: Req) -> Response[Any]:
             secret_key=settings.secret_key, email=form["email"],
             reset_url=f"{settings.public_url}/password-reset/confirm", locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"form": form, "errors": _errors(exc), "sent": False}
-        return web.render(request, "auth/reset_request.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": form, "sent": False}
+        return _rejected(request, "auth/reset_request.html", context, exc)
     return web.render(request, "auth/reset_request.html", {"form": form, "errors": {}, "sent": True})
 
 
@@ -228,9 +243,11 @@ async def reset_confirm(request: Req) -> Response[Any]:
         account = await service.reset_password(
             secret_key=request.app.state.settings.secret_key, token=form["token"], password=form["password"]
         )
-    except ServiceError as exc:
-        context = {"token": form["token"][:200], "errors": _errors(exc)}
-        return web.render(request, "auth/reset_confirm.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"token": form["token"][:200]}
+        return _rejected(request, "auth/reset_confirm.html", context, exc)
+    # Whoever else was logged in (the reason for many resets) is logged out everywhere.
+    await auth.session_manager(request).revoke_all(account.id)
     return await _log_in(request, account, "password", AFTER_LOGIN)
 
 

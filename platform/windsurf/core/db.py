@@ -7,6 +7,8 @@ tests build SQLite and PostgreSQL applications in one process).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +20,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 _bound_engine: Engine | None = None
+_log = logging.getLogger("windsurf.db")
+POOL_START_TIMEOUT = 5.0
 
 
 def create_engine(url: str) -> Engine:
@@ -68,3 +72,26 @@ def bound_engine() -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
+
+
+async def start_pool(engine: Engine, max_size: int, *, timeout: float = POOL_START_TIMEOUT) -> bool:
+    """Open the PostgreSQL connection pool; True when one is running (always True on SQLite).
+
+    A database that is down at start must not keep the process from starting: it serves /health/live, answers
+    /health/ready with 503 (which retries the pool) and recovers by itself once the database is back.
+    """
+    if not isinstance(engine, PostgresEngine):
+        return True
+    if engine.pool is not None:
+        return True
+    try:
+        await asyncio.wait_for(engine.start_connection_pool(max_size=max_size), timeout)
+    except Exception as exc:
+        _log.error("database connection pool could not start", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return False
+    return True
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()

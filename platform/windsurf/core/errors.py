@@ -126,10 +126,14 @@ def handle_service_error(request: Request[Any, Any, Any], exc: ServiceError) -> 
     return respond(request, exc.status_code, detail, **extra)
 
 
+def rate_limit_message(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> str:
+    """The translated 'try again in N minutes' (rounded up, so waiting that long always suffices)."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    return web.gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
+
+
 def handle_rate_limit(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> Response[Any]:
-    minutes = max(1, round(exc.retry_after / 60))
-    detail = web.gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
-    response = respond(request, 429, detail)
+    response = respond(request, 429, rate_limit_message(request, exc))
     response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -15,7 +15,7 @@ from litestar.utils.scope.state import ScopeState
 
 from windsurf.core import i18n
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar appends "; charset=utf-8"
 
 
 def request_locale(request: Request[Any, Any, Any]) -> str:

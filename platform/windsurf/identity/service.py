@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from windsurf.core import jobs, security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -174,11 +175,14 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
         raise invalid
     if _as_utc(row["expires_at"]) < _now():
         raise ServiceError(N_("That code has expired. Ask for a new one."), field="code")
-    if row["attempts"] >= CODE_ATTEMPTS:
+    # Count the attempt before comparing, atomically: concurrent guesses can never get past CODE_ATTEMPTS.
+    counted = await PhoneCode.update({PhoneCode.attempts: PhoneCode.attempts + 1}).where(
+        (PhoneCode.id == row["id"]) & (PhoneCode.attempts < CODE_ATTEMPTS)
+    ).returning(PhoneCode.id)
+    if not counted:
         raise ServiceError(N_("Too many wrong codes. Ask for a new one."), field="code")
     expected = row["code_digest"]
     if not security.digests_match(expected, security.keyed_digest(secret_key, f"{clean_phone}:{clean_code}")):
-        await PhoneCode.update({PhoneCode.attempts: PhoneCode.attempts + 1}).where(PhoneCode.id == row["id"])
         raise invalid
     consumed = await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
         (PhoneCode.id == row["id"]) & PhoneCode.consumed_at.is_null()
@@ -199,6 +203,21 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
                          locale=locale)
 
 
+def _reset_token(creator_id: uuid.UUID) -> str:
+    """``<creator id>.<random>``: the id (not a secret) says whose rows to act on, the random part proves it."""
+    return f"{creator_id.hex}.{security.new_token()}"
+
+
+def _reset_creator(token: str) -> uuid.UUID | None:
+    creator_hex, _, secret = token.partition(".")
+    if len(creator_hex) != 32 or not secret:
+        return None
+    try:
+        return uuid.UUID(hex=creator_hex)
+    except ValueError:
+        return None
+
+
 async def start_password_reset(*, secret_key: str, email: str, reset_url: str, locale: str) -> None:
     """Email a reset link if the address has an account; silently nothing otherwise."""
     try:
@@ -208,35 +227,45 @@ async def start_password_reset(*, secret_key: str, email: str, reset_url: str, l
     row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
     if row is None:
         return
-    token = security.new_token()
-    async with PasswordReset._meta.db.transaction():
+    token = _reset_token(row["id"])
+    # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
+    async with acting_for(row["id"]):
         await PasswordReset(
             id=uuid.uuid4(), creator_id=row["id"], token_digest=security.keyed_digest(secret_key, token),
             expires_at=_now() + RESET_LIFETIME,
         ).save()
         await jobs.enqueue(
-            "identity.send_reset_link", {"email": clean_email, "url": f"{reset_url}?token={token}", "locale": locale}
+            "identity.send_reset_link",
+            {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
         )
 
 
 async def reset_password(*, secret_key: str, token: str, password: str) -> Account:
+    """Set a new password from an emailed link; the link works once, for RESET_LIFETIME."""
     try:
         clean_password = validation.clean_password(password)
     except FieldError as exc:
         raise InvalidInput({"password": exc.message}) from None
+    expired = ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
+    creator_id = _reset_creator(token[:200])
+    if creator_id is None:
+        raise expired
     digest = security.keyed_digest(secret_key, token[:200])
-    row = await PasswordReset.select().where(PasswordReset.token_digest == digest).first()
-    if row is None or row["used_at"] is not None or _as_utc(row["expires_at"]) < _now():
-        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
-    used = await PasswordReset.update({PasswordReset.used_at: _now()}).where(
-        (PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null()
-    ).returning(PasswordReset.id)
-    if not used:
-        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
-    await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
-        Creator.id == row["creator_id"]
-    )
-    account = await get_account(row["creator_id"])
+    async with acting_for(creator_id):
+        row = await PasswordReset.select().where(
+            (PasswordReset.token_digest == digest) & (PasswordReset.creator_id == creator_id)
+        ).first()
+        if row is None or row["used_at"] is not None or _as_utc(row["expires_at"]) < _now():
+            raise expired
+        used = await PasswordReset.update({PasswordReset.used_at: _now()}).where(
+            (PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null()
+        ).returning(PasswordReset.id)
+        if not used:
+            raise expired
+        await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
+            Creator.id == creator_id
+        )
+    account = await get_account(creator_id)
     if account is None:
         raise NotFoundError()
     return account
