@@ -16,7 +16,7 @@ from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from windsurf.core.ratelimit import Limit, RateLimitExceeded
-from windsurf.identity import auth, service
+from windsurf.identity import auth, service, validation
 from windsurf.identity.service import Account
 
 LOGIN = Limit("login", per_ip=30, per_account=10, window_seconds=15 * 60)
@@ -55,8 +55,19 @@ def _rejected(request: Req, template: str, context: dict[str, Any], exc: Rejecti
     return web.render(request, template, context, status_code=422)
 
 
+def _account_key(raw: str) -> str:
+    """One counter per account however it is written: '0911 234 567' and '+251911234567' are one phone."""
+    for clean in (validation.clean_phone, validation.clean_email):
+        try:
+            return clean(raw)
+        except validation.FieldError:
+            continue
+    return raw.strip().lower()[:300]
+
+
 async def _limit(request: Req, limit: Limit, account: str | None) -> None:
-    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=account)
+    key = _account_key(account) if account else None
+    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=key)
 
 
 async def _log_in(request: Req, account: Account, method: str, next_url: str) -> Response[Any]:
