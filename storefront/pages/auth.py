@@ -19,10 +19,13 @@ from windsurf.core.ratelimit import Limit, RateLimitExceeded
 from windsurf.identity import auth, service, validation
 from windsurf.identity.service import Account
 
-LOGIN = Limit("login", per_ip=30, per_account=10, window_seconds=15 * 60)
-SEND_CODE = Limit("send-code", per_ip=10, per_account=3, window_seconds=15 * 60)
-VERIFY_CODE = Limit("verify-code", per_ip=30, per_account=10, window_seconds=15 * 60)
-RESET = Limit("password-reset", per_ip=10, per_account=3, window_seconds=60 * 60)
+# Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one carrier-NAT
+# address, so the per-IP numbers are generous.
+LOGIN = Limit("login", per_ip=100, per_account=10, window_seconds=15 * 60)
+SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
+SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
+VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
+RESET = Limit("password-reset", per_ip=30, per_account=3, window_seconds=60 * 60)
 AFTER_LOGIN = "/account"
 Req = Request[Any, Any, Any]
 
@@ -112,7 +115,7 @@ async def signup_page(request: Req) -> Response[Any]:
 async def signup_email(request: Req) -> Response[Any]:
     form = await web.form_fields(request, "display_name", "handle", "email", "password")
     try:
-        await _limit(request, SEND_CODE, form["email"])
+        await _limit(request, SIGNUP, form["email"])
         account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
     except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
