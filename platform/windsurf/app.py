@@ -11,7 +11,6 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -95,13 +94,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "rate_limiter": RateLimiter(stores["rate_limits"]),
         "jobs": job_context,
     }
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         stores=stores,
         state=State(state),
         middleware=[
-            DefineMiddleware(EdgeMiddleware, production=settings.is_production),
             PrometheusConfig(app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]).middleware,
         ],
         csrf_config=CSRFConfig(
@@ -122,4 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
     )
+    # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
+    # the security headers, a request id and an access-log line too; route middleware never sees those.
+    app.asgi_handler = EdgeMiddleware(app.asgi_handler, production=settings.is_production)
+    return app
 
