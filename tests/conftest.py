@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -54,7 +55,8 @@ def _reachable(host: str, port: int) -> str | None:
 @pytest.fixture(scope="session")
 async def postgres_urls() -> AsyncIterator[dict[str, str]]:
     """A fresh database: ``owner`` migrates it, ``app`` is the RLS-bound role the application uses."""
-    problem = _reachable("127.0.0.1", 5432)
+    admin_url = urlsplit(POSTGRES_ADMIN)
+    problem = _reachable(admin_url.hostname or "127.0.0.1", admin_url.port or 5432)
     if problem:
         unavailable("PostgreSQL", problem)
     name = f"windsurf_test_{uuid.uuid4().hex[:10]}"
