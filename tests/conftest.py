@@ -22,7 +22,6 @@ import pytest
 import redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
 from windsurf.app import create_app
 from windsurf.core import jobs
 from windsurf.core.migrate import migrate
@@ -130,7 +129,10 @@ def backend_settings(backend: str, request: pytest.FixtureRequest, tmp_path: Pat
     else:
         database = {"database_url": request.getfixturevalue("sqlite_url")}
     return make_settings(
-        **database, redis_url=REDIS_URL, redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}", var_dir=tmp_path
+        **database,
+        redis_url=REDIS_URL,
+        redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}",
+        var_dir=tmp_path,
     )
 
 
@@ -147,10 +149,13 @@ async def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """An HTTP client for ``app``, served in the test's own event loop (as one process serves it in production).
+    """An HTTP client for ``app``, served in the test's own event loop (as one process serves it in
+    production).
 
-    Litestar's AsyncTestClient runs the app and its lifespan in a separate thread's loop; the connection pool and
-    the Redis client would then belong to that loop and a test could not query the database or the stores itself.
+    Litestar's AsyncTestClient runs the app and its lifespan in a separate thread's loop; the connection
+    pool and
+    the Redis client would then belong to that loop and a test could not query the database or the stores
+    itself.
     """
     async with serve(app) as test_client:
         yield test_client

@@ -1,4 +1,5 @@
-"""Helpers the HTTP tests share: fresh identities, and reading what the recording SMS and email backends got."""
+"""Helpers the HTTP tests share: fresh identities, and reading what the recording SMS and email backends
+got."""
 
 from __future__ import annotations
 
@@ -67,7 +68,9 @@ async def sign_up_by_phone(client: AsyncTestClient[Litestar], app: Litestar) -> 
     typed, e164 = new_phone()
     identity = new_identity()
     response = await post_form(
-        client, "/signup/phone", {"display_name": "Abebe Kebede", "handle": identity["handle"], "phone": typed}
+        client,
+        "/signup/phone",
+        {"display_name": "Abebe Kebede", "handle": identity["handle"], "phone": typed},
     )
     assert response.status_code == 303, response.text
     code = await sms_code_for(app, e164)

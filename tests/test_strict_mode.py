@@ -1,4 +1,5 @@
-"""WINDSURF_TEST_STRICT=1 turns an unreachable PostgreSQL or Redis into a failure; without it, a skip with a reason."""
+"""WINDSURF_TEST_STRICT=1 turns an unreachable PostgreSQL or Redis into a failure; without it, a skip with
+a reason."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ def run_pytest(**env: str) -> subprocess.CompletedProcess[str]:
     environ.update(env)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", PROBE],
-        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -37,4 +42,7 @@ def test_missing_service_skips_or_fails(variable: str, unreachable: str, service
 
     strict = run_pytest(**{variable: unreachable, "WINDSURF_TEST_STRICT": "1"})
     assert strict.returncode != 0
-    assert f"{service} is not reachable" in strict.stdout and "WINDSURF_TEST_STRICT=1 requires it" in strict.stdout
+    assert (
+        f"{service} is not reachable" in strict.stdout
+        and "WINDSURF_TEST_STRICT=1 requires it" in strict.stdout
+    )

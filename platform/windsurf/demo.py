@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from windsurf.core import db
+from windsurf.core import db, security
 from windsurf.identity.tables import Creator
-from windsurf.core import security
 from windsurf.settings import Settings
 
 DEMO_HANDLE = "demo"
@@ -19,7 +18,11 @@ async def seed_demo(settings: Settings) -> str:
         import uuid
 
         await Creator(
-            id=uuid.uuid4(), handle=DEMO_HANDLE, display_name="Selam Bekele", email=DEMO_EMAIL,
-            password_hash=security.hash_password(DEMO_PASSWORD), locale="am",
+            id=uuid.uuid4(),
+            handle=DEMO_HANDLE,
+            display_name="Selam Bekele",
+            email=DEMO_EMAIL,
+            password_hash=security.hash_password(DEMO_PASSWORD),
+            locale="am",
         ).save()
     return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

@@ -1,7 +1,7 @@
 """Sign up, log in (email + password or phone + SMS code), log out, password reset, language choice.
 
-Every page is a plain HTML form that works with JavaScript off; with htmx (hx-boost) the same forms post in the
-background. A rejected form is re-rendered with its field messages and status 422; success answers 303.
+Every page is a plain HTML form that works with JavaScript off; with htmx (hx-boost) the same forms post in
+the background. A rejected form is re-rendered with its field messages and status 422; success answers 303.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
-
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
@@ -19,7 +18,8 @@ from windsurf.core.ratelimit import Limit, RateLimitExceeded
 from windsurf.identity import auth, service, validation
 from windsurf.identity.service import Account
 
-# Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one carrier-NAT
+# Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
+# carrier-NAT
 # address, so the per-IP numbers are generous.
 LOGIN = Limit("login", per_ip=100, per_account=10, window_seconds=15 * 60)
 SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
@@ -101,14 +101,16 @@ def _verify_url(phone: str, purpose: str, next_url: str = "") -> str:
     return "/verify?" + urlencode(query)
 
 
-# --- sign up ---------------------------------------------------------------------------------------------------
+# --- sign up ------------------------------------------------------------------------------------------------
 
 
 @get("/signup")
 async def signup_page(request: Req) -> Response[Any]:
     if await auth.current_account(request):
         return Redirect(path=AFTER_LOGIN, status_code=303)
-    return web.render(request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")})
+    return web.render(
+        request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")}
+    )
 
 
 @post("/signup/email")
@@ -130,8 +132,10 @@ async def signup_phone(request: Req) -> Response[Any]:
     try:
         await _limit(request, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key, purpose="signup",
-            locale=web.request_locale(request), **form,
+            secret_key=request.app.state.settings.secret_key,
+            purpose="signup",
+            locale=web.request_locale(request),
+            **form,
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": form, "method": "phone"}
@@ -139,7 +143,7 @@ async def signup_phone(request: Req) -> Response[Any]:
     return Redirect(path=_verify_url(phone, "signup"), status_code=303)
 
 
-# --- one-time codes --------------------------------------------------------------------------------------------
+# --- one-time codes -----------------------------------------------------------------------------------------
 
 
 def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
@@ -164,23 +168,31 @@ async def verify(request: Req) -> Response[Any]:
     try:
         await _limit(request, VERIFY_CODE, form["phone"])
         account = await service.confirm_phone_code(
-            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose=purpose,
-            code=form["code"], locale=web.request_locale(request),
+            secret_key=request.app.state.settings.secret_key,
+            phone=form["phone"],
+            purpose=purpose,
+            code=form["code"],
+            locale=web.request_locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
-        context = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
+        context: dict[str, Any] = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
         return _rejected(request, "auth/verify.html", context, exc)
     return await _log_in(request, account, "phone", form["next"] or AFTER_LOGIN)
 
 
-# --- log in and out --------------------------------------------------------------------------------------------
+# --- log in and out -----------------------------------------------------------------------------------------
 
 
 @get("/login")
 async def login_page(request: Req) -> Response[Any]:
     if await auth.current_account(request):
         return Redirect(path=safe_next(request.query_params.get("next")), status_code=303)
-    context = {"form": {}, "errors": {}, "next": request.query_params.get("next", ""), "method": request.query_params.get("method")}
+    context: dict[str, Any] = {
+        "form": {},
+        "errors": {},
+        "next": request.query_params.get("next", ""),
+        "method": request.query_params.get("method"),
+    }
     return web.render(request, "auth/login.html", context)
 
 
@@ -202,7 +214,9 @@ async def login_phone(request: Req) -> Response[Any]:
     try:
         await _limit(request, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose="login",
+            secret_key=request.app.state.settings.secret_key,
+            phone=form["phone"],
+            purpose="login",
             locale=web.request_locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
@@ -220,7 +234,7 @@ async def logout(request: Req) -> Response[Any]:
     return response
 
 
-# --- password reset --------------------------------------------------------------------------------------------
+# --- password reset -----------------------------------------------------------------------------------------
 
 
 @get("/password-reset")
@@ -235,8 +249,10 @@ async def reset_request(request: Req) -> Response[Any]:
     try:
         await _limit(request, RESET, form["email"])
         await service.start_password_reset(
-            secret_key=settings.secret_key, email=form["email"],
-            reset_url=f"{settings.public_url}/password-reset/confirm", locale=web.request_locale(request),
+            secret_key=settings.secret_key,
+            email=form["email"],
+            reset_url=f"{settings.public_url}/password-reset/confirm",
+            locale=web.request_locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": form, "sent": False}
@@ -246,7 +262,7 @@ async def reset_request(request: Req) -> Response[Any]:
 
 @get("/password-reset/confirm")
 async def reset_confirm_page(request: Req) -> Response[Any]:
-    context = {"token": request.query_params.get("token", "")[:200], "errors": {}}
+    context: dict[str, Any] = {"token": request.query_params.get("token", "")[:200], "errors": {}}
     return web.render(request, "auth/reset_confirm.html", context)
 
 
@@ -258,14 +274,14 @@ async def reset_confirm(request: Req) -> Response[Any]:
             secret_key=request.app.state.settings.secret_key, token=form["token"], password=form["password"]
         )
     except (ServiceError, RateLimitExceeded) as exc:
-        context = {"token": form["token"][:200]}
+        context: dict[str, Any] = {"token": form["token"][:200]}
         return _rejected(request, "auth/reset_confirm.html", context, exc)
     # Whoever else was logged in (the reason for many resets) is logged out everywhere.
     await auth.session_manager(request).revoke_all(account.id)
     return await _log_in(request, account, "password", AFTER_LOGIN)
 
 
-# --- account and language --------------------------------------------------------------------------------------
+# --- account and language -----------------------------------------------------------------------------------
 
 
 @get("/account")
@@ -287,8 +303,21 @@ async def choose_language(request: Req) -> Response[Any]:
 router = Router(
     path="/",
     route_handlers=[
-        signup_page, signup_email, signup_phone, verify_page, verify, login_page, login, login_phone, logout,
-        reset_request_page, reset_request, reset_confirm_page, reset_confirm, account_page, choose_language,
+        signup_page,
+        signup_email,
+        signup_phone,
+        verify_page,
+        verify,
+        login_page,
+        login,
+        login_phone,
+        logout,
+        reset_request_page,
+        reset_request,
+        reset_confirm_page,
+        reset_confirm,
+        account_page,
+        choose_language,
     ],
     include_in_schema=False,
 )

@@ -1,8 +1,8 @@
 """Database engines for SQLite (embedded default) and PostgreSQL (production), and table binding.
 
-Piccolo tables find their engine through ``piccolo_conf`` on first use and cache it. We bind every table of every
-installed Piccolo app explicitly instead, so the engine follows the settings an application was built with (the
-tests build SQLite and PostgreSQL applications in one process).
+Piccolo tables find their engine through ``piccolo_conf`` on first use and cache it. We bind every table of
+every installed Piccolo app explicitly instead, so the engine follows the settings an application was built
+with (the tests build SQLite and PostgreSQL applications in one process).
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def all_tables() -> list[type[Table]]:
 def bind(engine: Engine) -> None:
     """Point every table (and Piccolo's own migration table) at ``engine``."""
     global _bound_engine
-    for table in [*all_tables(), Migration]:
+    tables: list[type[Table]] = [*all_tables(), Migration]
+    for table in tables:
         table._meta.db = engine
     _bound_engine = engine
 
@@ -74,7 +75,7 @@ def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
 
 
-async def start_pool(engine: Engine, max_size: int, *, timeout: float = POOL_START_TIMEOUT) -> bool:
+async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POOL_START_TIMEOUT) -> bool:
     """Open the PostgreSQL connection pool; True when one is running (always True on SQLite).
 
     A database that is down at start must not keep the process from starting: it serves /health/live, answers
@@ -85,9 +86,11 @@ async def start_pool(engine: Engine, max_size: int, *, timeout: float = POOL_STA
     if engine.pool is not None:
         return True
     try:
-        await asyncio.wait_for(engine.start_connection_pool(max_size=max_size), timeout)
+        await asyncio.wait_for(engine.start_connection_pool(max_size=max_size), wait_seconds)
     except Exception as exc:
-        _log.error("database connection pool could not start", extra={"error": f"{type(exc).__name__}: {exc}"})
+        _log.error(
+            "database connection pool could not start", extra={"error": f"{type(exc).__name__}: {exc}"}
+        )
         return False
     return True
 

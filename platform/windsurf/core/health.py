@@ -26,7 +26,7 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     try:
         # A pool that could not start (database down at boot) is retried here, so the pod heals by itself.
         if not await db.start_pool(
-            engine, request.app.state.settings.database_pool_size, timeout=READY_TIMEOUT
+            engine, request.app.state.settings.database_pool_size, wait_seconds=READY_TIMEOUT
         ):
             raise ConnectionError("no database connection pool")
         await asyncio.wait_for(engine.run_ddl("SELECT 1"), READY_TIMEOUT)

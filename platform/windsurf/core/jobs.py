@@ -1,9 +1,9 @@
 """Background jobs through the outbox table: at least once, retried with backoff, idempotent handlers.
 
-``enqueue`` writes a row inside the caller's transaction, so the job exists exactly when the change that caused it
-was committed. ``run_due_jobs`` claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so many
-workers never take the same job), runs the handler, and records the outcome; a job that keeps failing ends as
-``dead`` with its last error, visible to staff, instead of vanishing.
+``enqueue`` writes a row inside the caller's transaction, so the job exists exactly when the change that
+caused it was committed. ``run_due_jobs`` claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so many workers never take the same job), runs the handler, and records the outcome; a job that
+keeps failing ends as ``dead`` with its last error, visible to staff, instead of vanishing.
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ async def _run(context: JobContext, row: dict[str, Any]) -> None:
         await handler(context, payload)
     except Exception as exc:
         dead = row["attempts"] >= MAX_ATTEMPTS
-        _log.warning("job failed", extra={"job": row["name"], "job_id": str(row["id"]), "dead": dead}, exc_info=exc)
+        _log.warning(
+            "job failed", extra={"job": row["name"], "job_id": str(row["id"]), "dead": dead}, exc_info=exc
+        )
         await Job.update(
             {
                 Job.status: "dead" if dead else "pending",

@@ -1,7 +1,8 @@
 """Rendering pages and fragments for a request, in the request's language.
 
 Each request gets its language once (``request_locale``): the ``lang`` cookie, then Accept-Language, then the
-platform default. Pages are rendered from the shared Jinja environment kept on ``app.state``; an htmx request can
+platform default. Pages are rendered from the shared Jinja environment kept on ``app.state``; an htmx
+request can
 ask for one block of the same template, so a fragment is always exactly what the full page would show.
 """
 
@@ -43,7 +44,11 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
 
 
 def render_html(
-    request: Request[Any, Any, Any], template: str, context: dict[str, Any] | None = None, *, block: str | None = None
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
 ) -> str:
     locale = request_locale(request)
     token = csrf_token(request)
@@ -75,7 +80,10 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
     """A full page, or with ``block`` the named block of it (for htmx swaps)."""
-    response_headers = {"Vary": "HX-Request, Cookie, Accept-Language", "Content-Language": request_locale(request)}
+    response_headers = {
+        "Vary": "HX-Request, Cookie, Accept-Language",
+        "Content-Language": request_locale(request),
+    }
     response_headers.update(headers or {})
     return Response(
         render_html(request, template, context, block=block),

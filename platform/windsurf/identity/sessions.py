@@ -1,9 +1,9 @@
 """Server-side sessions in a Litestar store (Redis in production, memory when embedded).
 
 The cookie holds only a random id. Logging in always issues a new id (no fixation), logging out deletes the
-record (a replayed cookie is worthless), and a session ends after an idle period and after an absolute lifetime,
-whichever comes first. ``revoke_all`` (after a password reset) ends every earlier session of a creator: it records
-the moment in the store, and a session that started before it no longer loads.
+record (a replayed cookie is worthless), and a session ends after an idle period and after an absolute
+lifetime, whichever comes first. ``revoke_all`` (after a password reset) ends every earlier session of a
+creator: it records the moment in the store, and a session that started before it no longer loads.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ class SessionManager:
         return session
 
     async def revoke_all(self, creator_id: uuid.UUID) -> None:
-        """End every session of ``creator_id`` that exists now (sessions started afterwards are unaffected)."""
+        """End every session of ``creator_id`` that exists now (sessions started afterwards are
+        unaffected)."""
         await self._store.set(_revoked_key(creator_id), repr(time.time()), expires_in=self._absolute)
 
     async def _revoked_before(self, creator_id: uuid.UUID) -> float:

@@ -14,7 +14,18 @@ HANDLE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_]{1,28}[a-z0-9])$")
 # Handles that would collide with platform paths, impersonate staff or confuse buyers.
 RESERVED_HANDLES = frozenset(
     [
-        *("admin", "administrator", "api", "app", "apps", "assets", "billing", "blog", "checkout", "dashboard"),
+        *(
+            "admin",
+            "administrator",
+            "api",
+            "app",
+            "apps",
+            "assets",
+            "billing",
+            "blog",
+            "checkout",
+            "dashboard",
+        ),
         *("demo-store", "docs", "download", "downloads", "health", "help", "home", "login", "logout", "me"),
         *("metrics", "official", "password-reset", "payments", "privacy", "root", "schema", "security"),
         *("settings", "signup", "static", "staff", "status", "store", "stores", "support", "system", "terms"),
@@ -68,7 +79,10 @@ def clean_handle(raw: str) -> str:
     value = raw.strip().lower().removeprefix("@")
     if not HANDLE_PATTERN.match(value):
         raise FieldError(
-            N_("A handle has 3 to 30 characters: lowercase letters, digits and underscores, not at either end.")
+            N_(
+                "A handle has 3 to 30 characters: lowercase letters, digits and underscores, "
+                "not at either end."
+            )
         )
     if value in RESERVED_HANDLES:
         raise FieldError(N_("That handle is reserved. Please choose another."))
@@ -76,7 +90,7 @@ def clean_handle(raw: str) -> str:
 
 
 def has_control_characters(value: str) -> bool:
-    """NUL and other control or unpaired surrogate code points: PostgreSQL refuses them and no name needs them."""
+    """NUL, other control characters and lone surrogates: PostgreSQL refuses them and no name needs them."""
     return any(unicodedata.category(char) in {"Cc", "Cs"} for char in value)
 
 

@@ -17,12 +17,20 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def windsurf(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     environ = {
-        "PATH": os.environ.get("PATH", ""), "PYTHONPATH": f"{ROOT}:{ROOT / 'platform'}", "WINDSURF_LOG_LEVEL": "WARNING",
-        "WINDSURF_LOG_JSON": "false", **env,
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": f"{ROOT}:{ROOT / 'platform'}",
+        "WINDSURF_LOG_LEVEL": "WARNING",
+        "WINDSURF_LOG_JSON": "false",
+        **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "windsurf.cli", *args], cwd=ROOT, env=environ, input=stdin,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "windsurf.cli", *args],
+        cwd=ROOT,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -62,7 +70,8 @@ def test_migrate_twice_demo_twice_and_create_staff_on_sqlite(tmp_path: Path) -> 
 
 async def test_migrate_twice_on_postgres_keeps_the_security_model(postgres_urls: dict[str, str]) -> None:
     env = {
-        "WINDSURF_DATABASE_URL": postgres_urls["app"], "WINDSURF_MIGRATION_DATABASE_URL": postgres_urls["owner"],
+        "WINDSURF_DATABASE_URL": postgres_urls["app"],
+        "WINDSURF_MIGRATION_DATABASE_URL": postgres_urls["owner"],
         "WINDSURF_SECRET_KEY": "k" * 40,
     }
     for _ in range(2):

@@ -11,16 +11,23 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from tests.conftest import REDIS_URL, SECRET, make_settings, post_form, serve
-from tests.helpers import new_identity
 from windsurf.app import create_app
 from windsurf.core.logging import JsonFormatter
 from windsurf.core.migrate import migrate
 
+from tests.conftest import REDIS_URL, SECRET, make_settings, post_form, serve
+from tests.helpers import new_identity
+
 
 async def test_security_headers_on_every_kind_of_response(client: AsyncTestClient[Litestar]) -> None:
-    for path in ("/", "/login", "/no/such/page", "/health/live", "/api/v1/identity/me", "/static/vendor/htmx-2.0.11.min.js"):
+    for path in (
+        "/",
+        "/login",
+        "/no/such/page",
+        "/health/live",
+        "/api/v1/identity/me",
+        "/static/vendor/htmx-2.0.11.min.js",
+    ):
         response = await client.get(path)
         headers = response.headers
         csp = headers["content-security-policy"]
@@ -41,18 +48,23 @@ async def test_pages_have_no_inline_scripts(client: AsyncTestClient[Litestar]) -
 
 
 async def test_incoming_request_id_is_kept_or_replaced(client: AsyncTestClient[Litestar]) -> None:
-    assert (await client.get("/health/live", headers={"x-request-id": "abc-123-xyz"})).headers["x-request-id"] == (
-        "abc-123-xyz"
-    )
+    assert (await client.get("/health/live", headers={"x-request-id": "abc-123-xyz"})).headers[
+        "x-request-id"
+    ] == ("abc-123-xyz")
     forged = await client.get("/health/live", headers={"x-request-id": "<script>"})
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["x-request-id"])
 
 
 async def test_production_uses_host_cookies_and_hsts(postgres_urls: dict[str, str], tmp_path: Path) -> None:
     settings = make_settings(
-        env="production", public_url="https://testserver.local", database_url=postgres_urls["app"],
-        migration_database_url=postgres_urls["owner"], redis_url=REDIS_URL,
-        redis_namespace=f"windsurf-test-prod-{uuid.uuid4().hex[:6]}", var_dir=tmp_path, secret_key=SECRET,
+        env="production",
+        public_url="https://testserver.local",
+        database_url=postgres_urls["app"],
+        migration_database_url=postgres_urls["owner"],
+        redis_url=REDIS_URL,
+        redis_namespace=f"windsurf-test-prod-{uuid.uuid4().hex[:6]}",
+        var_dir=tmp_path,
+        secret_key=SECRET,
     )
     await migrate(settings)
     app = create_app(settings)
@@ -60,11 +72,17 @@ async def test_production_uses_host_cookies_and_hsts(postgres_urls: dict[str, st
         page = await client.get("/login")
         assert page.headers["strict-transport-security"].startswith("max-age=63072000")
         csrf_cookie = page.headers["set-cookie"]
-        assert csrf_cookie.startswith("__Host-csrftoken=") and "Secure" in csrf_cookie and "Domain" not in csrf_cookie
+        assert (
+            csrf_cookie.startswith("__Host-csrftoken=")
+            and "Secure" in csrf_cookie
+            and "Domain" not in csrf_cookie
+        )
         token = client.cookies["__Host-csrftoken"]
         response = await client.post("/signup/email", data={**new_identity(), "_csrf_token": token})
         assert response.status_code == 303
-        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-windsurf-session="))
+        cookie = next(
+            c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-windsurf-session=")
+        )
         assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie and "Domain" not in cookie
         assert re.search("samesite=lax", cookie, re.I)
         assert (await client.get("/account")).status_code == 200
@@ -78,7 +96,9 @@ async def test_ready_checks_database_and_redis(client: AsyncTestClient[Litestar]
 
 
 async def test_ready_is_503_when_redis_is_unreachable(tmp_path: Path) -> None:
-    settings = make_settings(database_url=f"sqlite:///{tmp_path / 'ok.sqlite'}", redis_url="redis://127.0.0.1:1/0")
+    settings = make_settings(
+        database_url=f"sqlite:///{tmp_path / 'ok.sqlite'}", redis_url="redis://127.0.0.1:1/0"
+    )
     async with serve(create_app(settings)) as client:
         response = await client.get("/health/ready")
         assert response.status_code == 503
@@ -97,7 +117,9 @@ async def test_ready_is_503_when_the_database_is_unreachable(tmp_path: Path) -> 
         assert response.status_code == 503 and response.json()["checks"]["database"].startswith("error")
 
 
-async def test_ready_is_503_when_postgres_is_down_at_start_and_the_process_still_serves(tmp_path: Path) -> None:
+async def test_ready_is_503_when_postgres_is_down_at_start_and_the_process_still_serves(
+    tmp_path: Path,
+) -> None:
     settings = make_settings(database_url="postgres://nobody@127.0.0.1:1/nothing", var_dir=tmp_path)
     async with serve(create_app(settings)) as client:
         assert (await client.get("/health/live")).status_code == 200
@@ -151,7 +173,10 @@ async def test_problem_documents_for_the_api(client: AsyncTestClient[Litestar]) 
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json() == {
-        "type": "about:blank", "title": "Please log in", "status": 401, "instance": "/api/v1/identity/me"
+        "type": "about:blank",
+        "title": "Please log in",
+        "status": 401,
+        "instance": "/api/v1/identity/me",
     }
     await post_form(client, "/signup/email", new_identity())
     assert (await client.get("/api/v1/identity/me")).status_code == 200

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from litestar import Litestar
-
 from windsurf.core import jobs
 from windsurf.core.tables import Job
 
@@ -43,7 +42,11 @@ async def test_failing_job_is_retried_with_backoff_then_dead(app: Litestar) -> N
         if attempt < jobs.MAX_ATTEMPTS:
             assert row["status"] == "pending"
             delay = row["run_at"] - before
-            assert jobs.backoff(attempt) - dt.timedelta(seconds=1) <= delay <= jobs.backoff(attempt) + dt.timedelta(seconds=5)
+            assert (
+                jobs.backoff(attempt) - dt.timedelta(seconds=1)
+                <= delay
+                <= jobs.backoff(attempt) + dt.timedelta(seconds=5)
+            )
             assert await jobs.run_due_jobs(app.state.jobs) == 0  # not due again before its backoff
             await _make_due(job_id)
     row = await Job.select().where(Job.id == job_id).first()
@@ -87,9 +90,9 @@ async def test_a_job_whose_worker_died_is_taken_again_after_its_lease(app: Lites
     job_id = await jobs.enqueue("test.flaky", {"n": 3})
     now = dt.datetime.now(dt.UTC)
     # As a worker that claimed it and died would leave it.
-    await Job.update({Job.status: "running", Job.attempts: 1, Job.locked_until: now + dt.timedelta(minutes=1)}).where(
-        Job.id == job_id
-    )
+    await Job.update(
+        {Job.status: "running", Job.attempts: 1, Job.locked_until: now + dt.timedelta(minutes=1)}
+    ).where(Job.id == job_id)
     assert await jobs.run_due_jobs(app.state.jobs) == 0
     await Job.update({Job.locked_until: now - dt.timedelta(seconds=1)}).where(Job.id == job_id)
     assert await jobs.run_due_jobs(app.state.jobs) == 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from windsurf.settings import DEFAULT_SECRET_KEY, Settings, SettingsError
 
 SAFE_PRODUCTION = {
@@ -24,13 +23,21 @@ def test_defaults_need_no_environment() -> None:
 
 
 def test_values_are_parsed_by_type() -> None:
-    settings = Settings.from_env({
-        "WINDSURF_DEBUG": "yes", "WINDSURF_PORT": "9000", "WINDSURF_SERVICES": "identity, storefront",
-        "WINDSURF_VAR_DIR": "/tmp/ws", "WINDSURF_DEFAULT_LOCALE": "en", "WINDSURF_REDIS_URL": "",
-    })
+    settings = Settings.from_env(
+        {
+            "WINDSURF_DEBUG": "yes",
+            "WINDSURF_PORT": "9000",
+            "WINDSURF_SERVICES": "identity, storefront",
+            "WINDSURF_VAR_DIR": "/tmp/ws",
+            "WINDSURF_DEFAULT_LOCALE": "en",
+            "WINDSURF_REDIS_URL": "",
+        }
+    )
     assert settings.debug is True and settings.port == 9000
     assert settings.services == ("identity", "storefront")
-    assert settings.var_dir == Path("/tmp/ws") and settings.default_locale == "en" and settings.redis_url == ""
+    assert (
+        settings.var_dir == Path("/tmp/ws") and settings.default_locale == "en" and settings.redis_url == ""
+    )
 
 
 @pytest.mark.parametrize(
@@ -80,7 +87,9 @@ def test_production_lists_every_problem_at_once() -> None:
         assert named in message
 
 
-def test_cli_refuses_to_start_and_says_why(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_refuses_to_start_and_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from windsurf.cli import main
 
     monkeypatch.setenv("WINDSURF_ENV", "production")

@@ -6,10 +6,10 @@ import random
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from windsurf.identity.tables import Creator
 
 from tests.conftest import csrf, post_form
 from tests.helpers import new_identity
-from windsurf.identity.tables import Creator
 
 FORMS = {
     "/signup/email": ("display_name", "handle", "email", "password"),
@@ -22,9 +22,33 @@ FORMS = {
     "/language": ("lang", "next"),
 }
 NASTY = [
-    "", " ", "\x00", "\x00" * 3, "a\x00b", "\uffff", "\u202e", "' OR 1=1 --", '"><script>x</script>',
-    "%(code)s", "%s%s%n", "{{ 7*7 }}", "አበበ", "🙂" * 50, "\r\n\r\n", "x" * 300, "9" * 40, "+251", "@", "a@b",
-    "//evil.example", "/\\evil", "../../etc/passwd", "0911234567", "+251911234567", "12345", "1234567",
+    "",
+    " ",
+    "\x00",
+    "\x00" * 3,
+    "a\x00b",
+    "\uffff",
+    "\u202e",
+    "' OR 1=1 --",
+    '"><script>x</script>',
+    "%(code)s",
+    "%s%s%n",
+    "{{ 7*7 }}",
+    "አበበ",
+    "🙂" * 50,
+    "\r\n\r\n",
+    "x" * 300,
+    "9" * 40,
+    "+251",
+    "@",
+    "a@b",
+    "//evil.example",
+    "/\\evil",
+    "../../etc/passwd",
+    "0911234567",
+    "+251911234567",
+    "12345",
+    "1234567",
 ]
 
 
@@ -45,7 +69,14 @@ async def test_overlong_fields_get_field_messages(client: AsyncTestClient[Litest
 
 
 async def test_malformed_emails_and_phones(client: AsyncTestClient[Litestar]) -> None:
-    for email in ("plainaddress", "a@", "@example.com", "a b@example.com", "a@example..com", "a\x00@example.com"):
+    for email in (
+        "plainaddress",
+        "a@",
+        "@example.com",
+        "a b@example.com",
+        "a@example..com",
+        "a\x00@example.com",
+    ):
         response = await post_form(client, "/signup/email", {**new_identity(), "email": email})
         assert response.status_code == 422, email
         assert "Enter a valid email address, like name@example.com." in response.text
@@ -69,7 +100,9 @@ async def test_names_with_control_characters_are_refused(client: AsyncTestClient
 
 async def test_wrong_shaped_codes(client: AsyncTestClient[Litestar]) -> None:
     for code in ("", "12345", "1234567", "abcdef", "12 34 5x"):
-        response = await post_form(client, "/verify", {"phone": "0911234567", "purpose": "login", "code": code})
+        response = await post_form(
+            client, "/verify", {"phone": "0911234567", "purpose": "login", "code": code}
+        )
         assert response.status_code == 422
         assert "Enter the 6-digit code we sent you." in response.text
 
@@ -85,22 +118,34 @@ async def test_garbage_bodies(client: AsyncTestClient[Litestar], app: Litestar) 
         ("application/json", b'{"email": '),
         ("text/plain", b"\x00\x01\x02"),
         # Invalid UTF-8 (an encoded lone surrogate, a stray continuation byte) in every field name we use.
-        ("application/x-www-form-urlencoded", b"&".join(
-            name.encode() + b"=%ED%A0%80x%80%FF" for name in {n for f in FORMS.values() for n in f}
-        )),
+        (
+            "application/x-www-form-urlencoded",
+            b"&".join(
+                name.encode() + b"=%ED%A0%80x%80%FF" for name in {n for f in FORMS.values() for n in f}
+            ),
+        ),
     ]
     for path in FORMS:
         for content_type, body in bodies:
-            response = await client.post(path, content=body, headers={"content-type": content_type, "x-csrftoken": token})
-            assert 400 <= response.status_code < 500 or response.status_code == 303, (path, content_type, response.text)
+            response = await client.post(
+                path, content=body, headers={"content-type": content_type, "x-csrftoken": token}
+            )
+            assert 400 <= response.status_code < 500 or response.status_code == 303, (
+                path,
+                content_type,
+                response.text,
+            )
 
 
 async def test_huge_bodies_are_refused_with_413(client: AsyncTestClient[Litestar], app: Litestar) -> None:
     limit = app.state.settings.max_request_mb * 1024 * 1024
     token = await csrf(client)
     body = b"email=" + b"x" * (limit + 1)
-    response = await client.post("/login", content=body, headers={
-        "content-type": "application/x-www-form-urlencoded", "x-csrftoken": token})
+    response = await client.post(
+        "/login",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded", "x-csrftoken": token},
+    )
     assert response.status_code == 413
     assert "That upload is too large" in response.text
 
@@ -139,3 +184,10 @@ async def test_fuzzed_forms_never_answer_500(client: AsyncTestClient[Litestar]) 
         assert response.status_code < 500, (path, data, response.text[:500])
         if response.status_code == 303 and "windsurf-session" in client.cookies:
             await post_form(client, "/logout", {})
+
+
+async def test_field_messages_are_in_the_users_language(client: AsyncTestClient[Litestar]) -> None:
+    client.cookies.set("lang", "am")
+    response = await post_form(client, "/signup/email", {**new_identity(), "display_name": "Hana\x00"})
+    assert response.status_code == 422 and response.headers["content-language"] == "am"
+    assert "ስምዎ ፊደሎች፣ አሃዞች፣ ክፍተቶች እና ሥርዓተ ነጥቦች ብቻ ሊኖሩት ይችላል።" in response.text

@@ -6,17 +6,19 @@ import datetime as dt
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from tests.conftest import SECRET, drain_jobs, post_form, serve
-from tests.helpers import reset_link_for, sign_up_by_email
 from windsurf.core import security
 from windsurf.core.tenancy import acting_for
 from windsurf.identity.tables import PasswordReset
 
+from tests.conftest import SECRET, drain_jobs, post_form, serve
+from tests.helpers import reset_link_for, sign_up_by_email
+
 EXPIRED = "This reset link has expired or was already used. Ask for a new one."
 
 
-async def test_reset_by_emailed_link_sets_the_new_password(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_reset_by_emailed_link_sets_the_new_password(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     identity = await sign_up_by_email(client)
     await post_form(client, "/logout", {})
 
@@ -29,7 +31,9 @@ async def test_reset_by_emailed_link_sets_the_new_password(client: AsyncTestClie
     assert page.status_code == 200 and "Choose a new password" in page.text
 
     token = link.split("token=", 1)[1]
-    response = await post_form(client, "/password-reset/confirm", {"token": token, "password": "a brand new secret"})
+    response = await post_form(
+        client, "/password-reset/confirm", {"token": token, "password": "a brand new secret"}
+    )
     assert response.status_code == 303 and response.headers["location"] == "/account"
     await post_form(client, "/logout", {})
 
@@ -39,7 +43,9 @@ async def test_reset_by_emailed_link_sets_the_new_password(client: AsyncTestClie
     assert new.status_code == 303
 
     await post_form(client, "/logout", {})
-    again = await post_form(client, "/password-reset/confirm", {"token": token, "password": "yet another secret"})
+    again = await post_form(
+        client, "/password-reset/confirm", {"token": token, "password": "yet another secret"}
+    )
     assert again.status_code == 422 and EXPIRED in again.text
 
 
@@ -75,16 +81,27 @@ async def test_expired_and_forged_links_are_refused(client: AsyncTestClient[Lite
     token = (await reset_link_for(app, identity["email"])).split("token=", 1)[1]
     me = (await client.get("/api/v1/identity/me")).json()
     async with acting_for(me["id"]):
-        await PasswordReset.update({PasswordReset.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
-            PasswordReset.creator_id == me["id"]
+        await PasswordReset.update(
+            {PasswordReset.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}
+        ).where(PasswordReset.creator_id == me["id"])
+    for candidate in (
+        token,
+        token[:-2] + "xx",
+        "no-dot-here",
+        f"{'0' * 32}.{token.split('.')[1]}",
+        "x" * 5000,
+        "",
+    ):
+        response = await post_form(
+            client, "/password-reset/confirm", {"token": candidate, "password": "long enough!"}
         )
-    for candidate in (token, token[:-2] + "xx", "no-dot-here", f"{'0' * 32}.{token.split('.')[1]}", "x" * 5000, ""):
-        response = await post_form(client, "/password-reset/confirm", {"token": candidate, "password": "long enough!"})
         assert response.status_code == 422, candidate
         assert EXPIRED in response.text
 
 
-async def test_unknown_email_reads_the_same_and_sends_nothing(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_unknown_email_reads_the_same_and_sends_nothing(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     response = await post_form(client, "/password-reset", {"email": "nobody-here@example.com"})
     assert response.status_code == 200 and "we have sent it a link" in response.text
     await drain_jobs(app)
@@ -94,7 +111,9 @@ async def test_unknown_email_reads_the_same_and_sends_nothing(client: AsyncTestC
     assert "Enter a valid email address, like name@example.com." in malformed.text
 
 
-async def test_a_short_new_password_re_renders_the_form(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_a_short_new_password_re_renders_the_form(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     identity = await sign_up_by_email(client)
     await post_form(client, "/password-reset", {"email": identity["email"]})
     token = (await reset_link_for(app, identity["email"])).split("token=", 1)[1]

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from windsurf.identity.tables import Creator, PhoneCode
 
 from tests.conftest import drain_jobs, post_form
 from tests.helpers import new_identity, new_phone, sign_up_by_phone, sms_code_for
-from windsurf.identity.tables import Creator, PhoneCode
 
 
 async def test_phone_sign_up_sends_a_code_and_creates_the_account(
@@ -18,7 +18,9 @@ async def test_phone_sign_up_sends_a_code_and_creates_the_account(
 ) -> None:
     typed, e164 = new_phone()
     handle = new_identity()["handle"]
-    response = await post_form(client, "/signup/phone", {"display_name": "Abebe Kebede", "handle": handle, "phone": typed})
+    response = await post_form(
+        client, "/signup/phone", {"display_name": "Abebe Kebede", "handle": handle, "phone": typed}
+    )
     assert response.status_code == 303
     target = urlsplit(response.headers["location"])
     assert target.path == "/verify"
@@ -37,7 +39,9 @@ async def test_phone_sign_up_sends_a_code_and_creates_the_account(
     assert "Abebe Kebede" in (await client.get("/account")).text
 
 
-async def test_phone_login_by_code_and_the_code_works_once(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_phone_login_by_code_and_the_code_works_once(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     e164, _ = await sign_up_by_phone(client, app)
     await post_form(client, "/logout", {})
 
@@ -46,7 +50,9 @@ async def test_phone_login_by_code_and_the_code_works_once(client: AsyncTestClie
     response = await post_form(client, "/login/phone", {"phone": local, "next": "/account"})
     assert response.status_code == 303
     code = await sms_code_for(app, e164)
-    response = await post_form(client, "/verify", {"phone": e164, "purpose": "login", "code": code, "next": "/account"})
+    response = await post_form(
+        client, "/verify", {"phone": e164, "purpose": "login", "code": code, "next": "/account"}
+    )
     assert response.status_code == 303
     assert (await client.get("/api/v1/identity/me")).json()["phone"] == e164
     sign_ins = (await client.get("/api/v1/identity/sign-ins")).json()
@@ -72,7 +78,9 @@ async def test_a_new_code_replaces_the_earlier_one(client: AsyncTestClient[Lites
     assert fresh.status_code == 303
 
 
-async def test_unknown_number_reads_the_same_and_sends_nothing(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_unknown_number_reads_the_same_and_sends_nothing(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     _, e164 = new_phone()
     response = await post_form(client, "/login/phone", {"phone": e164})
     assert response.status_code == 303 and response.headers["location"].startswith("/verify?")
@@ -83,7 +91,9 @@ async def test_unknown_number_reads_the_same_and_sends_nothing(client: AsyncTest
     assert "That code is not right" in attempt.text
 
 
-async def test_wrong_code_then_lockout_after_five_attempts(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_wrong_code_then_lockout_after_five_attempts(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     e164, _ = await sign_up_by_phone(client, app)
     await post_form(client, "/logout", {})
     await post_form(client, "/login/phone", {"phone": e164})
@@ -100,7 +110,9 @@ async def test_wrong_code_then_lockout_after_five_attempts(client: AsyncTestClie
     assert (await client.get("/account")).status_code == 303
 
 
-async def test_the_right_code_on_the_fifth_attempt_still_works(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_the_right_code_on_the_fifth_attempt_still_works(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     e164, _ = await sign_up_by_phone(client, app)
     await post_form(client, "/logout", {})
     await post_form(client, "/login/phone", {"phone": e164})
@@ -134,9 +146,13 @@ async def test_phone_sign_up_refuses_a_taken_number_and_bad_fields(
 ) -> None:
     e164, handle = await sign_up_by_phone(client, app)
     await post_form(client, "/logout", {})
-    taken = await post_form(client, "/signup/phone", {"display_name": "X", "handle": new_identity()["handle"], "phone": e164})
+    taken = await post_form(
+        client, "/signup/phone", {"display_name": "X", "handle": new_identity()["handle"], "phone": e164}
+    )
     assert taken.status_code == 422
     assert "An account with this phone number already exists. Log in instead." in taken.text
-    handle_taken = await post_form(client, "/signup/phone", {"display_name": "X", "handle": handle, "phone": new_phone()[0]})
+    handle_taken = await post_form(
+        client, "/signup/phone", {"display_name": "X", "handle": handle, "phone": new_phone()[0]}
+    )
     assert "That handle is taken. Please choose another." in handle_taken.text
     assert await Creator.count().where(Creator.phone == e164) == 1

@@ -1,4 +1,5 @@
-"""Server-side sessions: cookie attributes, idle and absolute timeouts (by aging the stored record), htmx forms."""
+"""Server-side sessions: cookie attributes, idle and absolute timeouts (by aging the stored record), htmx
+forms."""
 
 from __future__ import annotations
 
@@ -25,11 +26,17 @@ async def age_session(app: Litestar, session_id: str, *, created: float = 0, idl
     await store.set(session_id, json.dumps(record), expires_in=60)
 
 
-async def test_session_cookie_is_httponly_lax_and_host_wide(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_session_cookie_is_httponly_lax_and_host_wide(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     identity = await sign_up_by_email(client)
     await post_form(client, "/logout", {})
-    response = await post_form(client, "/login", {"email": identity["email"], "password": identity["password"]})
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(f"{COOKIE}="))
+    response = await post_form(
+        client, "/login", {"email": identity["email"], "password": identity["password"]}
+    )
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(f"{COOKIE}=")
+    )
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert {"httponly", "path", "max-age"} <= attributes
     assert re.search(r"samesite=lax", cookie, re.I) and "Path=/" in cookie
@@ -54,18 +61,24 @@ async def test_idle_session_ends(client: AsyncTestClient[Litestar], app: Litesta
     assert await app.stores.get("sessions").get(session_id) is None
 
 
-async def test_absolute_lifetime_ends_an_active_session(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_absolute_lifetime_ends_an_active_session(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     await sign_up_by_email(client)
     session_id = client.cookies[COOKIE]
     absolute = app.state.settings.session_absolute_hours * 3600
     await age_session(app, session_id, created=absolute - 60)
     assert (await client.get("/account")).status_code == 200
-    await age_session(app, session_id, created=61)  # active a moment ago, but older than the absolute lifetime
+    await age_session(
+        app, session_id, created=61
+    )  # active a moment ago, but older than the absolute lifetime
     assert (await client.get("/account")).status_code == 303
     assert (await client.get("/api/v1/identity/me")).status_code == 401
 
 
-async def test_forged_and_garbage_cookies_are_no_session(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_forged_and_garbage_cookies_are_no_session(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     await sign_up_by_email(client)
     me = (await client.get("/api/v1/identity/me")).json()
     await app.stores.get("sessions").set("y" * 43, b"not json", expires_in=60)
@@ -83,8 +96,12 @@ async def test_htmx_forms_post_with_the_header_token(client: AsyncTestClient[Lit
     assert f'"x-csrftoken": "{token}"' in page.text
     htmx = {"HX-Request": "true", "HX-Boosted": "true", "X-CSRFToken": token}
 
-    identity = {"display_name": "Hana", "handle": "hana_htmx_" + token[:6].lower().replace("-", "_"),
-                "email": f"htmx.{token[:8]}@example.com".lower(), "password": "short"}
+    identity = {
+        "display_name": "Hana",
+        "handle": "hana_htmx_" + token[:6].lower().replace("-", "_"),
+        "email": f"htmx.{token[:8]}@example.com".lower(),
+        "password": "short",
+    }
     bad = await client.post("/signup/email", data=identity, headers=htmx)
     assert bad.status_code == 422  # the base template's htmx config swaps 422 in place
     assert "Use at least 8 characters for your password." in bad.text
@@ -105,11 +122,17 @@ async def test_htmx_login_and_phone_forms(client: AsyncTestClient[Litestar]) -> 
     identity = await sign_up_by_email(client)
     await post_form(client, "/logout", {})
     htmx = {"HX-Request": "true", "X-CSRFToken": await csrf(client)}
-    wrong = await client.post("/login", data={"email": identity["email"], "password": "nope nope"}, headers=htmx)
+    wrong = await client.post(
+        "/login", data={"email": identity["email"], "password": "nope nope"}, headers=htmx
+    )
     assert wrong.status_code == 422 and "That email and password do not match an account." in wrong.text
     phone = await client.post("/login/phone", data={"phone": "12"}, headers=htmx)
-    assert phone.status_code == 422 and "Enter a valid Ethiopian mobile number, like 0911 234 567." in phone.text
-    right = await client.post("/login", data={"email": identity["email"], "password": identity["password"]}, headers=htmx)
+    assert (
+        phone.status_code == 422 and "Enter a valid Ethiopian mobile number, like 0911 234 567." in phone.text
+    )
+    right = await client.post(
+        "/login", data={"email": identity["email"], "password": identity["password"]}, headers=htmx
+    )
     assert right.status_code == 303
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - table names come from our own registry, not from input
 """Tenancy: another creator's object is a 404; on PostgreSQL, row-level security is the second wall."""
 
 from __future__ import annotations
@@ -8,14 +9,16 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
-from tests.conftest import APP_ROLE, post_form, serve
-from tests.helpers import sign_up_by_email
 from windsurf.core import db, tenancy
 from windsurf.settings import Settings
 
+from tests.conftest import APP_ROLE, post_form, serve
+from tests.helpers import sign_up_by_email
 
-async def test_creator_b_gets_404_for_creator_a_sign_ins(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+
+async def test_creator_b_gets_404_for_creator_a_sign_ins(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     await sign_up_by_email(client)
     a_sign_ins = (await client.get("/api/v1/identity/sign-ins")).json()
     assert len(a_sign_ins) == 1
@@ -72,7 +75,9 @@ async def test_rls_hides_rows_without_the_creator_setting(
 ) -> None:
     await sign_up_by_email(client)
     a_id = (await client.get("/api/v1/identity/me")).json()["id"]
-    await post_form(client, "/password-reset", {"email": (await client.get("/api/v1/identity/me")).json()["email"]})
+    await post_form(
+        client, "/password-reset", {"email": (await client.get("/api/v1/identity/me")).json()["email"]}
+    )
     await post_form(client, "/logout", {})
     await sign_up_by_email(client)
     b_id = (await client.get("/api/v1/identity/me")).json()["id"]
@@ -86,7 +91,12 @@ async def test_rls_hides_rows_without_the_creator_setting(
             assert await connection.fetchval(f'SELECT count(*) FROM "{name}"') == 0, name
             async with connection.transaction():
                 await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
-                assert await connection.fetchval(f'SELECT count(*) FROM "{name}" WHERE creator_id = $1', uuid.UUID(a_id)) == 0
+                assert (
+                    await connection.fetchval(
+                        f'SELECT count(*) FROM "{name}" WHERE creator_id = $1', uuid.UUID(a_id)
+                    )
+                    == 0
+                )
             async with connection.transaction():
                 await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, a_id)
                 seen = await connection.fetchval(f'SELECT count(*) FROM "{name}"')
@@ -98,7 +108,9 @@ async def test_rls_hides_rows_without_the_creator_setting(
                 await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
                 await connection.execute(
                     "INSERT INTO sign_in (id, creator_id, method, ip, user_agent, created_at) "
-                    "VALUES ($1, $2, 'password', '', '', now())", uuid.uuid4(), uuid.UUID(a_id)
+                    "VALUES ($1, $2, 'password', '', '', now())",
+                    uuid.uuid4(),
+                    uuid.UUID(a_id),
                 )
     finally:
         await connection.close()
@@ -109,17 +121,20 @@ async def test_app_role_owns_nothing_and_cannot_bypass_rls(postgres_settings: Se
     connection = await asyncpg.connect(postgres_settings.migration_database_url)
     try:
         role = await connection.fetchrow(
-            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1", APP_ROLE
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1",
+            APP_ROLE,
         )
         assert role is not None and not any(role.values())
         owned = await connection.fetch(
             "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rolname = $1 AND n.nspname = 'public'", APP_ROLE
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rolname = $1 AND n.nspname = 'public'",
+            APP_ROLE,
         )
         assert owned == []
         for table in tenancy.creator_owned_tables():
             flags = await connection.fetchrow(
-                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1", table._meta.tablename
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
+                table._meta.tablename,
             )
             assert flags is not None and flags["relrowsecurity"] and flags["relforcerowsecurity"]
     finally:
