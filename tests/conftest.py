@@ -6,19 +6,22 @@ Every test session gets its own PostgreSQL database and Redis namespace, so para
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
+import httpx
 import pytest
 import redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-
 from windsurf.app import create_app
 from windsurf.core import jobs
 from windsurf.core.migrate import migrate
@@ -51,7 +54,8 @@ def _reachable(host: str, port: int) -> str | None:
 @pytest.fixture(scope="session")
 async def postgres_urls() -> AsyncIterator[dict[str, str]]:
     """A fresh database: ``owner`` migrates it, ``app`` is the RLS-bound role the application uses."""
-    problem = _reachable("127.0.0.1", 5432)
+    admin_url = urlsplit(POSTGRES_ADMIN)
+    problem = _reachable(admin_url.hostname or "127.0.0.1", admin_url.port or 5432)
     if problem:
         unavailable("PostgreSQL", problem)
     name = f"windsurf_test_{uuid.uuid4().hex[:10]}"
@@ -125,7 +129,10 @@ def backend_settings(backend: str, request: pytest.FixtureRequest, tmp_path: Pat
     else:
         database = {"database_url": request.getfixturevalue("sqlite_url")}
     return make_settings(
-        **database, redis_url=REDIS_URL, redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}", var_dir=tmp_path
+        **database,
+        redis_url=REDIS_URL,
+        redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}",
+        var_dir=tmp_path,
     )
 
 
@@ -142,9 +149,44 @@ async def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        test_client.follow_redirects = False
+    """An HTTP client for ``app``, served in the test's own event loop (as one process serves it in
+    production).
+
+    Litestar's AsyncTestClient runs the app and its lifespan in a separate thread's loop; the connection
+    pool and
+    the Redis client would then belong to that loop and a test could not query the database or the stores
+    itself.
+    """
+    async with serve(app) as test_client:
         yield test_client
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Litestar, base_url: str = "http://testserver.local") -> AsyncIterator[Any]:
+    """Run ``app``'s lifespan (in a task of its own: anyio scopes must end in the task that began them)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        waiting.cancel()
+        lifespan.result()  # raises the start-up error
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 50000)),
+            base_url=base_url,
+            follow_redirects=False,
+        ) as http_client:
+            yield http_client
+    finally:
+        stop.set()
+        await lifespan
 
 
 async def drain_jobs(app: Litestar) -> int:

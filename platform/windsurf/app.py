@@ -12,7 +12,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -80,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.open_pool(engine, settings.database_pool_size)
+        await db.start_pool(engine, settings.database_pool_size)
         worker = asyncio.create_task(jobs.work_forever(job_context)) if settings.inline_worker else None
         try:
             yield
@@ -107,13 +106,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "storage": build_storage(settings),
         "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
     }
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         stores=stores,
         state=State(state),
         middleware=[
-            DefineMiddleware(EdgeMiddleware, production=settings.is_production),
             PrometheusConfig(app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]).middleware,
         ],
         csrf_config=CSRFConfig(
@@ -138,4 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
     )
+    # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
+    # the security headers, a request id and an access-log line too; route middleware never sees those.
+    app.asgi_handler = EdgeMiddleware(app.asgi_handler, production=settings.is_production)
+    return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 from collections.abc import Sequence
@@ -47,7 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         return _worker(settings)
     if args.command == "create-staff":
-        password = getpass.getpass("Password for the staff account: ")
+        # From a terminal ask without echo; from a pipe (scripts, CI secrets) read the first line.
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password for the staff account: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
         return asyncio.run(_create_staff(settings, args.email, password, args.name))
     return 2
 
@@ -78,13 +83,11 @@ def _worker(settings: Settings) -> int:
     app = create_app(settings)
 
     async def run() -> None:
-        await db.open_pool(db.bound_engine(), settings.database_pool_size)
+        await db.start_pool(db.bound_engine(), settings.database_pool_size)
         await jobs.work_forever(app.state.jobs)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -22,8 +22,12 @@ async def seed_demo(settings: Settings) -> str:
         import uuid
 
         await Creator(
-            id=uuid.uuid4(), handle=DEMO_HANDLE, display_name="Selam Bekele", email=DEMO_EMAIL,
-            password_hash=security.hash_password(DEMO_PASSWORD), locale="am",
+            id=uuid.uuid4(),
+            handle=DEMO_HANDLE,
+            display_name="Selam Bekele",
+            email=DEMO_EMAIL,
+            password_hash=security.hash_password(DEMO_PASSWORD),
+            locale="am",
         ).save()
     creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
     assert creator is not None

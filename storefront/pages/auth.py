@@ -1,7 +1,7 @@
 """Sign up, log in (email + password or phone + SMS code), log out, password reset, language choice.
 
-Every page is a plain HTML form that works with JavaScript off; with htmx (hx-boost) the same forms post in the
-background. A rejected form is re-rendered with its field messages and status 422; success answers 303.
+Every page is a plain HTML form that works with JavaScript off; with htmx (hx-boost) the same forms post in
+the background. A rejected form is re-rendered with its field messages and status 422; success answers 303.
 """
 
 from __future__ import annotations
@@ -12,16 +12,20 @@ from urllib.parse import urlencode
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
 from windsurf.core import web
-from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
-from windsurf.core.ratelimit import Limit
-from windsurf.identity import auth, service
+from windsurf.core.ratelimit import Limit, RateLimitExceeded
+from windsurf.identity import auth, service, validation
 from windsurf.identity.service import Account
 
-LOGIN = Limit("login", per_ip=30, per_account=10, window_seconds=15 * 60)
-SEND_CODE = Limit("send-code", per_ip=10, per_account=3, window_seconds=15 * 60)
-VERIFY_CODE = Limit("verify-code", per_ip=30, per_account=10, window_seconds=15 * 60)
-RESET = Limit("password-reset", per_ip=10, per_account=3, window_seconds=60 * 60)
+# Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
+# carrier-NAT
+# address, so the per-IP numbers are generous.
+LOGIN = Limit("login", per_ip=100, per_account=10, window_seconds=15 * 60)
+SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
+SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
+VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
+RESET = Limit("password-reset", per_ip=30, per_account=3, window_seconds=60 * 60)
 AFTER_LOGIN = "/dashboard"
 Req = Request[Any, Any, Any]
 
@@ -33,14 +37,40 @@ def safe_next(target: str | None) -> str:
     return AFTER_LOGIN
 
 
-def _errors(exc: ServiceError) -> dict[str, str]:
+Rejection = ServiceError | RateLimitExceeded
+
+
+def _errors(request: Req, exc: Rejection) -> dict[str, str]:
+    if isinstance(exc, RateLimitExceeded):
+        # Translated here because it carries a number; the template's _() leaves a translated text as it is.
+        return {"_form": rate_limit_message(request, exc)}
     if isinstance(exc, InvalidInput):
         return exc.errors
     return {exc.field or "_form": exc.message}
 
 
+def _rejected(request: Req, template: str, context: dict[str, Any], exc: Rejection) -> Response[Any]:
+    """The form again with its messages: 422 for bad input, 429 with Retry-After when rate-limited."""
+    context = {**context, "errors": _errors(request, exc)}
+    if isinstance(exc, RateLimitExceeded):
+        headers = {"Retry-After": str(exc.retry_after)}
+        return web.render(request, template, context, status_code=429, headers=headers)
+    return web.render(request, template, context, status_code=422)
+
+
+def _account_key(raw: str) -> str:
+    """One counter per account however it is written: '0911 234 567' and '+251911234567' are one phone."""
+    for clean in (validation.clean_phone, validation.clean_email):
+        try:
+            return clean(raw)
+        except validation.FieldError:
+            continue
+    return raw.strip().lower()[:300]
+
+
 async def _limit(request: Req, limit: Limit, account: str | None) -> None:
-    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=account)
+    key = _account_key(account) if account else None
+    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=key)
 
 
 async def _log_in(request: Req, account: Account, method: str, next_url: str) -> Response[Any]:
@@ -71,26 +101,28 @@ def _verify_url(phone: str, purpose: str, next_url: str = "") -> str:
     return "/verify?" + urlencode(query)
 
 
-# --- sign up ---------------------------------------------------------------------------------------------------
+# --- sign up ------------------------------------------------------------------------------------------------
 
 
 @get("/signup")
 async def signup_page(request: Req) -> Response[Any]:
     if await auth.current_account(request):
         return Redirect(path=AFTER_LOGIN, status_code=303)
-    return web.render(request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")})
+    return web.render(
+        request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")}
+    )
 
 
 @post("/signup/email")
 async def signup_email(request: Req) -> Response[Any]:
     form = await web.form_fields(request, "display_name", "handle", "email", "password")
     try:
-        await _limit(request, SEND_CODE, form["email"])
+        await _limit(request, SIGNUP, form["email"])
         account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
-    except ServiceError as exc:
+    except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
-        context = {"form": form, "errors": _errors(exc), "method": "email"}
-        return web.render(request, "auth/signup.html", context, status_code=422)
+        context = {"form": form, "method": "email"}
+        return _rejected(request, "auth/signup.html", context, exc)
     return await _log_in(request, account, "password", AFTER_LOGIN)
 
 
@@ -100,16 +132,18 @@ async def signup_phone(request: Req) -> Response[Any]:
     try:
         await _limit(request, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key, purpose="signup",
-            locale=web.request_locale(request), **form,
+            secret_key=request.app.state.settings.secret_key,
+            purpose="signup",
+            locale=web.request_locale(request),
+            **form,
         )
-    except ServiceError as exc:
-        context = {"form": form, "errors": _errors(exc), "method": "phone"}
-        return web.render(request, "auth/signup.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": form, "method": "phone"}
+        return _rejected(request, "auth/signup.html", context, exc)
     return Redirect(path=_verify_url(phone, "signup"), status_code=303)
 
 
-# --- one-time codes --------------------------------------------------------------------------------------------
+# --- one-time codes -----------------------------------------------------------------------------------------
 
 
 def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
@@ -134,23 +168,31 @@ async def verify(request: Req) -> Response[Any]:
     try:
         await _limit(request, VERIFY_CODE, form["phone"])
         account = await service.confirm_phone_code(
-            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose=purpose,
-            code=form["code"], locale=web.request_locale(request),
+            secret_key=request.app.state.settings.secret_key,
+            phone=form["phone"],
+            purpose=purpose,
+            code=form["code"],
+            locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"], "errors": _errors(exc)}
-        return web.render(request, "auth/verify.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context: dict[str, Any] = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
+        return _rejected(request, "auth/verify.html", context, exc)
     return await _log_in(request, account, "phone", form["next"] or AFTER_LOGIN)
 
 
-# --- log in and out --------------------------------------------------------------------------------------------
+# --- log in and out -----------------------------------------------------------------------------------------
 
 
 @get("/login")
 async def login_page(request: Req) -> Response[Any]:
     if await auth.current_account(request):
         return Redirect(path=safe_next(request.query_params.get("next")), status_code=303)
-    context = {"form": {}, "errors": {}, "next": request.query_params.get("next", ""), "method": request.query_params.get("method")}
+    context: dict[str, Any] = {
+        "form": {},
+        "errors": {},
+        "next": request.query_params.get("next", ""),
+        "method": request.query_params.get("method"),
+    }
     return web.render(request, "auth/login.html", context)
 
 
@@ -160,9 +202,9 @@ async def login(request: Req) -> Response[Any]:
     try:
         await _limit(request, LOGIN, form["email"])
         account = await service.authenticate(form["email"], form["password"])
-    except ServiceError as exc:
-        context = {"form": {"email": form["email"]}, "errors": _errors(exc), "next": form["next"], "method": "email"}
-        return web.render(request, "auth/login.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}
+        return _rejected(request, "auth/login.html", context, exc)
     return await _log_in(request, account, "password", form["next"])
 
 
@@ -172,12 +214,14 @@ async def login_phone(request: Req) -> Response[Any]:
     try:
         await _limit(request, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key, phone=form["phone"], purpose="login",
+            secret_key=request.app.state.settings.secret_key,
+            phone=form["phone"],
+            purpose="login",
             locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"form": {"phone": form["phone"]}, "errors": _errors(exc), "next": form["next"], "method": "phone"}
-        return web.render(request, "auth/login.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": {"phone": form["phone"]}, "next": form["next"], "method": "phone"}
+        return _rejected(request, "auth/login.html", context, exc)
     return Redirect(path=_verify_url(phone, "login", form["next"]), status_code=303)
 
 
@@ -190,7 +234,7 @@ async def logout(request: Req) -> Response[Any]:
     return response
 
 
-# --- password reset --------------------------------------------------------------------------------------------
+# --- password reset -----------------------------------------------------------------------------------------
 
 
 @get("/password-reset")
@@ -205,18 +249,20 @@ async def reset_request(request: Req) -> Response[Any]:
     try:
         await _limit(request, RESET, form["email"])
         await service.start_password_reset(
-            secret_key=settings.secret_key, email=form["email"],
-            reset_url=f"{settings.public_url}/password-reset/confirm", locale=web.request_locale(request),
+            secret_key=settings.secret_key,
+            email=form["email"],
+            reset_url=f"{settings.public_url}/password-reset/confirm",
+            locale=web.request_locale(request),
         )
-    except ServiceError as exc:
-        context = {"form": form, "errors": _errors(exc), "sent": False}
-        return web.render(request, "auth/reset_request.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context = {"form": form, "sent": False}
+        return _rejected(request, "auth/reset_request.html", context, exc)
     return web.render(request, "auth/reset_request.html", {"form": form, "errors": {}, "sent": True})
 
 
 @get("/password-reset/confirm")
 async def reset_confirm_page(request: Req) -> Response[Any]:
-    context = {"token": request.query_params.get("token", "")[:200], "errors": {}}
+    context: dict[str, Any] = {"token": request.query_params.get("token", "")[:200], "errors": {}}
     return web.render(request, "auth/reset_confirm.html", context)
 
 
@@ -227,13 +273,15 @@ async def reset_confirm(request: Req) -> Response[Any]:
         account = await service.reset_password(
             secret_key=request.app.state.settings.secret_key, token=form["token"], password=form["password"]
         )
-    except ServiceError as exc:
-        context = {"token": form["token"][:200], "errors": _errors(exc)}
-        return web.render(request, "auth/reset_confirm.html", context, status_code=422)
+    except (ServiceError, RateLimitExceeded) as exc:
+        context: dict[str, Any] = {"token": form["token"][:200]}
+        return _rejected(request, "auth/reset_confirm.html", context, exc)
+    # Whoever else was logged in (the reason for many resets) is logged out everywhere.
+    await auth.session_manager(request).revoke_all(account.id)
     return await _log_in(request, account, "password", AFTER_LOGIN)
 
 
-# --- account and language --------------------------------------------------------------------------------------
+# --- account and language -----------------------------------------------------------------------------------
 
 
 @get("/account")
@@ -255,8 +303,21 @@ async def choose_language(request: Req) -> Response[Any]:
 router = Router(
     path="/",
     route_handlers=[
-        signup_page, signup_email, signup_phone, verify_page, verify, login_page, login, login_phone, logout,
-        reset_request_page, reset_request, reset_confirm_page, reset_confirm, account_page, choose_language,
+        signup_page,
+        signup_email,
+        signup_phone,
+        verify_page,
+        verify,
+        login_page,
+        login,
+        login_phone,
+        logout,
+        reset_request_page,
+        reset_request,
+        reset_confirm_page,
+        reset_confirm,
+        account_page,
+        choose_language,
     ],
     include_in_schema=False,
 )

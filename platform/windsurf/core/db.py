@@ -1,12 +1,14 @@
 """Database engines for SQLite (embedded default) and PostgreSQL (production), and table binding.
 
-Piccolo tables find their engine through ``piccolo_conf`` on first use and cache it. We bind every table of every
-installed Piccolo app explicitly instead, so the engine follows the settings an application was built with (the
-tests build SQLite and PostgreSQL applications in one process).
+Piccolo tables find their engine through ``piccolo_conf`` on first use and cache it. We bind every table of
+every installed Piccolo app explicitly instead, so the engine follows the settings an application was built
+with (the tests build SQLite and PostgreSQL applications in one process).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +20,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.table import Table
 
 _bound_engine: Engine | None = None
+_log = logging.getLogger("windsurf.db")
+POOL_START_TIMEOUT = 5.0
 
 
 def create_engine(url: str) -> Engine:
@@ -71,12 +75,26 @@ def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
 
 
-async def open_pool(engine: Engine, size: int) -> None:
-    """PostgreSQL keeps a connection pool; SQLite opens a connection per query and needs none."""
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=size)
+async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POOL_START_TIMEOUT) -> bool:
+    """Open the PostgreSQL connection pool; True when one is running (always True on SQLite).
+
+    A database that is down at start must not keep the process from starting: it serves /health/live, answers
+    /health/ready with 503 (which retries the pool) and recovers by itself once the database is back.
+    """
+    if not isinstance(engine, PostgresEngine):
+        return True
+    if engine.pool is not None:
+        return True
+    try:
+        await asyncio.wait_for(engine.start_connection_pool(max_size=max_size), wait_seconds)
+    except Exception as exc:
+        _log.error(
+            "database connection pool could not start", extra={"error": f"{type(exc).__name__}: {exc}"}
+        )
+        return False
+    return True
 
 
 async def close_pool(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()

@@ -1,6 +1,7 @@
 """Error responses: RFC 9457 problem documents for the JSON API, friendly translated pages for people.
 
-Nothing a user types or a provider sends may surface as a 500; unexpected exceptions are logged with the request
+Nothing a user types or a provider sends may surface as a 500; unexpected exceptions are logged with the
+request
 id and answered with a page that says so without leaking details.
 """
 
@@ -24,12 +25,21 @@ PROBLEM_JSON = "application/problem+json"
 STATUS_TEXT = {
     400: (N_("That request could not be read"), N_("Please check what you entered and try again.")),
     401: (N_("Please log in"), N_("You need to be logged in to see this page.")),
-    403: (N_("This form has expired"), N_("For your security the form expired. Go back, reload the page and try again.")),
-    404: (N_("Page not found"), N_("We could not find that page. Check the link or go back to the home page.")),
+    403: (
+        N_("This form has expired"),
+        N_("For your security the form expired. Go back, reload the page and try again."),
+    ),
+    404: (
+        N_("Page not found"),
+        N_("We could not find that page. Check the link or go back to the home page."),
+    ),
     405: (N_("That action is not allowed here"), N_("Go back and try again from the page itself.")),
     413: (N_("That upload is too large"), N_("Please choose a smaller file.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes and try again.")),
-    500: (N_("Something went wrong on our side"), N_("We have been told about it. Please try again in a moment.")),
+    500: (
+        N_("Something went wrong on our side"),
+        N_("We have been told about it. Please try again in a moment."),
+    ),
 }
 
 
@@ -68,9 +78,16 @@ def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def problem(request: Request[Any, Any, Any], status: int, detail: str | None = None, **extra: Any) -> Response[Any]:
+def problem(
+    request: Request[Any, Any, Any], status: int, detail: str | None = None, **extra: Any
+) -> Response[Any]:
     title = web.gettext(request, STATUS_TEXT.get(status, STATUS_TEXT[400])[0])
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "instance": request.url.path}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "instance": request.url.path,
+    }
     if detail:
         body["detail"] = detail
     body.update(extra)
@@ -82,12 +99,19 @@ def error_page(request: Request[Any, Any, Any], status: int, detail: str | None 
     return web.render(
         request,
         "errors/error.html",
-        {"status": status, "title": web.gettext(request, title), "hint": web.gettext(request, hint), "detail": detail},
+        {
+            "status": status,
+            "title": web.gettext(request, title),
+            "hint": web.gettext(request, hint),
+            "detail": detail,
+        },
         status_code=status,
     )
 
 
-def respond(request: Request[Any, Any, Any], status: int, detail: str | None = None, **extra: Any) -> Response[Any]:
+def respond(
+    request: Request[Any, Any, Any], status: int, detail: str | None = None, **extra: Any
+) -> Response[Any]:
     if wants_problem_json(request):
         return problem(request, status, detail, **extra)
     return error_page(request, status, detail)
@@ -107,7 +131,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             for item in (exc.extra if isinstance(exc.extra, list) else [])
         ]
     if isinstance(exc, NotAuthorizedException) and not wants_problem_json(request):
-        return Response(content=None, status_code=303, headers={"Location": f"/login?next={request.url.path}"})
+        return Response(
+            content=None, status_code=303, headers={"Location": f"/login?next={request.url.path}"}
+        )
     response = respond(request, status, detail, **extra)
     if exc.headers:
         response.headers.update(exc.headers)
@@ -119,17 +145,22 @@ def handle_service_error(request: Request[Any, Any, Any], exc: ServiceError) -> 
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = [
-            {"field": field, "message": web.gettext(request, message)} for field, message in exc.errors.items()
+            {"field": field, "message": web.gettext(request, message)}
+            for field, message in exc.errors.items()
         ]
     elif exc.field:
         extra["errors"] = [{"field": exc.field, "message": detail}]
     return respond(request, exc.status_code, detail, **extra)
 
 
+def rate_limit_message(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> str:
+    """The translated 'try again in N minutes' (rounded up, so waiting that long always suffices)."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    return web.gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
+
+
 def handle_rate_limit(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> Response[Any]:
-    minutes = max(1, round(exc.retry_after / 60))
-    detail = web.gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
-    response = respond(request, 429, detail)
+    response = respond(request, 429, rate_limit_message(request, exc))
     response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -22,8 +22,14 @@ def live() -> dict[str, str]:
 @get("/health/ready", include_in_schema=False)
 async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
+    engine = db.bound_engine()
     try:
-        await asyncio.wait_for(db.bound_engine().run_ddl("SELECT 1"), READY_TIMEOUT)
+        # A pool that could not start (database down at boot) is retried here, so the pod heals by itself.
+        if not await db.start_pool(
+            engine, request.app.state.settings.database_pool_size, wait_seconds=READY_TIMEOUT
+        ):
+            raise ConnectionError("no database connection pool")
+        await asyncio.wait_for(engine.run_ddl("SELECT 1"), READY_TIMEOUT)
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
@@ -35,4 +41,5 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    return Response({"status": "ok" if healthy else "unavailable", "checks": checks}, status_code=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return Response(body, status_code=200 if healthy else 503)

@@ -45,7 +45,8 @@ def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
 
 
 class EdgeMiddleware:
-    """Outermost middleware: tags the request with an id, adds security headers, writes one JSON access line."""
+    """Outermost middleware: tags the request with an id, adds security headers, writes one JSON access
+    line."""
 
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
@@ -78,7 +79,7 @@ class EdgeMiddleware:
             _access_log.info(
                 "request",
                 extra={
-                    "method": method,
+                    "method": scope.get("method", ""),
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),

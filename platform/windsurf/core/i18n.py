@@ -1,8 +1,8 @@
 """Languages, translations, money and dates for Amharic and English.
 
-Domain code marks user-facing text with ``N_`` (a no-op the extractor knows) and the presentation layer translates
-it for the request's language. Catalogs are the ``*.po`` files under a locales folder, merged per language and
-compiled in memory once, so there is no build step to forget.
+Domain code marks user-facing text with ``N_`` (a no-op the extractor knows) and the presentation layer
+translates it for the request's language. Catalogs are the ``*.po`` files under a locales folder, merged per
+language and compiled in memory once, so there is no build step to forget.
 """
 
 from __future__ import annotations
@@ -31,12 +31,25 @@ _BABEL_LOCALE = {"am": "am_ET", "en": "en"}
 _MONEY_PATTERN = "¤#,##0.00"
 ETHIOPIAN_MONTHS = {
     "am": ["መስከረም", "ጥቅምት", "ኅዳር", "ታኅሣሥ", "ጥር", "የካቲት", "መጋቢት", "ሚያዝያ", "ግንቦት", "ሰኔ", "ሐምሌ", "ነሐሴ", "ጳጉሜ"],
-    "en": ["Meskerem", "Tikimt", "Hidar", "Tahsas", "Tir", "Yekatit", "Megabit", "Miazia", "Ginbot", "Sene",
-           "Hamle", "Nehase", "Pagume"],
+    "en": [
+        "Meskerem",
+        "Tikimt",
+        "Hidar",
+        "Tahsas",
+        "Tir",
+        "Yekatit",
+        "Megabit",
+        "Miazia",
+        "Ginbot",
+        "Sene",
+        "Hamle",
+        "Nehase",
+        "Pagume",
+    ],
 }
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it here."""
     return message
 
@@ -96,7 +109,9 @@ def format_money(santim: int, locale: str, currency: str = "ETB") -> str:
     if locale == "en":
         # Babel's English pattern glues the ISO code to the number; a space reads better for a code.
         return format_currency(amount, currency, format="¤\u00a0#,##0.00", locale="en", currency_digits=False)
-    return format_currency(amount, currency, format=_MONEY_PATTERN, locale=_BABEL_LOCALE[locale], currency_digits=False)
+    return format_currency(
+        amount, currency, format=_MONEY_PATTERN, locale=_BABEL_LOCALE[locale], currency_digits=False
+    )
 
 
 def format_date(moment: dt.datetime | dt.date, locale: str, *, ethiopian: bool = False) -> str:

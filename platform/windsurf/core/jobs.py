@@ -1,9 +1,9 @@
 """Background jobs through the outbox table: at least once, retried with backoff, idempotent handlers.
 
-``enqueue`` writes a row inside the caller's transaction, so the job exists exactly when the change that caused it
-was committed. ``run_due_jobs`` claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so many
-workers never take the same job), runs the handler, and records the outcome; a job that keeps failing ends as
-``dead`` with its last error, visible to staff, instead of vanishing.
+``enqueue`` writes a row inside the caller's transaction, so the job exists exactly when the change that
+caused it was committed. ``run_due_jobs`` claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so many workers never take the same job), runs the handler, and records the outcome; a job that
+keeps failing ends as ``dead`` with its last error, visible to staff, instead of vanishing.
 """
 
 from __future__ import annotations
@@ -97,23 +97,32 @@ async def _claim_one() -> dict[str, Any] | None:
             )
         )
         return dict(rows[0]) if rows else None
-    # SQLite serialises writers: a conditional update is claim enough for the single embedded worker.
-    candidates = (
-        await Job.select(Job.id, Job.name, Job.payload, Job.attempts)
-        .where(
-            ((Job.status == "pending") & (Job.run_at <= now)) | ((Job.status == "running") & (Job.locked_until < now))
+    # SQLite: pick a candidate, then take it with an update that only matches while nobody else has (the
+    # attempts counter is its version); a lost race moves on to the next candidate.
+    for _ in range(10):
+        candidates = (
+            await Job.select(Job.id, Job.name, Job.payload, Job.attempts)
+            .where(
+                ((Job.status == "pending") & (Job.run_at <= now))
+                | ((Job.status == "running") & (Job.locked_until < now))
+            )
+            .order_by(Job.run_at)
+            .limit(1)
         )
-        .order_by(Job.run_at)
-        .limit(1)
-    )
-    if not candidates:
-        return None
-    row = candidates[0]
-    await Job.update({Job.status: "running", Job.attempts: row["attempts"] + 1, Job.locked_until: now + LEASE}).where(
-        Job.id == row["id"]
-    )
-    row["attempts"] += 1
-    return row
+        if not candidates:
+            return None
+        row = candidates[0]
+        taken = (
+            await Job.update(
+                {Job.status: "running", Job.attempts: row["attempts"] + 1, Job.locked_until: now + LEASE}
+            )
+            .where((Job.id == row["id"]) & (Job.attempts == row["attempts"]))
+            .returning(Job.id)
+        )
+        if taken:
+            row["attempts"] += 1
+            return row
+    return None
 
 
 async def _run(context: JobContext, row: dict[str, Any]) -> None:
@@ -127,7 +136,9 @@ async def _run(context: JobContext, row: dict[str, Any]) -> None:
         await handler(context, payload)
     except Exception as exc:
         dead = row["attempts"] >= MAX_ATTEMPTS
-        _log.warning("job failed", extra={"job": row["name"], "job_id": str(row["id"]), "dead": dead}, exc_info=exc)
+        _log.warning(
+            "job failed", extra={"job": row["name"], "job_id": str(row["id"]), "dead": dead}, exc_info=exc
+        )
         await Job.update(
             {
                 Job.status: "dead" if dead else "pending",

@@ -29,7 +29,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str, *, json_lines: bool) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if json_lines else logging.Formatter("%(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -42,7 +44,9 @@ def dict_config(level: str, *, json_lines: bool) -> dict[str, object]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "default"}},
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "default"}
+        },
         "root": {"handlers": ["stdout"], "level": level.upper()},
         "loggers": {"_granian": {"level": "WARNING"}, "granian.access": {"level": "WARNING"}},
     }

@@ -1,12 +1,14 @@
 """``windsurf migrate``: apply every Piccolo app's migrations, then the PostgreSQL security model.
 
-Safe to run any number of times. On PostgreSQL it runs as the table owner (``WINDSURF_MIGRATION_DATABASE_URL``) and
-then makes sure that the application role named in ``WINDSURF_DATABASE_URL`` exists, owns nothing, cannot bypass
-row-level security, and may only read and write rows; and that every creator-owned table is under its policy.
+Safe to run any number of times. On PostgreSQL it runs as the table owner
+(``WINDSURF_MIGRATION_DATABASE_URL``) and then makes sure that the application role named in
+``WINDSURF_DATABASE_URL`` exists, owns nothing, cannot bypass row-level security, and may only read and write
+rows; and that every creator-owned table is under its policy.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -54,13 +56,28 @@ async def ensure_app_role(engine: Engine, role: str, password: str | None) -> No
     quoted = _quote_ident(role)
     rows = await engine.run_querystring(QueryString("SELECT 1 FROM pg_roles WHERE rolname = {}", role))
     if not rows:
-        await engine.run_ddl(f"CREATE ROLE {quoted} LOGIN")
-    await engine.run_ddl(f"ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE LOGIN")
+        await _role_ddl(engine, f"CREATE ROLE {quoted} LOGIN")
+    # Roles are cluster-wide: several databases (deploys, parallel test runs) may migrate at once.
+    await _role_ddl(engine, f"ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE LOGIN")
     if password is not None:
-        await engine.run_ddl(f"ALTER ROLE {quoted} PASSWORD {_quote_literal(password)}")
+        await _role_ddl(engine, f"ALTER ROLE {quoted} PASSWORD {_quote_literal(password)}")
     await engine.run_ddl(f"GRANT USAGE ON SCHEMA public TO {quoted}")
     await engine.run_ddl(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
     await engine.run_ddl(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+
+
+async def _role_ddl(engine: Engine, statement: str, attempts: int = 5) -> None:
+    """Run role DDL, retrying PostgreSQL's 'tuple concurrently updated' when another migrate alters it too."""
+    for attempt in range(attempts):
+        try:
+            await engine.run_ddl(statement)
+            return
+        except Exception as exc:
+            if "already exists" in str(exc) and statement.startswith("CREATE ROLE"):
+                return  # another migrate created it a moment ago
+            if "concurrently" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
 
 
 def _quote_ident(name: str) -> str:
@@ -69,4 +86,3 @@ def _quote_ident(name: str) -> str:
 
 def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-

@@ -22,7 +22,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeError):
         return False
 
 
@@ -35,7 +35,8 @@ def new_numeric_code(digits: int = 6) -> str:
 
 
 def keyed_digest(secret_key: str, value: str) -> str:
-    """HMAC-SHA256 of ``value``: how short secrets (codes, reset tokens) are stored, so a leak reveals none."""
+    """HMAC-SHA256 of ``value``: how short secrets (codes, reset tokens) are stored, so a leak reveals
+    none."""
     return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -1,9 +1,9 @@
 """Tenancy: which tables belong to a creator, and the transaction that acts for one creator.
 
-The services scope every query by ``creator_id`` (the first wall). On PostgreSQL, row-level security is the second
-wall: each creator-owned table gets a policy that compares ``creator_id`` with the transaction-local setting
-``windsurf.creator_id``. ``acting_for`` opens the transaction and sets it with ``set_config(..., true)`` so a pooled
-connection never carries one creator's setting into another request.
+The services scope every query by ``creator_id`` (the first wall). On PostgreSQL, row-level security is the
+second wall: each creator-owned table gets a policy that compares ``creator_id`` with the transaction-local
+setting ``windsurf.creator_id``. ``acting_for`` opens the transaction and sets it with ``set_config(...,
+true)`` so a pooled connection never carries one creator's setting into another request.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def policy_statements(tablename: str) -> list[str]:
         f'ALTER TABLE "{tablename}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{tablename}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS {POLICY} ON "{tablename}"',
-        f'CREATE POLICY {POLICY} ON "{tablename}" USING (creator_id = {current}) WITH CHECK (creator_id = {current})',
+        f'CREATE POLICY {POLICY} ON "{tablename}" '
+        f"USING (creator_id = {current}) WITH CHECK (creator_id = {current})",
     ]
 
 

@@ -16,7 +16,7 @@ from litestar.utils.scope.state import ScopeState
 
 from windsurf.core import i18n
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar appends "; charset=utf-8"
 
 
 def request_locale(request: Request[Any, Any, Any], default: str | None = None) -> str:
@@ -45,7 +45,11 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
 
 
 def render_html(
-    request: Request[Any, Any, Any], template: str, context: dict[str, Any] | None = None, *, block: str | None = None
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
 ) -> str:
     locale = request_locale(request)
     token = csrf_token(request)
@@ -77,7 +81,10 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
     """A full page, or with ``block`` the named block of it (for htmx swaps)."""
-    response_headers = {"Vary": "HX-Request, Cookie, Accept-Language", "Content-Language": request_locale(request)}
+    response_headers = {
+        "Vary": "HX-Request, Cookie, Accept-Language",
+        "Content-Language": request_locale(request),
+    }
     response_headers.update(headers or {})
     return Response(
         render_html(request, template, context, block=block),

@@ -31,7 +31,8 @@ async def current_account(request: Request[Any, Any, Any]) -> Account | None:
 
 
 async def require_account(request: Request[Any, Any, Any]) -> Account:
-    """Dependency for pages and endpoints that need a logged-in creator; anonymous callers get 401 (or login)."""
+    """Dependency for pages and endpoints that need a logged-in creator; anonymous callers get 401 (or
+    login)."""
     account = await current_account(request)
     if account is None:
         raise NotAuthorizedException()

@@ -1,7 +1,9 @@
 """Identity operations: the only code that writes the identity tables.
 
-Sign-up and log-in by email and password or by Ethiopian phone number and a one-time SMS code, password resets by
-emailed link, and the sign-in history. Every rule violation raises a ServiceError/InvalidInput carrying msgids;
+Sign-up and log-in by email and password or by Ethiopian phone number and a one-time SMS code, password
+resets by
+emailed link, and the sign-in history. Every rule violation raises a ServiceError/InvalidInput carrying
+msgids;
 messages never reveal whether an email or phone has an account where that would help an attacker.
 """
 
@@ -12,6 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from windsurf.core import jobs, security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -76,8 +79,9 @@ async def find_by_handle(handle: str) -> Account | None:
     return _account(row) if row else None
 
 
-async def _taken(errors: dict[str, str], *, email: str | None = None, phone: str | None = None,
-                 handle: str | None = None) -> None:
+async def _taken(
+    errors: dict[str, str], *, email: str | None = None, phone: str | None = None, handle: str | None = None
+) -> None:
     if email and await Creator.exists().where(Creator.email == email):
         errors["email"] = N_("An account with this email already exists. Log in instead.")
     if phone and await Creator.exists().where(Creator.phone == phone):
@@ -86,7 +90,9 @@ async def _taken(errors: dict[str, str], *, email: str | None = None, phone: str
         errors["handle"] = N_("That handle is taken. Please choose another.")
 
 
-async def sign_up_with_email(*, display_name: str, handle: str, email: str, password: str, locale: str) -> Account:
+async def sign_up_with_email(
+    *, display_name: str, handle: str, email: str, password: str, locale: str
+) -> Account:
     errors: dict[str, str] = {}
     name = _clean(errors, "display_name", validation.clean_display_name, display_name)
     clean_handle = _clean(errors, "handle", validation.clean_handle, handle)
@@ -96,8 +102,11 @@ async def sign_up_with_email(*, display_name: str, handle: str, email: str, pass
     if errors:
         raise InvalidInput(errors)
     return await _create(
-        display_name=name, handle=clean_handle, email=clean_email,
-        password_hash=security.hash_password(clean_password), locale=locale,
+        display_name=name,
+        handle=clean_handle,
+        email=clean_email,
+        password_hash=security.hash_password(clean_password),
+        locale=locale,
     )
 
 
@@ -121,7 +130,10 @@ async def authenticate(email: str, password: str) -> Account:
         security.verify_password(None, password[: validation.PASSWORD_MAX])
         raise failure from None
     row = await Creator.select().where(Creator.email == clean_email).first()
-    if not security.verify_password(row["password_hash"] if row else None, password[: validation.PASSWORD_MAX]):
+    if row is None:
+        security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
+        raise failure
+    if not security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
         raise failure
     return _account(row)
 
@@ -146,10 +158,15 @@ async def request_phone_code(
     async with PhoneCode._meta.db.transaction():
         # A new code replaces any earlier one, so only the latest message works.
         await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
-            (PhoneCode.phone == clean_phone) & (PhoneCode.purpose == purpose) & PhoneCode.consumed_at.is_null()
+            (PhoneCode.phone == clean_phone)
+            & (PhoneCode.purpose == purpose)
+            & PhoneCode.consumed_at.is_null()
         )
         await PhoneCode(
-            id=uuid.uuid4(), phone=clean_phone, purpose=purpose, pending=pending,
+            id=uuid.uuid4(),
+            phone=clean_phone,
+            purpose=purpose,
+            pending=pending,
             code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
             expires_at=_now() + CODE_LIFETIME,
         ).save()
@@ -166,7 +183,11 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
         raise ServiceError(exc.message, field="code") from None
     row = (
         await PhoneCode.select()
-        .where((PhoneCode.phone == clean_phone) & (PhoneCode.purpose == purpose) & PhoneCode.consumed_at.is_null())
+        .where(
+            (PhoneCode.phone == clean_phone)
+            & (PhoneCode.purpose == purpose)
+            & PhoneCode.consumed_at.is_null()
+        )
         .order_by(PhoneCode.created_at, ascending=False)
         .first()
     )
@@ -174,15 +195,22 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
         raise invalid
     if _as_utc(row["expires_at"]) < _now():
         raise ServiceError(N_("That code has expired. Ask for a new one."), field="code")
-    if row["attempts"] >= CODE_ATTEMPTS:
+    # Count the attempt before comparing, atomically: concurrent guesses can never get past CODE_ATTEMPTS.
+    counted = (
+        await PhoneCode.update({PhoneCode.attempts: PhoneCode.attempts + 1})
+        .where((PhoneCode.id == row["id"]) & (PhoneCode.attempts < CODE_ATTEMPTS))
+        .returning(PhoneCode.id)
+    )
+    if not counted:
         raise ServiceError(N_("Too many wrong codes. Ask for a new one."), field="code")
     expected = row["code_digest"]
     if not security.digests_match(expected, security.keyed_digest(secret_key, f"{clean_phone}:{clean_code}")):
-        await PhoneCode.update({PhoneCode.attempts: PhoneCode.attempts + 1}).where(PhoneCode.id == row["id"])
         raise invalid
-    consumed = await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
-        (PhoneCode.id == row["id"]) & PhoneCode.consumed_at.is_null()
-    ).returning(PhoneCode.id)
+    consumed = (
+        await PhoneCode.update({PhoneCode.consumed_at: _now()})
+        .where((PhoneCode.id == row["id"]) & PhoneCode.consumed_at.is_null())
+        .returning(PhoneCode.id)
+    )
     if not consumed:  # a concurrent request used the same code first
         raise invalid
     if purpose == "login":
@@ -195,8 +223,25 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
     await _taken(errors, phone=clean_phone, handle=pending.get("handle"))
     if errors:
         raise InvalidInput(errors)
-    return await _create(display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone,
-                         locale=locale)
+    return await _create(
+        display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone, locale=locale
+    )
+
+
+def _reset_token(creator_id: uuid.UUID) -> str:
+    """``<creator id>.<random>``: the id (not a secret) says whose rows to act on, the random part proves
+    it."""
+    return f"{creator_id.hex}.{security.new_token()}"
+
+
+def _reset_creator(token: str) -> uuid.UUID | None:
+    creator_hex, _, secret = token.partition(".")
+    if len(creator_hex) != 32 or not secret:
+        return None
+    try:
+        return uuid.UUID(hex=creator_hex)
+    except ValueError:
+        return None
 
 
 async def start_password_reset(*, secret_key: str, email: str, reset_url: str, locale: str) -> None:
@@ -208,35 +253,51 @@ async def start_password_reset(*, secret_key: str, email: str, reset_url: str, l
     row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
     if row is None:
         return
-    token = security.new_token()
-    async with PasswordReset._meta.db.transaction():
+    token = _reset_token(row["id"])
+    # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
+    async with acting_for(row["id"]):
         await PasswordReset(
-            id=uuid.uuid4(), creator_id=row["id"], token_digest=security.keyed_digest(secret_key, token),
+            id=uuid.uuid4(),
+            creator_id=row["id"],
+            token_digest=security.keyed_digest(secret_key, token),
             expires_at=_now() + RESET_LIFETIME,
         ).save()
         await jobs.enqueue(
-            "identity.send_reset_link", {"email": clean_email, "url": f"{reset_url}?token={token}", "locale": locale}
+            "identity.send_reset_link",
+            {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
         )
 
 
 async def reset_password(*, secret_key: str, token: str, password: str) -> Account:
+    """Set a new password from an emailed link; the link works once, for RESET_LIFETIME."""
     try:
         clean_password = validation.clean_password(password)
     except FieldError as exc:
         raise InvalidInput({"password": exc.message}) from None
+    expired = ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
+    creator_id = _reset_creator(token[:200])
+    if creator_id is None:
+        raise expired
     digest = security.keyed_digest(secret_key, token[:200])
-    row = await PasswordReset.select().where(PasswordReset.token_digest == digest).first()
-    if row is None or row["used_at"] is not None or _as_utc(row["expires_at"]) < _now():
-        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
-    used = await PasswordReset.update({PasswordReset.used_at: _now()}).where(
-        (PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null()
-    ).returning(PasswordReset.id)
-    if not used:
-        raise ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
-    await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
-        Creator.id == row["creator_id"]
-    )
-    account = await get_account(row["creator_id"])
+    async with acting_for(creator_id):
+        row = (
+            await PasswordReset.select()
+            .where((PasswordReset.token_digest == digest) & (PasswordReset.creator_id == creator_id))
+            .first()
+        )
+        if row is None or row["used_at"] is not None or _as_utc(row["expires_at"]) < _now():
+            raise expired
+        used = (
+            await PasswordReset.update({PasswordReset.used_at: _now()})
+            .where((PasswordReset.id == row["id"]) & PasswordReset.used_at.is_null())
+            .returning(PasswordReset.id)
+        )
+        if not used:
+            raise expired
+        await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
+            Creator.id == creator_id
+        )
+    account = await get_account(creator_id)
     if account is None:
         raise NotFoundError()
     return account
@@ -253,14 +314,18 @@ async def record_sign_in(account: Account, *, method: str, ip: str, user_agent: 
 async def list_sign_ins(creator_id: uuid.UUID) -> list[dict[str, Any]]:
     async with acting_for(creator_id):
         return await (
-            SignIn.select().where(SignIn.creator_id == creator_id)
-            .order_by(SignIn.created_at, ascending=False).limit(SIGN_IN_HISTORY)
+            SignIn.select()
+            .where(SignIn.creator_id == creator_id)
+            .order_by(SignIn.created_at, ascending=False)
+            .limit(SIGN_IN_HISTORY)
         )
 
 
 async def get_sign_in(creator_id: uuid.UUID, sign_in_id: uuid.UUID) -> dict[str, Any]:
     async with acting_for(creator_id):
-        row = await SignIn.select().where((SignIn.id == sign_in_id) & (SignIn.creator_id == creator_id)).first()
+        row = (
+            await SignIn.select().where((SignIn.id == sign_in_id) & (SignIn.creator_id == creator_id)).first()
+        )
     if row is None:
         raise NotFoundError()
     return row
@@ -275,13 +340,18 @@ async def create_staff(*, email: str, password: str, display_name: str) -> Accou
         raise InvalidInput(errors)
     existing = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
     if existing:
-        await Creator.update({Creator.is_staff: True, Creator.password_hash: security.hash_password(clean_password)}
-                             ).where(Creator.id == existing["id"])
+        await Creator.update(
+            {Creator.is_staff: True, Creator.password_hash: security.hash_password(clean_password)}
+        ).where(Creator.id == existing["id"])
         account = await get_account(existing["id"])
         assert account is not None
         return account
-    return await _create(display_name=name, email=clean_email, password_hash=security.hash_password(clean_password),
-                         is_staff=True)
+    return await _create(
+        display_name=name,
+        email=clean_email,
+        password_hash=security.hash_password(clean_password),
+        is_staff=True,
+    )
 
 
 async def change_handle(creator_id: uuid.UUID, handle: str) -> Account:

@@ -1,13 +1,15 @@
 """Server-side sessions in a Litestar store (Redis in production, memory when embedded).
 
 The cookie holds only a random id. Logging in always issues a new id (no fixation), logging out deletes the
-record (a replayed cookie is worthless), and a session ends after an idle period and after an absolute lifetime,
-whichever comes first.
+record (a replayed cookie is worthless), and a session ends after an idle period and after an absolute
+lifetime, whichever comes first. ``revoke_all`` (after a password reset) ends every earlier session of a
+creator: it records the moment in the store, and a session that started before it no longer loads.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -19,6 +21,8 @@ from windsurf.settings import Settings
 
 # Writing last-seen on every request would turn each page view into a store write; a minute is precise enough.
 TOUCH_INTERVAL = 60
+# What new_token() makes; anything else in a cookie is not worth a store lookup.
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 @dataclass(frozen=True)
@@ -44,26 +48,46 @@ class SessionManager:
         return session
 
     async def load(self, session_id: str | None) -> Session | None:
-        if not session_id or len(session_id) > 100:
+        if not session_id or not _SESSION_ID.match(session_id):
             return None
         raw = await self._store.get(session_id)
         if raw is None:
             return None
-        data = json.loads(raw)
-        session = Session(
-            id=session_id,
-            creator_id=uuid.UUID(data["creator_id"]),
-            created_at=data["created_at"],
-            last_seen=data["last_seen"],
-        )
+        try:
+            data = json.loads(raw)
+            session = Session(
+                id=session_id,
+                creator_id=uuid.UUID(data["creator_id"]),
+                created_at=float(data["created_at"]),
+                last_seen=float(data["last_seen"]),
+            )
+        except (ValueError, TypeError, KeyError):  # a record we cannot read is no session
+            await self._store.delete(session_id)
+            return None
         now = time.time()
-        if now - session.last_seen > self._idle or now - session.created_at > self._absolute:
+        if (
+            now - session.last_seen > self._idle
+            or now - session.created_at > self._absolute
+            or session.created_at < await self._revoked_before(session.creator_id)
+        ):
             await self._store.delete(session_id)
             return None
         if now - session.last_seen > TOUCH_INTERVAL:
             session = Session(session.id, session.creator_id, session.created_at, now)
             await self._save(session)
         return session
+
+    async def revoke_all(self, creator_id: uuid.UUID) -> None:
+        """End every session of ``creator_id`` that exists now (sessions started afterwards are
+        unaffected)."""
+        await self._store.set(_revoked_key(creator_id), repr(time.time()), expires_in=self._absolute)
+
+    async def _revoked_before(self, creator_id: uuid.UUID) -> float:
+        raw = await self._store.get(_revoked_key(creator_id))
+        try:
+            return float(raw) if raw is not None else 0.0
+        except ValueError:
+            return 0.0
 
     async def end(self, session_id: str | None) -> None:
         if session_id:
@@ -75,3 +99,8 @@ class SessionManager:
         del data["id"]
         remaining = int(min(self._idle, self._absolute - (session.last_seen - session.created_at)))
         await self._store.set(session.id, json.dumps(data), expires_in=max(remaining, 1))
+
+
+def _revoked_key(creator_id: uuid.UUID) -> str:
+    # ':' never occurs in a session id, so this key cannot be loaded as a session.
+    return f"revoked-before:{creator_id}"

@@ -37,7 +37,10 @@ class PhoneCode(Table, tablename="phone_code"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+@creator_owned
 class PasswordReset(Table, tablename="password_reset"):
+    """A password-reset link; only its keyed digest is stored. The link names its creator (see service)."""
+
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)
     token_digest = Varchar(length=64, unique=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -12,11 +13,24 @@ from windsurf.core.i18n import N_
 HANDLE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_]{1,28}[a-z0-9])$")
 # Handles that would collide with platform paths, impersonate staff or confuse buyers.
 RESERVED_HANDLES = frozenset(
-    """
-    admin administrator api app apps assets billing blog checkout dashboard demo-store docs download downloads
-    health help home login logout me metrics official password-reset payments privacy root schema security
-    settings signup static staff status store stores support system terms webhooks windsurf www
-    """.split()
+    [
+        *(
+            "admin",
+            "administrator",
+            "api",
+            "app",
+            "apps",
+            "assets",
+            "billing",
+            "blog",
+            "checkout",
+            "dashboard",
+        ),
+        *("demo-store", "docs", "download", "downloads", "health", "help", "home", "login", "logout", "me"),
+        *("metrics", "official", "password-reset", "payments", "privacy", "root", "schema", "security"),
+        *("settings", "signup", "static", "staff", "status", "store", "stores", "support", "system", "terms"),
+        *("webhooks", "windsurf", "www"),
+    ]
 )
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 80
@@ -65,11 +79,19 @@ def clean_handle(raw: str) -> str:
     value = raw.strip().lower().removeprefix("@")
     if not HANDLE_PATTERN.match(value):
         raise FieldError(
-            N_("A handle has 3 to 30 characters: lowercase letters, digits and underscores, not at either end.")
+            N_(
+                "A handle has 3 to 30 characters: lowercase letters, digits and underscores, "
+                "not at either end."
+            )
         )
     if value in RESERVED_HANDLES:
         raise FieldError(N_("That handle is reserved. Please choose another."))
     return value
+
+
+def has_control_characters(value: str) -> bool:
+    """NUL, other control characters and lone surrogates: PostgreSQL refuses them and no name needs them."""
+    return any(unicodedata.category(char) in {"Cc", "Cs"} for char in value)
 
 
 def clean_display_name(raw: str) -> str:
@@ -78,6 +100,8 @@ def clean_display_name(raw: str) -> str:
         raise FieldError(N_("Enter your name."))
     if len(value) > NAME_MAX:
         raise FieldError(N_("Your name can have at most 80 characters."))
+    if has_control_characters(value):
+        raise FieldError(N_("Your name can only have letters, digits, spaces and punctuation."))
     return value
 
 
@@ -86,6 +110,8 @@ def clean_password(raw: str) -> str:
         raise FieldError(N_("Use at least 8 characters for your password."))
     if len(raw) > PASSWORD_MAX:
         raise FieldError(N_("Your password can have at most 128 characters."))
+    if any(unicodedata.category(char) == "Cs" for char in raw):  # cannot be encoded for hashing
+        raise FieldError(N_("Your password has a character we cannot read. Please choose another."))
     return raw
 
 

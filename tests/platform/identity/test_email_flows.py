@@ -56,7 +56,9 @@ async def test_log_in_issues_a_new_session_id(client: AsyncTestClient[Litestar])
     first = client.cookies["windsurf-session"]
     await post_form(client, "/logout", {})
 
-    response = await post_form(client, "/login", {"email": identity["email"], "password": identity["password"]})
+    response = await post_form(
+        client, "/login", {"email": identity["email"], "password": identity["password"]}
+    )
     assert response.status_code == 303
     assert client.cookies["windsurf-session"] != first
     assert (await client.get("/api/v1/identity/me")).json()["email"] == identity["email"]

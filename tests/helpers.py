@@ -1,0 +1,79 @@
+"""Helpers the HTTP tests share: fresh identities, and reading what the recording SMS and email backends
+got."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from urllib.parse import urlsplit
+
+import phonenumbers
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import drain_jobs, post_form
+
+
+def new_identity() -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    return {
+        "display_name": "Hana Tesfaye",
+        "handle": f"hana_{suffix}",
+        "email": f"hana.{suffix}@example.com",
+        "password": "correct horse battery",
+    }
+
+
+def new_phone() -> tuple[str, str]:
+    """A fresh valid Ethio Telecom mobile number: (as a person types it, as E.164)."""
+    while True:
+        local = "091" + "".join(random.choice("0123456789") for _ in range(7))
+        number = phonenumbers.parse(local, "ET")
+        if phonenumbers.is_valid_number(number):
+            return f"{local[:4]} {local[4:7]} {local[7:]}", phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.E164
+            )
+
+
+async def sms_code_for(app: Litestar, e164: str) -> str:
+    """Run the outbox and read the last code texted to ``e164``."""
+    await drain_jobs(app)
+    bodies = [sms.body for sms in app.state.jobs.sms.sms if sms.to == e164]
+    assert bodies, f"no SMS was sent to {e164}"
+    match = re.search(r"\b(\d{6})\b", bodies[-1])
+    assert match, bodies[-1]
+    return match.group(1)
+
+
+async def reset_link_for(app: Litestar, email: str) -> str:
+    """Run the outbox and return the path and query of the last reset link emailed to ``email``."""
+    await drain_jobs(app)
+    bodies = [mail.body for mail in app.state.jobs.email.emails if mail.to == email]
+    assert bodies, f"no email was sent to {email}"
+    match = re.search(r"https?://\S+", bodies[-1])
+    assert match, bodies[-1]
+    url = urlsplit(match.group(0))
+    return f"{url.path}?{url.query}"
+
+
+async def sign_up_by_email(client: AsyncTestClient[Litestar]) -> dict[str, str]:
+    identity = new_identity()
+    response = await post_form(client, "/signup/email", identity)
+    assert response.status_code == 303, response.text
+    return identity
+
+
+async def sign_up_by_phone(client: AsyncTestClient[Litestar], app: Litestar) -> tuple[str, str]:
+    typed, e164 = new_phone()
+    identity = new_identity()
+    response = await post_form(
+        client,
+        "/signup/phone",
+        {"display_name": "Abebe Kebede", "handle": identity["handle"], "phone": typed},
+    )
+    assert response.status_code == 303, response.text
+    code = await sms_code_for(app, e164)
+    response = await post_form(client, "/verify", {"phone": e164, "purpose": "signup", "code": code})
+    assert response.status_code == 303, response.text
+    return e164, identity["handle"]

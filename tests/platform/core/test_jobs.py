@@ -1,0 +1,113 @@
+"""The outbox: retried with backoff, dead after MAX_ATTEMPTS, each due job claimed by exactly one worker."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from litestar import Litestar
+from windsurf.core import jobs
+from windsurf.core.tables import Job
+
+calls: list[dict[str, Any]] = []
+
+
+@jobs.job("test.flaky")
+async def flaky(context: jobs.JobContext, payload: dict[str, Any]) -> None:
+    calls.append(payload)
+    if payload.get("fail"):
+        raise RuntimeError(f"provider said no to {payload['n']}")
+
+
+@jobs.job("test.slow")
+async def slow(context: jobs.JobContext, payload: dict[str, Any]) -> None:
+    calls.append(payload)
+    await asyncio.sleep(0)  # yield, so concurrent workers interleave
+
+
+async def _make_due(job_id: object) -> None:
+    await Job.update({Job.run_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(Job.id == job_id)
+
+
+async def test_failing_job_is_retried_with_backoff_then_dead(app: Litestar) -> None:
+    await jobs.run_due_jobs(app.state.jobs)  # whatever earlier tests left
+    job_id = await jobs.enqueue("test.flaky", {"fail": True, "n": 1})
+    for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
+        before = dt.datetime.now(dt.UTC)
+        assert await jobs.run_due_jobs(app.state.jobs) == 1
+        row = await Job.select().where(Job.id == job_id).first()
+        assert row is not None and row["attempts"] == attempt
+        assert row["last_error"] == "RuntimeError: provider said no to 1"
+        if attempt < jobs.MAX_ATTEMPTS:
+            assert row["status"] == "pending"
+            delay = row["run_at"] - before
+            assert (
+                jobs.backoff(attempt) - dt.timedelta(seconds=1)
+                <= delay
+                <= jobs.backoff(attempt) + dt.timedelta(seconds=5)
+            )
+            assert await jobs.run_due_jobs(app.state.jobs) == 0  # not due again before its backoff
+            await _make_due(job_id)
+    row = await Job.select().where(Job.id == job_id).first()
+    assert row is not None and row["status"] == "dead"
+    await _make_due(job_id)
+    assert await jobs.run_due_jobs(app.state.jobs) == 0  # the dead stay dead, visible with their last error
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [jobs.backoff(n) for n in range(1, 20)]
+    assert delays == sorted(delays) and delays[0] == dt.timedelta(seconds=10)
+    assert delays[-1] == dt.timedelta(hours=1)
+
+
+async def test_successful_job_runs_once(app: Litestar) -> None:
+    await jobs.run_due_jobs(app.state.jobs)
+    calls.clear()
+    job_id = await jobs.enqueue("test.flaky", {"n": 2})
+    assert await jobs.run_due_jobs(app.state.jobs) == 1
+    assert await jobs.run_due_jobs(app.state.jobs) == 0
+    assert calls == [{"n": 2}]
+    row = await Job.select().where(Job.id == job_id).first()
+    assert row is not None and row["status"] == "done" and row["attempts"] == 1
+
+
+async def test_concurrent_workers_claim_each_job_once(app: Litestar) -> None:
+    """On PostgreSQL this takes the FOR UPDATE SKIP LOCKED path; on SQLite the versioned update."""
+    await jobs.run_due_jobs(app.state.jobs)
+    calls.clear()
+    ids = [await jobs.enqueue("test.slow", {"n": n}) for n in range(12)]
+    ran = await asyncio.gather(*(jobs.run_due_jobs(app.state.jobs) for _ in range(4)))
+    assert sum(ran) == 12
+    assert sorted(call["n"] for call in calls) == list(range(12))
+    rows = await Job.select(Job.status, Job.attempts).where(Job.id.is_in(ids))
+    assert all(row["status"] == "done" and row["attempts"] == 1 for row in rows)
+
+
+async def test_a_job_whose_worker_died_is_taken_again_after_its_lease(app: Litestar) -> None:
+    await jobs.run_due_jobs(app.state.jobs)
+    calls.clear()
+    job_id = await jobs.enqueue("test.flaky", {"n": 3})
+    now = dt.datetime.now(dt.UTC)
+    # As a worker that claimed it and died would leave it.
+    await Job.update(
+        {Job.status: "running", Job.attempts: 1, Job.locked_until: now + dt.timedelta(minutes=1)}
+    ).where(Job.id == job_id)
+    assert await jobs.run_due_jobs(app.state.jobs) == 0
+    await Job.update({Job.locked_until: now - dt.timedelta(seconds=1)}).where(Job.id == job_id)
+    assert await jobs.run_due_jobs(app.state.jobs) == 1
+    row = await Job.select().where(Job.id == job_id).first()
+    assert row is not None and row["status"] == "done" and row["attempts"] == 2 and calls == [{"n": 3}]
+
+
+async def test_enqueue_rolls_back_with_its_transaction(app: Litestar) -> None:
+    engine = Job._meta.db
+    marker = {"n": 4, "rolled_back": True}
+    try:
+        async with engine.transaction():
+            await jobs.enqueue("test.flaky", marker)
+            raise LookupError("the change that caused the job failed")
+    except LookupError:
+        pass
+    rows = await Job.select(Job.payload).where(Job.name == "test.flaky")
+    assert not [row for row in rows if '"rolled_back"' in str(row["payload"]) or row["payload"] == marker]

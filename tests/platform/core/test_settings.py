@@ -1,0 +1,97 @@
+"""Settings from the environment, and production's refusal to start with an unsafe one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from windsurf.settings import DEFAULT_SECRET_KEY, Settings, SettingsError
+
+SAFE_PRODUCTION = {
+    "WINDSURF_ENV": "production",
+    "WINDSURF_SECRET_KEY": "k" * 40,
+    "WINDSURF_DATABASE_URL": "postgres://app@db.internal/windsurf",
+    "WINDSURF_PUBLIC_URL": "https://windsurf.et",
+}
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.env == "development" and not settings.is_production
+    assert settings.effective_database_url == "sqlite:///var/windsurf.sqlite"
+    assert not settings.uses_postgres and settings.session_cookie_name == "windsurf-session"
+
+
+def test_values_are_parsed_by_type() -> None:
+    settings = Settings.from_env(
+        {
+            "WINDSURF_DEBUG": "yes",
+            "WINDSURF_PORT": "9000",
+            "WINDSURF_SERVICES": "identity, storefront",
+            "WINDSURF_VAR_DIR": "/tmp/ws",
+            "WINDSURF_DEFAULT_LOCALE": "en",
+            "WINDSURF_REDIS_URL": "",
+        }
+    )
+    assert settings.debug is True and settings.port == 9000
+    assert settings.services == ("identity", "storefront")
+    assert (
+        settings.var_dir == Path("/tmp/ws") and settings.default_locale == "en" and settings.redis_url == ""
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"WINDSURF_PORT": "eighty"}, "WINDSURF_PORT"),
+        ({"WINDSURF_DEBUG": "maybe"}, "WINDSURF_DEBUG"),
+        ({"WINDSURF_ENV": "staging"}, "WINDSURF_ENV"),
+        ({"WINDSURF_SERVICES": "identity,payments"}, "WINDSURF_SERVICES"),
+        ({"WINDSURF_WORKERS": "0"}, "WINDSURF_WORKERS"),
+    ],
+)
+def test_malformed_values_name_their_variable(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(environ)
+
+
+def test_safe_production_settings_start() -> None:
+    settings = Settings.from_env(SAFE_PRODUCTION)
+    assert settings.is_production and settings.uses_postgres
+    assert settings.session_cookie_name == "__Host-windsurf-session"
+    assert settings.csrf_cookie_name == "__Host-csrftoken"
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"WINDSURF_SECRET_KEY": DEFAULT_SECRET_KEY}, "WINDSURF_SECRET_KEY"),
+        ({"WINDSURF_SECRET_KEY": "short"}, "WINDSURF_SECRET_KEY"),
+        ({"WINDSURF_DEBUG": "true"}, "WINDSURF_DEBUG must be off"),
+        ({"WINDSURF_DATABASE_URL": ""}, "not SQLite"),
+        ({"WINDSURF_DATABASE_URL": "sqlite:///var/prod.sqlite"}, "not SQLite"),
+        ({"WINDSURF_PUBLIC_URL": "http://windsurf.et"}, "WINDSURF_PUBLIC_URL"),
+    ],
+)
+def test_production_refuses_each_unsafe_setting(override: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match="refusing to start in production") as refused:
+        Settings.from_env({**SAFE_PRODUCTION, **override})
+    assert named in str(refused.value)
+
+
+def test_production_lists_every_problem_at_once() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"WINDSURF_ENV": "production", "WINDSURF_DEBUG": "1"})
+    message = str(refused.value)
+    for named in ("WINDSURF_SECRET_KEY", "WINDSURF_DEBUG", "WINDSURF_DATABASE_URL", "WINDSURF_PUBLIC_URL"):
+        assert named in message
+
+
+def test_cli_refuses_to_start_and_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from windsurf.cli import main
+
+    monkeypatch.setenv("WINDSURF_ENV", "production")
+    assert main(["migrate"]) == 2
+    assert "WINDSURF_SECRET_KEY" in capsys.readouterr().err

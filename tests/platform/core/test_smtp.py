@@ -1,0 +1,100 @@
+"""The SMTP email backend against a real SMTP server (aiosmtpd) on loopback, through the outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from windsurf.core import jobs
+from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
+from windsurf.core.migrate import migrate
+
+from tests.conftest import make_settings
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+async def test_smtp_backend_delivers_utf8_mail(smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    backend = SmtpBackend("127.0.0.1", port, "Stan Store Windsurf <no-reply@windsurf.et>")
+    await backend.send_email(
+        Email(to="hana@example.com", subject="የይለፍ ቃል ዳግም ማስጀመሪያ", body="ሰላም ሐና\nhttps://x/y")
+    )
+    assert len(inbox.messages) == 1
+    sender, recipients, message = inbox.messages[0]
+    assert sender == "no-reply@windsurf.et" and recipients == ["hana@example.com"]
+    assert message["Subject"] == "የይለፍ ቃል ዳግም ማስጀመሪያ"
+    assert "ሰላም ሐና" in message.get_content()
+
+
+async def test_reset_link_job_sends_through_smtp(smtp_server: tuple[Inbox, int], tmp_path: Path) -> None:
+    inbox, port = smtp_server
+    settings = make_settings(
+        database_url=f"sqlite:///{tmp_path / 'smtp.sqlite'}",
+        email_backend="smtp",
+        smtp_port=port,
+        var_dir=tmp_path,
+    )
+    await migrate(settings)
+    from windsurf.app import create_app
+
+    app = create_app(settings)
+    assert isinstance(app.state.jobs.email, SmtpBackend)
+    await jobs.enqueue(
+        "identity.send_reset_link", {"email": "abebe@example.com", "url": "https://w/r?t=1", "locale": "en"}
+    )
+    assert await jobs.run_due_jobs(app.state.jobs) == 1
+    (_, recipients, message) = inbox.messages[-1]
+    assert recipients == ["abebe@example.com"]
+    assert message["Subject"] == "Reset your Stan Store Windsurf password"
+    assert "https://w/r?t=1" in message.get_content()
+
+
+async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path) -> None:
+    settings = make_settings(
+        database_url=f"sqlite:///{tmp_path / 'smtp.sqlite'}",
+        email_backend="smtp",
+        smtp_port=1,
+        var_dir=tmp_path,
+    )
+    await migrate(settings)
+    from windsurf.app import create_app
+
+    app = create_app(settings)
+    assert isinstance(build_email_backend(settings), SmtpBackend)
+    job_id = await jobs.enqueue(
+        "identity.send_reset_link", {"email": "a@example.com", "url": "u", "locale": "en"}
+    )
+    assert await jobs.run_due_jobs(app.state.jobs) == 1
+    from windsurf.core.tables import Job
+
+    row = await Job.select().where(Job.id == job_id).first()
+    assert row is not None and row["status"] == "pending" and "ConnectionRefusedError" in row["last_error"]

@@ -1,0 +1,141 @@
+# ruff: noqa: S608 - table names come from our own registry, not from input
+"""Tenancy: another creator's object is a 404; on PostgreSQL, row-level security is the second wall."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from windsurf.core import db, tenancy
+from windsurf.settings import Settings
+
+from tests.conftest import APP_ROLE, post_form, serve
+from tests.helpers import sign_up_by_email
+
+
+async def test_creator_b_gets_404_for_creator_a_sign_ins(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    await sign_up_by_email(client)
+    a_sign_ins = (await client.get("/api/v1/identity/sign-ins")).json()
+    assert len(a_sign_ins) == 1
+    a_id = a_sign_ins[0]["id"]
+    assert (await client.get(f"/api/v1/identity/sign-ins/{a_id}")).status_code == 200
+
+    async with serve(app) as other:
+        await sign_up_by_email(other)
+        response = await other.get(f"/api/v1/identity/sign-ins/{a_id}")
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == 404
+        # Indistinguishable from an id nobody has.
+        missing = await other.get(f"/api/v1/identity/sign-ins/{uuid.uuid4()}")
+        assert missing.status_code == 404 and missing.json()["title"] == response.json()["title"]
+        assert a_id not in {entry["id"] for entry in (await other.get("/api/v1/identity/sign-ins")).json()}
+        await post_form(other, "/logout", {})
+
+    # Nothing changed for A.
+    assert (await client.get("/api/v1/identity/sign-ins")).json() == a_sign_ins
+
+
+def test_every_table_with_a_creator_id_is_creator_owned() -> None:
+    owned = set(tenancy.creator_owned_tables())
+    for table in db.all_tables():
+        has_creator_id = "creator_id" in {column._meta.name for column in table._meta.columns}
+        assert has_creator_id == (table in owned), table._meta.tablename
+    assert owned, "no creator-owned tables at all"
+
+
+def test_marking_a_table_without_creator_id_fails() -> None:
+    from piccolo.columns import Varchar
+    from piccolo.table import Table
+
+    class Loose(Table, tablename="loose_for_test"):
+        name = Varchar()
+
+    with pytest.raises(TypeError):
+        tenancy.creator_owned(Loose)
+
+
+ON_POSTGRES = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+
+
+@pytest.fixture
+def postgres_settings(settings: Settings) -> Settings:
+    assert settings.uses_postgres
+    return settings
+
+
+@ON_POSTGRES
+async def test_rls_hides_rows_without_the_creator_setting(
+    postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    await sign_up_by_email(client)
+    a_id = (await client.get("/api/v1/identity/me")).json()["id"]
+    await post_form(
+        client, "/password-reset", {"email": (await client.get("/api/v1/identity/me")).json()["email"]}
+    )
+    await post_form(client, "/logout", {})
+    await sign_up_by_email(client)
+    b_id = (await client.get("/api/v1/identity/me")).json()["id"]
+
+    connection = await asyncpg.connect(postgres_settings.database_url)
+    try:
+        assert await connection.fetchval("SELECT current_user") == APP_ROLE
+        for table in tenancy.creator_owned_tables():
+            name = table._meta.tablename
+            # No creator set: no rows at all, and no writes.
+            assert await connection.fetchval(f'SELECT count(*) FROM "{name}"') == 0, name
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+                assert (
+                    await connection.fetchval(
+                        f'SELECT count(*) FROM "{name}" WHERE creator_id = $1', uuid.UUID(a_id)
+                    )
+                    == 0
+                )
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, a_id)
+                seen = await connection.fetchval(f'SELECT count(*) FROM "{name}"')
+                assert seen >= 1, name  # A's own rows are there, under A's setting only
+            # set_config(..., true) ends with the transaction.
+            assert await connection.fetchval(f'SELECT count(*) FROM "{name}"') == 0, name
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+                await connection.execute(
+                    "INSERT INTO sign_in (id, creator_id, method, ip, user_agent, created_at) "
+                    "VALUES ($1, $2, 'password', '', '', now())",
+                    uuid.uuid4(),
+                    uuid.UUID(a_id),
+                )
+    finally:
+        await connection.close()
+
+
+@ON_POSTGRES
+async def test_app_role_owns_nothing_and_cannot_bypass_rls(postgres_settings: Settings) -> None:
+    connection = await asyncpg.connect(postgres_settings.migration_database_url)
+    try:
+        role = await connection.fetchrow(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = $1",
+            APP_ROLE,
+        )
+        assert role is not None and not any(role.values())
+        owned = await connection.fetch(
+            "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.rolname = $1 AND n.nspname = 'public'",
+            APP_ROLE,
+        )
+        assert owned == []
+        for table in tenancy.creator_owned_tables():
+            flags = await connection.fetchrow(
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
+                table._meta.tablename,
+            )
+            assert flags is not None and flags["relrowsecurity"] and flags["relforcerowsecurity"]
+    finally:
+        await connection.close()
