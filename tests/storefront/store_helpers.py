@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from litestar import Litestar
@@ -64,8 +62,3 @@ async def upload_avatar(client: Client, data: bytes, filename: str, **kwargs: An
         files={"avatar": (filename, data, "image/png")},
         **kwargs,
     )
-
-
-async def in_app(client: Client, function: Callable[..., Awaitable[T]], *args: Any) -> T:
-    """Run ``function`` on the application's event loop (its Redis and PostgreSQL pools live there)."""
-    return await asyncio.to_thread(client.blocking_portal.call, function, *args)

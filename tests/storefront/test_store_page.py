@@ -9,13 +9,13 @@ import uuid
 from dataclasses import dataclass
 
 from litestar import Litestar
-from windsurf.core import i18n
-from windsurf.identity import service as identity
-from windsurf.stores import service as stores
 
 from storefront.pages import store_view
 from tests.conftest import post_form
-from tests.storefront.store_helpers import Client, in_app, png, sign_up, upload_avatar
+from tests.storefront.store_helpers import Client, png, sign_up, upload_avatar
+from windsurf.core import i18n
+from windsurf.identity import service as identity
+from windsurf.stores import service as stores
 
 
 async def published_store(client: Client, **profile: str) -> str:
@@ -103,39 +103,39 @@ async def test_script_in_bio_and_link_titles_is_inert(client: Client) -> None:
 
 async def test_page_cache_serves_without_rendering_until_publish(client: Client, app: Litestar) -> None:
     handle = await published_store(client)
-    account = await in_app(client, identity.find_by_handle, handle)
+    account = await identity.find_by_handle(handle)
     assert account is not None
     first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     cache = app.state.page_cache
-    assert await in_app(client, cache.get, f"h:{handle}") == str(account.id).encode()
-    version = await in_app(client, cache.version, account.id)
-    cached = await in_app(client, cache.get, f"s:{handle}:{version}:en")
+    assert await cache.get(f"h:{handle}") == str(account.id).encode()
+    version = await cache.version(account.id)
+    cached = await cache.get(f"s:{handle}:{version}:en")
     assert cached is not None and store_view.CachedPage.decode(cached).etag == first.headers["etag"]
 
     # Change what is published behind the page cache's back: the cached bytes are still served...
-    await in_app(
-        client, stores.add_block, account.id, "link", {"title": "Sneaky", "url": "https://b.example"}
+    await stores.add_block(
+        account.id, "link", {"title": "Sneaky", "url": "https://b.example"}
     )
-    await in_app(client, stores.publish, account.id)
+    await stores.publish(account.id)
     assert "Sneaky" not in (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).text
     # ...until a publish through the builder starts a new version (nothing is purged).
     await post_form(client, "/dashboard/publish", {})
     fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     assert "Sneaky" in fresh.text and fresh.headers["etag"] != first.headers["etag"]
-    assert await in_app(client, cache.version, account.id) != version
+    assert await cache.version(account.id) != version
 
 
 async def test_page_cache_off_renders_every_time(client: Client, app: Litestar) -> None:
     app.state.page_cache.enabled = False
     handle = await published_store(client)
-    account = await in_app(client, identity.find_by_handle, handle)
+    account = await identity.find_by_handle(handle)
     assert account is not None
     await client.get(f"/@{handle}")
-    assert await in_app(client, app.state.page_cache.get, f"h:{handle}") is None
-    await in_app(
-        client, stores.add_block, account.id, "link", {"title": "Direct", "url": "https://b.example"}
+    assert await app.state.page_cache.get(f"h:{handle}") is None
+    await stores.add_block(
+        account.id, "link", {"title": "Direct", "url": "https://b.example"}
     )
-    await in_app(client, stores.publish, account.id)
+    await stores.publish(account.id)
     assert "Direct" in (await client.get(f"/@{handle}")).text
 
 

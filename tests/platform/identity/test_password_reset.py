@@ -34,7 +34,7 @@ async def test_reset_by_emailed_link_sets_the_new_password(
     response = await post_form(
         client, "/password-reset/confirm", {"token": token, "password": "a brand new secret"}
     )
-    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     await post_form(client, "/logout", {})
 
     old = await post_form(client, "/login", {"email": identity["email"], "password": identity["password"]})

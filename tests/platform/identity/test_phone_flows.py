@@ -33,7 +33,7 @@ async def test_phone_sign_up_sends_a_code_and_creates_the_account(
     assert stored is not None and code not in stored["code_digest"]
 
     response = await post_form(client, "/verify", {"phone": e164, "purpose": "signup", "code": code})
-    assert response.status_code == 303 and response.headers["location"] == "/account"
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     me = (await client.get("/api/v1/identity/me")).json()
     assert me["phone"] == e164 and me["handle"] == handle and me["email"] is None
     assert "Abebe Kebede" in (await client.get("/account")).text

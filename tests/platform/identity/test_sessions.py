@@ -108,7 +108,7 @@ async def test_htmx_forms_post_with_the_header_token(client: AsyncTestClient[Lit
     assert "HX-Request" in bad.headers["vary"]
 
     good = await client.post("/signup/email", data={**identity, "password": "long enough now"}, headers=htmx)
-    assert good.status_code == 303 and good.headers["location"] == "/account"
+    assert good.status_code == 303 and good.headers["location"] == "/dashboard"
     assert (await client.get("/account", headers=htmx)).status_code == 200
 
     forged = await client.post("/logout", headers={"HX-Request": "true", "X-CSRFToken": "forged"})

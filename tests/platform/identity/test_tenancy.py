@@ -82,6 +82,15 @@ async def test_rls_hides_rows_without_the_creator_setting(
     await sign_up_by_email(client)
     b_id = (await client.get("/api/v1/identity/me")).json()["id"]
 
+    owner = await asyncpg.connect(postgres_settings.migration_database_url)
+    owned_by_a = {
+        table._meta.tablename: await owner.fetchval(
+            f'SELECT count(*) FROM "{table._meta.tablename}" WHERE creator_id = $1', uuid.UUID(a_id)
+        )
+        for table in tenancy.creator_owned_tables()
+    }
+    await owner.close()
+    assert owned_by_a["sign_in"] >= 1 and owned_by_a["password_reset"] >= 1
     connection = await asyncpg.connect(postgres_settings.database_url)
     try:
         assert await connection.fetchval("SELECT current_user") == APP_ROLE
@@ -100,7 +109,7 @@ async def test_rls_hides_rows_without_the_creator_setting(
             async with connection.transaction():
                 await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, a_id)
                 seen = await connection.fetchval(f'SELECT count(*) FROM "{name}"')
-                assert seen >= 1, name  # A's own rows are there, under A's setting only
+                assert seen == owned_by_a[name], name  # all of A's rows, under A's setting only
             # set_config(..., true) ends with the transaction.
             assert await connection.fetchval(f'SELECT count(*) FROM "{name}"') == 0, name
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
