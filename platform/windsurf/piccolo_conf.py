@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "windsurf.core.piccolo_app",
         "windsurf.identity.piccolo_app",
+        "windsurf.catalog.piccolo_app",
     ]
 )
