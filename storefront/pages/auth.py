@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
-
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.params import FromPath
-
 from windsurf.core import web
 from windsurf.core.errors import NotFoundError
 from windsurf.identity import auth, service
