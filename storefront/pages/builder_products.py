@@ -20,7 +20,7 @@ from litestar.response import Redirect
 from windsurf.catalog import service
 from windsurf.catalog.validation import KINDS
 from windsurf.core import web
-from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.identity import auth
 from windsurf.identity.service import Account
@@ -216,6 +216,8 @@ async def change_visibility(request: Req, product_id: FromPath[uuid.UUID]) -> Re
     back = _return_to(form["return_to"], product_id)
     try:
         await service.set_visibility(account.id, product_id, form["visibility"])
+    except NotFoundError:
+        raise
     except ServiceError as exc:
         if back == LIST_URL:
             return await _list_page(request, account, status_code=422, errors={str(product_id): exc.message})

@@ -134,7 +134,9 @@ async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]
             LEAD_CAPTURE, ip=web.client_ip(request), account=f"{product.id}:{form['contact'].strip()[:254]}"
         )
         lead = await service.capture_lead(creator.id, product.id, form["contact"])
-    except (InvalidInput, ServiceError) as exc:
+    except NotFoundError:
+        raise
+    except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
         context = _context(request, creator, product, errors=errors, form=form)
         return web.render(request, "store/product.html", context, status_code=422, headers=headers)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from windsurf.settings import Settings
 
 from tests.conftest import csrf, post_form
 from tests.platform.catalog.helpers import create, pdf_bytes, png_bytes, sign_up, upload
-from windsurf.settings import Settings
 
 
 def stored_files(settings: Settings) -> list[Path]:
@@ -23,21 +23,38 @@ async def test_create_edit_publish_and_delete_with_plain_forms(client: AsyncTest
     assert (await client.get("/dashboard/products")).status_code == 200
     assert "Digital download" in (await client.get("/dashboard/products/new")).text
 
-    product_id = await create(client, kind="coaching", title="Portfolio review", price="1500", duration_minutes="60")
+    product_id = await create(
+        client, kind="coaching", title="Portfolio review", price="1500", duration_minutes="60"
+    )
     page = await client.get(f"/dashboard/products/{product_id}")
-    assert page.status_code == 200 and "Portfolio review" in page.text and 'name="duration_minutes"' in page.text
+    assert (
+        page.status_code == 200 and "Portfolio review" in page.text and 'name="duration_minutes"' in page.text
+    )
 
-    saved = await post_form(client, f"/dashboard/products/{product_id}", {
-        "title": "1:1 Portfolio Review", "slug": "portfolio", "description": "We **review** your work.",
-        "price": "1,200.50", "compare_at": "1500", "pwyw_min": "", "duration_minutes": "45", "sales_limit": "10",
-    })
+    saved = await post_form(
+        client,
+        f"/dashboard/products/{product_id}",
+        {
+            "title": "1:1 Portfolio Review",
+            "slug": "portfolio",
+            "description": "We **review** your work.",
+            "price": "1,200.50",
+            "compare_at": "1500",
+            "pwyw_min": "",
+            "duration_minutes": "45",
+            "sales_limit": "10",
+        },
+    )
     assert saved.status_code == 303 and saved.headers["location"].endswith("?done=saved")
     page = await client.get(f"/dashboard/products/{product_id}")
     assert "Your changes are saved." not in page.text  # the flag is read from the URL, not remembered
     assert 'value="1200.50"' in page.text and 'value="portfolio"' in page.text
 
-    published = await post_form(client, f"/dashboard/products/{product_id}/visibility",
-                                 {"visibility": "published", "return_to": f"/dashboard/products/{product_id}"})
+    published = await post_form(
+        client,
+        f"/dashboard/products/{product_id}/visibility",
+        {"visibility": "published", "return_to": f"/dashboard/products/{product_id}"},
+    )
     assert published.status_code == 303
     public = await client.get(f"/@{identity['handle']}/portfolio")
     assert public.status_code == 200 and "ETB\u00a01,200.50" in public.text and "<s" in public.text
@@ -50,20 +67,33 @@ async def test_create_edit_publish_and_delete_with_plain_forms(client: AsyncTest
 
 async def test_bad_input_re_renders_the_form_with_422(client: AsyncTestClient[Litestar]) -> None:
     await sign_up(client)
-    response = await post_form(client, "/dashboard/products", {"kind": "download", "title": "", "price": "abc"})
+    response = await post_form(
+        client, "/dashboard/products", {"kind": "download", "title": "", "price": "abc"}
+    )
     assert response.status_code == 422
     assert "Give your product a title." in response.text and "Enter a price in birr" in response.text
     product_id = await create(client)
-    response = await post_form(client, f"/dashboard/products/{product_id}", {
-        "title": "Coffee Guide", "slug": "Bad Slug!", "description": "", "price": "100", "compare_at": "50",
-        "pwyw_min": "", "sales_limit": "",
-    })
+    response = await post_form(
+        client,
+        f"/dashboard/products/{product_id}",
+        {
+            "title": "Coffee Guide",
+            "slug": "Bad Slug!",
+            "description": "",
+            "price": "100",
+            "compare_at": "50",
+            "pwyw_min": "",
+            "sales_limit": "",
+        },
+    )
     assert response.status_code == 422
     assert "The compare-at price must be higher than the price." in response.text
     assert 'value="Bad Slug!"' in response.text  # what the creator typed is kept
 
 
-async def test_htmx_visibility_and_reorder_answer_with_the_list_fragment(client: AsyncTestClient[Litestar]) -> None:
+async def test_htmx_visibility_and_reorder_answer_with_the_list_fragment(
+    client: AsyncTestClient[Litestar],
+) -> None:
     await sign_up(client)
     first = await create(client, kind="link", title="First", price="", external_url="https://example.com/1")
     second = await create(client, kind="link", title="Second", price="", external_url="https://example.com/2")
@@ -74,9 +104,12 @@ async def test_htmx_visibility_and_reorder_answer_with_the_list_fragment(client:
     assert moved.text.lstrip().startswith('<div id="product-list">') and "<html" not in moved.text
     assert moved.text.index("Second") < moved.text.index("First")
 
-    toggled = await client.post(f"/dashboard/products/{first}/visibility",
-                                data={"visibility": "published", "return_to": "/dashboard/products"}, headers=headers)
-    assert toggled.status_code == 200 and 'badge published' in toggled.text
+    toggled = await client.post(
+        f"/dashboard/products/{first}/visibility",
+        data={"visibility": "published", "return_to": "/dashboard/products"},
+        headers=headers,
+    )
+    assert toggled.status_code == 200 and "badge published" in toggled.text
 
     # The same actions without htmx redirect back to the list.
     plain = await post_form(client, f"/dashboard/products/{second}/move", {"direction": "down"})
@@ -88,8 +121,11 @@ async def test_htmx_visibility_and_reorder_answer_with_the_list_fragment(client:
 async def test_a_download_cannot_be_published_without_a_file(client: AsyncTestClient[Litestar]) -> None:
     await sign_up(client)
     product_id = await create(client)
-    refused = await post_form(client, f"/dashboard/products/{product_id}/visibility",
-                              {"visibility": "published", "return_to": "/dashboard/products"})
+    refused = await post_form(
+        client,
+        f"/dashboard/products/{product_id}/visibility",
+        {"visibility": "published", "return_to": "/dashboard/products"},
+    )
     assert refused.status_code == 422 and "Add at least one file" in refused.text
 
 

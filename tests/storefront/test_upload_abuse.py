@@ -8,12 +8,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from PIL import Image
+from windsurf.app import create_app
+from windsurf.settings import Settings
 
 from tests.conftest import make_settings
 from tests.platform.catalog.helpers import create, pdf_bytes, png_bytes, sign_up, upload
 from tests.storefront.test_builder_products import stored_files
-from windsurf.app import create_app
-from windsurf.settings import Settings
 
 
 def bomb() -> bytes:
@@ -37,7 +37,12 @@ def bomb() -> bytes:
     ],
 )
 async def test_refused_uploads_store_nothing(
-    client: AsyncTestClient[Litestar], settings: Settings, field: str, filename: str, make: object, message: str
+    client: AsyncTestClient[Litestar],
+    settings: Settings,
+    field: str,
+    filename: str,
+    make: object,
+    message: str,
 ) -> None:
     await sign_up(client)
     product_id = await create(client)

@@ -136,7 +136,9 @@ async def list_products(account: NamedDependency[Account]) -> list[ProductOut]:
 
 
 @post("/products")
-async def create_product(request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]) -> ProductOut:
+async def create_product(
+    request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]
+) -> ProductOut:
     product = await service.create_product(account.id, data.kind, _raw(data))
     await _changed(request, account)
     return _out(product)
@@ -149,7 +151,10 @@ async def get_product(account: NamedDependency[Account], product_id: FromPath[uu
 
 @patch("/products/{product_id:uuid}")
 async def update_product(
-    request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID], data: JSONBody[ProductIn]
+    request: Req,
+    account: NamedDependency[Account],
+    product_id: FromPath[uuid.UUID],
+    data: JSONBody[ProductIn],
 ) -> ProductOut:
     product = await service.update_product(account.id, product_id, _raw(data))
     await _changed(request, account)
@@ -158,7 +163,10 @@ async def update_product(
 
 @post("/products/{product_id:uuid}/visibility", status_code=200)
 async def set_visibility(
-    request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID], data: JSONBody[VisibilityIn]
+    request: Req,
+    account: NamedDependency[Account],
+    product_id: FromPath[uuid.UUID],
+    data: JSONBody[VisibilityIn],
 ) -> ProductOut:
     product = await service.set_visibility(account.id, product_id, data.visibility)
     await _changed(request, account)

@@ -49,7 +49,7 @@ def translations_for(locales_dir: Path, locale: str) -> Translations:
         with po_path.open("rb") as handle:
             for message in read_po(handle, locale=_BABEL_LOCALE[locale]):
                 if message.id and message.string:
-                    merged[message.id] = message.string
+                    merged.add(message.id, message.string)
     buffer = io.BytesIO()
     write_mo(buffer, merged)
     buffer.seek(0)

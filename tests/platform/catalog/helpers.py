@@ -16,8 +16,12 @@ from tests.conftest import csrf, post_form
 
 async def sign_up(client: AsyncTestClient[Litestar]) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:8]
-    identity = {"display_name": "Selam Bekele", "handle": f"selam_{suffix}", "email": f"s.{suffix}@example.com",
-                "password": "correct horse battery"}
+    identity = {
+        "display_name": "Selam Bekele",
+        "handle": f"selam_{suffix}",
+        "email": f"s.{suffix}@example.com",
+        "password": "correct horse battery",
+    }
     response = await post_form(client, "/signup/email", identity)
     assert response.status_code == 303, response.text
     return identity
@@ -31,8 +35,14 @@ async def create(client: AsyncTestClient[Litestar], **fields: str) -> str:
     return response.headers["location"].split("/")[-1].split("?")[0]
 
 
-async def upload(client: AsyncTestClient[Litestar], url: str, field: str, filename: str, data: bytes,
-                 content_type: str = "application/octet-stream") -> Any:
+async def upload(
+    client: AsyncTestClient[Litestar],
+    url: str,
+    field: str,
+    filename: str,
+    data: bytes,
+    content_type: str = "application/octet-stream",
+) -> Any:
     token = await csrf(client)
     return await client.post(url, data={"_csrf_token": token}, files={field: (filename, data, content_type)})
 

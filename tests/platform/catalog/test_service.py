@@ -1,4 +1,4 @@
-"""Catalog service rules on both databases: prices, slugs, ordering, visibility, tenancy, the store's read model."""
+"""Catalog service rules on both databases: prices, slugs, order, visibility, tenancy, store read model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from litestar import Litestar
-
 from windsurf.catalog import service
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.identity.tables import Creator
@@ -20,12 +19,17 @@ async def new_creator() -> uuid.UUID:
 
 async def test_create_download_generates_a_unique_slug_and_starts_as_draft(app: Litestar) -> None:
     creator = await new_creator()
-    first = await service.create_product(creator, "download", {"title": "Ethiopian Coffee Guide", "price": "150"})
-    second = await service.create_product(creator, "download", {"title": "Ethiopian coffee guide!", "price": "150.50"})
+    first = await service.create_product(
+        creator, "download", {"title": "Ethiopian Coffee Guide", "price": "150"}
+    )
+    second = await service.create_product(
+        creator, "download", {"title": "Ethiopian coffee guide!", "price": "150.50"}
+    )
     assert first.slug == "ethiopian-coffee-guide" and second.slug == "ethiopian-coffee-guide-2"
     assert (first.visibility, first.price_santim, second.price_santim) == ("draft", 15000, 15050)
-    amharic = await service.create_product(creator, "coaching", {"title": "የቡና ሥነ ሥርዓት", "price": "500",
-                                                                  "duration_minutes": "60"})
+    amharic = await service.create_product(
+        creator, "coaching", {"title": "የቡና ሥነ ሥርዓት", "price": "500", "duration_minutes": "60"}
+    )
     assert amharic.slug.startswith("product-")
     assert [p.id for p in await service.list_products(creator)] == [first.id, second.id, amharic.id]
 
@@ -36,7 +40,9 @@ async def test_rules_between_fields_are_reported_per_field(app: Litestar) -> Non
         await service.create_product(creator, "coaching", {"title": "", "price": "10", "compare_at": "5"})
     assert set(caught.value.errors) == {"title", "compare_at", "duration_minutes"}
     with pytest.raises(InvalidInput) as caught:
-        await service.create_product(creator, "link", {"title": "My YouTube", "external_url": "javascript:alert(1)"})
+        await service.create_product(
+            creator, "link", {"title": "My YouTube", "external_url": "javascript:alert(1)"}
+        )
     assert set(caught.value.errors) == {"external_url"}
     with pytest.raises(InvalidInput) as caught:
         await service.create_product(creator, "download", {"title": "Free?", "price": "0"})
@@ -50,13 +56,20 @@ async def test_rules_between_fields_are_reported_per_field(app: Litestar) -> Non
 async def test_published_cards_lists_only_published_in_order(app: Litestar) -> None:
     creator = await new_creator()
     link = await service.create_product(
-        creator, "link", {"title": "My podcast", "external_url": "https://example.com/pod",
-                          "description": "**Weekly** talks about *design* " + "word " * 60},
+        creator,
+        "link",
+        {
+            "title": "My podcast",
+            "external_url": "https://example.com/pod",
+            "description": "**Weekly** talks about *design* " + "word " * 60,
+        },
     )
-    coaching = await service.create_product(creator, "coaching", {"title": "1:1", "price": "900",
-                                                                   "duration_minutes": "45"})
-    hidden = await service.create_product(creator, "coaching", {"title": "Secret", "price": "900",
-                                                                 "duration_minutes": "45"})
+    coaching = await service.create_product(
+        creator, "coaching", {"title": "1:1", "price": "900", "duration_minutes": "45"}
+    )
+    hidden = await service.create_product(
+        creator, "coaching", {"title": "Secret", "price": "900", "duration_minutes": "45"}
+    )
     for product in (link, coaching):
         await service.set_visibility(creator, product.id, "published")
     await service.set_visibility(creator, hidden.id, "unlisted")

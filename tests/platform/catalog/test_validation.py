@@ -1,18 +1,25 @@
-"""Prices typed in birr, slugs, descriptions rendered from Markdown and sanitised, and file types by content."""
+"""Prices typed in birr, slugs, Markdown descriptions sanitised, and file types decided by content."""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.platform.catalog.helpers import docx_bytes, pdf_bytes, png_bytes
 from windsurf.catalog import files, validation
 from windsurf.catalog.validation import FieldError
+
+from tests.platform.catalog.helpers import docx_bytes, pdf_bytes, png_bytes
 
 
 @pytest.mark.parametrize(
     ("typed", "santim"),
-    [("150", 15000), ("150.50", 15050), ("150.5", 15050), ("1,500", 150000), ("ETB 2,500.00", 250000),
-     (" 0.99 ", 99), ("1000000", 100_000_000)],
+    [
+        ("150", 15000),
+        ("150.50", 15050),
+        ("150.5", 15050),
+        ("1,500", 150000),
+        ("ETB 2,500.00", 250000),
+        (" 0.99 ", 99),
+        ("1000000", 100_000_000),
+    ],
 )
 def test_prices_in_birr_become_santim(typed: str, santim: int) -> None:
     assert validation.parse_price(typed) == santim
