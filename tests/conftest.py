@@ -22,6 +22,7 @@ import pytest
 import redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
 from windsurf.app import create_app
 from windsurf.core import jobs
 from windsurf.core.migrate import migrate

@@ -21,8 +21,8 @@ from litestar.types import ControllerRouterHandler
 from windsurf.core import db, health, i18n, jobs, messaging
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.http import EdgeMiddleware
-from windsurf.core.pagecache import PageCache
 from windsurf.core.logging import configure_logging
+from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.storage import build_storage
 from windsurf.core.stores import build_stores
@@ -45,17 +45,24 @@ def _stores() -> list[ControllerRouterHandler]:
     return [api.router, builder_store.router]
 
 
-def _storefront() -> list[ControllerRouterHandler]:
-    from storefront.pages import public
+def _catalog() -> list[ControllerRouterHandler]:
+    from storefront.pages import builder_products
+    from windsurf.catalog import api
 
-    return [public.router]
+    return [api.router, builder_products.router]
+
+
+def _storefront() -> list[ControllerRouterHandler]:
+    from storefront.pages import media, product, public
+
+    return [public.router, product.router, media.router]
 
 
 # Which routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them.
 SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
     "stores": _stores,
-    "catalog": lambda: [],
+    "catalog": _catalog,
     "storefront": _storefront,
 }
 

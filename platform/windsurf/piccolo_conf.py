@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.core.piccolo_app",
         "windsurf.identity.piccolo_app",
         "windsurf.stores.piccolo_app",
+        "windsurf.catalog.piccolo_app",
     ]
 )

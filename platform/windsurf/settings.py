@@ -43,6 +43,8 @@ class Settings:
     s3_bucket: str = ""
     s3_prefix: str = ""
     s3_endpoint_url: str = ""
+    media_url: str = ""  # where public images are served from (a CDN in front of the bucket); "" -> /media
+    max_file_mb: int = 50  # largest product file a creator may upload
     sms_backend: Literal["console", "recording"] = "console"
     email_backend: Literal["console", "smtp", "recording"] = "console"
     smtp_host: str = "127.0.0.1"

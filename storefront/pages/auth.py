@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get, post
 from litestar.response import Redirect
+
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES

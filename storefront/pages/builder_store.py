@@ -19,17 +19,18 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
+
+from storefront.pages import store_view
+from storefront.pages.public import invalidate_store
+from windsurf.catalog import service as catalog
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.identity import auth
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
-from windsurf.stores import catalog_port, service
+from windsurf.stores import service
 from windsurf.stores.service import StoreState
-
-from storefront.pages import store_view
-from storefront.pages.public import invalidate_store
 
 Req = HTMXRequest
 TEMPLATE = "builder/store/index.html"
@@ -50,7 +51,7 @@ async def _account(request: Req) -> Account:
 
 
 async def _context(request: Req, account: Account, state: StoreState, **extra: Any) -> dict[str, Any]:
-    cards = await catalog_port.published_cards(account.id)
+    cards = await catalog.published_cards(account.id)
     settings = request.app.state.settings
     view = store_view.build_view(
         settings, account.handle or "", account.display_name, state.draft, cards, preview=True
@@ -136,7 +137,7 @@ async def preview(request: Req) -> Response[Any]:
     """The draft full-screen, exactly as buyers will see it once published."""
     account = await _account(request)
     state = await service.get_store(account.id)
-    cards = await catalog_port.published_cards(account.id)
+    cards = await catalog.published_cards(account.id)
     view = store_view.build_view(
         request.app.state.settings,
         account.handle or "",

@@ -19,16 +19,16 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
+
+from storefront.pages import store_view
+from windsurf.catalog import service as catalog
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import Limit
 from windsurf.identity import auth
 from windsurf.identity import service as identity
-from windsurf.stores import catalog_port
 from windsurf.stores import service as stores
-
-from storefront.pages import store_view
 
 Req = HTMXRequest
 CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
@@ -99,7 +99,7 @@ async def render_store_page(request: Req, handle: str, preferred: str | None) ->
     published = await stores.get_published(account.id)
     doc, published_at = published if published else (None, None)
     cards = (
-        await catalog_port.published_cards(account.id)
+        await catalog.published_cards(account.id)
         if doc and any(b.type == "product" for b in doc.blocks)
         else []
     )

@@ -16,9 +16,11 @@ from typing import Any
 
 from babel.support import Translations
 from jinja2 import Environment
+
+from windsurf.catalog.service import ProductCard
+from windsurf.core.storage import public_url
 from windsurf.settings import Settings
-from windsurf.stores import catalog_port, service
-from windsurf.stores.catalog_port import ProductCard
+from windsurf.stores import service
 from windsurf.stores.service import Block, StoreDoc
 
 EAGER_COVERS = 3  # product covers above the fold on a phone: loaded at once, the rest lazily
@@ -121,7 +123,7 @@ def build_view(
     if doc.avatar:
         avatar = picture(
             [
-                (catalog_port.media_url(settings, service.avatar_key(doc.avatar, w)), w, h)
+                (public_url(settings, service.avatar_key(doc.avatar, w)), w, h)
                 for w, h in doc.avatar.sizes
             ],
             AVATAR_SIZE,

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 from playwright.async_api import Page, Request, expect
-from windsurf.core.i18n import translations_for
-from windsurf.demo import DEMO_EMAIL
 
 import storefront
+from windsurf.core.i18n import translations_for
+from windsurf.demo import DEMO_EMAIL
 
 pytestmark = pytest.mark.browser
 

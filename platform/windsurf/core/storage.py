@@ -17,6 +17,11 @@ from typing import Any, Protocol
 from windsurf.settings import Settings
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-.]*)*$")
+# Keys under this prefix are public images (covers, avatars) that /media (or the CDN) may serve; every other
+# key is private (what buyers pay for) and is never served from a public path.
+PUBLIC_PREFIX = "public/"
+LOCAL_MEDIA_PATH = "/media"
+_public_base = LOCAL_MEDIA_PATH
 
 
 class StorageError(Exception):
@@ -27,6 +32,35 @@ def check_key(key: str) -> str:
     if len(key) > 300 or ".." in key or not _KEY.match(key):
         raise StorageError(f"invalid storage key {key!r}")
     return key
+
+
+def is_public_key(key: str) -> bool:
+    return key.startswith(PUBLIC_PREFIX)
+
+
+def media_base(settings: Settings) -> str:
+    """Where public images live: ``WINDSURF_MEDIA_URL`` (a CDN over the bucket) or the app's /media route."""
+    return settings.media_url.rstrip("/") if settings.media_url else LOCAL_MEDIA_PATH
+
+
+def public_url(settings: Settings, key: str) -> str:
+    """The URL of a public image; private keys have none."""
+    if not is_public_key(key):
+        raise StorageError(f"{key!r} is not a public key")
+    return f"{media_base(settings)}/{check_key(key)}"
+
+
+def bind_public_base(settings: Settings) -> None:
+    """Remember where public images live for code that has no settings at hand (domain read models)."""
+    global _public_base
+    _public_base = media_base(settings)
+
+
+def bound_public_url(key: str) -> str:
+    """``public_url`` with the base of the settings the running application was built with."""
+    if not is_public_key(key):
+        raise StorageError(f"{key!r} is not a public key")
+    return f"{_public_base}/{check_key(key)}"
 
 
 class ObjectStorage(Protocol):
@@ -125,6 +159,7 @@ class S3Storage:
 
 
 def build_storage(settings: Settings) -> ObjectStorage:
+    bind_public_base(settings)
     if settings.s3_bucket:
         return S3Storage(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url or None)
     return LocalStorage(settings.media_dir)

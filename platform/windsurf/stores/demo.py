@@ -9,8 +9,10 @@ import uuid
 
 from PIL import Image, ImageDraw
 
+from windsurf.catalog import service as catalog
+from windsurf.catalog.demo import seed_demo_products
 from windsurf.core.storage import ObjectStorage
-from windsurf.stores import catalog_port, service
+from windsurf.stores import service
 
 BIO = (
     "ግራፊክ ዲዛይነርና መምህር ከአዲስ አበባ። ለኢትዮጵያውያን ፈጣሪዎች አብነቶች፣ መመሪያዎችና ኮርሶች።\n"
@@ -41,7 +43,7 @@ def avatar_image() -> bytes:
 
 async def seed_demo_store(creator_id: uuid.UUID, handle: str, storage: ObjectStorage) -> None:
     """Fill and publish the store once; run again, it only adds product blocks for products it lacks."""
-    await catalog_port.seed_demo_products(creator_id)
+    await seed_demo_products(creator_id, storage=storage)
     state = await service.get_store(creator_id)
     first_time = state.published is None and not state.draft.blocks
     if first_time:
@@ -51,7 +53,7 @@ async def seed_demo_store(creator_id: uuid.UUID, handle: str, storage: ObjectSto
         await service.update_socials(creator_id, SOCIALS)
         await service.set_avatar(creator_id, storage, avatar_image(), "selam.png")
     present = {block.product_id for block in (await service.get_store(creator_id)).draft.blocks}
-    for card in await catalog_port.published_cards(creator_id):
+    for card in await catalog.published_cards(creator_id):
         if str(card.id) not in present:
             await service.add_block(creator_id, "product", {"product_id": str(card.id)})
     if first_time:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from windsurf.catalog import service as catalog
 from windsurf.core import images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
@@ -25,7 +26,6 @@ from windsurf.core.tenancy import acting_for
 from windsurf.identity import service as identity
 from windsurf.identity import validation
 from windsurf.identity.validation import FieldError
-from windsurf.stores import catalog_port
 from windsurf.stores.tables import Store, StoreLead
 
 BIO_MAX = 300
@@ -437,7 +437,7 @@ async def _clean_block(creator_id: uuid.UUID, block_id: str, kind: str, fields: 
             product_id = uuid.UUID(fields.get("product_id", ""))
         except ValueError:
             product_id = None
-        if product_id is None or await catalog_port.product_card(creator_id, product_id) is None:
+        if product_id is None or await catalog.product_card(creator_id, product_id) is None:
             raise InvalidInput({"product_id": N_("Choose one of your products.")})
         return Block(id=block_id, type="product", product_id=str(product_id))
     raise InvalidInput({"type": N_("Choose what to add.")})

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.app import create_app
-from windsurf.core.logging import JsonFormatter
-from windsurf.core.migrate import migrate
 
 from tests.conftest import REDIS_URL, SECRET, make_settings, post_form, serve
 from tests.helpers import new_identity
+from windsurf.app import create_app
+from windsurf.core.logging import JsonFormatter
+from windsurf.core.migrate import migrate
 
 
 async def test_security_headers_on_every_kind_of_response(client: AsyncTestClient[Litestar]) -> None:

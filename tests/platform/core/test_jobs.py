@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from litestar import Litestar
+
 from windsurf.core import jobs
 from windsurf.core.tables import Job
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from windsurf.settings import DEFAULT_SECRET_KEY, Settings, SettingsError
 
 SAFE_PRODUCTION = {

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.conftest import make_settings
 from windsurf.core import jobs
 from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
 from windsurf.core.migrate import migrate
-
-from tests.conftest import make_settings
 
 
 class Inbox:

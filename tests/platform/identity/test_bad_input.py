@@ -6,10 +6,10 @@ import random
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.identity.tables import Creator
 
 from tests.conftest import csrf, post_form
 from tests.helpers import new_identity
+from windsurf.identity.tables import Creator
 
 FORMS = {
     "/signup/email": ("display_name", "handle", "email", "password"),

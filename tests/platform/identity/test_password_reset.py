@@ -6,12 +6,12 @@ import datetime as dt
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.core import security
-from windsurf.core.tenancy import acting_for
-from windsurf.identity.tables import PasswordReset
 
 from tests.conftest import SECRET, drain_jobs, post_form, serve
 from tests.helpers import reset_link_for, sign_up_by_email
+from windsurf.core import security
+from windsurf.core.tenancy import acting_for
+from windsurf.identity.tables import PasswordReset
 
 EXPIRED = "This reset link has expired or was already used. Ask for a new one."
 

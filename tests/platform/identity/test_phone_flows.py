@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.identity.tables import Creator, PhoneCode
 
 from tests.conftest import drain_jobs, post_form
 from tests.helpers import new_identity, new_phone, sign_up_by_phone, sms_code_for
+from windsurf.identity.tables import Creator, PhoneCode
 
 
 async def test_phone_sign_up_sends_a_code_and_creates_the_account(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.core.i18n import translations_for
-from windsurf.core.ratelimit import RateLimiter, RateLimitExceeded
 
 import storefront
 from storefront.pages.auth import LOGIN, RESET, SEND_CODE
 from tests.conftest import post_form
 from tests.helpers import new_phone, sign_up_by_email, sign_up_by_phone
+from windsurf.core.i18n import translations_for
+from windsurf.core.ratelimit import RateLimiter, RateLimitExceeded
 
 MESSAGE = "Too many attempts. Try again in %(minutes)s minutes."
 

@@ -9,11 +9,11 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from windsurf.core import db, tenancy
-from windsurf.settings import Settings
 
 from tests.conftest import APP_ROLE, post_form, serve
 from tests.helpers import sign_up_by_email
+from windsurf.core import db, tenancy
+from windsurf.settings import Settings
 
 
 async def test_creator_b_gets_404_for_creator_a_sign_ins(

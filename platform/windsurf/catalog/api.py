@@ -1,0 +1,205 @@
+"""JSON API of the catalog for the logged-in creator: products and leads (OpenAPI at /schema).
+
+Amounts are integers in santim. Rule violations come back as RFC 9457 problem documents with per-field errors,
+and another creator's product is a 404 like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request, Router, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+
+from windsurf.catalog import service, validation
+from windsurf.identity.auth import require_account
+from windsurf.identity.service import Account
+
+Req = Request[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class ProductOut:
+    id: uuid.UUID
+    kind: str
+    title: str
+    slug: str
+    description_md: str
+    description_html: str
+    price_santim: int
+    compare_at_santim: int | None
+    pwyw_min_santim: int | None
+    external_url: str
+    duration_minutes: int | None
+    lead_field: str
+    visibility: str
+    sales_limit: int | None
+    position: int
+    cover: list[str]
+    file_names: list[str]
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ProductIn:
+    """Fields to set; omitted ones keep their value (on create: their default)."""
+
+    title: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    price_santim: int | None = None
+    compare_at_santim: int | None = None
+    pwyw_min_santim: int | None = None
+    external_url: str | None = None
+    duration_minutes: int | None = None
+    lead_field: str | None = None
+    sales_limit: int | None = None
+    clear: tuple[str, ...] = ()  # names of optional amounts/limits to remove, e.g. ("compare_at_santim",)
+
+
+@dataclass(frozen=True)
+class NewProduct(ProductIn):
+    kind: str = "download"
+
+
+@dataclass(frozen=True)
+class VisibilityIn:
+    visibility: str
+
+
+@dataclass(frozen=True)
+class LeadOut:
+    id: uuid.UUID
+    product_id: uuid.UUID
+    email: str | None
+    phone: str | None
+    created_at: dt.datetime
+
+
+def _out(product: service.ProductView) -> ProductOut:
+    return ProductOut(
+        id=product.id,
+        kind=product.kind,
+        title=product.title,
+        slug=product.slug,
+        description_md=product.description_md,
+        description_html=product.description_html,
+        price_santim=product.price_santim,
+        compare_at_santim=product.compare_at_santim,
+        pwyw_min_santim=product.pwyw_min_santim,
+        external_url=product.external_url,
+        duration_minutes=product.duration_minutes,
+        lead_field=product.lead_field,
+        visibility=product.visibility,
+        sales_limit=product.sales_limit,
+        position=product.position,
+        cover=[url for url, _, _ in product.cover or ()],
+        file_names=[f.filename for f in product.files],
+        updated_at=product.updated_at,
+    )
+
+
+_AMOUNTS = {"price_santim": "price", "compare_at_santim": "compare_at", "pwyw_min_santim": "pwyw_min"}
+
+
+def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
+    """The JSON fields as the form text the service cleans (amounts as birr)."""
+    raw: dict[str, str] = {}
+    for name in ("title", "slug", "description", "external_url", "lead_field"):
+        value = getattr(data, name)
+        if value is not None:
+            raw[name] = value
+    for name, field in _AMOUNTS.items():
+        amount = getattr(data, name)
+        if amount is not None:
+            raw[field] = validation.santim_to_input(amount) if amount >= 0 else str(amount)
+    for name in ("duration_minutes", "sales_limit"):
+        number = getattr(data, name)
+        if number is not None:
+            raw[name] = str(number)
+    for name in data.clear:
+        raw[_AMOUNTS.get(name, name)] = ""
+    return raw
+
+
+async def _changed(request: Req, account: Account) -> None:
+    await request.app.state.page_cache.invalidate(account.id)
+
+
+@get("/products")
+async def list_products(account: NamedDependency[Account]) -> list[ProductOut]:
+    return [_out(product) for product in await service.list_products(account.id)]
+
+
+@post("/products")
+async def create_product(
+    request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]
+) -> ProductOut:
+    product = await service.create_product(account.id, data.kind, _raw(data))
+    await _changed(request, account)
+    return _out(product)
+
+
+@get("/products/{product_id:uuid}")
+async def get_product(account: NamedDependency[Account], product_id: FromPath[uuid.UUID]) -> ProductOut:
+    return _out(await service.get_product(account.id, product_id))
+
+
+@patch("/products/{product_id:uuid}")
+async def update_product(
+    request: Req,
+    account: NamedDependency[Account],
+    product_id: FromPath[uuid.UUID],
+    data: JSONBody[ProductIn],
+) -> ProductOut:
+    product = await service.update_product(account.id, product_id, _raw(data))
+    await _changed(request, account)
+    return _out(product)
+
+
+@post("/products/{product_id:uuid}/visibility", status_code=200)
+async def set_visibility(
+    request: Req,
+    account: NamedDependency[Account],
+    product_id: FromPath[uuid.UUID],
+    data: JSONBody[VisibilityIn],
+) -> ProductOut:
+    product = await service.set_visibility(account.id, product_id, data.visibility)
+    await _changed(request, account)
+    return _out(product)
+
+
+@delete("/products/{product_id:uuid}")
+async def delete_product(
+    request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID]
+) -> None:
+    await service.delete_product(account.id, product_id, request.app.state.storage)
+    await _changed(request, account)
+
+
+@get("/leads")
+async def list_leads(account: NamedDependency[Account]) -> list[LeadOut]:
+    return [
+        LeadOut(lead.id, lead.product_id, lead.email, lead.phone, lead.created_at)
+        for lead in await service.list_leads(account.id)
+    ]
+
+
+router = Router(
+    path="/api/v1/catalog",
+    route_handlers=[
+        list_products,
+        create_product,
+        get_product,
+        update_product,
+        set_visibility,
+        delete_product,
+        list_leads,
+    ],
+    dependencies={"account": Provide(require_account)},
+    tags=["catalog"],
+)

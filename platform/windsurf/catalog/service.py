@@ -1,0 +1,790 @@
+"""Catalog operations: the only code that writes the catalog tables.
+
+Every function takes the acting creator explicitly and runs its queries inside ``acting_for(creator_id)``;
+a product of another creator is indistinguishable from one that does not exist (NotFoundError). Raw form text
+goes in, clean values come out: rule violations raise InvalidInput/ServiceError carrying msgids. Files and
+images are checked in full before anything is stored, so a refused upload leaves no object behind.
+
+The read model for other domains (the store page): ``ProductCard``, ``published_cards``, ``product_card``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from windsurf.catalog import files, validation
+from windsurf.catalog.tables import Lead, Product, ProductFile
+from windsurf.catalog.validation import FieldError
+from windsurf.core import security
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.i18n import N_
+from windsurf.core.images import ImageRejected, process_image
+from windsurf.core.storage import ObjectStorage, StorageError, bound_public_url
+from windsurf.core.tenancy import acting_for
+from windsurf.identity import validation as contact_validation
+
+Variant = tuple[str, int, int]  # (url, width, height)
+MAX_FILES_PER_PRODUCT = 20
+MAX_PRODUCTS = 500
+DELIVERY_LIFETIME = dt.timedelta(hours=24)
+EDITABLE = (
+    "title",
+    "slug",
+    "description",
+    "price",
+    "compare_at",
+    "pwyw_min",
+    "external_url",
+    "duration_minutes",
+    "lead_field",
+    "sales_limit",
+)
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a store page shows of a product. ``cover`` variants are smallest first."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    kind: str
+    price_santim: int
+    compare_at_santim: int | None
+    pwyw_min_santim: int | None
+    cover: tuple[Variant, ...] | None
+    short: str
+    external_url: str = ""
+    duration_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    id: uuid.UUID
+    product_id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    storage_key: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ProductView:
+    """A product in full, for its owner (the builder) and its own public page."""
+
+    id: uuid.UUID
+    creator_id: uuid.UUID
+    kind: str
+    title: str
+    slug: str
+    description_md: str
+    description_html: str
+    price_santim: int
+    compare_at_santim: int | None
+    pwyw_min_santim: int | None
+    external_url: str
+    duration_minutes: int | None
+    lead_field: str
+    cover: tuple[Variant, ...] | None
+    visibility: str
+    sales_limit: int | None
+    position: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    files: tuple[FileInfo, ...] = ()
+
+    @property
+    def is_paid(self) -> bool:
+        return self.kind in validation.PAID_KINDS
+
+    @property
+    def short(self) -> str:
+        return validation.excerpt(self.description_html)
+
+    def form_values(self) -> dict[str, str]:
+        """The product as the text its edit form shows."""
+        return {
+            "title": self.title,
+            "slug": self.slug,
+            "description": self.description_md,
+            "price": validation.santim_to_input(self.price_santim) if self.price_santim else "",
+            "compare_at": validation.santim_to_input(self.compare_at_santim),
+            "pwyw_min": validation.santim_to_input(self.pwyw_min_santim),
+            "external_url": self.external_url,
+            "duration_minutes": str(self.duration_minutes or ""),
+            "lead_field": self.lead_field,
+            "sales_limit": str(self.sales_limit or ""),
+        }
+
+
+@dataclass(frozen=True)
+class LeadView:
+    id: uuid.UUID
+    product_id: uuid.UUID
+    email: str | None
+    phone: str | None
+    created_at: dt.datetime
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def _cover_entries(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    entries = json.loads(raw) if isinstance(raw, str) else raw
+    return list(entries or [])
+
+
+def _cover(raw: Any) -> tuple[Variant, ...] | None:
+    entries = _cover_entries(raw)
+    if not entries:
+        return None
+    return tuple(
+        (bound_public_url(entry["key"]), int(entry["width"]), int(entry["height"])) for entry in entries
+    )
+
+
+def _file(row: dict[str, Any]) -> FileInfo:
+    return FileInfo(
+        row["id"],
+        row["product_id"],
+        row["filename"],
+        row["content_type"],
+        row["size_bytes"],
+        row["storage_key"],
+        row["created_at"],
+    )
+
+
+def _view(row: dict[str, Any], file_rows: list[dict[str, Any]] | None = None) -> ProductView:
+    return ProductView(
+        id=row["id"],
+        creator_id=row["creator_id"],
+        kind=row["kind"],
+        title=row["title"],
+        slug=row["slug"],
+        description_md=row["description_md"],
+        description_html=row["description_html"],
+        price_santim=row["price_santim"],
+        compare_at_santim=row["compare_at_santim"],
+        pwyw_min_santim=row["pwyw_min_santim"],
+        external_url=row["external_url"],
+        duration_minutes=row["duration_minutes"],
+        lead_field=row["lead_field"],
+        cover=_cover(row["cover"]),
+        visibility=row["visibility"],
+        sales_limit=row["sales_limit"],
+        position=row["position"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        files=tuple(_file(f) for f in file_rows or []),
+    )
+
+
+def _card(row: dict[str, Any]) -> ProductCard:
+    return ProductCard(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        kind=row["kind"],
+        price_santim=row["price_santim"],
+        compare_at_santim=row["compare_at_santim"],
+        pwyw_min_santim=row["pwyw_min_santim"],
+        cover=_cover(row["cover"]),
+        short=validation.excerpt(row["description_html"]),
+        external_url=row["external_url"],
+        duration_minutes=row["duration_minutes"],
+    )
+
+
+def _mine(creator_id: uuid.UUID) -> Any:
+    return Product.creator_id == creator_id
+
+
+async def _row(creator_id: uuid.UUID, product_id: uuid.UUID) -> dict[str, Any]:
+    row = await Product.select().where(_mine(creator_id) & (Product.id == product_id)).first()
+    if row is None:
+        raise NotFoundError()
+    return row
+
+
+async def _file_rows(creator_id: uuid.UUID, product_id: uuid.UUID) -> list[dict[str, Any]]:
+    return await (
+        ProductFile.select()
+        .where((ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id))
+        .order_by(ProductFile.created_at)
+    )
+
+
+async def published_cards(creator_id: uuid.UUID) -> list[ProductCard]:
+    """The creator's published products, in the creator's order (the store page lists these)."""
+    async with acting_for(creator_id):
+        rows = await (
+            Product.select()
+            .where(_mine(creator_id) & (Product.visibility == "published"))
+            .order_by(Product.position)
+            .order_by(Product.created_at)
+        )
+    return [_card(row) for row in rows]
+
+
+async def product_card(creator_id: uuid.UUID, product_id: uuid.UUID) -> ProductCard | None:
+    """One published or unlisted product as a card (a store block pointing at it); None when not public."""
+    async with acting_for(creator_id):
+        row = (
+            await Product.select()
+            .where(
+                _mine(creator_id)
+                & (Product.id == product_id)
+                & Product.visibility.is_in(["published", "unlisted"])
+            )
+            .first()
+        )
+    return _card(row) if row else None
+
+
+async def list_products(creator_id: uuid.UUID) -> list[ProductView]:
+    """All the creator's products in order, each with its files (two queries, whatever the count)."""
+    async with acting_for(creator_id):
+        rows = (
+            await Product.select()
+            .where(_mine(creator_id))
+            .order_by(Product.position)
+            .order_by(Product.created_at)
+        )
+        file_rows = (
+            await ProductFile.select()
+            .where(ProductFile.creator_id == creator_id)
+            .order_by(ProductFile.created_at)
+        )
+    per_product: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for file_row in file_rows:
+        per_product.setdefault(file_row["product_id"], []).append(file_row)
+    return [_view(row, per_product.get(row["id"])) for row in rows]
+
+
+async def get_product(creator_id: uuid.UUID, product_id: uuid.UUID) -> ProductView:
+    async with acting_for(creator_id):
+        row = await _row(creator_id, product_id)
+        file_rows = await _file_rows(creator_id, product_id)
+    return _view(row, file_rows)
+
+
+async def public_product(creator_id: uuid.UUID, slug: str) -> ProductView | None:
+    """A product buyers may open by its address: published or unlisted, never a draft."""
+    if not validation.SLUG_PATTERN.match(slug):
+        return None
+    async with acting_for(creator_id):
+        row = (
+            await Product.select()
+            .where(
+                _mine(creator_id)
+                & (Product.slug == slug)
+                & Product.visibility.is_in(["published", "unlisted"])
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        file_rows = await _file_rows(creator_id, row["id"])
+    return _view(row, file_rows)
+
+
+# --- writing products ---------------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _clean(errors: dict[str, str], field: str, cleaner: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return cleaner(*args, **kwargs)
+    except FieldError as exc:
+        errors[field] = exc.message
+        return None
+
+
+def _clean_values(
+    kind: str, raw: Mapping[str, str], current: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean the fields present in ``raw`` and check the rules between fields on the merged result."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    v = validation
+    if "title" in raw:
+        values["title"] = _clean(errors, "title", v.clean_title, raw["title"])
+    if raw.get("slug", "").strip():
+        values["slug"] = _clean(errors, "slug", v.clean_slug, raw["slug"])
+    if "description" in raw:
+        description = _clean(errors, "description", v.clean_description, raw["description"])
+        if description is not None:
+            values["description_md"] = description
+            values["description_html"] = v.render_markdown(description)
+    if "price" in raw:
+        values["price_santim"] = _clean(errors, "price", v.parse_price, raw["price"], required=False) or 0
+    if "compare_at" in raw:
+        values["compare_at_santim"] = _clean(
+            errors, "compare_at", v.parse_price, raw["compare_at"], required=False
+        )
+    if "pwyw_min" in raw:
+        values["pwyw_min_santim"] = _clean(errors, "pwyw_min", v.parse_price, raw["pwyw_min"], required=False)
+    if "external_url" in raw:
+        values["external_url"] = _clean(
+            errors, "external_url", v.clean_url, raw["external_url"], required=False
+        )
+    if "duration_minutes" in raw:
+        values["duration_minutes"] = _clean(
+            errors,
+            "duration_minutes",
+            v.clean_whole_number,
+            raw["duration_minutes"],
+            low=v.DURATION_RANGE[0],
+            high=v.DURATION_RANGE[1],
+            message=N_("Enter a duration between 15 and 480 minutes."),
+        )
+    if "lead_field" in raw:
+        if raw["lead_field"] in {"email", "phone"}:
+            values["lead_field"] = raw["lead_field"]
+        else:
+            errors["lead_field"] = N_("Choose whether to ask for an email or a phone number.")
+    if "sales_limit" in raw:
+        values["sales_limit"] = _clean(
+            errors,
+            "sales_limit",
+            v.clean_whole_number,
+            raw["sales_limit"],
+            low=1,
+            high=v.SALES_LIMIT_MAX,
+            message=N_("Enter a whole number of sales, or leave it empty for no limit."),
+        )
+    merged = {**current, **{key: value for key, value in values.items() if key not in errors}}
+    _check_rules(kind, merged, errors, values)
+    return values, errors
+
+
+def _check_rules(
+    kind: str, merged: Mapping[str, Any], errors: dict[str, str], values: dict[str, Any]
+) -> None:
+    price = merged.get("price_santim") or 0
+    compare_at = merged.get("compare_at_santim")
+    pwyw_min = merged.get("pwyw_min_santim")
+    if kind == "lead_magnet":
+        # Free by definition: the buyer pays with an email or phone number.
+        values.update(price_santim=0, compare_at_santim=None, pwyw_min_santim=None)
+        return
+    if kind in validation.PAID_KINDS and "price" not in errors:
+        if pwyw_min is not None:
+            if pwyw_min < validation.MIN_PRICE_SANTIM and "pwyw_min" not in errors:
+                errors["pwyw_min"] = N_("The minimum must be at least 1 birr.")
+            elif price and price < pwyw_min and "pwyw_min" not in errors:
+                errors["price"] = N_("The suggested price cannot be below the minimum.")
+            elif not price:
+                values["price_santim"] = pwyw_min
+        elif price < validation.MIN_PRICE_SANTIM:
+            errors["price"] = N_("Enter a price of at least 1 birr, or set a pay-what-you-want minimum.")
+    if kind == "link" and pwyw_min is not None and "pwyw_min" not in errors:
+        errors["pwyw_min"] = N_("External links cannot be pay what you want.")
+    effective_price = values.get("price_santim", price)
+    if compare_at is not None and "compare_at" not in errors and compare_at <= effective_price:
+        errors["compare_at"] = N_("The compare-at price must be higher than the price.")
+    if kind == "coaching" and not merged.get("duration_minutes") and "duration_minutes" not in errors:
+        errors["duration_minutes"] = N_("Enter a duration between 15 and 480 minutes.")
+    if kind == "link" and not merged.get("external_url") and "external_url" not in errors:
+        errors["external_url"] = N_("Enter the link, starting with https://")
+
+
+async def _slug_taken(creator_id: uuid.UUID, slug: str, exclude: uuid.UUID | None = None) -> bool:
+    query = _mine(creator_id) & (Product.slug == slug)
+    if exclude is not None:
+        query = query & (Product.id != exclude)
+    return bool(await Product.exists().where(query))
+
+
+async def _free_slug(creator_id: uuid.UUID, title: str) -> str:
+    base = validation.slugify(title)
+    slug, n = base, 1
+    while await _slug_taken(creator_id, slug):
+        n += 1
+        slug = f"{base[:70]}-{n}"
+    return slug
+
+
+def _unique_violation(exc: Exception) -> bool:
+    return "unique" in str(exc).lower()
+
+
+async def create_product(creator_id: uuid.UUID, kind: str, raw: Mapping[str, str]) -> ProductView:
+    """A new draft product of ``kind`` from form text (title required, the rest optional)."""
+    errors: dict[str, str] = {}
+    clean_kind = _clean(errors, "kind", validation.clean_kind, kind)
+    fields = {"title": "", **{key: raw[key] for key in EDITABLE if key in raw}}
+    values, field_errors = _clean_values(clean_kind or "download", fields, {"lead_field": "email"})
+    errors.update(field_errors)
+    if errors:
+        raise InvalidInput(errors)
+    async with acting_for(creator_id):
+        if await Product.count().where(_mine(creator_id)) >= MAX_PRODUCTS:
+            raise ServiceError(N_("You have reached the limit of 500 products."))
+        if "slug" in values and await _slug_taken(creator_id, values["slug"]):
+            raise InvalidInput({"slug": N_("You already have a product at that address. Choose another.")})
+        slug = values.pop("slug", None) or await _free_slug(creator_id, values["title"])
+        last = (
+            await Product.select(Product.position)
+            .where(_mine(creator_id))
+            .order_by(Product.position, ascending=False)
+            .first()
+        )
+        product = Product(
+            id=uuid.uuid4(),
+            creator_id=creator_id,
+            kind=clean_kind,
+            slug=slug,
+            visibility="draft",
+            position=(last["position"] + 1) if last else 0,
+            **values,
+        )
+        try:
+            await product.save()
+        except Exception as exc:
+            if _unique_violation(exc):
+                raise InvalidInput(
+                    {"slug": N_("You already have a product at that address. Choose another.")}
+                ) from exc
+            raise
+        row = await _row(creator_id, product.id)
+    return _view(row)
+
+
+async def update_product(creator_id: uuid.UUID, product_id: uuid.UUID, raw: Mapping[str, str]) -> ProductView:
+    """Change the fields present in ``raw``; absent ones keep their value."""
+    async with acting_for(creator_id):
+        row = await _row(creator_id, product_id)
+        values, errors = _clean_values(row["kind"], {k: raw[k] for k in EDITABLE if k in raw}, row)
+        if (
+            "slug" in values
+            and not errors
+            and await _slug_taken(creator_id, values["slug"], exclude=product_id)
+        ):
+            errors["slug"] = N_("You already have a product at that address. Choose another.")
+        if errors:
+            raise InvalidInput(errors)
+        values["updated_at"] = _now()
+        try:
+            await Product.update({getattr(Product, key): value for key, value in values.items()}).where(
+                _mine(creator_id) & (Product.id == product_id)
+            )
+        except Exception as exc:
+            if _unique_violation(exc):
+                raise InvalidInput(
+                    {"slug": N_("You already have a product at that address. Choose another.")}
+                ) from exc
+            raise
+        row = await _row(creator_id, product_id)
+        file_rows = await _file_rows(creator_id, product_id)
+    return _view(row, file_rows)
+
+
+async def set_visibility(creator_id: uuid.UUID, product_id: uuid.UUID, visibility: str) -> ProductView:
+    try:
+        clean = validation.clean_visibility(visibility)
+    except FieldError as exc:
+        raise ServiceError(exc.message, field="visibility") from None
+    async with acting_for(creator_id):
+        row = await _row(creator_id, product_id)
+        file_rows = await _file_rows(creator_id, product_id)
+        if clean != "draft":
+            if row["kind"] == "download" and not file_rows:
+                raise ServiceError(
+                    N_("Add at least one file before publishing a download."), field="visibility"
+                )
+            if row["kind"] == "lead_magnet" and not file_rows and not row["external_url"]:
+                raise ServiceError(
+                    N_("Add a file or a link to give away before publishing a lead magnet."),
+                    field="visibility",
+                )
+        await Product.update({Product.visibility: clean, Product.updated_at: _now()}).where(
+            _mine(creator_id) & (Product.id == product_id)
+        )
+        row = await _row(creator_id, product_id)
+    return _view(row, file_rows)
+
+
+async def move_product(creator_id: uuid.UUID, product_id: uuid.UUID, direction: str) -> None:
+    """Swap the product with its neighbour above ('up') or below ('down'); at either end nothing changes."""
+    if direction not in {"up", "down"}:
+        raise ServiceError(N_("Some fields are missing or not valid."), field="direction")
+    async with acting_for(creator_id):
+        await _row(creator_id, product_id)
+        ordered = (
+            await Product.select(Product.id)
+            .where(_mine(creator_id))
+            .order_by(Product.position)
+            .order_by(Product.created_at)
+        )
+        ids = [row["id"] for row in ordered]
+        index = ids.index(product_id)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(ids):
+            return
+        ids[index], ids[other] = ids[other], ids[index]
+        # Renumber all: positions stay dense and unique even after deletions or concurrent creations.
+        for position, pid in enumerate(ids):
+            await Product.update({Product.position: position}).where(_mine(creator_id) & (Product.id == pid))
+
+
+async def delete_product(creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage) -> None:
+    """Remove the product, its files and its cover. Captured leads stay: they are the creator's list."""
+    async with acting_for(creator_id):
+        row = await _row(creator_id, product_id)
+        file_rows = await _file_rows(creator_id, product_id)
+        await ProductFile.delete().where(
+            (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
+        )
+        await Product.delete().where(_mine(creator_id) & (Product.id == product_id))
+    for key in [f["storage_key"] for f in file_rows] + [e["key"] for e in _cover_entries(row["cover"])]:
+        await storage.delete(key)
+
+
+# --- cover images -------------------------------------------------------------------------------------------
+
+
+def cover_key(creator_id: uuid.UUID, product_id: uuid.UUID, data: bytes, width: int) -> str:
+    """Public, content-hashed: a changed cover gets a new URL, so caches may keep each one forever."""
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    return f"public/covers/{creator_id}/{product_id}/{digest}-{width}.webp"
+
+
+async def set_cover(
+    creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str
+) -> ProductView:
+    async with acting_for(creator_id):
+        await _row(creator_id, product_id)
+    try:
+        image = process_image(data, filename)
+    except ImageRejected as exc:
+        raise ServiceError(exc.message, field="cover") from None
+    entries = []
+    for thumb in image.thumbnails:
+        key = cover_key(creator_id, product_id, thumb.data, thumb.width)
+        await storage.put(key, thumb.data, "image/webp")
+        entries.append({"key": key, "width": thumb.width, "height": thumb.height})
+    return await _replace_cover(creator_id, product_id, storage, entries)
+
+
+async def remove_cover(creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage) -> ProductView:
+    return await _replace_cover(creator_id, product_id, storage, [])
+
+
+async def _replace_cover(
+    creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage, entries: list[dict[str, Any]]
+) -> ProductView:
+    new_keys = {entry["key"] for entry in entries}
+    try:
+        async with acting_for(creator_id):
+            row = await _row(creator_id, product_id)
+            await Product.update({Product.cover: entries or None, Product.updated_at: _now()}).where(
+                _mine(creator_id) & (Product.id == product_id)
+            )
+    except Exception:
+        for key in new_keys:
+            await storage.delete(key)
+        raise
+    for entry in _cover_entries(row["cover"]):
+        if entry["key"] not in new_keys:
+            await storage.delete(entry["key"])
+    return await get_product(creator_id, product_id)
+
+
+# --- product files ------------------------------------------------------------------------------------------
+
+
+async def add_file(
+    creator_id: uuid.UUID,
+    product_id: uuid.UUID,
+    storage: ObjectStorage,
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int,
+) -> FileInfo:
+    """Check the upload in full, then store it under a private key we generate."""
+    async with acting_for(creator_id):
+        row = await _row(creator_id, product_id)
+        count = await ProductFile.count().where(
+            (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
+        )
+    if row["kind"] not in {"download", "lead_magnet"}:
+        raise ServiceError(N_("Only downloads and lead magnets have files."), field="file")
+    if count >= MAX_FILES_PER_PRODUCT:
+        raise ServiceError(N_("A product can have at most 20 files."), field="file")
+    try:
+        name, file_type = files.check_file(data, filename, max_bytes=max_bytes)
+    except files.FileRejected as exc:
+        raise ServiceError(exc.message, field="file", **exc.variables) from None
+    file_id = uuid.uuid4()
+    key = f"private/files/{creator_id}/{product_id}/{file_id}"
+    await storage.put(key, data, file_type.content_type)
+    record = ProductFile(
+        id=file_id,
+        creator_id=creator_id,
+        product_id=product_id,
+        storage_key=key,
+        filename=name,
+        content_type=file_type.content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    try:
+        async with acting_for(creator_id):
+            await record.save()
+            await Product.update({Product.updated_at: _now()}).where(
+                _mine(creator_id) & (Product.id == product_id)
+            )
+            saved = await ProductFile.select().where(ProductFile.id == file_id).first()
+    except Exception:
+        await storage.delete(key)
+        raise
+    assert saved is not None
+    return _file(saved)
+
+
+async def get_file(creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID) -> FileInfo:
+    async with acting_for(creator_id):
+        row = (
+            await ProductFile.select()
+            .where(
+                (ProductFile.creator_id == creator_id)
+                & (ProductFile.product_id == product_id)
+                & (ProductFile.id == file_id)
+            )
+            .first()
+        )
+    if row is None:
+        raise NotFoundError()
+    return _file(row)
+
+
+async def remove_file(
+    creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID, storage: ObjectStorage
+) -> None:
+    info = await get_file(creator_id, product_id, file_id)
+    async with acting_for(creator_id):
+        await ProductFile.delete().where((ProductFile.creator_id == creator_id) & (ProductFile.id == file_id))
+        remaining = await ProductFile.count().where(
+            (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
+        )
+        row = await _row(creator_id, product_id)
+        changes: dict[Any, Any] = {Product.updated_at: _now()}
+        if row["kind"] == "download" and remaining == 0 and row["visibility"] != "draft":
+            # A download with nothing to download goes back to draft rather than selling air.
+            changes[Product.visibility] = "draft"
+        await Product.update(changes).where(_mine(creator_id) & (Product.id == product_id))
+    await storage.delete(info.storage_key)
+
+
+async def read_file(storage: ObjectStorage, info: FileInfo) -> bytes:
+    try:
+        return await storage.get(info.storage_key)
+    except StorageError:
+        raise NotFoundError() from None
+
+
+# --- leads --------------------------------------------------------------------------------------------------
+
+
+async def capture_lead(creator_id: uuid.UUID, product_id: uuid.UUID, contact: str) -> LeadView:
+    """Store a buyer's email or phone for a public lead magnet (once per contact and product)."""
+    async with acting_for(creator_id):
+        row = (
+            await Product.select()
+            .where(
+                _mine(creator_id)
+                & (Product.id == product_id)
+                & (Product.kind == "lead_magnet")
+                & Product.visibility.is_in(["published", "unlisted"])
+            )
+            .first()
+        )
+    if row is None:
+        raise NotFoundError()
+    field = row["lead_field"]
+    try:
+        clean = (contact_validation.clean_email if field == "email" else contact_validation.clean_phone)(
+            contact
+        )
+    except contact_validation.FieldError as exc:
+        raise InvalidInput({"contact": exc.message}) from None
+    column = Lead.email if field == "email" else Lead.phone
+    async with acting_for(creator_id):
+        existing = (
+            await Lead.select()
+            .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
+            .first()
+        )
+        if existing is None:
+            lead = Lead(
+                id=uuid.uuid4(), creator_id=creator_id, product_id=product_id,
+                email=clean if field == "email" else None, phone=clean if field == "phone" else None,
+            )
+            await lead.save()
+            existing = await Lead.select().where(Lead.id == lead.id).first()
+    assert existing is not None
+    return LeadView(
+        existing["id"], existing["product_id"], existing["email"], existing["phone"], existing["created_at"]
+    )
+
+
+async def list_leads(creator_id: uuid.UUID, product_id: uuid.UUID | None = None) -> list[LeadView]:
+    async with acting_for(creator_id):
+        query: Any = Lead.creator_id == creator_id
+        if product_id is not None:
+            query = query & (Lead.product_id == product_id)
+        rows = await Lead.select().where(query).order_by(Lead.created_at, ascending=False)
+    return [LeadView(r["id"], r["product_id"], r["email"], r["phone"], r["created_at"]) for r in rows]
+
+
+def delivery_token(
+    secret_key: str, lead_id: uuid.UUID, file_id: uuid.UUID, *, now: float | None = None
+) -> str:
+    """A signed, expiring capability to download one lead magnet file, handed to the buyer after capture."""
+    expires = int((now or time.time()) + DELIVERY_LIFETIME.total_seconds())
+    signature = security.keyed_digest(secret_key, f"lead-delivery:{lead_id}:{file_id}:{expires}")[:32]
+    return f"{lead_id}.{expires}.{signature}"
+
+
+async def delivered_file(
+    secret_key: str, creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID, token: str
+) -> FileInfo:
+    """The lead magnet file a valid delivery token grants; anything else is a 404."""
+    try:
+        lead_text, expires_text, signature = token.split(".")
+        lead_id = uuid.UUID(lead_text)
+        expires = int(expires_text)
+    except ValueError:
+        raise NotFoundError() from None
+    expected = security.keyed_digest(secret_key, f"lead-delivery:{lead_id}:{file_id}:{expires}")[:32]
+    if expires < time.time() or not security.digests_match(expected, signature):
+        raise NotFoundError()
+    async with acting_for(creator_id):
+        lead = await Lead.exists().where(
+            (Lead.creator_id == creator_id) & (Lead.id == lead_id) & (Lead.product_id == product_id)
+        )
+        product = await Product.exists().where(
+            _mine(creator_id)
+            & (Product.id == product_id)
+            & (Product.kind == "lead_magnet")
+            & Product.visibility.is_in(["published", "unlisted"])
+        )
+    if not (lead and product):
+        raise NotFoundError()
+    return await get_file(creator_id, product_id, file_id)

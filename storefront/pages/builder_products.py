@@ -1,0 +1,352 @@
+"""The creator's product pages in the dashboard: list, create, edit, cover, files, visibility, order, delete.
+
+Every action is a plain ``<form method="post">`` answered by 303 (or the form re-rendered with 422), so it
+works with JavaScript off. With htmx, the list's inline actions (visibility, move up/down) answer with the
+list block of the same template instead of a redirect. Every change bumps the creator's page-cache version,
+so buyers see it on their next request without any purge.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect
+
+from windsurf.catalog import service
+from windsurf.catalog.validation import KINDS
+from windsurf.core import web
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.i18n import N_
+from windsurf.identity import auth
+from windsurf.identity.service import Account
+
+Req = HTMXRequest
+LIST_URL = "/dashboard/products"
+KIND_LABELS = {
+    "download": (N_("Digital download"), N_("Ebooks, templates, music, courses: one or more files.")),
+    "lead_magnet": (N_("Lead magnet"), N_("Free, in exchange for an email or phone number.")),
+    "link": (N_("External link"), N_("Send buyers to your YouTube, podcast, or another shop.")),
+    "coaching": (N_("Coaching session"), N_("A paid call of a set length. Booking comes soon.")),
+}
+SAVED_MESSAGES = {
+    "saved": N_("Your changes are saved."),
+    "created": N_("Product created. Add the details, then publish it."),
+    "cover": N_("The cover is updated."),
+    "file": N_("The file is uploaded."),
+    "file-removed": N_("The file is removed."),
+    "visibility": N_("Visibility changed."),
+}
+
+
+def _errors(exc: ServiceError) -> dict[str, str]:
+    if isinstance(exc, InvalidInput):
+        return exc.errors
+    return {exc.field or "_form": exc.message}
+
+
+def _error_text(request: Req, exc: ServiceError) -> dict[str, str]:
+    """Field -> translated message; the one message of a ServiceError may carry variables."""
+    if isinstance(exc, InvalidInput):
+        return {field: web.gettext(request, message) for field, message in exc.errors.items()}
+    return {exc.field or "_form": web.gettext(request, exc.message, **exc.variables)}
+
+
+async def _changed(request: Req, account: Account) -> None:
+    await request.app.state.page_cache.invalidate(account.id)
+
+
+def _back(path: str, flag: str | None = None) -> Response[Any]:
+    return Redirect(path=f"{path}?done={flag}" if flag else path, status_code=303)
+
+
+def _return_to(raw: str, product_id: uuid.UUID) -> str:
+    """Where a plain form post goes back to: the list or the product's own page, nowhere else."""
+    own = f"{LIST_URL}/{product_id}"
+    return raw if raw in {LIST_URL, own} else LIST_URL
+
+
+_SENT_FILENAME = re.compile(r'filename="((?:[^"\\]|\\.)*)"')
+
+
+def sent_filename(upload: UploadFile) -> str:
+    """The filename exactly as the browser sent it: the multipart parser keeps only the last path part, but a
+    name that came with path parts must be refused, not quietly trimmed."""
+    disposition = next((v for k, v in upload.headers.items() if k.lower() == "content-disposition"), "")
+    match = _SENT_FILENAME.search(disposition)
+    raw = re.sub(r"\\(.)", r"\1", match.group(1)) if match else ""
+    return raw if raw and raw != upload.filename else upload.filename
+
+
+async def _upload(request: Req, name: str) -> tuple[bytes, str] | None:
+    form = await request.form()
+    upload = form.get(name)
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    return await upload.read(), sent_filename(upload)
+
+
+# --- list ---------------------------------------------------------------------------------------------------
+
+
+async def _list_page(
+    request: Req, account: Account, *, status_code: int = 200, errors: dict[str, str] | None = None
+) -> Response[Any]:
+    products = await service.list_products(account.id)
+    context = {
+        "section": "products",
+        "products": products,
+        "kind_labels": KIND_LABELS,
+        "list_errors": errors or {},
+        "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
+    }
+    block = "product_list" if request.htmx else None
+    return web.render(request, "builder/products/list.html", context, status_code=status_code, block=block)
+
+
+@get(LIST_URL)
+async def product_list(request: Req) -> Response[Any]:
+    account = await auth.require_account(request)
+    return await _list_page(request, account)
+
+
+# --- create -------------------------------------------------------------------------------------------------
+
+
+def _new_page(
+    request: Req, form: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Response[Any]:
+    context = {
+        "section": "products",
+        "form": form,
+        "errors": errors,
+        "kinds": KINDS,
+        "kind_labels": KIND_LABELS,
+    }
+    return web.render(request, "builder/products/new.html", context, status_code=status_code)
+
+
+@get(f"{LIST_URL}/new")
+async def new_product_page(request: Req) -> Response[Any]:
+    await auth.require_account(request)
+    kind = request.query_params.get("kind", "")
+    return _new_page(request, {"kind": kind if kind in KINDS else "download"}, {})
+
+
+@post(LIST_URL)
+async def create_product(request: Req) -> Response[Any]:
+    account = await auth.require_account(request)
+    form = await web.form_fields(request, "kind", "title", "price", "external_url", "duration_minutes")
+    fields = {key: value for key, value in form.items() if key != "kind" and value}
+    fields["title"] = form["title"]
+    try:
+        product = await service.create_product(account.id, form["kind"], fields)
+    except ServiceError as exc:
+        return _new_page(request, form, _errors(exc), status_code=422)
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product.id}", "created")
+
+
+# --- edit ---------------------------------------------------------------------------------------------------
+
+
+async def _edit_page(
+    request: Req,
+    account: Account,
+    product_id: uuid.UUID,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
+    product = await service.get_product(account.id, product_id)
+    leads = await service.list_leads(account.id, product.id) if product.kind == "lead_magnet" else []
+    context = {
+        "section": "products",
+        "product": product,
+        "form": form or product.form_values(),
+        "errors": errors or {},
+        "kind_labels": KIND_LABELS,
+        "leads": leads[:100],
+        "lead_count": len(leads),
+        "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
+        "max_file_mb": request.app.state.settings.max_file_mb,
+        "public_path": f"/@{account.handle}/{product.slug}",
+    }
+    return web.render(request, "builder/products/edit.html", context, status_code=status_code)
+
+
+@get(f"{LIST_URL}/{{product_id:uuid}}")
+async def edit_product_page(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    return await _edit_page(request, account, product_id)
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}")
+async def update_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    product = await service.get_product(account.id, product_id)
+    names = ["title", "slug", "description", "sales_limit"]
+    names += {
+        "download": ["price", "compare_at", "pwyw_min"],
+        "coaching": ["price", "compare_at", "pwyw_min", "duration_minutes"],
+        "link": ["price", "compare_at", "external_url"],
+        "lead_magnet": ["external_url", "lead_field"],
+    }[product.kind]
+    form = await web.form_fields(request, *names)
+    try:
+        await service.update_product(account.id, product_id, form)
+    except ServiceError as exc:
+        merged = {**product.form_values(), **form}
+        return await _edit_page(
+            request, account, product_id, form=merged, errors=_errors(exc), status_code=422
+        )
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product_id}", "saved")
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/visibility")
+async def change_visibility(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    form = await web.form_fields(request, "visibility", "return_to")
+    back = _return_to(form["return_to"], product_id)
+    try:
+        await service.set_visibility(account.id, product_id, form["visibility"])
+    except NotFoundError:
+        raise
+    except ServiceError as exc:
+        if back == LIST_URL:
+            return await _list_page(request, account, status_code=422, errors={str(product_id): exc.message})
+        return await _edit_page(request, account, product_id, errors=_errors(exc), status_code=422)
+    await _changed(request, account)
+    if request.htmx and back == LIST_URL:
+        return await _list_page(request, account)
+    return _back(back, "visibility")
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/move")
+async def move_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    form = await web.form_fields(request, "direction")
+    await service.move_product(account.id, product_id, form["direction"])
+    await _changed(request, account)
+    if request.htmx:
+        return await _list_page(request, account)
+    return _back(LIST_URL)
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/delete")
+async def delete_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    await service.delete_product(account.id, product_id, request.app.state.storage)
+    await _changed(request, account)
+    return _back(LIST_URL)
+
+
+# --- cover and files ----------------------------------------------------------------------------------------
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/cover")
+async def upload_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    upload = await _upload(request, "cover")
+    try:
+        if upload is None:
+            raise ServiceError(N_("Choose an image to upload."), field="cover")
+        await service.set_cover(account.id, product_id, request.app.state.storage, *upload)
+    except ServiceError as exc:
+        return await _edit_page(
+            request, account, product_id, errors=_error_text(request, exc), status_code=422
+        )
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product_id}", "cover")
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/cover/delete")
+async def remove_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    await service.remove_cover(account.id, product_id, request.app.state.storage)
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product_id}", "cover")
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/files")
+async def upload_file(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    account = await auth.require_account(request)
+    upload = await _upload(request, "file")
+    max_bytes = request.app.state.settings.max_file_mb * 1024 * 1024
+    try:
+        if upload is None:
+            raise ServiceError(N_("Choose a file to upload."), field="file")
+        await service.add_file(
+            account.id, product_id, request.app.state.storage, *upload, max_bytes=max_bytes
+        )
+    except ServiceError as exc:
+        return await _edit_page(
+            request, account, product_id, errors=_error_text(request, exc), status_code=422
+        )
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product_id}", "file")
+
+
+@post(f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}/delete")
+async def remove_file(
+    request: Req, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    account = await auth.require_account(request)
+    await service.remove_file(account.id, product_id, file_id, request.app.state.storage)
+    await _changed(request, account)
+    return _back(f"{LIST_URL}/{product_id}", "file-removed")
+
+
+@get(f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}")
+async def download_own_file(
+    request: Req, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    """The owner fetches a file back: a short-lived presigned URL on S3, streamed by the app locally."""
+    account = await auth.require_account(request)
+    info = await service.get_file(account.id, product_id, file_id)
+    return await file_response(request, info)
+
+
+async def file_response(request: Request[Any, Any, Any], info: service.FileInfo) -> Response[Any]:
+    storage = request.app.state.storage
+    presigned = await storage.presigned_url(info.storage_key, filename=info.filename)
+    private = {"Cache-Control": "private, no-store"}
+    if presigned:
+        return Redirect(path=presigned, status_code=303, headers=private)
+    data = await service.read_file(storage, info)
+    safe_name = (
+        "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in info.filename)[:100] or "download"
+    )
+    return Response(
+        data,
+        media_type=info.content_type,
+        headers={**private, "Content-Disposition": f'attachment; filename="{safe_name}"'},
+    )
+
+
+router = Router(
+    path="/",
+    route_handlers=[
+        product_list,
+        new_product_page,
+        create_product,
+        edit_product_page,
+        update_product,
+        change_visibility,
+        move_product,
+        delete_product,
+        upload_cover,
+        remove_cover,
+        upload_file,
+        remove_file,
+        download_own_file,
+    ],
+    include_in_schema=False,
+)

@@ -1,0 +1,36 @@
+"""Public images (product covers, store avatars) at /media/<key>, for the local folder and as a CDN origin.
+
+Only keys under the public prefix are served; product files live under private keys and are a 404 here,
+as is any key that is not a well-formed storage key (path traversal included). Keys are content-hashed,
+so a response may be cached for a year without revalidation. No cookies: the route skips the CSRF middleware.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, Router, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+from windsurf.core.storage import StorageError, check_key, is_public_key
+
+IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@get("/media/{key:path}", opt={"exclude_from_csrf": True})
+async def media(request: Request[Any, Any, Any], key: FromPath[str]) -> Response[bytes]:
+    key = key.lstrip("/")
+    extension = key.rsplit(".", 1)[-1].lower() if "." in key else ""
+    try:
+        check_key(key)
+        if not is_public_key(key) or extension not in IMAGE_TYPES:
+            raise NotFoundException()
+        data = await request.app.state.storage.get(key)
+    except StorageError:
+        raise NotFoundException() from None
+    return Response(data, media_type=IMAGE_TYPES[extension], headers={"Cache-Control": IMMUTABLE})
+
+
+router = Router(path="/", route_handlers=[media], include_in_schema=False)
