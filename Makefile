@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-store serve migrate demo messages clean
+.PHONY: run test lint format bench bench-store messages clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -34,16 +34,16 @@ test: $(UV)
 lint: $(UV)
 	$(UV) sync --frozen
 	$(RUN) ruff check .
-	$(RUN) ruff format --check platform storefront tests infra components
+	$(RUN) ruff format --check .
 	$(RUN) mypy
 
 format: $(UV)
 	$(RUN) ruff check --fix .
-	$(RUN) ruff format platform storefront tests infra components
+	$(RUN) ruff format .
 
-# Refresh the translation catalogs from the source (then translate the new entries in both languages).
+# List every message the code uses that a catalog does not translate yet, as .po entries to fill in.
 messages: $(UV)
-	$(RUN) python -m windsurf.i18n_tools update
+	$(RUN) python -m storefront.messages
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts

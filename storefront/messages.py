@@ -18,7 +18,9 @@ from windsurf.core.i18n import SUPPORTED_LOCALES, translations_for
 PLATFORM_DIR = HERE.parent / "platform" / "windsurf"
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 METHODS = [("**/piccolo_migrations/**", "ignore"), ("**.py", "python"), ("**/templates/**.html", "jinja2")]
-OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "false"}}
+OPTIONS = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true", "trimmed": "false"}
+}
 
 
 def used_messages() -> dict[str, str]:
@@ -50,7 +52,7 @@ def main() -> int:
     for locale in SUPPORTED_LOCALES:
         for msgid, where in missing(locale):
             total += 1
-            print(f"# {locale}: {where}\nmsgid {_po_string(msgid)}\nmsgstr \"\"\n")
+            print(f'# {locale}: {where}\nmsgid {_po_string(msgid)}\nmsgstr ""\n')
     return 1 if total else 0
 
 

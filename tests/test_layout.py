@@ -10,7 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_standard_library_platform_is_not_shadowed_from_the_repository_root() -> None:
     code = "import platform, sys; print(platform.python_version()); print(platform.__file__)"
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env={"PYTHONPATH": f"{ROOT}:{ROOT / 'platform'}"},
     )
     version, location = result.stdout.split()

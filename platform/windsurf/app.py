@@ -119,7 +119,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         stores=stores,
         state=State(state),
         middleware=[
-            PrometheusConfig(app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]).middleware,
+            PrometheusConfig(
+                app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]
+            ).middleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -137,7 +139,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin()],
         openapi_config=OpenAPIConfig(
-            title="Stan Store Windsurf API", version="1", path="/schema", render_plugins=[SwaggerRenderPlugin()]
+            title="Stan Store Windsurf API",
+            version="1",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=settings.max_request_mb * 1024 * 1024,
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
@@ -147,4 +152,3 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # the security headers, a request id and an access-log line too; route middleware never sees those.
     app.asgi_handler = EdgeMiddleware(app.asgi_handler, production=settings.is_production)
     return app
-

@@ -113,9 +113,7 @@ async def test_page_cache_serves_without_rendering_until_publish(client: Client,
     assert cached is not None and store_view.CachedPage.decode(cached).etag == first.headers["etag"]
 
     # Change what is published behind the page cache's back: the cached bytes are still served...
-    await stores.add_block(
-        account.id, "link", {"title": "Sneaky", "url": "https://b.example"}
-    )
+    await stores.add_block(account.id, "link", {"title": "Sneaky", "url": "https://b.example"})
     await stores.publish(account.id)
     assert "Sneaky" not in (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).text
     # ...until a publish through the builder starts a new version (nothing is purged).
@@ -132,9 +130,7 @@ async def test_page_cache_off_renders_every_time(client: Client, app: Litestar) 
     assert account is not None
     await client.get(f"/@{handle}")
     assert await app.state.page_cache.get(f"h:{handle}") is None
-    await stores.add_block(
-        account.id, "link", {"title": "Direct", "url": "https://b.example"}
-    )
+    await stores.add_block(account.id, "link", {"title": "Direct", "url": "https://b.example"})
     await stores.publish(account.id)
     assert "Direct" in (await client.get(f"/@{handle}")).text
 

@@ -18,7 +18,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_message_in_the_code_has_a_translation(locale: str) -> None:
     untranslated = list(missing(locale))
-    assert untranslated == [], f"{len(untranslated)} messages lack a {locale} translation, e.g. {untranslated[:3]}"
+    assert untranslated == [], (
+        f"{len(untranslated)} messages lack a {locale} translation, e.g. {untranslated[:3]}"
+    )
 
 
 def test_the_extractor_sees_python_and_template_messages() -> None:
@@ -35,7 +37,9 @@ def test_translations_keep_their_placeholders(locale: str) -> None:
         assert set(PLACEHOLDER.findall(translated)) == set(PLACEHOLDER.findall(msgid)), msgid
 
 
-async def test_pages_follow_the_language_cookie_then_accept_language(client: AsyncTestClient[Litestar]) -> None:
+async def test_pages_follow_the_language_cookie_then_accept_language(
+    client: AsyncTestClient[Litestar],
+) -> None:
     amharic = await client.get("/login", headers={"Accept-Language": "am-ET,am;q=0.9,en;q=0.5"})
     assert 'lang="am"' in amharic.text and "የይለፍ ቃልዎን ረሱ?" in amharic.text
 

@@ -733,8 +733,11 @@ async def capture_lead(creator_id: uuid.UUID, product_id: uuid.UUID, contact: st
         )
         if existing is None:
             lead = Lead(
-                id=uuid.uuid4(), creator_id=creator_id, product_id=product_id,
-                email=clean if field == "email" else None, phone=clean if field == "phone" else None,
+                id=uuid.uuid4(),
+                creator_id=creator_id,
+                product_id=product_id,
+                email=clean if field == "email" else None,
+                phone=clean if field == "phone" else None,
             )
             await lead.save()
             existing = await Lead.select().where(Lead.id == lead.id).first()

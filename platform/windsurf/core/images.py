@@ -48,7 +48,9 @@ def check_filename(filename: str) -> str:
     return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
-def process_image(data: bytes, filename: str, *, widths: tuple[int, ...] = THUMBNAIL_WIDTHS) -> ProcessedImage:
+def process_image(
+    data: bytes, filename: str, *, widths: tuple[int, ...] = THUMBNAIL_WIDTHS
+) -> ProcessedImage:
     extension = check_filename(filename)
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageRejected(N_("That image is larger than 8 MB. Please choose a smaller one."))

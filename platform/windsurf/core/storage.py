@@ -109,7 +109,9 @@ class LocalStorage:
 
 
 class S3Storage:
-    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None, client: Any = None) -> None:
+    def __init__(
+        self, bucket: str, prefix: str = "", endpoint_url: str | None = None, client: Any = None
+    ) -> None:
         import boto3
 
         self.bucket = bucket
@@ -122,7 +124,11 @@ class S3Storage:
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         await asyncio.to_thread(
-            self.client.put_object, Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+            self.client.put_object,
+            Bucket=self.bucket,
+            Key=self._key(key),
+            Body=data,
+            ContentType=content_type,
         )
 
     async def get(self, key: str) -> bytes:
@@ -144,7 +150,7 @@ class S3Storage:
         return True
 
     async def presigned_url(self, key: str, *, filename: str, expires_in: int = 300) -> str | None:
-        safe_name = re.sub(r'[^\w.\- ]', "_", filename)[:100] or "download"
+        safe_name = re.sub(r"[^\w.\- ]", "_", filename)[:100] or "download"
         url: str = await asyncio.to_thread(
             self.client.generate_presigned_url,
             "get_object",
