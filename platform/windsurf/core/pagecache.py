@@ -1,28 +1,37 @@
 """Rendered public pages kept in the ``pages`` store, invalidated without purging.
 
 Each creator has a content version in the store. A page's cache key carries that version, so changing anything
-public (publishing the store, editing a product) only has to write a new version: old entries are never read again
-and expire on their own. ``WINDSURF_PAGE_CACHE=0`` turns the cache off (to measure the uncached path).
+public (publishing the store, editing a product) only has to write a new version: old entries are never read
+again and expire on their own. ``WINDSURF_PAGE_CACHE=0`` turns the cache off (to measure the uncached path).
+
+In front of the shared store each process keeps a small near cache of what it read, for ``NEAR_TTL`` seconds:
+a popular store page is then served without a round trip to Redis. The process that makes a change updates its
+near cache at once; other pods see the new version within ``NEAR_TTL`` seconds.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import OrderedDict
 
 from litestar.stores.base import Store
 
 PAGE_TTL = 24 * 3600
+NEAR_TTL = 2.0
+NEAR_ENTRIES = 2048
 
 
 class PageCache:
-    def __init__(self, store: Store, *, enabled: bool = True) -> None:
+    def __init__(self, store: Store, *, enabled: bool = True, near_ttl: float = NEAR_TTL) -> None:
         self._store = store
         self.enabled = enabled
+        self._near_ttl = near_ttl
+        self._near: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     async def version(self, creator_id: uuid.UUID) -> str:
         """The creator's current content version (created on first use)."""
-        key = f"version:{creator_id}"
-        current = await self._store.get(key)
+        current = await self._read(f"version:{creator_id}")
         if current is None:
             return await self.invalidate(creator_id)
         return current.decode()
@@ -31,14 +40,34 @@ class PageCache:
         """Start a new version: every cached page of this creator is stale from now on."""
         version = uuid.uuid4().hex[:16]
         await self._store.set(f"version:{creator_id}", version)
+        self._remember(f"version:{creator_id}", version.encode())
         return version
 
     async def get(self, key: str) -> bytes | None:
-        return await self._store.get(f"page:{key}") if self.enabled else None
+        return await self._read(f"page:{key}") if self.enabled else None
 
     async def set(self, key: str, body: bytes) -> None:
         if self.enabled:
             await self._store.set(f"page:{key}", body, expires_in=PAGE_TTL)
+            self._remember(f"page:{key}", body)
 
     async def delete(self, key: str) -> None:
+        self._near.pop(f"page:{key}", None)
         await self._store.delete(f"page:{key}")
+
+    async def _read(self, key: str) -> bytes | None:
+        near = self._near.get(key)
+        if near is not None and near[0] > time.monotonic():
+            return near[1]
+        value = await self._store.get(key)
+        if value is not None:
+            self._remember(key, value)
+        return value
+
+    def _remember(self, key: str, value: bytes) -> None:
+        if self._near_ttl <= 0:
+            return
+        self._near[key] = (time.monotonic() + self._near_ttl, value)
+        self._near.move_to_end(key)
+        while len(self._near) > NEAR_ENTRIES:
+            self._near.popitem(last=False)
