@@ -8,27 +8,24 @@ Sec-Fetch-Site check (a cross-site post is refused) and a rate limit, and works 
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 
+from storefront.pages import public_page
 from storefront.pages.builder_products import file_response
 from windsurf.catalog import service
 from windsurf.catalog.service import ProductView
-from windsurf.core import web
+from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.ratelimit import Limit
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
+from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
-PUBLIC = {"exclude_from_csrf": True}
-CACHE_CONTROL = "public, max-age=0, s-maxage=60, stale-while-revalidate=30"
 NO_STORE = "private, no-store"
 LEAD_CAPTURE = Limit("lead-capture", per_ip=20, per_account=5, window_seconds=15 * 60)
 
@@ -68,63 +65,30 @@ def _context(request: Req, creator: Account, product: ProductView, **extra: Any)
     }
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _matches(request: Req, etag: str) -> bool:
-    header = request.headers.get("if-none-match", "")
-    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(",")) or header.strip() == "*"
-
-
-@get("/{segment:str}/{slug:str}", opt=PUBLIC)
+@get("/{segment:str}/{slug:str}", opt=public_page.PUBLIC_OPT)
 async def product_page(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
     creator = await _creator(segment)
-    locale = web.request_locale(request)
+    preferred = i18n.preferred_locale(
+        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
     cache = request.app.state.page_cache
     version = await cache.version(creator.id)
-    key = f"product:{creator.id}:{version}:{locale}:{slug[:80]}"
-    body = await cache.get(key)
-    if body is None:
-        product = await _product(creator, slug)
-        body = web.render_html(request, "store/product.html", _context(request, creator, product)).encode()
-        await cache.set(key, body)
-    etag = _etag(body)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": "Cookie, Accept-Language",
-        "Content-Language": locale,
-    }
-    if _matches(request, etag):
-        return Response(b"", status_code=304, headers=headers)
-    return Response(body, media_type=web.HTML, headers=headers)
+    key = f"product:{creator.id}:{version}:{preferred or '-'}:{slug[:80]}"
+    raw = await cache.get(key)
+    if raw is not None:
+        return public_page.respond(request, public_page.CachedPage.decode(raw))
+    product = await _product(creator, slug)
+    # Nobody asked for a language: the store's own default decides, as on the store page.
+    locale = web.request_locale(request, default=await stores.default_language(creator.id))
+    html = web.render_html(request, "store/product.html", _context(request, creator, product))
+    page = public_page.CachedPage.of(html, locale)
+    await cache.set(key, page.encode())
+    return public_page.respond(request, page)
 
 
-def same_origin(request: Req) -> bool:
-    """True unless the browser tells us the post comes from another site (Sec-Fetch-Site, then Origin)."""
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site in {"same-origin", "none"}
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True  # an old browser that sends neither header; the rate limit still applies
-    own = {
-        _origin(request.app.state.settings.public_url),
-        f"{request.url.scheme}://{request.headers.get('host', '')}",
-    }
-    return origin in own
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-@post("/{segment:str}/{slug:str}/lead", opt=PUBLIC)
+@post("/{segment:str}/{slug:str}/lead", opt=public_page.PUBLIC_OPT)
 async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
-    if not same_origin(request):
-        raise PermissionDeniedException()
+    public_page.check_same_origin(request)
     creator = await _creator(segment)
     product = await _product(creator, slug)
     form = await web.form_fields(request, "contact")
@@ -153,7 +117,7 @@ async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]
     return web.render(request, "store/lead_thanks.html", context, headers=headers)
 
 
-@get("/{segment:str}/{slug:str}/files/{file_id:uuid}", opt=PUBLIC)
+@get("/{segment:str}/{slug:str}/files/{file_id:uuid}", opt=public_page.PUBLIC_OPT)
 async def lead_magnet_file(
     request: Req, segment: FromPath[str], slug: FromPath[str], file_id: FromPath[uuid.UUID]
 ) -> Response[Any]:

@@ -12,15 +12,13 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from litestar import MediaType, Response, Router, get, post
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
-from storefront.pages import store_view
+from storefront.pages import public_page, store_view
 from windsurf.catalog import service as catalog
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
@@ -31,12 +29,8 @@ from windsurf.identity import service as identity
 from windsurf.stores import service as stores
 
 Req = HTMXRequest
-CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
-VARY = "Accept-Encoding, Accept-Language, Cookie"
 STORE_LEAD = Limit("store-lead", per_ip=10, per_account=300, window_seconds=60 * 60)
 _HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
-# The public page must set no cookie: no CSRF cookie, and compression is done once, when the page is cached.
-PUBLIC_OPT = {"exclude_from_csrf": True, "skip_compression": True}
 
 
 @get("/")
@@ -64,32 +58,16 @@ async def invalidate_store(cache: PageCache, creator_id: uuid.UUID, *old_handles
     await cache.invalidate(creator_id)
 
 
-def _respond(request: Req, page: store_view.CachedPage) -> Response[Any]:
-    headers = {
-        "ETag": page.etag,
-        "Cache-Control": CACHE_CONTROL,
-        "Vary": VARY,
-        "Content-Language": page.locale,
-    }
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
-        return Response(content=b"", status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(content=page.gzipped, media_type=MediaType.HTML, headers=headers)
-    return Response(content=page.html, media_type=MediaType.HTML, headers=headers)
-
-
-async def _cached(cache: PageCache, handle: str, preferred: str | None) -> store_view.CachedPage | None:
+async def _cached(cache: PageCache, handle: str, preferred: str | None) -> public_page.CachedPage | None:
     creator = await cache.get(f"h:{handle}")
     if creator is None:
         return None
     version = await cache.version(uuid.UUID(creator.decode()))
     raw = await cache.get(page_key(handle, version, preferred))
-    return store_view.CachedPage.decode(raw) if raw else None
+    return public_page.CachedPage.decode(raw) if raw else None
 
 
-async def render_store_page(request: Req, handle: str, preferred: str | None) -> store_view.CachedPage:
+async def render_store_page(request: Req, handle: str, preferred: str | None) -> public_page.CachedPage:
     """Render the PUBLISHED store (never the draft) and keep it in the page cache."""
     cache: PageCache = request.app.state.page_cache
     account = await identity.find_by_handle(handle)
@@ -115,14 +93,14 @@ async def render_store_page(request: Req, handle: str, preferred: str | None) ->
         view,
         htmx_path=request.app.state.htmx_path,
     )
-    page = store_view.CachedPage.of(html, locale)
+    page = public_page.CachedPage.of(html, locale)
     if cache.enabled:
         await cache.set(page_key(handle, version, preferred), page.encode())
         await cache.set(f"h:{handle}", str(account.id).encode())
     return page
 
 
-@get("/{segment:str}", opt=PUBLIC_OPT)
+@get("/{segment:str}", opt=public_page.PUBLIC_OPT)
 async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
     handle = _handle(segment)
@@ -141,30 +119,14 @@ async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     page = await _cached(cache, handle, preferred) if cache.enabled else None
     if page is None:
         page = await render_store_page(request, handle, preferred)
-    return _respond(request, page)
-
-
-def check_same_origin(request: Req) -> None:
-    """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
-    site = request.headers.get("sec-fetch-site")
-    if site and site not in {"same-origin", "none"}:
-        raise PermissionDeniedException()
-    origin = request.headers.get("origin")
-    if origin and origin != "null":
-        allowed = {f"{request.url.scheme}://{request.url.netloc}"}
-        public = urlsplit(request.app.state.settings.public_url)
-        allowed.add(f"{public.scheme}://{public.netloc}")
-        if origin.rstrip("/") not in allowed:
-            raise PermissionDeniedException()
-    elif origin == "null":
-        raise PermissionDeniedException()
+    return public_page.respond(request, page)
 
 
 @post("/subscribe/{segment:str}", opt={"exclude_from_csrf": True})
 async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
     """A buyer leaves an email or phone in a capture block; works as a plain form and as an htmx swap."""
     handle = _handle(f"@{segment}")
-    check_same_origin(request)
+    public_page.check_same_origin(request)
     account = await identity.find_by_handle(handle)
     published = await stores.get_published(account.id) if account else None
     if account is None or published is None:

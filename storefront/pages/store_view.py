@@ -8,8 +8,6 @@ budget is testable. ``CachedPage`` is what the page cache keeps: the ETag, the H
 from __future__ import annotations
 
 import datetime as dt
-import gzip
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,27 +151,3 @@ def render_store_html(
     if part is None:
         return compiled.render(context)
     return "".join(compiled.blocks[part](compiled.new_context(context)))
-
-
-@dataclass(frozen=True)
-class CachedPage:
-    etag: str
-    locale: str
-    html: bytes
-    gzipped: bytes
-
-    @classmethod
-    def of(cls, html: str, locale: str) -> CachedPage:
-        body = html.encode()
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        return cls(etag=etag, locale=locale, html=body, gzipped=gzip.compress(body, compresslevel=9, mtime=0))
-
-    def encode(self) -> bytes:
-        header = f"{self.etag}\n{self.locale}\n{len(self.html)}\n".encode()
-        return header + self.html + self.gzipped
-
-    @classmethod
-    def decode(cls, raw: bytes) -> CachedPage:
-        etag, locale, length, rest = raw.split(b"\n", 3)
-        size = int(length)
-        return cls(etag=etag.decode(), locale=locale.decode(), html=rest[:size], gzipped=rest[size:])

@@ -207,3 +207,22 @@ async def test_media_route_refuses_private_keys_and_traversal(
         response = await client.get(path)
         assert response.status_code == 404, path
         assert b"secret" not in response.content
+
+
+async def test_language_follows_the_buyer_then_the_store_default(client: AsyncTestClient[Litestar]) -> None:
+    identity = await sign_up(client)
+    product_id = await create(client, kind="coaching", title="Study Plan", price="300", duration_minutes="45")
+    await publish(client, product_id)
+    settings = await post_form(client, "/dashboard/settings", {"language": "am", "ethiopian_calendar": ""})
+    assert settings.status_code == 303
+    assert (await post_form(client, "/dashboard/publish", {})).status_code == 303
+    url = f"/@{identity['handle']}/study-plan"
+    async with anonymous(client) as stranger:
+        store_default = await stranger.get(url, headers={"Accept-Encoding": "gzip"})
+        assert store_default.headers["content-language"] == "am" and 'lang="am"' in store_default.text
+        assert store_default.headers["content-encoding"] == "gzip"
+        assert "በቪዲዮ ወይም በስልክ ጥሪ የሚካሄድ የ45 ደቂቃ ክፍለ ጊዜ።" in store_default.text
+        asked = await stranger.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"})
+        assert asked.headers["content-language"] == "en"
+        assert "A 45-minute session by video or phone call." in asked.text
+        assert asked.headers["etag"] != store_default.headers["etag"]

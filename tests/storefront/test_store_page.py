@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 
-from storefront.pages import store_view
+from storefront.pages import public_page, store_view
 from tests.conftest import post_form
 from tests.storefront.store_helpers import Client, png, sign_up, upload_avatar
 from windsurf.core import i18n
@@ -110,7 +110,7 @@ async def test_page_cache_serves_without_rendering_until_publish(client: Client,
     assert await cache.get(f"h:{handle}") == str(account.id).encode()
     version = await cache.version(account.id)
     cached = await cache.get(f"s:{handle}:{version}:en")
-    assert cached is not None and store_view.CachedPage.decode(cached).etag == first.headers["etag"]
+    assert cached is not None and public_page.CachedPage.decode(cached).etag == first.headers["etag"]
 
     # Change what is published behind the page cache's back: the cached bytes are still served...
     await stores.add_block(account.id, "link", {"title": "Sneaky", "url": "https://b.example"})
@@ -313,7 +313,7 @@ async def test_store_with_24_products_fits_in_the_first_round_trip(app: Litestar
         assert html.count('class="pc"') == 24
         compressed = len(gzip.compress(html.encode(), compresslevel=9))
         assert compressed <= 14_000, f"{locale}: {compressed} bytes gzip"
-        assert store_view.CachedPage.of(html, locale).gzipped == gzip.compress(html.encode(), 9, mtime=0)
+        assert public_page.CachedPage.of(html, locale).gzipped == gzip.compress(html.encode(), 9, mtime=0)
         images = re.findall(r'<img class="pc-img"|<a class="pc"[^>]*><img ([^>]*)>', html)
         covers = [attrs for attrs in images if attrs]
         assert len(covers) == 24

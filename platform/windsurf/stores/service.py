@@ -200,6 +200,12 @@ async def get_store(creator_id: uuid.UUID) -> StoreState:
         return _state(creator_id, await _row(creator_id))
 
 
+async def default_language(creator_id: uuid.UUID) -> str | None:
+    """The language buyers see when they ask for none: the published store's setting (None before publishing)."""
+    published = await get_published(creator_id)
+    return published[0].language if published else None
+
+
 async def get_published(creator_id: uuid.UUID) -> tuple[StoreDoc, dt.datetime] | None:
     """What buyers see, or None when the store was never published. Never creates anything."""
     async with acting_for(creator_id):

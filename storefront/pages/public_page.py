@@ -1,0 +1,80 @@
+"""What every public (buyer) page shares: rendered once, kept compressed, revalidated by ETag, no cookies.
+
+Public pages set no cookie, so a CDN may keep them and the CSRF middleware must leave them alone
+(``PUBLIC_OPT``); their few forms are protected by ``check_same_origin`` and a rate limit instead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import PermissionDeniedException
+
+Req = Request[Any, Any, Any]
+# Browsers revalidate every time (max-age=0); a CDN may serve a page for a minute and a stale one while it
+# refetches. Publishing starts a new version in the page cache, so the app itself never serves an old page.
+CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+# No CSRF cookie; and no compression middleware: the page is compressed once, when it is cached.
+PUBLIC_OPT = {"exclude_from_csrf": True, "skip_compression": True}
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    etag: str
+    locale: str
+    html: bytes
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, html: str, locale: str) -> CachedPage:
+        body = html.encode()
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        return cls(etag=etag, locale=locale, html=body, gzipped=gzip.compress(body, compresslevel=9, mtime=0))
+
+    def encode(self) -> bytes:
+        header = f"{self.etag}\n{self.locale}\n{len(self.html)}\n".encode()
+        return header + self.html + self.gzipped
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedPage:
+        etag, locale, length, rest = raw.split(b"\n", 3)
+        size = int(length)
+        return cls(etag=etag.decode(), locale=locale.decode(), html=rest[:size], gzipped=rest[size:])
+
+
+def respond(request: Req, page: CachedPage) -> Response[Any]:
+    headers = {
+        "ETag": page.etag,
+        "Cache-Control": CACHE_CONTROL,
+        "Vary": VARY,
+        "Content-Language": page.locale,
+    }
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
+        return Response(content=b"", status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=page.gzipped, media_type=MediaType.HTML, headers=headers)
+    return Response(content=page.html, media_type=MediaType.HTML, headers=headers)
+
+
+def check_same_origin(request: Req) -> None:
+    """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
+    site = request.headers.get("sec-fetch-site")
+    if site and site not in {"same-origin", "none"}:
+        raise PermissionDeniedException()
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        allowed = {f"{request.url.scheme}://{request.url.netloc}"}
+        public = urlsplit(request.app.state.settings.public_url)
+        allowed.add(f"{public.scheme}://{public.netloc}")
+        if origin.rstrip("/") not in allowed:
+            raise PermissionDeniedException()
+    elif origin == "null":
+        raise PermissionDeniedException()
