@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-store messages clean
+.PHONY: run test lint format bench bench-store messages vendor-htmx clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,6 +44,12 @@ format: $(UV)
 # List every message the code uses that a catalog does not translate yet, as .po entries to fill in.
 messages: $(UV)
 	$(RUN) python -m storefront.messages
+
+# htmx is vendored (no CDN): refetch it from the npm registry package when the version in storefront/__init__.py changes.
+HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' storefront/__init__.py)
+vendor-htmx:
+	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz \
+		&& cp package/dist/htmx.min.js $(CURDIR)/storefront/static/vendor/htmx-$(HTMX_VERSION).min.js
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
