@@ -118,6 +118,7 @@ class Database(pulumi.ComponentResource):
             "auto_minor_version_upgrade": True,
             "ca_cert_identifier": "rds-ca-rsa2048-g1",
             "copy_tags_to_snapshot": True,
+            "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],  # RDS.9
             "tags": args.tags,
         }
         primary = aws.rds.Instance(
@@ -140,7 +141,6 @@ class Database(pulumi.ComponentResource):
             backup_retention_period=args.backup_days,  # RDS.11; enables point-in-time recovery
             backup_window="00:00-01:00",  # 03:00-04:00 in Addis Ababa, the quietest hour
             maintenance_window="sun:01:30-sun:02:30",
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
             iam_database_authentication_enabled=True,
             skip_final_snapshot=not args.deletion_protection,
             final_snapshot_identifier=f"{args.name_prefix}-final" if args.deletion_protection else None,

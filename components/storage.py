@@ -157,6 +157,16 @@ class Storage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         key = encryption_key(f"{args.name_prefix}-s3", "S3 product files, assets and backups", self)
         self.kms_key_arn = key.arn
+        # S3.1: the account-wide switch, so a bucket created outside this program cannot be made public
+        # either.
+        aws.s3.AccountPublicAccessBlock(
+            f"{name}-account-public-access-block",
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
         self.logs = SecureBucket(
             f"{name}-logs",
             SecureBucketArgs(

@@ -153,3 +153,30 @@ def run_stack(stack: str) -> StackRun:
 @cache
 def stack_run(stack: str) -> StackRun:
     return run_stack(stack)
+
+
+def policy_resources(run: StackRun) -> list[Any]:
+    """Every recorded resource as the policy engine would hand it over (props = outputs, with ids)."""
+    from pulumi_policy import (
+        PolicyCustomTimeouts,
+        PolicyProviderResource,
+        PolicyResource,
+        PolicyResourceOptions,
+    )
+
+    providers = {}
+    for r in run.resources:
+        if r.type.startswith("pulumi:providers:"):
+            providers[r.name] = PolicyProviderResource(r.type, r.inputs, r.name, r.name)
+    default = PolicyProviderResource(
+        "pulumi:providers:aws", {"region": run.config["aws:region"]}, "default", "default"
+    )
+    result = []
+    for r in run.resources:
+        if r.type.startswith(("windsurf:", "pulumi:providers:")):
+            continue
+        provider = next((p for name, p in providers.items() if name and name in r.provider), None) or default
+        opts = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+        urn = f"urn:pulumi:{run.stack}::windsurf::{r.type}::{r.name}"
+        result.append(PolicyResource(r.type, r.outputs, urn, r.name, opts, provider, None, [], {}))
+    return result
