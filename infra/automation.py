@@ -1,13 +1,13 @@
-"""CI's way to run the stacks: `python -m infra.automation <action> --stack <name> [--image-tag T] [--weight N]`.
+"""CI runs the stacks with `python -m infra.automation <action> --stack <name> [--image-tag T] [--weight N]`.
 
-A release (`up`) is: select the stack from stacks/, put the new image tag on the idle colour, the storefront canary
-and the migration Job, `pulumi up` (the Job must succeed before any Deployment changes), wait until the stack
-reports the Job succeeded, then promote: the live Services switch to the new colour. The previous colour keeps
-running, so `promote` again is the rollback. The storefront's share of new traffic moves with `canary --weight N`;
-`--weight 100` makes the canary the stable version.
+A release (`up`) is: select the stack from stacks/, put the new image tag on the idle colour, the storefront
+canary and the migration Job, `pulumi up` (the Job must succeed before any Deployment changes), wait until the
+stack reports the Job succeeded, then promote: the live Services switch to the new colour. The previous colour
+keeps running, so `promote` again is the rollback. The storefront's share of new traffic moves with `canary
+--weight N`; `--weight 100` makes the canary the stable version.
 
-Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command` is the seam tests use to
-put a recording stand-in where the CLI would be.
+Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam tests use
+to put a recording stand-in where the CLI would be.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Deployer:
             self.promote()
 
     def wait_for_migration(self) -> None:
-        """Pulumi already waits for the Job; this re-reads the cluster until the stack output says it succeeded."""
+        """Pulumi already waits for the Job; this refreshes until the stack output says it succeeded."""
         deadline = time.monotonic() + self.migration_timeout_s
         while True:
             outputs = self.stack.outputs()

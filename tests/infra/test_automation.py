@@ -18,7 +18,7 @@ from infra import automation
 
 
 class RecordingPulumiCLI(auto.PulumiCommand):
-    """Stand-in for the Pulumi CLI: keeps stack config in memory and reports the migration Job as succeeded."""
+    """Stand-in for the Pulumi CLI: keeps stack config in memory; reports the migration Job as succeeded."""
 
     def __init__(
         self, active_color: str = "blue"
@@ -87,7 +87,7 @@ def test_up_sets_tags_on_the_idle_colour_runs_up_waits_for_migration_then_promot
     ]
     ups = [call for call in cli.calls if call[0] == "up"]
     assert len(ups) == 2 and all("--stack" in call and "staging" in call for call in ups)
-    assert ["stack", "select", "--stack", "staging"] == cli.calls[0][:4] or "select" in cli.calls[0]
+    assert any("select" in call and "staging" in call for call in cli.calls)
 
 
 def test_promote_again_is_the_rollback() -> None:
