@@ -235,7 +235,17 @@ class Workload(pulumi.ComponentResource):
         )
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=m.metadata(name, args.namespace, app, track, annotations={"windsurf.et/image-tag": tag}),
+            metadata=m.metadata(
+                name,
+                args.namespace,
+                app,
+                track,
+                annotations={
+                    "windsurf.et/image-tag": tag,
+                    **m.CHECKOV_SKIPS,
+                    **({} if served else m.WORKER_CHECKOV_SKIPS),
+                },
+            ),
             spec=template.apply(lambda t: m.deployment_spec(app, track, args.replicas, t)),
             opts=opts,
         )
@@ -280,7 +290,9 @@ class Workload(pulumi.ComponentResource):
         )
         return k8s.batch.v1.Job(
             "migrate-job",
-            metadata=m.metadata(job_name(args.image_tag), args.namespace, m.MIGRATE),
+            metadata=m.metadata(
+                job_name(args.image_tag), args.namespace, m.MIGRATE, annotations=dict(m.CHECKOV_SKIPS)
+            ),
             spec=template.apply(
                 lambda t: {
                     "backoffLimit": 2,

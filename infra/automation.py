@@ -6,8 +6,8 @@ stack reports the Job succeeded, then promote: the live Services switch to the n
 keeps running, so `promote` again is the rollback. The storefront's share of new traffic moves with `canary
 --weight N`; `--weight 100` makes the canary the stable version.
 
-Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam tests use
-to put a recording stand-in where the CLI would be.
+Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam
+tests use to put a recording stand-in where the CLI would be.
 """
 
 from __future__ import annotations
