@@ -1,8 +1,8 @@
 """Real linters over what can be rendered here: the Kubernetes objects the workload component creates (as YAML
 from the mocked inputs), the Dockerfile and the GitHub workflows.
 
-The linters live outside the uv environment (.ci/install-infra-tools.sh). Without them these tests skip with the
-reason; with WINDSURF_TEST_STRICT=1 (CI) a missing linter fails the run.
+The linters live outside the uv environment (.ci/install-infra-tools.sh). Without them these tests skip with
+the reason; with WINDSURF_TEST_STRICT=1 (CI) a missing linter fails the run.
 """
 
 from __future__ import annotations
