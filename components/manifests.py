@@ -23,7 +23,7 @@ CHECKOV_SKIPS = {
 
 # `windsurf worker` serves no HTTP; a crash ends the process and Kubernetes restarts it.
 WORKER_CHECKOV_SKIPS = {
-    "checkov.io/skip4": "CKV_K8S_8=the worker serves no HTTP; a crashed worker process exits and is restarted",
+    "checkov.io/skip4": "CKV_K8S_8=the worker serves no HTTP; a crashed worker exits and is restarted",
     "checkov.io/skip5": "CKV_K8S_9=the worker takes no traffic, so there is nothing to be ready for",
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -74,7 +74,7 @@ class SecureBucket(pulumi.ComponentResource):
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=child,
         )
-        default = (
+        default: dict[str, Any] = (
             {"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn}
             if args.kms_key_arn is not None
             else {"sse_algorithm": "AES256"}
@@ -82,14 +82,16 @@ class SecureBucket(pulumi.ComponentResource):
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": default, "bucket_key_enabled": True}],
+            rules=[
+                cast(Any, {"apply_server_side_encryption_by_default": default, "bucket_key_enabled": True})
+            ],
             opts=child,
         )
         aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
         )
         aws.s3.BucketLifecycleConfiguration(
-            f"{name}-lifecycle", bucket=bucket.id, rules=list(args.lifecycle_rules), opts=child
+            f"{name}-lifecycle", bucket=bucket.id, rules=cast(Any, list(args.lifecycle_rules)), opts=child
         )
         if args.log_bucket is not None:
             aws.s3.BucketLogging(  # S3.9
@@ -179,7 +181,7 @@ class Storage(pulumi.ComponentResource):
             ),
             child,
         )
-        common = {"kms_key_arn": key.arn, "log_bucket": self.logs.name, "tags": args.tags}
+        common: dict[str, Any] = {"kms_key_arn": key.arn, "log_bucket": self.logs.name, "tags": args.tags}
         self.products = SecureBucket(
             f"{name}-products",
             SecureBucketArgs(purpose="products", lifecycle_rules=[_expire_noncurrent(90)], **common),

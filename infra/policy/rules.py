@@ -601,7 +601,7 @@ def _account_block(resources: list[PolicyResource]) -> list[tuple[str, str | Non
 
 def _db_subnets_private(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
     subnets = {str(r.props.get("id")): r for r in _by_type(resources, SUBNET)}
-    problems = []
+    problems: list[tuple[str, str | None]] = []
     for group in _by_type(resources, RDS_SUBNETS):
         for subnet_id in group.props.get("subnetIds") or []:
             subnet = subnets.get(str(subnet_id))
