@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources for Stan Store Windsurf, one concern per module (see docs/infra.md)."""

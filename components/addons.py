@@ -1,0 +1,140 @@
+"""Cluster add-ons the workloads rely on: the AWS Load Balancer Controller (turns Ingresses into the ALB) and
+the
+External Secrets Operator (copies each service's Secrets Manager secret into a Kubernetes Secret, refreshed
+hourly
+so a rotation reaches the pods on their next restart). Both run in kube-system with their own IRSA roles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.iam import irsa_role
+
+LB_CONTROLLER_CHART = ("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.13.4")
+EXTERNAL_SECRETS_CHART = ("external-secrets", "https://charts.external-secrets.io", "0.19.2")
+
+# What the controller does with ALBs, target groups and their security groups; resources it creates carry the
+# elbv2.k8s.aws/cluster tag, and destructive calls are limited to those.
+LB_CONTROLLER_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:Describe*",
+                    "ec2:GetSecurityGroupsForVpc",
+                    "elasticloadbalancing:Describe*",
+                    "acm:ListCertificates",
+                    "acm:DescribeCertificate",
+                    "wafv2:GetWebACL",
+                    "wafv2:GetWebACLForResource",
+                    "shield:GetSubscriptionState",
+                    "cognito-idp:DescribeUserPoolClient",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:CreateSecurityGroup",
+                    "ec2:CreateTags",
+                    "ec2:AuthorizeSecurityGroupIngress",
+                    "ec2:RevokeSecurityGroupIngress",
+                    "elasticloadbalancing:CreateLoadBalancer",
+                    "elasticloadbalancing:CreateTargetGroup",
+                    "elasticloadbalancing:CreateListener",
+                    "elasticloadbalancing:CreateRule",
+                    "elasticloadbalancing:AddTags",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:DeleteSecurityGroup",
+                    "elasticloadbalancing:Modify*",
+                    "elasticloadbalancing:Set*",
+                    "elasticloadbalancing:Delete*",
+                    "elasticloadbalancing:RegisterTargets",
+                    "elasticloadbalancing:DeregisterTargets",
+                    "elasticloadbalancing:AddListenerCertificates",
+                    "elasticloadbalancing:RemoveListenerCertificates",
+                    "elasticloadbalancing:RemoveTags",
+                ],
+                "Resource": "*",
+                "Condition": {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}},
+            },
+        ],
+    }
+)
+
+
+@dataclass(frozen=True)
+class AddonsArgs:
+    cluster_name: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    region: str
+    oidc_provider_arn: pulumi.Input[str]
+    oidc_provider_url: pulumi.Input[str]
+    provider: k8s.Provider
+
+
+class ClusterAddons(pulumi.ComponentResource):
+    def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("windsurf:cluster:Addons", name, None, opts)
+        oidc = {"oidc_provider_arn": args.oidc_provider_arn, "oidc_provider_url": args.oidc_provider_url}
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+
+        lb_role = irsa_role(
+            f"{name}-lb-controller",
+            namespace="kube-system",
+            service_account="aws-load-balancer-controller",
+            policy=LB_CONTROLLER_POLICY,
+            parent=self,
+            **oidc,
+        )
+        chart, repo, version = LB_CONTROLLER_CHART
+        self.lb_controller = k8s.helm.v3.Release(
+            f"{name}-lb-controller",
+            name=chart,
+            chart=chart,
+            version=version,
+            namespace="kube-system",
+            repository_opts={"repo": repo},
+            values={
+                "clusterName": args.cluster_name,
+                "region": args.region,
+                "vpcId": args.vpc_id,
+                "replicaCount": 2,
+                "serviceAccount": {
+                    "name": "aws-load-balancer-controller",
+                    "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn},
+                },
+            },
+            opts=k8s_child,
+        )
+        chart, repo, version = EXTERNAL_SECRETS_CHART
+        self.external_secrets = k8s.helm.v3.Release(
+            f"{name}-external-secrets",
+            name=chart,
+            chart=chart,
+            version=version,
+            namespace="kube-system",
+            repository_opts={"repo": repo},
+            values={"installCRDs": True, "replicaCount": 2},
+            opts=k8s_child,
+        )
+        self.register_outputs(
+            {"lb_controller": self.lb_controller.status, "external_secrets": self.external_secrets.status}
+        )

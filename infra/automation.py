@@ -1,0 +1,178 @@
+"""CI runs the stacks with `python -m infra.automation <action> --stack <name> [--image-tag T] [--weight N]`.
+
+A release (`up`) is: select the stack from stacks/, put the new image tag on the idle colour, the storefront
+canary and the migration Job, `pulumi up` (the Job must succeed before any Deployment changes), wait until the
+stack reports the Job succeeded, then promote: the live Services switch to the new colour. The previous colour
+keeps running, so `promote` again is the rollback. The storefront's share of new traffic moves with `canary
+--weight N`; `--weight 100` makes the canary the stable version.
+
+Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam
+tests use to put a recording stand-in where the CLI would be.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ("dev", "staging", "production")
+ACTIONS = ("preview", "up", "refresh", "destroy", "promote", "canary")
+NS = "windsurf"
+INSTALL_HINT = (
+    "The Pulumi CLI is not installed (the Automation API drives it). Install it with\n"
+    "  curl -fsSL https://get.pulumi.com | sh    (or: brew install pulumi)\n"
+    "then put ~/.pulumi/bin on PATH, run `pulumi login`, and try again. In GitHub Actions use "
+    "pulumi/actions or the setup step in .github/workflows/deploy.yml."
+)
+
+
+class CliMissing(RuntimeError):
+    pass
+
+
+def other(color: str) -> str:
+    return "green" if color == "blue" else "blue"
+
+
+@dataclass
+class Deployer:
+    """The release steps, each one Automation API call on one stack."""
+
+    stack: auto.Stack
+    log: Callable[[str], None] = print
+    migration_timeout_s: float = 900
+    poll_interval_s: float = 15
+    steps: list[str] = field(default_factory=list)
+
+    def _get(self, key: str) -> str:
+        return self.stack.get_config(f"{NS}:{key}").value
+
+    def _set(self, key: str, value: str) -> None:
+        self.steps.append(f"set {key}={value}")
+        self.stack.set_config(f"{NS}:{key}", auto.ConfigValue(value=value))
+
+    def _up(self, why: str) -> auto.UpResult:
+        self.steps.append(f"up ({why})")
+        self.log(f"pulumi up: {why}")
+        return self.stack.up(on_output=self.log, message=why)
+
+    def preview(self) -> None:
+        self.steps.append("preview")
+        self.stack.preview(on_output=self.log)
+
+    def refresh(self) -> None:
+        self.steps.append("refresh")
+        self.stack.refresh(on_output=self.log)
+
+    def destroy(self) -> None:
+        self.steps.append("destroy")
+        self.stack.destroy(on_output=self.log)
+
+    def release(self, image_tag: str, promote: bool = True) -> None:
+        idle = other(self._get("activeColor"))
+        self._set("imageTag", image_tag)
+        self._set(f"imageTag{idle.capitalize()}", image_tag)
+        self._set("storefrontCanaryTag", image_tag)
+        self._up(f"release {image_tag} to {idle}")
+        self.wait_for_migration()
+        if promote:
+            self.promote()
+
+    def wait_for_migration(self) -> None:
+        """Pulumi already waits for the Job; this refreshes until the stack output says it succeeded."""
+        deadline = time.monotonic() + self.migration_timeout_s
+        while True:
+            outputs = self.stack.outputs()
+            job = outputs.get("migrationJob")
+            if outputs.get("migrationSucceeded") and outputs["migrationSucceeded"].value:
+                self.steps.append(f"migration {job.value if job else '?'} succeeded")
+                return
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"migration Job {job.value if job else '?'} did not succeed in time")
+            time.sleep(self.poll_interval_s)
+            self.refresh()
+
+    def promote(self) -> None:
+        target = other(self._get("activeColor"))
+        self._set("activeColor", target)
+        self._up(f"promote {target}")
+
+    def canary(self, weight: int) -> None:
+        if not 0 <= weight <= 100:
+            raise ValueError("--weight must be between 0 and 100")
+        if weight == 100:
+            # Full promotion: the canary becomes the stable track and takes no separate share any more.
+            self._set("storefrontStableTag", self._get("storefrontCanaryTag"))
+            self._set("canaryWeight", "0")
+            self._up("storefront canary promoted to stable")
+        else:
+            self._set("canaryWeight", str(weight))
+            self._up(f"storefront canary at {weight}%")
+
+
+def pulumi_command() -> auto.PulumiCommand:
+    try:
+        return auto.PulumiCommand()
+    except FileNotFoundError as exc:
+        raise CliMissing(INSTALL_HINT) from exc
+
+
+def select_stack(name: str, command: auto.PulumiCommand) -> auto.Stack:
+    """The stack `name` of this project, with its settings from stacks/Pulumi.<name>.yaml."""
+    if name not in STACKS:
+        raise ValueError(f"unknown stack {name!r}; expected one of {', '.join(STACKS)}")
+    return auto.select_stack(
+        stack_name=name, work_dir=str(ROOT), opts=auto.LocalWorkspaceOptions(pulumi_command=command)
+    )
+
+
+def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] = pulumi_command) -> Deployer:
+    parser = argparse.ArgumentParser(prog="python -m infra.automation", description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=ACTIONS)
+    parser.add_argument("--stack", required=True, choices=STACKS)
+    parser.add_argument("--image-tag", help="the image tag to release (required for `up`)")
+    parser.add_argument(
+        "--weight", type=int, help="storefront canary traffic share in percent (for `canary`)"
+    )
+    parser.add_argument("--no-promote", action="store_true", help="`up` stops before switching colours")
+    args = parser.parse_args(argv)
+    if args.action == "up" and not args.image_tag:
+        parser.error("up needs --image-tag")
+    if args.action == "canary" and args.weight is None:
+        parser.error("canary needs --weight")
+
+    deployer = Deployer(select_stack(args.stack, command_factory()))
+    match args.action:
+        case "preview":
+            deployer.preview()
+        case "up":
+            deployer.release(args.image_tag, promote=not args.no_promote)
+        case "refresh":
+            deployer.refresh()
+        case "destroy":
+            deployer.destroy()
+        case "promote":
+            deployer.promote()
+        case "canary":
+            deployer.canary(args.weight)
+    return deployer
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        run(sys.argv[1:] if argv is None else argv)
+    except CliMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The whole platform, composed from components in the order traffic and data flow (see docs/infra.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.addons import AddonsArgs, ClusterAddons
+from components.audit import Audit, AuditArgs
+from components.cache import Cache, CacheArgs
+from components.certificates import Certificates, CertificatesArgs
+from components.cluster import Cluster, ClusterArgs
+from components.database import ADMIN_USER, Database, DatabaseArgs
+from components.edge import Edge, EdgeArgs
+from components.manifests import ALL_WORKLOADS, SERVICES, WORKER
+from components.network import Network, NetworkArgs
+from components.observability import Observability, ObservabilityArgs
+from components.registry import Registry, RegistryArgs
+from components.secrets import AppSecrets, AppSecretsArgs
+from components.storage import Storage, StorageArgs
+from components.workload import Workload, WorkloadArgs
+from infra.config import StackSettings
+
+
+def build(s: StackSettings) -> dict[str, Any]:
+    """Declare every resource of one stack; returns the stack outputs."""
+    p, tags = s.name_prefix, s.tags
+    account_id = aws.get_caller_identity_output().account_id
+    us_east_1 = aws.Provider("us-east-1", region="us-east-1", default_tags={"tags": tags})
+
+    network = Network(
+        "network",
+        NetworkArgs(p, s.vpc_cidr, s.nat_gateways, s.log_retention_days, tags),
+    )
+    storage = Storage("storage", StorageArgs(p, account_id, s.log_retention_days, tags))
+    audit = Audit(
+        "audit",
+        AuditArgs(p, s.region, account_id, storage.logs.name, storage.logs, s.log_retention_days, tags),
+    )
+    registry = Registry("registry", RegistryArgs(p, ALL_WORKLOADS, storage.kms_key_arn, tags))
+    database = Database(
+        "database",
+        DatabaseArgs(
+            p,
+            network.vpc_id,
+            network.data_subnet_ids,
+            network.private_cidrs,
+            s.db_instance_class,
+            s.db_allocated_gb,
+            s.db_max_allocated_gb,
+            s.db_backup_days,
+            s.db_multi_az,
+            s.db_deletion_protection,
+            s.db_read_replica,
+            tags,
+        ),
+    )
+    cache = Cache(
+        "cache",
+        CacheArgs(
+            p,
+            network.vpc_id,
+            network.data_subnet_ids,
+            network.private_cidrs,
+            s.cache_node_type,
+            s.cache_nodes,
+            s.cache_snapshot_days,
+            s.log_retention_days,
+            tags,
+        ),
+    )
+    secrets = AppSecrets(
+        "secrets",
+        AppSecretsArgs(
+            p,
+            [*[svc.name for svc in SERVICES], WORKER],
+            database.address,
+            ADMIN_USER,
+            database.admin_password,
+            database.app_password,
+            cache.address,
+            cache.auth_token,
+            tags,
+        ),
+    )
+    cluster = Cluster(
+        "cluster",
+        ClusterArgs(
+            p,
+            s.cluster_version,
+            network.vpc_id,
+            network.public_subnet_ids,
+            network.private_subnet_ids,
+            s.api_public_cidrs,
+            s.node_instance_types,
+            s.node_min,
+            s.node_desired,
+            s.node_max,
+            tags,
+        ),
+    )
+    addons = ClusterAddons(
+        "addons",
+        AddonsArgs(
+            cluster.name,
+            network.vpc_id,
+            s.region,
+            cluster.oidc_provider_arn,
+            cluster.oidc_provider_url,
+            cluster.provider,
+        ),
+    )
+    Observability(
+        "observability",
+        ObservabilityArgs(
+            p,
+            s.region,
+            account_id,
+            s.log_retention_days,
+            "15d" if not s.is_production else "30d",
+            cluster.oidc_provider_arn,
+            cluster.oidc_provider_url,
+            cluster.provider,
+        ),
+    )
+    certificates = Certificates("certificates", CertificatesArgs(s.domain, s.hosted_zone_id, us_east_1, tags))
+    workload = Workload(
+        "workload",
+        WorkloadArgs(
+            namespace=s.app_namespace,
+            environment=s.environment,
+            public_url=f"https://{s.domain}",
+            image_repositories=registry.repository_urls,
+            image_tag=s.image_tag,
+            color_tags={"blue": s.image_tag_blue, "green": s.image_tag_green},
+            active_color=s.active_color,
+            storefront_stable_tag=s.storefront_stable_tag,
+            storefront_canary_tag=s.storefront_canary_tag,
+            canary_weight=s.canary_weight,
+            replicas=s.replicas,
+            max_replicas=s.max_replicas,
+            products_bucket=storage.products.name,
+            products_bucket_arn=storage.products.arn,
+            storage_kms_key_arn=storage.kms_key_arn,
+            secret_names=secrets.secret_names,
+            secret_arns=dict(secrets.arns),
+            secrets_kms_key_arn=secrets.kms_key_arn,
+            region=s.region,
+            certificate_arn=certificates.origin_certificate_arn,
+            load_balancer_security_group_id=network.load_balancer_security_group_id,
+            log_bucket=storage.logs.name,
+            oidc_provider_arn=cluster.oidc_provider_arn,
+            oidc_provider_url=cluster.oidc_provider_url,
+            provider=cluster.provider,
+            depends_on=[addons],
+        ),
+    )
+    edge = Edge(
+        "edge",
+        EdgeArgs(
+            p,
+            s.domain,
+            s.hosted_zone_id,
+            certificates.cloudfront_certificate_arn,
+            certificates.origin_domain,
+            workload.ingress_hostname,
+            storage.assets.name,
+            storage.assets.arn,
+            storage.assets.bucket.bucket_regional_domain_name,
+            storage.logs.arn,
+            us_east_1,
+            tags,
+        ),
+    )
+    return {
+        "vpcId": network.vpc_id,
+        "clusterName": cluster.name,
+        "kubeconfig": cluster.kubeconfig,
+        "databaseAddress": database.address,
+        "databaseAdminSecretArn": database.admin_secret_arn,
+        "redisAddress": cache.address,
+        "productsBucket": storage.products.name,
+        "assetsBucket": storage.assets.name,
+        "repositoryUrls": registry.repository_urls,
+        "distributionDomain": edge.distribution_domain,
+        "trailArn": audit.trail_arn,
+        "namespace": s.app_namespace,
+        "activeColor": s.active_color,
+        "canaryWeight": s.canary_weight,
+        "migrationJob": workload.migration_job_name,
+        "migrationSucceeded": workload.migration_succeeded,
+        "publicUrl": f"https://{s.domain}",
+    }
+
+
+def export(outputs: dict[str, Any]) -> None:
+    for key, value in outputs.items():
+        pulumi.export(key, value)

@@ -1,0 +1,108 @@
+"""The whole program of every stack under mocks: what must hold in each environment."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from infra_harness import StackRun, stack_run
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+RDS = "aws:rds/instance:Instance"
+REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
+
+
+def _primary(run: StackRun) -> dict:
+    return next(r.inputs for r in run.of_type(RDS) if "replicateSourceDb" not in r.inputs)
+
+
+def test_production_is_multi_az_and_protected() -> None:
+    run = stack_run("production")
+    db = _primary(run)
+    assert db["multiAz"] and db["deletionProtection"] and db["backupRetentionPeriod"] == 35
+    assert len([r for r in run.of_type(RDS) if "replicateSourceDb" in r.inputs]) == 1, "analytics replica"
+    redis = run.of_type(REDIS)[0].inputs
+    assert redis["automaticFailoverEnabled"] and redis["multiAzEnabled"] and redis["numCacheClusters"] == 3
+    assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    cluster = run.of_type("eks:index:Cluster")[0].inputs
+    assert cluster["publicAccessCidrs"] == ["196.188.0.10/32"]
+
+
+def test_dev_is_cheap() -> None:
+    run = stack_run("dev")
+    db = _primary(run)
+    assert not db["multiAz"] and not db["deletionProtection"] and db["backupRetentionPeriod"] == 7
+    assert db["instanceClass"] == "db.t4g.medium"
+    assert not [r for r in run.of_type(RDS) if "replicateSourceDb" in r.inputs]
+    assert len(run.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert run.of_type(REDIS)[0].inputs["numCacheClusters"] == 1
+    assert run.of_type("eks:index:Cluster")[0].inputs["endpointPublicAccess"] is False
+
+
+def test_only_the_load_balancer_is_open_to_the_internet_and_only_on_443(run: StackRun) -> None:
+    for sg in run.of_type(SG):
+        for rule in sg.inputs.get("ingress", []):
+            if "0.0.0.0/0" in rule.get("cidrBlocks", []) or "::/0" in rule.get("ipv6CidrBlocks", []):
+                assert sg.name == "network-alb-sg", sg.name
+                assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (443, 443, "tcp")
+            for cidr in rule.get("cidrBlocks", []):
+                assert ipaddress.ip_network(cidr).prefixlen > 0 or sg.name == "network-alb-sg"
+    default = run.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")[0].inputs
+    assert not default.get("ingress") and not default.get("egress")
+
+
+def test_every_bucket_is_private_encrypted_versioned_and_tls_only(run: StackRun) -> None:
+    buckets = {r.outputs["id"] for r in run.of_type("aws:s3/bucket:Bucket")}
+    assert len(buckets) == 4
+
+    def by_bucket(type_: str) -> dict[str, dict]:
+        return {r.inputs["bucket"]: r.inputs for r in run.of_type(type_)}
+
+    blocks = by_bucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    encryption = by_bucket(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    versioning = by_bucket("aws:s3/bucketVersioning:BucketVersioning")
+    policies = by_bucket("aws:s3/bucketPolicy:BucketPolicy")
+    for bucket in buckets:
+        assert all(
+            blocks[bucket][k]
+            for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        )
+        assert encryption[bucket]["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in (
+            "aws:kms",
+            "AES256",
+        )
+        assert versioning[bucket]["versioningConfiguration"]["status"] == "Enabled"
+        assert '"aws:SecureTransport": "false"' in policies[bucket]["policy"]
+
+
+def test_every_pod_is_restricted(run: StackRun) -> None:
+    kinds = ("kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job")
+    pods = [r.inputs["spec"]["template"]["spec"] for kind in kinds for r in run.of_type(kind)]
+    assert len(pods) == 10  # 3 services x 2 colours, 2 storefront tracks, the worker, the migration Job
+    for pod in pods:
+        assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 1000
+        assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+        for container in pod["containers"]:
+            sc = container["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
+            assert sc["capabilities"]["drop"] == ["ALL"]
+            assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+
+
+def test_live_service_follows_active_color_and_canary_weight_splits_storefront(run: StackRun) -> None:
+    active = run.config["windsurf:activeColor"]
+    services = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type("kubernetes:core/v1:Service")}
+    for name in ("identity", "builder", "payments"):
+        assert services[name]["spec"]["selector"]["windsurf.et/track"] == active
+        assert services[f"{name}-preview"]["spec"]["selector"]["windsurf.et/track"] != active
+    ingress = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")[0].inputs
+    action = ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/actions.storefront-weighted"]
+    assert f'"weight": {run.config["windsurf:canaryWeight"]}' in action
+
+
+def test_deployments_wait_for_the_migration_job_and_outputs_are_exported(run: StackRun) -> None:
+    assert run.outputs["migrationJob"] == "migrate-bootstrap"
+    assert run.outputs["migrationSucceeded"] is True
+    job = run.of_type("kubernetes:batch/v1:Job")[0].inputs
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
