@@ -57,6 +57,7 @@ def summary(load: PageLoad) -> str:
 
 async def test_store_page_budgets_on_a_phone_under_slow_4g(browser: Browser, live_server: LiveServer) -> None:
     url = f"{live_server.url}{STORE}"
+    # One after the other: side by side, the loads compete for the CPU and the paint times mean less.
     js_first, js_repeat = await measure_repeat_visit(browser, url, js=True, device=PHONE)
     nojs_first, nojs_repeat = await measure_repeat_visit(browser, url, js=False, device=PHONE)
     # The demo store's own language: Ethiopic script is three bytes a letter before compression.
