@@ -122,6 +122,8 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     await form.get_by_label("Heading").fill(CAPTURE)
     await click(page, form.get_by_role("button", name="Add sign-up form"))
     await expect(page.locator("#blocks li.blk strong")).to_have_text([PRODUCT, LINK, CAPTURE])
+    # The builder's own CSS came along, also by a boosted navigation from another dashboard page.
+    await expect(page.locator("#blocks li.blk").first).to_have_css("list-style-type", "none")
 
     await click(page, page.locator("#status").get_by_role("button", name="Publish"))
     await expect(page.locator("#status .badge")).to_have_text("Published")
