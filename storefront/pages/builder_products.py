@@ -105,7 +105,9 @@ async def _list_page(
         "list_errors": errors or {},
         "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
     }
-    block = "product_list" if request.htmx else None
+    # The list's own hx-post actions swap the list; a boosted navigation (the nav link, a redirect after a
+    # boosted form) swaps the whole body and needs the whole page.
+    block = "product_list" if request.htmx and not request.htmx.boosted else None
     return web.render(request, "builder/products/list.html", context, status_code=status_code, block=block)
 
 

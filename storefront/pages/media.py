@@ -3,6 +3,7 @@
 Only keys under the public prefix are served; product files live under private keys and are a 404 here,
 as is any key that is not a well-formed storage key (path traversal included). Keys are content-hashed,
 so a response may be cached for a year without revalidation. No cookies: the route skips the CSRF middleware.
+Images carry only the headers that mean something for an image (see windsurf.core.http.DOCUMENT_ONLY).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "j
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@get("/media/{key:path}", opt={"exclude_from_csrf": True})
+# WebP, PNG and JPEG are compressed already: gzip would only add a header and CPU.
+@get("/media/{key:path}", opt={"exclude_from_csrf": True, "skip_compression": True})
 async def media(request: Request[Any, Any, Any], key: FromPath[str]) -> Response[bytes]:
     key = key.lstrip("/")
     extension = key.rsplit(".", 1)[-1].lower() if "." in key else ""

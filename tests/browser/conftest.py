@@ -14,13 +14,14 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright, expect
 
 from tests.conftest import SECRET, unavailable
 
@@ -156,3 +157,25 @@ async def screenshot(page: Page, name: str) -> Path:
     if not page.is_closed():
         await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def htmx_requests(page: Page) -> list[Request]:
+    """Record the requests htmx sends: it marks each with HX-Request, a plain navigation never does."""
+    seen: list[Request] = []
+    page.on("request", lambda request: seen.append(request) if request.headers.get("hx-request") else None)
+    return seen
+
+
+async def sign_up_creator(page: Page, name: str = "Hana Tesfaye") -> str:
+    """A fresh creator through the real sign-up form (JavaScript on or off); returns the handle."""
+    suffix = uuid.uuid4().hex[:8]
+    handle = f"c_{suffix}"
+    await page.goto("/signup")
+    form = page.locator('form[action="/signup/email"]')
+    await form.locator('input[name="display_name"]').fill(name)
+    await form.locator('input[name="handle"]').fill(handle)
+    await form.get_by_label("Email").fill(f"{handle}@example.com")
+    await form.get_by_label("Password").fill("correct horse battery")
+    await form.get_by_role("button", name="Create my store").click()
+    await expect(page).to_have_url(re.compile(r"/dashboard$"))
+    return handle

@@ -48,12 +48,22 @@ THROTTLES = {
 }
 SETTLE_TIMEOUT_S = 30.0
 
+# The phone the store-page budgets are measured on: 390x844 CSS pixels at 3 device pixels per CSS pixel (an
+# iPhone 12 to 15; a mid-range Android is 360-412 wide at 2-3x). Lazy-loading decisions depend on it.
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
 
 @dataclass
 class Resource:
     url: str
     type: str  # CDP resource type: Document, Script, Stylesheet, Image, Fetch, ...
-    status: int = 0
+    status: int = 0  # as the page saw it: a revalidated response (304 on the wire) reads as its cached 200
+    wire_status: int = 0  # the status line that crossed the network (0: none did, e.g. a memory-cache hit)
     mime_type: str = ""
     content_encoding: str = ""
     transferred_bytes: int = 0  # encodedDataLength: headers + body as received (compressed if it was)
@@ -89,6 +99,7 @@ class _NetworkLog:
     def attach(self, cdp: CDPSession) -> None:
         cdp.on("Network.requestWillBeSent", self._sent)
         cdp.on("Network.responseReceived", self._response)
+        cdp.on("Network.responseReceivedExtraInfo", self._wire_response)
         cdp.on("Network.requestServedFromCache", self._served_from_cache)
         cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.loadingFailed", self._failed)
@@ -111,6 +122,12 @@ class _NetworkLog:
         resource.from_cache = resource.from_cache or bool(
             response.get("fromDiskCache") or response.get("fromPrefetchCache")
         )
+
+    def _wire_response(self, event: dict[str, Any]) -> None:
+        # May arrive before responseReceived, but always after requestWillBeSent.
+        resource = self.resources.get(event["requestId"])
+        if resource is not None:
+            resource.wire_status = int(event.get("statusCode", 0))
 
     def _served_from_cache(self, event: dict[str, Any]) -> None:
         if event["requestId"] in self.resources:
@@ -181,10 +198,19 @@ async def _load(context: BrowserContext, url: str, throttle: str | None, javascr
 
 
 async def measure_page(
-    browser: Browser, url: str, *, js: bool = True, throttle: str | None = "slow4g", locale: str = "en-US"
+    browser: Browser,
+    url: str,
+    *,
+    js: bool = True,
+    throttle: str | None = "slow4g",
+    locale: str = "en-US",
+    device: dict[str, Any] | None = None,
 ) -> PageLoad:
-    """A first visit: a fresh context, so nothing is cached and no cookie is sent."""
-    context = await browser.new_context(java_script_enabled=js, locale=locale)
+    """A first visit: a fresh context, so nothing is cached and no cookie is sent.
+
+    ``device`` is passed to ``browser.new_context`` (e.g. ``PHONE``); by default a 1280x720 desktop window.
+    """
+    context = await browser.new_context(java_script_enabled=js, locale=locale, **(device or {}))
     try:
         return await _load(context, url, throttle, js)
     finally:
@@ -192,10 +218,16 @@ async def measure_page(
 
 
 async def measure_repeat_visit(
-    browser: Browser, url: str, *, js: bool = True, throttle: str | None = "slow4g", locale: str = "en-US"
+    browser: Browser,
+    url: str,
+    *,
+    js: bool = True,
+    throttle: str | None = "slow4g",
+    locale: str = "en-US",
+    device: dict[str, Any] | None = None,
 ) -> tuple[PageLoad, PageLoad]:
     """The first visit and a return visit in a new tab of the same context (same HTTP cache and cookies)."""
-    context = await browser.new_context(java_script_enabled=js, locale=locale)
+    context = await browser.new_context(java_script_enabled=js, locale=locale, **(device or {}))
     try:
         first = await _load(context, url, throttle, js)
         repeat = await _load(context, url, throttle, js)

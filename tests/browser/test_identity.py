@@ -6,9 +6,10 @@ import re
 import uuid
 
 import pytest
-from playwright.async_api import Page, Request, expect
+from playwright.async_api import Page, expect
 
 import storefront
+from tests.browser.conftest import htmx_requests
 from windsurf.core.i18n import translations_for
 from windsurf.demo import DEMO_EMAIL
 
@@ -20,13 +21,6 @@ WRONG_LOGIN = "That email and password do not match an account."
 def amharic(message: str) -> str:
     """The Amharic the page must show, from the catalog the server reads (the msgid while untranslated)."""
     return str(translations_for(storefront.LOCALES_DIR, "am").gettext(message))
-
-
-def htmx_requests(page: Page) -> list[Request]:
-    """Record the requests htmx sends: it marks each with HX-Request, a plain navigation never does."""
-    seen: list[Request] = []
-    page.on("request", lambda request: seen.append(request) if request.headers.get("hx-request") else None)
-    return seen
 
 
 async def test_sign_up_log_out_and_log_in_again(page: Page, javascript: bool) -> None:

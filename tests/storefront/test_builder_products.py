@@ -117,6 +117,11 @@ async def test_htmx_visibility_and_reorder_answer_with_the_list_fragment(
     listing = (await client.get("/dashboard/products")).text
     assert listing.index("First") < listing.index("Second")
 
+    # A boosted navigation to the list (the dashboard nav with JavaScript on) swaps the whole body: it needs
+    # the whole page, header and nav included, not the list fragment.
+    boosted = await client.get("/dashboard/products", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 200 and "<html" in boosted.text and 'href="/dashboard"' in boosted.text
+
 
 async def test_a_download_cannot_be_published_without_a_file(client: AsyncTestClient[Litestar]) -> None:
     await sign_up(client)

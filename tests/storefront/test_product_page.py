@@ -226,3 +226,21 @@ async def test_language_follows_the_buyer_then_the_store_default(client: AsyncTe
         assert asked.headers["content-language"] == "en"
         assert "A 45-minute session by video or phone call." in asked.text
         assert asked.headers["etag"] != store_default.headers["etag"]
+
+
+async def test_media_images_carry_only_image_headers_and_are_not_gzipped(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    """A store page fetches ~25 images: document-only headers on each would cost ~11 KB of a first visit."""
+    body = b"RIFF" + b"\0" * 2000 + b"WEBP"  # above the compression threshold, and very compressible
+    await app.state.storage.put("public/covers/a/b/d-160.webp", body, "image/webp")
+    response = await client.get("/media/public/covers/a/b/d-160.webp", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.content == body
+    headers = response.headers
+    assert "content-encoding" not in headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    for name in ("content-security-policy", "x-frame-options", "referrer-policy", "permissions-policy"):
+        assert name not in headers, name
+    # Documents keep every header.
+    assert "content-security-policy" in (await client.get("/login")).headers

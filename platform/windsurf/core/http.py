@@ -30,6 +30,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Headers that only mean something for a document a browser renders (CSP, framing, referrer, features,
+# opener). A raster image cannot run script, be framed as a page or open a window, so images (24 covers on a
+# store page: ~470 bytes each, ~11 KB per first visit) get only nosniff, HSTS and the request id.
+# SVG is a document and keeps them all.
+DOCUMENT_ONLY = {
+    b"content-security-policy",
+    b"referrer-policy",
+    b"x-frame-options",
+    b"permissions-policy",
+    b"cross-origin-opener-policy",
+}
+RASTER_IMAGE_TYPES = (b"image/webp", b"image/png", b"image/jpeg", b"image/gif", b"image/avif")
+
+
 def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
@@ -42,6 +56,11 @@ def security_headers(*, production: bool) -> list[tuple[bytes, bytes]]:
     if production:
         headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains; preload"))
     return headers
+
+
+def _is_raster_image(headers: MutableScopeHeaders) -> bool:
+    content_type = next((value for name, value in headers.headers if name.lower() == b"content-type"), b"")
+    return content_type.split(b";")[0].strip().lower() in RASTER_IMAGE_TYPES
 
 
 class EdgeMiddleware:
@@ -67,8 +86,10 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
+                image = _is_raster_image(headers)
                 for name, value in self.headers:
-                    headers.headers.append((name, value))
+                    if not (image and name in DOCUMENT_ONLY):
+                        headers.headers.append((name, value))
                 headers.headers.append((b"x-request-id", request_id.encode()))
             await send(message)
 
