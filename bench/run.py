@@ -151,7 +151,7 @@ def bench_login(load: Load, workers: int) -> int:
             print(report_line(f"{label} {path}", result, page), flush=True)
             results[label] = {"path": path, "probe": dataclasses.asdict(page), "wrk": result.as_dict()}
         setup = deployment.commands
-    path = save(
+    saved = save(
         "login",
         {
             "machine": before,
@@ -161,7 +161,7 @@ def bench_login(load: Load, workers: int) -> int:
             "results": results,
         },
     )
-    print(f"saved {path}")
+    print(f"saved {saved}")
     return 0
 
 

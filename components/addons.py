@@ -93,7 +93,6 @@ class AddonsArgs:
 class ClusterAddons(pulumi.ComponentResource):
     def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:cluster:Addons", name, None, opts)
-        oidc = {"oidc_provider_arn": args.oidc_provider_arn, "oidc_provider_url": args.oidc_provider_url}
         k8s_child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
         lb_role = irsa_role(
@@ -102,7 +101,8 @@ class ClusterAddons(pulumi.ComponentResource):
             service_account="aws-load-balancer-controller",
             policy=LB_CONTROLLER_POLICY,
             parent=self,
-            **oidc,
+            oidc_provider_arn=args.oidc_provider_arn,
+            oidc_provider_url=args.oidc_provider_url,
         )
         chart, repo, version = LB_CONTROLLER_CHART
         self.lb_controller = k8s.helm.v3.Release(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -89,7 +90,8 @@ class AppSecrets(pulumi.ComponentResource):
             aws.secretsmanager.SecretVersion(
                 f"{name}-{owner}-value",
                 secret_id=secret.id,
-                secret_string=pulumi.Output.secret(pulumi.Output.json_dumps(values)),
+                # json_dumps is typed Output[str]; secret() is generic in a way mypy cannot solve here.
+                secret_string=pulumi.Output.secret(cast(Any, pulumi.Output.json_dumps(values))),
                 opts=child,
             )
             self.secret_names[owner] = secret_name

@@ -10,6 +10,7 @@ Service the other one. The storefront runs stable and canary Deployments; the AL
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,7 @@ class WorkloadArgs:
     namespace: str
     environment: str
     public_url: str
-    image_repositories: dict[str, pulumi.Input[str]]
+    image_repositories: Mapping[str, pulumi.Input[str]]
     image_tag: str
     color_tags: dict[str, str]
     active_color: str
