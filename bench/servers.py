@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import os
 import secrets
 import shutil
@@ -201,6 +202,8 @@ http {{
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
+    # nginx at its best: the compressed copy is made once (page.html.gz), as the app's page cache does.
+    gzip_static on;
     gzip on;
     gzip_comp_level 5;
     gzip_vary on;
@@ -226,6 +229,7 @@ def nginx_serving(page: bytes) -> Iterator[str]:
     try:
         (prefix / "site").mkdir()
         (prefix / "site" / "page.html").write_bytes(page)
+        (prefix / "site" / "page.html.gz").write_bytes(gzip.compress(page, compresslevel=9, mtime=0))
         port = free_port()
         conf = prefix / "nginx.conf"
         conf.write_text(NGINX_CONF.format(prefix=prefix, port=port))

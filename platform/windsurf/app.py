@@ -150,5 +150,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
     # the security headers, a request id and an access-log line too; route middleware never sees those.
-    app.asgi_handler = EdgeMiddleware(app.asgi_handler, production=settings.is_production)
+    handler = app.asgi_handler
+    if "storefront" in settings.services and settings.page_cache:
+        from storefront.pages.public import CachedStorePages
+
+        handler = CachedStorePages(handler, state["page_cache"])
+    app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
     return app

@@ -9,14 +9,25 @@ is ever purged.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
-from typing import Any
+from http.cookies import CookieError, SimpleCookie
+from typing import Any, cast
 
 from litestar import MediaType, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Receive,
+    Scope,
+    Send,
+)
 
 from storefront.pages import public_page, store_view
 from windsurf.catalog import service as catalog
@@ -163,3 +174,56 @@ async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
 
 
 router = Router(path="/", route_handlers=[home, store_page, subscribe], include_in_schema=False)
+
+
+class CachedStorePages:
+    """ASGI fast path for the platform's most requested page: a cached /@handle answered before routing.
+
+    A hit needs no framework at all: the handle, the visitor's language (cookie, then Accept-Language) and the
+    near cache give the stored page, answered exactly as ``store_page`` would answer it. Anything else (a miss,
+    a query string, another path) goes on to the application, which renders and caches the page.
+    """
+
+    def __init__(self, app: ASGIApp, cache: PageCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["query_string"] and _HANDLE.match(scope["path"][1:].lower()):
+            http_scope = cast(HTTPScope, scope)
+            method = http_scope["method"]
+            if method in {"GET", "HEAD"} and await self._answer(http_scope, send, head=method == "HEAD"):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: HTTPScope, send: Send, *, head: bool) -> bool:
+        headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
+        raw_cookie = headers.get(b"cookie", "")
+        language = None
+        if f"{i18n.LANGUAGE_COOKIE}=" in raw_cookie:  # parsing cookies is costly; most buyers send none
+            cookie: SimpleCookie = SimpleCookie()
+            with contextlib.suppress(CookieError):
+                cookie.load(raw_cookie)
+            morsel = cookie.get(i18n.LANGUAGE_COOKIE)
+            language = morsel.value if morsel else None
+        preferred = i18n.preferred_locale(language, headers.get(b"accept-language"))
+        page = await _cached(self.cache, scope["path"][2:].lower(), preferred)
+        if page is None:
+            return False
+        status, extra, body = public_page.answer(
+            page,
+            if_none_match=headers.get(b"if-none-match"),
+            accept_encoding=headers.get(b"accept-encoding", ""),
+        )
+        raw = [(name.lower().encode(), value.encode()) for name, value in extra.items()]
+        if status == 200:
+            raw += [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"%d" % len(body))]
+        start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": raw}
+        await send(start)
+        message: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"" if head else body,
+            "more_body": False,
+        }
+        await send(message)
+        return True

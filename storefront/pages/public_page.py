@@ -48,20 +48,32 @@ class CachedPage:
         return cls(etag=etag.decode(), locale=locale.decode(), html=rest[:size], gzipped=rest[size:])
 
 
-def respond(request: Req, page: CachedPage) -> Response[Any]:
+def answer(
+    page: CachedPage, *, if_none_match: str | None, accept_encoding: str
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body for ``page``: 304 when the browser's copy is current, gzip when accepted."""
     headers = {
         "ETag": page.etag,
         "Cache-Control": CACHE_CONTROL,
         "Vary": VARY,
         "Content-Language": page.locale,
     }
-    if_none_match = request.headers.get("if-none-match")
     if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
-        return Response(content=b"", status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+        return 304, headers, b""
+    if "gzip" in accept_encoding:
         headers["Content-Encoding"] = "gzip"
-        return Response(content=page.gzipped, media_type=MediaType.HTML, headers=headers)
-    return Response(content=page.html, media_type=MediaType.HTML, headers=headers)
+        return 200, headers, page.gzipped
+    return 200, headers, page.html
+
+
+def respond(request: Req, page: CachedPage) -> Response[Any]:
+    status, headers, body = answer(
+        page,
+        if_none_match=request.headers.get("if-none-match"),
+        accept_encoding=request.headers.get("accept-encoding", ""),
+    )
+    media_type = MediaType.HTML if status == 200 else None
+    return Response(content=body, status_code=status, media_type=media_type, headers=headers)
 
 
 def check_same_origin(request: Req) -> None:

@@ -322,3 +322,31 @@ async def test_store_with_24_products_fits_in_the_first_round_trip(app: Litestar
         assert ["loading" in attrs for attrs in covers] == [False] * 3 + [True] * 21
         assert ("ብር475.00" if locale == "am" else "ETB\u00a0475.00") in html
         print(f"store page with 24 products, {locale}: {len(html)} bytes, {compressed} bytes gzip")
+
+
+async def test_a_cached_page_is_answered_before_routing_exactly_as_rendered(
+    client: Client, app: Litestar
+) -> None:
+    handle = await published_store(client)
+    client.cookies.clear()
+    asked = {"Accept-Encoding": "gzip", "Accept-Language": "en"}
+    rendered = await client.get(f"/@{handle}", headers=asked)  # a miss: routed, rendered and cached
+    fast = await client.get(f"/@{handle}", headers=asked)  # a hit: answered by CachedStorePages
+    assert fast.status_code == rendered.status_code == 200
+    assert fast.content == rendered.content and fast.headers["content-encoding"] == "gzip"
+    same = ("etag", "cache-control", "vary", "content-language", "content-security-policy", "content-length")
+    for name in same:
+        assert fast.headers[name] == rendered.headers[name], name
+    assert fast.headers["content-type"].startswith("text/html") and "set-cookie" not in fast.headers
+    assert fast.headers["x-request-id"] != rendered.headers["x-request-id"]
+
+    head = await client.head(f"/@{handle}", headers=asked)
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == fast.headers["etag"]
+    revalidated = await client.get(f"/@{handle}", headers={**asked, "If-None-Match": fast.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+
+    # The page cache is what the fast path reads: with it emptied, the request goes on to the application.
+    account = await identity.find_by_handle(handle)
+    assert account is not None
+    await app.state.page_cache.invalidate(account.id)
+    assert (await client.get(f"/@{handle}", headers=asked)).content == rendered.content
