@@ -82,7 +82,7 @@ def probe(url: str) -> Probe:
 
 
 def fetch_page(url: str) -> bytes:
-    """The page as the app renders it, uncompressed, to hand to nginx (which compresses it itself)."""
+    """The page as the app renders it, uncompressed, to hand to nginx (which keeps a compressed copy made once)."""
     response = httpx.get(url, headers={"Accept-Encoding": "identity"}, timeout=5.0)
     response.raise_for_status()
     return response.content
