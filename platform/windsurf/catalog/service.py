@@ -210,6 +210,11 @@ def _mine(creator_id: uuid.UUID) -> Any:
     return Product.creator_id == creator_id
 
 
+def _public(creator_id: uuid.UUID) -> Any:
+    """The creator's products a buyer may open by address: published or unlisted, never drafts."""
+    return _mine(creator_id) & Product.visibility.is_in(["published", "unlisted"])
+
+
 async def _row(creator_id: uuid.UUID, product_id: uuid.UUID) -> dict[str, Any]:
     row = await Product.select().where(_mine(creator_id) & (Product.id == product_id)).first()
     if row is None:
@@ -240,15 +245,7 @@ async def published_cards(creator_id: uuid.UUID) -> list[ProductCard]:
 async def product_card(creator_id: uuid.UUID, product_id: uuid.UUID) -> ProductCard | None:
     """One published or unlisted product as a card (a store block pointing at it); None when not public."""
     async with acting_for(creator_id):
-        row = (
-            await Product.select()
-            .where(
-                _mine(creator_id)
-                & (Product.id == product_id)
-                & Product.visibility.is_in(["published", "unlisted"])
-            )
-            .first()
-        )
+        row = await Product.select().where(_public(creator_id) & (Product.id == product_id)).first()
     return _card(row) if row else None
 
 
@@ -284,15 +281,7 @@ async def public_product(creator_id: uuid.UUID, slug: str) -> ProductView | None
     if not validation.SLUG_PATTERN.match(slug):
         return None
     async with acting_for(creator_id):
-        row = (
-            await Product.select()
-            .where(
-                _mine(creator_id)
-                & (Product.slug == slug)
-                & Product.visibility.is_in(["published", "unlisted"])
-            )
-            .first()
-        )
+        row = await Product.select().where(_public(creator_id) & (Product.slug == slug)).first()
         if row is None:
             return None
         file_rows = await _file_rows(creator_id, row["id"])

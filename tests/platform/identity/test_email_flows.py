@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import post_form
-
-
-def new_identity() -> dict[str, str]:
-    suffix = uuid.uuid4().hex[:8]
-    return {
-        "display_name": "Hana Tesfaye",
-        "handle": f"hana_{suffix}",
-        "email": f"hana.{suffix}@example.com",
-        "password": "correct horse battery",
-    }
+from tests.helpers import new_identity
 
 
 async def test_sign_up_logs_in_and_shows_the_account(client: AsyncTestClient[Litestar]) -> None:
