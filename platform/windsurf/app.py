@@ -18,13 +18,12 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import db, health, i18n, jobs, messaging
+from windsurf.core import db, health, i18n, jobs, messaging, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.http import EdgeMiddleware
 from windsurf.core.logging import configure_logging
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
-from windsurf.core.storage import build_storage
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
@@ -75,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, json_lines=settings.log_json)
     engine = db.create_engine(settings.effective_database_url)
     db.bind(engine)
+    storage.bind_public_base(settings)
     stores = build_stores(settings)
     locales_dir = storefront.LOCALES_DIR
     job_context = jobs.JobContext(
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "sessions": SessionManager(stores["sessions"], settings),
         "rate_limiter": RateLimiter(stores["rate_limits"]),
         "jobs": job_context,
-        "storage": build_storage(settings),
+        "storage": storage.build_storage(settings),
         "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
     }
     app = Litestar(

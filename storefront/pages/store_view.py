@@ -131,7 +131,7 @@ def build_view(
     avatar = None
     if doc.avatar:
         avatar = picture(
-            [(public_url(settings, service.avatar_key(doc.avatar, w)), w, h) for w, h in doc.avatar.sizes],
+            [(public_url(service.avatar_key(doc.avatar, w)), w, h) for w, h in doc.avatar.sizes],
             AVATAR_SIZE,
         )
     return StoreView(

@@ -26,7 +26,7 @@ from windsurf.core import security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.images import ImageRejected, process_image
-from windsurf.core.storage import ObjectStorage, StorageError, bound_public_url
+from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.tenancy import acting_for
 from windsurf.identity import validation as contact_validation
 
@@ -148,9 +148,7 @@ def _cover(raw: Any) -> tuple[Variant, ...] | None:
     entries = _cover_entries(raw)
     if not entries:
         return None
-    return tuple(
-        (bound_public_url(entry["key"]), int(entry["width"]), int(entry["height"])) for entry in entries
-    )
+    return tuple((public_url(entry["key"]), int(entry["width"]), int(entry["height"])) for entry in entries)
 
 
 def _file(row: dict[str, Any]) -> FileInfo:

@@ -70,6 +70,7 @@ class EdgeMiddleware:
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
         self.headers = security_headers(production=production)
+        self.image_headers = [(name, value) for name, value in self.headers if name not in DOCUMENT_ONLY]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,10 +87,7 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
-                image = _is_raster_image(headers)
-                for name, value in self.headers:
-                    if not (image and name in DOCUMENT_ONLY):
-                        headers.headers.append((name, value))
+                headers.headers.extend(self.image_headers if _is_raster_image(headers) else self.headers)
                 headers.headers.append((b"x-request-id", request_id.encode()))
             await send(message)
 

@@ -38,26 +38,15 @@ def is_public_key(key: str) -> bool:
     return key.startswith(PUBLIC_PREFIX)
 
 
-def media_base(settings: Settings) -> str:
-    """Where public images live: ``WINDSURF_MEDIA_URL`` (a CDN over the bucket) or the app's /media route."""
-    return settings.media_url.rstrip("/") if settings.media_url else LOCAL_MEDIA_PATH
-
-
-def public_url(settings: Settings, key: str) -> str:
-    """The URL of a public image; private keys have none."""
-    if not is_public_key(key):
-        raise StorageError(f"{key!r} is not a public key")
-    return f"{media_base(settings)}/{check_key(key)}"
-
-
 def bind_public_base(settings: Settings) -> None:
-    """Remember where public images live for code that has no settings at hand (domain read models)."""
+    """Where public images live for the running application: ``WINDSURF_MEDIA_URL`` (a CDN over the bucket)
+    or the app's /media route. Bound once, like the database engine, so read models need no settings."""
     global _public_base
-    _public_base = media_base(settings)
+    _public_base = settings.media_url.rstrip("/") if settings.media_url else LOCAL_MEDIA_PATH
 
 
-def bound_public_url(key: str) -> str:
-    """``public_url`` with the base of the settings the running application was built with."""
+def public_url(key: str) -> str:
+    """The URL of a public image; private keys have none."""
     if not is_public_key(key):
         raise StorageError(f"{key!r} is not a public key")
     return f"{_public_base}/{check_key(key)}"
@@ -165,7 +154,6 @@ class S3Storage:
 
 
 def build_storage(settings: Settings) -> ObjectStorage:
-    bind_public_base(settings)
     if settings.s3_bucket:
         return S3Storage(settings.s3_bucket, settings.s3_prefix, settings.s3_endpoint_url or None)
     return LocalStorage(settings.media_dir)
