@@ -13,7 +13,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -36,7 +36,7 @@ STRICT = os.environ.get("WINDSURF_TEST_STRICT") == "1"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def unavailable(service: str, reason: str) -> None:
+def unavailable(service: str, reason: str) -> NoReturn:
     """Fail under WINDSURF_TEST_STRICT=1, skip with the reason otherwise."""
     message = f"{service} is not reachable ({reason})"
     if STRICT:

@@ -8,7 +8,6 @@ the reason; with WINDSURF_TEST_STRICT=1 (CI) a missing linter fails the run.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +18,8 @@ import pytest
 import yaml
 from infra_harness import ROOT, STACKS, stack_run
 
+from tests.conftest import unavailable
+
 TOOLS = ROOT / ".venv-tools"
 CUSTOM_KINDS = {"SecretStore", "ExternalSecret"}  # CRDs of External Secrets: no schema in kubernetes-validate
 
@@ -26,10 +27,7 @@ CUSTOM_KINDS = {"SecretStore", "ExternalSecret"}  # CRDs of External Secrets: no
 def tool(path: Path, name: str) -> Path:
     if path.exists():
         return path
-    message = f"{name} is not installed; run `bash .ci/install-infra-tools.sh`"
-    if os.environ.get("WINDSURF_TEST_STRICT") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(name, "not installed; run `bash .ci/install-infra-tools.sh`")
 
 
 def _plain(value: Any) -> Any:
