@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.stores.piccolo_app",
         "windsurf.catalog.piccolo_app",
         "windsurf.checkout.piccolo_app",
+        "windsurf.delivery.piccolo_app",
     ]
 )
