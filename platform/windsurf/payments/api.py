@@ -13,11 +13,13 @@ import json
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from windsurf.core import i18n, web
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.uow import UnitOfWork, provide_uow
 from windsurf.payments import jobs as _jobs  # noqa: F401 - registers the notification job
 from windsurf.payments import service
 from windsurf.settings import Settings
@@ -54,21 +56,23 @@ def _check_key(request: Req) -> None:
 
 
 @post("/api/payments", opt={"exclude_from_csrf": True}, status_code=201)
-async def create_payment(request: Req) -> Response[Any]:
+async def create_payment(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
     _check_key(request)
     try:
         data = json.loads(await request.body())
     except ValueError:
         data = None
-    payment = await service.create_payment(data)
+    payment = await service.create_payment(uow, data)
     body = payment.as_json() | {"payment_url": _page_url(request.app.state.settings, payment.reference)}
     return Response(body, status_code=201)
 
 
 @get("/api/payments/{reference:str}")
-async def payment_status(request: Req, reference: FromPath[str]) -> dict[str, Any]:
+async def payment_status(
+    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+) -> dict[str, Any]:
     _check_key(request)
-    payment = await service.get_payment(reference)
+    payment = await service.get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
     return payment.as_json()
@@ -95,18 +99,20 @@ def _page(request: Req, payment: service.GatewayPayment, *, status_code: int = 2
 
 
 @get("/pay/{reference:str}")
-async def payment_page(request: Req, reference: FromPath[str]) -> Response[str]:
-    payment = await service.get_payment(reference)
+async def payment_page(
+    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+) -> Response[str]:
+    payment = await service.get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
     return _page(request, payment)
 
 
 @post("/pay/{reference:str}")
-async def decide(request: Req, reference: FromPath[str]) -> Response[Any]:
+async def decide(request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]) -> Response[Any]:
     fields = await web.form_fields(request, "action", "notify")
     payment = await service.decide(
-        reference, fields["action"], request.app.state.settings, notify=fields["notify"]
+        uow, reference, fields["action"], request.app.state.settings, notify=fields["notify"]
     )
     # Back to the merchant, who learns the outcome from the notification or a status query, never from here.
     return Response(content=None, status_code=303, headers={"Location": payment.return_url})
@@ -115,6 +121,7 @@ async def decide(request: Req, reference: FromPath[str]) -> Response[Any]:
 router = Router(
     path=PREFIX,
     route_handlers=[create_payment, payment_status, payment_page, decide],
+    dependencies={"uow": Provide(provide_uow)},
     tags=["sandbox gateway"],
 )
 

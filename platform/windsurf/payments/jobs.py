@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from windsurf.core.jobs import JobContext, job
+from windsurf.core.uow import unit_of_work
 from windsurf.payments import service
 from windsurf.payments.providers.sandbox import SIGNATURE_HEADER
 from windsurf.payments.providers.signing import hmac_sha256_hex
@@ -32,4 +33,5 @@ async def send_notification(context: JobContext, payload: dict[str, Any]) -> Non
         )
     if not response.is_success:
         raise NotificationRefused(f"{payload['notify_url']} answered {response.status_code}")
-    await service.record_delivery(payload["reference"])
+    async with unit_of_work() as uow:
+        await service.record_delivery(uow, payload["reference"])

@@ -3,8 +3,9 @@
 The gateway plays a payment provider for the embedded default, the demo and the tests: a merchant creates a
 payment through its API, the buyer decides on its hosted page (pay, fail or cancel), and the gateway posts a
 signed notification to the merchant. Notifications are outbox jobs written in the same transaction as the
-decision, so they survive a restart and never hold up the buyer's request; the switches ``delay``,
-``duplicate`` and ``drop`` make them late, repeated or missing, as real providers' sometimes are.
+decision (the caller's unit of work), so they survive a restart and never hold up the buyer's request; the
+switches ``delay``, ``duplicate`` and ``drop`` make them late, repeated or missing, as real providers' sometimes
+are.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.uow import UnitOfWork
 from windsurf.payments.tables import SandboxPayment
 from windsurf.settings import Settings
 
@@ -117,36 +118,25 @@ def validate_new_payment(data: object) -> dict[str, Any]:
     }
 
 
-def _is_unique_violation(exc: BaseException) -> bool:
-    """A duplicate key, by its code: SQLSTATE 23505 on PostgreSQL, the extended constraint code on SQLite."""
-    for error in (exc, exc.__cause__, exc.__context__):
-        if getattr(error, "sqlstate", None) == "23505":
-            return True
-        if getattr(error, "sqlite_errorcode", None) in {
-            sqlite3.SQLITE_CONSTRAINT_UNIQUE,
-            sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
-        }:
-            return True
-    return False
-
-
-async def create_payment(data: object) -> GatewayPayment:
+async def create_payment(uow: UnitOfWork, data: object) -> GatewayPayment:
     fields = validate_new_payment(data)
     try:
-        await SandboxPayment.insert(SandboxPayment(id=uuid.uuid4(), **fields)).run()
+        async with uow.savepoint():
+            await SandboxPayment.insert(SandboxPayment(id=uuid.uuid4(), **fields)).run()
     except Exception as exc:
-        if _is_unique_violation(exc):
+        if db.is_unique_violation(exc):
             raise DuplicateReference() from None
         raise
-    payment = await get_payment(fields["reference"])
+    payment = await get_payment(uow, fields["reference"])
     assert payment is not None
     return payment
 
 
-async def get_payment(reference: str) -> GatewayPayment | None:
+async def get_payment(uow: UnitOfWork, reference: str) -> GatewayPayment | None:
     if not REFERENCE.fullmatch(reference):
         return None
-    row = await SandboxPayment.select().where(SandboxPayment.reference == reference).first()
+    async with uow.scope():
+        row = await SandboxPayment.select().where(SandboxPayment.reference == reference).first()
     return _view(row) if row else None
 
 
@@ -164,7 +154,9 @@ def notification_body(payment: GatewayPayment) -> str:
     )
 
 
-async def decide(reference: str, action: str, settings: Settings, notify: str = "") -> GatewayPayment:
+async def decide(
+    uow: UnitOfWork, reference: str, action: str, settings: Settings, notify: str = ""
+) -> GatewayPayment:
     """The buyer's choice on the hosted page; only a pending payment changes, and notifies exactly once.
 
     ``notify`` (the page's switch) overrides the payment's own switch, which overrides the gateway's setting.
@@ -174,11 +166,10 @@ async def decide(reference: str, action: str, settings: Settings, notify: str = 
         raise ServiceError(N_("Choose pay, fail or cancel."), field="action")
     if notify not in ("", *NOTIFY_MODES):
         raise ServiceError(N_("Choose how the notification is sent."), field="notify")
-    payment = await get_payment(reference)
+    payment = await get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
-    engine = db.bound_engine()
-    async with engine.transaction():
+    async with uow.scope():
         changed = (
             await SandboxPayment.update(
                 {SandboxPayment.status: ACTIONS[action], SandboxPayment.decided_at: dt.datetime.now(dt.UTC)}
@@ -186,11 +177,13 @@ async def decide(reference: str, action: str, settings: Settings, notify: str = 
             .where((SandboxPayment.reference == reference) & (SandboxPayment.status == "pending"))
             .returning(SandboxPayment.reference)
         )
-        if changed:
-            decided = (await get_payment(reference)) or payment
-            mode = cast(NotifyMode, notify or payment.notify or settings.sandbox_notify)
+    if changed:
+        decided = (await get_payment(uow, reference)) or payment
+        mode = cast(NotifyMode, notify or payment.notify or settings.sandbox_notify)
+        async with uow.scope():  # the notifications commit with the decision, or not at all
             await _schedule_notifications(decided, mode, settings)
-    return (await get_payment(reference)) or payment
+        return decided
+    return (await get_payment(uow, reference)) or payment
 
 
 async def _schedule_notifications(payment: GatewayPayment, mode: NotifyMode, settings: Settings) -> None:
@@ -207,7 +200,8 @@ async def _schedule_notifications(payment: GatewayPayment, mode: NotifyMode, set
         await jobs.enqueue(NOTIFY_JOB, payload, delay=delay)
 
 
-async def record_delivery(reference: str) -> None:
-    await SandboxPayment.update(
-        {SandboxPayment.notifications_sent: SandboxPayment.notifications_sent + 1}
-    ).where(SandboxPayment.reference == reference)
+async def record_delivery(uow: UnitOfWork, reference: str) -> None:
+    async with uow.scope():
+        await SandboxPayment.update(
+            {SandboxPayment.notifications_sent: SandboxPayment.notifications_sent + 1}
+        ).where(SandboxPayment.reference == reference)
