@@ -27,7 +27,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
-from windsurf.payments.api import gateway_routers
+from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings
 
 

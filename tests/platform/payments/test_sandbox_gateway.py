@@ -25,7 +25,7 @@ from windsurf.app import create_app
 from windsurf.core.tables import Job
 from windsurf.payments.providers.base import ErrorCode, PaymentError, PaymentProvider, PaymentStatus
 from windsurf.payments.providers.registry import build_provider
-from windsurf.payments.service import NOTIFY_JOB
+from windsurf.payments.sandbox.service import NOTIFY_JOB
 from windsurf.settings import Settings
 
 BASE = "http://testserver.local"

@@ -1,4 +1,4 @@
-"""The client of the sandbox gateway (windsurf.payments.api), spoken over HTTP like any real provider.
+"""The client of the sandbox gateway (windsurf.payments.sandbox.api), spoken over HTTP like any real provider.
 
 Protocol (all under the gateway's base URL, ``WINDSURF_SANDBOX_URL``, default ``<public_url>/sandbox-pay``):
 

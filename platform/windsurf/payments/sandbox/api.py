@@ -20,8 +20,8 @@ from windsurf.core import i18n, web
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import UnitOfWork, provide_uow
-from windsurf.payments import jobs as _jobs  # noqa: F401 - registers the notification job
-from windsurf.payments import service
+from windsurf.payments.sandbox import jobs as _jobs  # noqa: F401 - registers the notification job
+from windsurf.payments.sandbox import service
 from windsurf.settings import Settings
 
 Req = Request[Any, Any, Any]

@@ -12,9 +12,9 @@ import httpx
 
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.uow import unit_of_work
-from windsurf.payments import service
 from windsurf.payments.providers.sandbox import SIGNATURE_HEADER
 from windsurf.payments.providers.signing import hmac_sha256_hex
+from windsurf.payments.sandbox import service
 
 
 class NotificationRefused(RuntimeError):
