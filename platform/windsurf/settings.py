@@ -78,7 +78,7 @@ class Settings:
     telebirr_app_secret: str = field(default="", repr=False)
     telebirr_merchant_app_id: str = ""
     telebirr_merchant_code: str = ""
-    telebirr_private_key: str = field(default="", repr=False)  # PEM; "\\n" escapes are read as line breaks
+    telebirr_private_key: str = field(default="", repr=False)  # PEM; literal \n escapes read as line breaks
     telebirr_public_key: str = ""  # telebirr's PEM public key, for notifications
     webirr_base_url: str = "https://api.webirr.net:8080"
     webirr_api_key: str = field(default="", repr=False)

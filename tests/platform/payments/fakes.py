@@ -24,7 +24,9 @@ from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 
 @dataclass
 class Faults:
-    fail_next: dict[str, list[int]] = field(default_factory=dict)  # path -> statuses to answer first
+    fail_next: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # path -> statuses to answer first (0: hang up)
     stall: set[str] = field(default_factory=set)  # paths that never answer
 
     async def intercept(self, server: LoopbackServer, request: Recorded) -> Reply | None:

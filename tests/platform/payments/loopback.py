@@ -39,7 +39,9 @@ class Recorded:
 
 @dataclass
 class Reply:
-    status: int = 200
+    status: int = (
+        200  # 0: close the connection without answering (the request may or may not have been acted on)
+    )
     body: Any = None  # JSON-serialised unless bytes
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -89,6 +91,8 @@ class LoopbackServer:
                     break
                 self.requests.append(request)
                 reply = await self.handler(request)
+                if reply.status == 0:
+                    break
                 body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
                 headers = {
                     "Content-Type": "application/json",

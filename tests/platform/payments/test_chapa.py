@@ -123,6 +123,24 @@ async def test_verify_is_retried_on_503_and_502_then_answers(chapa: Chapa) -> No
     assert len(fake.server.calls("GET", path)) == 3
 
 
+async def test_a_dropped_connection_is_retried_for_verify_but_not_for_initialize(chapa: Chapa) -> None:
+    fake, adapter = chapa
+    await adapter.start_payment(payment_request("ord-chapa-13"))
+    path = "/v1/transaction/verify/ord-chapa-13"
+    fake.faults.fail_next[path] = [0]
+    assert (await adapter.query_payment("ord-chapa-13")).status is PaymentStatus.PENDING
+    assert len(fake.server.calls("GET", path)) == 2
+
+    fake.faults.fail_next[INIT] = [0]
+    with pytest.raises(PaymentError) as caught:
+        await adapter.start_payment(payment_request("ord-chapa-14"))
+    assert caught.value.code is ErrorCode.PROVIDER_UNAVAILABLE
+    assert [call.json()["tx_ref"] for call in fake.server.calls("POST", INIT)] == [
+        "ord-chapa-13",
+        "ord-chapa-14",
+    ]
+
+
 async def test_verify_gives_up_after_its_retries(chapa: Chapa) -> None:
     fake, adapter = chapa
     path = "/v1/transaction/verify/ord-chapa-8"
