@@ -236,6 +236,24 @@ async def test_payments_survive_a_restart(settings: Settings) -> None:
         assert (state.status, state.amount) == (PaymentStatus.PAID, 4200)
 
 
+async def test_a_script_can_decide_through_the_api(gateway: Gateway) -> None:
+    reference = await gateway.start(900)
+    key = {
+        "Authorization": f"Bearer {gateway.settings.effective_sandbox_secret}",
+        "Accept": "application/json",
+    }
+    url = f"/sandbox-pay/api/payments/{reference}/decision"
+    assert (await gateway.client.post(url, json={"action": "pay"})).status_code == 401
+    for bad in ({"action": "refund"}, {"action": "pay", "notify": 3}, []):
+        assert (await gateway.client.post(url, json=bad, headers=key)).status_code == 400
+    answer = await gateway.client.post(url, json={"action": "pay", "notify": "duplicate"}, headers=key)
+    assert answer.status_code == 200 and answer.json()["status"] == "paid"
+    again = await gateway.client.post(url, json={"action": "fail"}, headers=key)
+    assert again.json()["status"] == "paid"  # decided once
+    await drain_jobs(gateway.app)
+    assert len(gateway.delivered()) == 2
+
+
 async def test_the_api_refuses_a_missing_or_wrong_key(gateway: Gateway) -> None:
     for key in ({}, {"Authorization": "Bearer wrong"}):
         headers = key | {

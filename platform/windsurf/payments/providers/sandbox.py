@@ -7,6 +7,8 @@ Protocol (all under the gateway's base URL, ``WINDSURF_SANDBOX_URL``, default ``
   payment_url}``; 409 when the reference exists; 422 when the payment is not acceptable.
 - ``GET /api/payments/{reference}`` (same key) -> ``{reference, status, amount, currency}``; status is
   ``pending``, ``paid``, ``failed`` or ``cancelled``.
+- ``POST /api/payments/{reference}/decision`` (same key) with ``{action: pay|fail|cancel, notify?}``: what the
+  buyer's click on the hosted page does, for scripts (tests, benchmarks), as providers' test modes offer.
 - Notifications: ``POST notify_url`` with JSON ``{event, notification_id, reference, status, amount, currency}``
   and ``X-Sandbox-Signature``: hex HMAC-SHA256 of the raw body keyed with the sandbox secret.
 

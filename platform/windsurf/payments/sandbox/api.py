@@ -2,8 +2,9 @@
 
 It stands where a real provider's servers would: a JSON API for merchants (create a payment, query its status;
 ``Authorization: Bearer <sandbox secret>``) and a hosted payment page for buyers with Pay / Fail / Cancel
-(plain forms that work with JavaScript off, in Amharic and English). The protocol is documented with its
-client, windsurf.payments.providers.sandbox.
+(plain forms that work with JavaScript off, in Amharic and English). Like a provider's test mode, it also lets a
+script make the buyer's decision through the API (``POST /api/payments/{reference}/decision``). The protocol is
+documented with its client, windsurf.payments.providers.sandbox.
 """
 
 from __future__ import annotations
@@ -78,6 +79,29 @@ async def payment_status(
     return payment.as_json()
 
 
+@post("/api/payments/{reference:str}/decision", opt={"exclude_from_csrf": True}, status_code=200)
+async def decide_by_api(
+    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+) -> dict[str, Any]:
+    """What the buyer's click does, for scripts (tests, the checkout benchmark): ``{action, notify?}``."""
+    _check_key(request)
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        data = {}
+    action, notify = data.get("action", ""), data.get("notify", "")
+    payment = await service.decide(
+        uow,
+        reference,
+        action if isinstance(action, str) else "",
+        request.app.state.settings,
+        notify=notify if isinstance(notify, str) else "?",
+    )
+    return payment.as_json()
+
+
 def _page_url(settings: Settings, reference: str) -> str:
     return f"{settings.effective_sandbox_url}/pay/{reference}"
 
@@ -120,7 +144,7 @@ async def decide(request: Req, reference: FromPath[str], uow: NamedDependency[Un
 
 router = Router(
     path=PREFIX,
-    route_handlers=[create_payment, payment_status, payment_page, decide],
+    route_handlers=[create_payment, payment_status, decide_by_api, payment_page, decide],
     dependencies={"uow": Provide(provide_uow)},
     tags=["sandbox gateway"],
 )
