@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from storefront import LOCALES_DIR
+from windsurf.core.i18n import translations_for
 from windsurf.payments.providers.base import ErrorCode, PaymentError, PaymentProvider
 from windsurf.payments.providers.chapa import ChapaProvider
 from windsurf.payments.providers.registry import build_providers
@@ -92,3 +94,12 @@ async def test_an_adapter_without_keys_refuses_before_calling_out() -> None:
             assert caught.value.code is ErrorCode.PROVIDER_MISCONFIGURED, name
     finally:
         await providers.aclose()
+
+
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_every_error_code_has_a_message_in_amharic_and_english(code: ErrorCode) -> None:
+    error = PaymentError(code, "chapa", "detail for the log")
+    amharic = translations_for(LOCALES_DIR, "am").gettext(error.message)
+    english = translations_for(LOCALES_DIR, "en").gettext(error.message)
+    assert amharic != english and english == error.message
+    assert 400 <= error.status_code < 600 and str(error) == f"chapa: {code} (detail for the log)"
