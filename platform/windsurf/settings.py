@@ -58,6 +58,9 @@ class Settings:
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
     page_cache: bool = True
+    ledger_holding_days: int = 7  # a sale's earnings become available for payout this many days after it
+    payout_minimum_santim: int = 10_000  # the smallest payout a creator may request (100 birr)
+    platform_fee_bps: int = 500  # the platform's fee on each sale, in hundredths of a percent (5%)
     log_level: str = "INFO"
     log_json: bool = True
     # Payment providers (windsurf.payments.providers). Keys come only from the environment; none is in the repo.
