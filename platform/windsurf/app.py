@@ -39,10 +39,11 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store
+    from storefront.pages import builder_store, payouts, staff_payouts
     from windsurf.stores import api
 
-    return [api.router, builder_store.router]
+    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it.
+    return [api.router, builder_store.router, payouts.router, staff_payouts.router]
 
 
 def _catalog() -> list[ControllerRouterHandler]:
