@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 from litestar import Response, Router, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
@@ -19,9 +18,11 @@ from litestar.response import Redirect
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import UnitOfWork, provide_uow
-from windsurf.identity import auth
+from windsurf.core.uow import Tenant
+from windsurf.core.web import Renderer
+from windsurf.dependencies import RendererDep, SettingsDep, TenantDep
 from windsurf.ledger import service
+from windsurf.settings import Settings
 
 Req = HTMXRequest
 PAGE = "/dashboard/payouts"
@@ -38,14 +39,14 @@ def errors_of(exc: ServiceError) -> dict[str, str]:
 
 async def _page(
     request: Req,
-    uow: NamedDependency[UnitOfWork],
+    renderer: Renderer,
+    settings: Settings,
+    tenant: Tenant,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
-    account = await auth.require_account(request)
-    tenant = await uow.act_for(account.id)
-    policy = service.LedgerPolicy.from_settings(request.app.state.settings)
+    policy = service.LedgerPolicy.from_settings(settings)
     done = DONE.get(request.query_params.get("done", ""))
     context = {
         "section": "payouts",
@@ -58,35 +59,37 @@ async def _page(
         "form": form or {},
         "done": done if not errors else None,
     }
-    return web.render(
+    return renderer.render(
         request, "ledger/payouts.html", context, status_code=422 if errors else 200, headers=NO_STORE
     )
 
 
 @get(PAGE)
-async def payouts_page(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
-    return await _page(request, uow)
+async def payouts_page(
+    request: Req, renderer: RendererDep, settings: SettingsDep, tenant: TenantDep
+) -> Response[Any]:
+    return await _page(request, renderer, settings, tenant)
 
 
 @post(f"{PAGE}/destinations")
-async def add_destination(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
-    account = await auth.require_account(request)
+async def add_destination(
+    request: Req, renderer: RendererDep, settings: SettingsDep, tenant: TenantDep
+) -> Response[Any]:
     form = await web.form_fields(request, "kind", "phone", "bank", "account_number", "account_name")
-    tenant = await uow.act_for(account.id)
     try:
         async with tenant.savepoint():
             await service.add_destination(tenant, **form)
     except ServiceError as exc:
-        return await _page(request, uow, errors=errors_of(exc), form=form)
+        return await _page(request, renderer, settings, tenant, errors=errors_of(exc), form=form)
     return Redirect(path=f"{PAGE}?done=destination", status_code=303, headers=NO_STORE)
 
 
 @post(PAGE)
-async def request_payout(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
-    account = await auth.require_account(request)
+async def request_payout(
+    request: Req, renderer: RendererDep, settings: SettingsDep, tenant: TenantDep
+) -> Response[Any]:
     form = await web.form_fields(request, "amount", "destination")
-    tenant = await uow.act_for(account.id)
-    policy = service.LedgerPolicy.from_settings(request.app.state.settings)
+    policy = service.LedgerPolicy.from_settings(settings)
     try:
         amount = service.parse_amount(form["amount"])
         try:
@@ -96,25 +99,22 @@ async def request_payout(request: Req, uow: NamedDependency[UnitOfWork]) -> Resp
         async with tenant.savepoint():
             await service.request_payout(tenant, destination_id=destination, amount=amount, policy=policy)
     except ServiceError as exc:
-        return await _page(request, uow, errors=errors_of(exc), form=form)
+        return await _page(request, renderer, settings, tenant, errors=errors_of(exc), form=form)
     return Redirect(path=f"{PAGE}?done=requested", status_code=303, headers=NO_STORE)
 
 
 @get(f"{PAGE}/{{payout_id:uuid}}")
 async def payout_detail(
-    request: Req, uow: NamedDependency[UnitOfWork], payout_id: FromPath[uuid.UUID]
+    request: Req, renderer: RendererDep, tenant: TenantDep, payout_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
     """One payout and its history; another creator's is the same 404 as one that does not exist."""
-    account = await auth.require_account(request)
-    tenant = await uow.act_for(account.id)
     payout = await service.get_payout(tenant, payout_id)
     context = {"section": "payouts", "payout": payout, "status_labels": service.STATUS_LABELS}
-    return web.render(request, "ledger/payout.html", context, headers=NO_STORE)
+    return renderer.render(request, "ledger/payout.html", context, headers=NO_STORE)
 
 
 router = Router(
     path="/",
     route_handlers=[payouts_page, add_destination, request_payout, payout_detail],
-    dependencies={"uow": Provide(provide_uow)},
     include_in_schema=False,
 )

@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from litestar import Response, Router, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
@@ -20,8 +19,9 @@ from storefront.pages.payouts import NO_STORE, errors_of
 from windsurf.core import web
 from windsurf.core.errors import ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import UnitOfWork, provide_uow
-from windsurf.identity import auth
+from windsurf.core.uow import UnitOfWork
+from windsurf.core.web import Renderer
+from windsurf.dependencies import RendererDep, UowDep, ViewerDep
 from windsurf.identity.service import Account
 from windsurf.ledger import service
 
@@ -35,27 +35,28 @@ DONE = {
 }
 
 
-async def _staff(request: Req) -> Account:
-    account = await auth.current_account(request)
-    if account is None or not account.is_staff:
+def _staff(viewer: Account | None) -> Account:
+    """Staff only: the review queue acts for each payout's creator in turn, so it never takes the viewer's tenant."""
+    if viewer is None or not viewer.is_staff:
         raise NotFoundException()
-    return account
+    return viewer
 
 
 @get(QUEUE)
-async def queue(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
-    staff = await _staff(request)
+async def queue(request: Req, renderer: RendererDep, uow: UowDep, viewer: ViewerDep) -> Response[Any]:
+    staff = _staff(viewer)
     context = {
         "payouts": await service.staff_queue(uow, staff),
         "status_labels": service.STATUS_LABELS,
         "banks": service.BANKS,
     }
-    return web.render(request, "ledger/staff_queue.html", context, headers=NO_STORE)
+    return renderer.render(request, "ledger/staff_queue.html", context, headers=NO_STORE)
 
 
 async def _detail(
     request: Req,
-    uow: NamedDependency[UnitOfWork],
+    renderer: Renderer,
+    uow: UnitOfWork,
     staff: Account,
     payout_id: uuid.UUID,
     *,
@@ -71,23 +72,28 @@ async def _detail(
         "form": form or {},
         "done": None if errors else DONE.get(request.query_params.get("done", "")),
     }
-    return web.render(
+    return renderer.render(
         request, "ledger/staff_payout.html", context, status_code=422 if errors else 200, headers=NO_STORE
     )
 
 
 @get(f"{QUEUE}/{{payout_id:uuid}}")
 async def detail(
-    request: Req, uow: NamedDependency[UnitOfWork], payout_id: FromPath[uuid.UUID]
+    request: Req, renderer: RendererDep, uow: UowDep, viewer: ViewerDep, payout_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
-    return await _detail(request, uow, await _staff(request), payout_id)
+    return await _detail(request, renderer, uow, _staff(viewer), payout_id)
 
 
 @post(f"{QUEUE}/{{payout_id:uuid}}/{{action:str}}")
 async def decide(
-    request: Req, uow: NamedDependency[UnitOfWork], payout_id: FromPath[uuid.UUID], action: FromPath[str]
+    request: Req,
+    renderer: RendererDep,
+    uow: UowDep,
+    viewer: ViewerDep,
+    payout_id: FromPath[uuid.UUID],
+    action: FromPath[str],
 ) -> Response[Any]:
-    staff = await _staff(request)
+    staff = _staff(viewer)
     form = await web.form_fields(request, "reason", "reference")
     try:
         async with uow.savepoint():
@@ -105,7 +111,7 @@ async def decide(
         if exc.status_code == 404:
             raise
         return await _detail(
-            request, uow, staff, payout_id, errors=errors_of(exc), form={**form, "action": action}
+            request, renderer, uow, staff, payout_id, errors=errors_of(exc), form={**form, "action": action}
         )
     outcome = {"approve": "approved", "reject": "rejected"}.get(action, action)
     return Redirect(path=f"{QUEUE}/{payout_id}?done={outcome}", status_code=303, headers=NO_STORE)
@@ -114,6 +120,5 @@ async def decide(
 router = Router(
     path="/",
     route_handlers=[queue, detail, decide],
-    dependencies={"uow": Provide(provide_uow)},
     include_in_schema=False,
 )

@@ -11,7 +11,7 @@ from litestar import Litestar
 
 from tests.conftest import post_form, serve
 from tests.helpers import sign_up_by_email
-from windsurf.core.uow import tenant_for
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.ledger import service
 
@@ -135,7 +135,8 @@ async def test_staff_review_approve_reject_and_mark_paid(client: Any, app: Lites
         assert (await anonymous.get("/staff/payouts")).status_code == 404
 
     email = f"ops.{uuid.uuid4().hex[:8]}@windsurf.et"
-    await identity.create_staff(email=email, password="staff password 2026", display_name="Ops")
+    async with unit_of_work() as uow:
+        await identity.create_staff(uow, email=email, password="staff password 2026", display_name="Ops")
     async with serve(app) as staff:
         logged_in = await post_form(staff, "/login", {"email": email, "password": "staff password 2026"})
         assert logged_in.status_code == 303

@@ -169,6 +169,8 @@ async def run_claimed(context: JobContext, claim: Claim) -> None:
     """Run a claimed job's handler and record the outcome, both behind the fence."""
     handler = _handlers.get(claim.name)
     try:
+        # One unit of work per job: what the handler's services write commits with the fenced completion, and is
+        # rolled back when the handler fails (and is retried) or the lease was lost.
         async with unit_of_work() as uow:
             if handler is None:
                 raise LookupError(f"no handler registered for job {claim.name!r}")

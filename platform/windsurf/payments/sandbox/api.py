@@ -14,13 +14,13 @@ import json
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from windsurf.core import i18n, web
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import UnitOfWork, provide_uow
+from windsurf.core.uow import UnitOfWork
 from windsurf.payments.sandbox import jobs as _jobs  # noqa: F401 - registers the notification job
 from windsurf.payments.sandbox import service
 from windsurf.settings import Settings
@@ -107,8 +107,12 @@ def _page_url(settings: Settings, reference: str) -> str:
 
 
 def _page(request: Req, payment: service.GatewayPayment, *, status_code: int = 200) -> Response[str]:
-    locale = web.request_locale(request)
-    return web.render(
+    # The hosted page borrows the face's renderer (the app-wide ``uow`` and templates come from the platform).
+    renderer = web.renderer_for(request)
+    if renderer is None:
+        raise NotFoundError()
+    locale = renderer.locale(request)
+    return renderer.render(
         request,
         "sandbox_pay/page.html",
         {
@@ -145,7 +149,6 @@ async def decide(request: Req, reference: FromPath[str], uow: NamedDependency[Un
 router = Router(
     path=PREFIX,
     route_handlers=[create_payment, payment_status, decide_by_api, payment_page, decide],
-    dependencies={"uow": Provide(provide_uow)},
     tags=["sandbox gateway"],
 )
 
