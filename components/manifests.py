@@ -47,8 +47,12 @@ SERVICES = (
         ("/signup", "/login", "/logout", "/password-reset", "/api/v1/identity"),
         "blue-green",
     ),
+    # The builder also serves the staff payout queue (/staff), mounted beside the dashboard's payout page.
     ServiceSpec(
-        "builder", "stores,catalog", ("/dashboard", "/api/v1/stores", "/api/v1/catalog"), "blue-green"
+        "builder",
+        "stores,catalog",
+        ("/dashboard", "/staff", "/api/v1/stores", "/api/v1/catalog"),
+        "blue-green",
     ),
     ServiceSpec("payments", "payments", ("/checkout", "/api/v1/payments", "/webhooks"), "blue-green"),
     # The storefront catches "/" so it is listed (and matched) last.
