@@ -137,9 +137,14 @@ class PayoutInstruction:
 
 @dataclass(frozen=True)
 class ExecutionResult:
+    """``sent``: the money arrived (paid). ``queued``: the provider accepted it and confirms later, so the payout
+    stays approved with the provider's reference until staff (or a status check) mark it paid or failed. Neither:
+    the provider refused it (failed, with ``message``)."""
+
     sent: bool
     reference: str = ""
     message: str = ""
+    queued: bool = False
 
 
 class PayoutExecutor(Protocol):
@@ -384,9 +389,13 @@ async def execute(
     payout = await staff_payout(uow, staff, payout_id)
     if payout.status != "approved" or payout.destination is None:
         raise ServiceError(N_("Only an approved payout can be sent."))
+    if payout.provider_reference:  # already handed to the provider: sending again could pay twice
+        raise ServiceError(N_("This payout was already sent to the provider; wait for its confirmation."))
     result = await executor.send(
         PayoutInstruction(payout.id, payout.amount, payout.currency, payout.destination)
     )
+    if result.queued:
+        return await _handed_over(uow, staff, payout, result.reference)
     if result.sent:
         return await _decide(
             uow, staff, payout_id, "approved", "paid", result.reference, reference=result.reference
@@ -394,6 +403,26 @@ async def execute(
     return await _decide(
         uow, staff, payout_id, "approved", "failed", result.message or N_("The transfer failed.")
     )
+
+
+async def _handed_over(uow: UnitOfWork, staff: Account, payout: PayoutView, reference: str) -> PayoutView:
+    """Record that the provider accepted the transfer: still approved, now carrying the provider's reference."""
+    tenant = await uow.act_for(payout.creator_id)
+    moment = books.now()
+    async with tenant.scope():
+        changed = (
+            await Payout.update({Payout.provider_reference: reference, Payout.updated_at: moment})
+            .where(
+                (Payout.id == payout.id) & (Payout.status == "approved") & (Payout.provider_reference == "")
+            )
+            .returning(Payout.id)
+        )
+    if not changed:
+        raise ServiceError(N_("This payout was already decided; reload the page to see its state."))
+    await _audit(
+        tenant, payout.id, "approved", "approved", staff.id, "staff", N_("Sent to the provider."), moment
+    )
+    return await get_payout(tenant, payout.id)
 
 
 async def _decide(
