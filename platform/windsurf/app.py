@@ -29,6 +29,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.dependencies import PlatformObjects, platform_dependencies
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings
 
 
@@ -61,6 +62,8 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
+    from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
+    from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
 
     settings = settings or Settings.from_env()
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
+    route_handlers.extend(gateway_routers(settings))  # the sandbox payment gateway, when enabled
 
     # Handlers receive these as dependencies; the state keeps them for the CLI (the worker's job context).
     state: dict[str, Any] = {**vars(objects), "jobs": job_context}

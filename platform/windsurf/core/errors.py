@@ -77,6 +77,12 @@ class InvalidInput(ServiceError):
         )
 
 
+class Conflict(ServiceError):
+    """A value that must be unique is taken (``code`` says which rule, ``field`` which input)."""
+
+    status_code = 409
+
+
 class NotFoundError(ServiceError):
     """The object does not exist, or belongs to somebody else: the two are indistinguishable on purpose."""
 
