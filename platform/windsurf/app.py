@@ -27,6 +27,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.providers.registry import build_providers
 from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings
 
@@ -52,6 +53,12 @@ def _catalog() -> list[ControllerRouterHandler]:
     return [api.router, builder_products.router]
 
 
+def _payments() -> list[ControllerRouterHandler]:
+    from windsurf.payments import api
+
+    return [api.router]
+
+
 def _storefront() -> list[ControllerRouterHandler]:
     from storefront.pages import media, product, public
 
@@ -64,6 +71,7 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "stores": _stores,
     "catalog": _catalog,
     "storefront": _storefront,
+    "payments": _payments,
 }
 
 
@@ -72,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+    from windsurf.payments import jobs as payments_jobs  # noqa: F401 - registers reconciliation
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -99,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             await db.close_pool(engine)
+            await app.state.payment_providers.aclose()
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
     route_handlers.append(storefront.static_router())
@@ -116,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "jobs": job_context,
         "storage": storage.build_storage(settings),
         "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
+        "payment_providers": build_providers(settings),
     }
     app = Litestar(
         route_handlers=route_handlers,
