@@ -11,16 +11,13 @@ import logging
 from typing import Any
 
 from litestar import Request, Router, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, SkipValidation
+from litestar.params import FromPath
 
 from windsurf.core.errors import NotFoundError
+from windsurf.dependencies import ProvidersDep, SettingsDep
 from windsurf.payments import jobs as _jobs  # noqa: F401 - registers the reconciliation job
 from windsurf.payments import service
 from windsurf.payments.providers.base import ErrorCode, PaymentError
-from windsurf.payments.providers.registry import Providers
-from windsurf.settings import Settings
 
 _log = logging.getLogger("windsurf.payments")
 
@@ -29,8 +26,8 @@ _log = logging.getLogger("windsurf.payments")
 async def notification(
     request: Request[Any, Any, Any],
     provider: FromPath[str],
-    payment_providers: NamedDependency[SkipValidation[Providers]],
-    settings: NamedDependency[SkipValidation[Settings]],
+    payment_providers: ProvidersDep,
+    settings: SettingsDep,
 ) -> dict[str, str]:
     if provider not in payment_providers:
         raise NotFoundError()
@@ -62,20 +59,4 @@ async def notification(
     return {"status": outcome.status}
 
 
-def _providers(state: State) -> Providers:
-    return state.payment_providers
-
-
-def _settings(state: State) -> Settings:
-    return state.settings
-
-
-router = Router(
-    path="/",
-    route_handlers=[notification],
-    dependencies={
-        "payment_providers": Provide(_providers, sync_to_thread=False),
-        "settings": Provide(_settings, sync_to_thread=False),
-    },
-    tags=["payments"],
-)
+router = Router(path="/", route_handlers=[notification], tags=["payments"])

@@ -335,7 +335,7 @@ async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, secre
 
 async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None:
     """What exactly one paid transition causes, in its transaction: the buyer's grant and messages."""
-    product = await catalog.get_product(tenant.creator_id, order.product_id)
+    product = await catalog.get_product(tenant, order.product_id)
     files = tuple(
         delivery.FileRef(file.id, file.filename, file.content_type, file.storage_key)
         for file in product.files

@@ -117,18 +117,17 @@ async def platform(settings: Settings, tmp_path: Any) -> AsyncIterator[Platform]
         async with serve(app, base_url=server.url) as client:
             holder["client"] = client
             creator_id = uuid.uuid4()
-            product = await catalog.create_product(
-                creator_id, "download", {"title": "Injera at home", "price": "250"}
-            )
-            await catalog.add_file(
-                creator_id,
-                product.id,
-                storage.build_storage(live),
-                b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                "guide.pdf",
-                max_bytes=10_000_000,
-            )
-            product = await catalog.get_product(creator_id, product.id)
+            async with tenant_for(creator_id) as tenant:
+                product = await catalog.create_product(tenant, "download", {"title": "Injera at home", "price": "250"})
+                await catalog.add_file(
+                    tenant,
+                    product.id,
+                    storage.build_storage(live),
+                    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                    "guide.pdf",
+                    max_bytes=10_000_000,
+                )
+                product = await catalog.get_product(tenant, product.id)
             providers = build_providers(live)
             try:
                 yield Platform(live, app, client, providers, creator_id, product)
