@@ -292,6 +292,7 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                 await _use_code(tenant, priced.discount_code_id)
             # Gives back the sales place and the discount use if nobody pays (checkout.jobs.expire_order).
             await jobs.enqueue(
+                tenant.uow,
                 "checkout.expire_order",
                 {"creator_id": str(tenant.creator_id), "order_id": str(order_id)},
                 delay=ORDER_TTL + dt.timedelta(seconds=5),

@@ -31,7 +31,7 @@ from windsurf.checkout.service import OrderView
 from windsurf.core import jobs
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import Tenant, tenant_for
+from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
 from windsurf.payments.providers.base import (
     ErrorCode,
@@ -45,6 +45,7 @@ from windsurf.payments.tables import PaymentAttempt
 
 _log = logging.getLogger("windsurf.payments")
 RECONCILE_JOB = "payments.reconcile"
+SALE_NOTICE_JOB = "payments.sale_notice"
 # When reconciliation asks the provider about an attempt that heard nothing: soon, then less often.
 RECONCILE_AFTER = (
     dt.timedelta(minutes=2),
@@ -198,9 +199,10 @@ async def _record(tenant: Tenant, attempt_id: uuid.UUID, **changes: Any) -> None
         )
 
 
-async def _schedule_reconcile(attempt: Attempt, round_: int) -> None:
+async def _schedule_reconcile(uow: UnitOfWork, attempt: Attempt, round_: int) -> None:
     if round_ < len(RECONCILE_AFTER):
         await jobs.enqueue(
+            uow,
             RECONCILE_JOB,
             {
                 "creator_id": str(attempt.creator_id),
@@ -247,7 +249,7 @@ async def start_payment(
             )
             attempt = next(a for a in await attempts_for(tenant, order_id) if a.id == attempt_id)
             # Reconciliation asks about it even if nothing else ever does (a lost notification, a crash here).
-            await _schedule_reconcile(attempt, 0)
+            await _schedule_reconcile(tenant.uow, attempt, 0)
     try:
         started = await providers.get(name).start_payment(
             PaymentRequest(
@@ -334,7 +336,8 @@ async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, secre
 
 
 async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None:
-    """What exactly one paid transition causes, in its transaction: the buyer's grant and messages."""
+    """What exactly one paid transition causes, in its transaction: the buyer's grant and links, the creator's
+    notice."""
     product = await catalog.get_product(tenant, order.product_id)
     files = tuple(
         delivery.FileRef(file.id, file.filename, file.content_type, file.storage_key)
@@ -353,6 +356,9 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None
             files=files,
         ),
         secret_key=secret_key,
+    )
+    await jobs.enqueue(
+        tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
     )
 
 
@@ -379,5 +385,6 @@ async def reconcile(
             await _record(tenant, attempt.id, status="failed", error_code=str(error.code))
         return None
     if outcome.status == "pending":
-        await _schedule_reconcile(attempt, round_ + 1)
+        async with tenant_for(creator_id) as tenant:
+            await _schedule_reconcile(tenant.uow, attempt, round_ + 1)
     return outcome

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 
 from litestar import Litestar
 
 from windsurf.core import jobs
 from windsurf.core.tables import Job
+from windsurf.core.uow import unit_of_work
 
 calls: list[dict[str, Any]] = []
+
+
+async def _enqueue(name: str, payload: dict[str, object]) -> uuid.UUID:
+    async with unit_of_work() as uow:
+        return await jobs.enqueue(uow, name, payload)
 
 
 @jobs.job("test.flaky")
@@ -33,7 +40,7 @@ async def _make_due(job_id: object) -> None:
 
 async def test_failing_job_is_retried_with_backoff_then_dead(app: Litestar) -> None:
     await jobs.run_due_jobs(app.state.jobs)  # whatever earlier tests left
-    job_id = await jobs.enqueue("test.flaky", {"fail": True, "n": 1})
+    job_id = await _enqueue("test.flaky", {"fail": True, "n": 1})
     for attempt in range(1, jobs.MAX_ATTEMPTS + 1):
         before = dt.datetime.now(dt.UTC)
         assert await jobs.run_due_jobs(app.state.jobs) == 1
@@ -65,7 +72,7 @@ def test_backoff_grows_and_is_capped() -> None:
 async def test_successful_job_runs_once(app: Litestar) -> None:
     await jobs.run_due_jobs(app.state.jobs)
     calls.clear()
-    job_id = await jobs.enqueue("test.flaky", {"n": 2})
+    job_id = await _enqueue("test.flaky", {"n": 2})
     assert await jobs.run_due_jobs(app.state.jobs) == 1
     assert await jobs.run_due_jobs(app.state.jobs) == 0
     assert calls == [{"n": 2}]
@@ -77,7 +84,7 @@ async def test_concurrent_workers_claim_each_job_once(app: Litestar) -> None:
     """On PostgreSQL this takes the FOR UPDATE SKIP LOCKED path; on SQLite the versioned update."""
     await jobs.run_due_jobs(app.state.jobs)
     calls.clear()
-    ids = [await jobs.enqueue("test.slow", {"n": n}) for n in range(12)]
+    ids = [await _enqueue("test.slow", {"n": n}) for n in range(12)]
     ran = await asyncio.gather(*(jobs.run_due_jobs(app.state.jobs) for _ in range(4)))
     assert sum(ran) == 12
     assert sorted(call["n"] for call in calls) == list(range(12))
@@ -88,7 +95,7 @@ async def test_concurrent_workers_claim_each_job_once(app: Litestar) -> None:
 async def test_a_job_whose_worker_died_is_taken_again_after_its_lease(app: Litestar) -> None:
     await jobs.run_due_jobs(app.state.jobs)
     calls.clear()
-    job_id = await jobs.enqueue("test.flaky", {"n": 3})
+    job_id = await _enqueue("test.flaky", {"n": 3})
     now = dt.datetime.now(dt.UTC)
     # As a worker that claimed it and died would leave it.
     await Job.update(
@@ -102,11 +109,10 @@ async def test_a_job_whose_worker_died_is_taken_again_after_its_lease(app: Lites
 
 
 async def test_enqueue_rolls_back_with_its_transaction(app: Litestar) -> None:
-    engine = Job._meta.db
     marker = {"n": 4, "rolled_back": True}
     try:
-        async with engine.transaction():
-            await jobs.enqueue("test.flaky", marker)
+        async with unit_of_work() as uow:
+            await jobs.enqueue(uow, "test.flaky", marker)
             raise LookupError("the change that caused the job failed")
     except LookupError:
         pass
