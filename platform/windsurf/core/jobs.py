@@ -23,7 +23,7 @@ from piccolo.querystring import QueryString
 from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
 from windsurf.core.tables import Job
-from windsurf.core.uow import unit_of_work
+from windsurf.core.uow import UnitOfWork, unit_of_work
 from windsurf.settings import Settings
 
 MAX_ATTEMPTS = 8
@@ -53,11 +53,15 @@ def job(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-async def enqueue(name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()) -> uuid.UUID:
+async def enqueue(
+    uow: UnitOfWork, name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()
+) -> uuid.UUID:
+    """Write the job in ``uow``'s transaction: it exists exactly when the change that caused it is committed."""
     if name not in _handlers:
         raise KeyError(f"no job handler named {name!r}")
     job_id = uuid.uuid4()
-    await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay)).run()
+    async with uow.scope():
+        await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay))
     return job_id
 
 
