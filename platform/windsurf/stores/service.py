@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from windsurf.catalog import service as catalog
-from windsurf.core import images
+from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.storage import ObjectStorage
@@ -525,19 +525,22 @@ async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
         value = cleaner(contact)
     except FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
+    lead = StoreLead(
+        id=uuid.uuid4(), creator_id=creator_id, block_id=block_id, contact_kind=block.contact, contact=value
+    )
     async with acting_for(creator_id):
-        if not await StoreLead.exists().where(
-            (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
-        ):
-            await StoreLead.insert(
-                StoreLead(
-                    id=uuid.uuid4(),
-                    creator_id=creator_id,
-                    block_id=block_id,
-                    contact_kind=block.contact,
-                    contact=value,
-                )
-            )
+        # (creator_id, contact) is unique: a repeat hits the constraint, inside a savepoint so the rest stands.
+        transaction = db.bound_engine().current_transaction.get()
+        assert transaction is not None  # acting_for opened it
+        savepoint = await transaction.savepoint()
+        try:
+            await StoreLead.insert(lead)
+        except Exception as exc:
+            if not db.is_unique_violation(exc):
+                raise
+            await savepoint.rollback_to()  # already subscribed
+        else:
+            await savepoint.release()
 
 
 async def list_leads(creator_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
