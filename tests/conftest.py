@@ -26,7 +26,6 @@ from litestar.testing import AsyncTestClient
 from windsurf.app import create_app
 from windsurf.core import db, jobs
 from windsurf.core.migrate import migrate
-from windsurf.core.ratelimit import RateLimiter
 from windsurf.settings import Settings
 
 POSTGRES_ADMIN = os.environ.get("WINDSURF_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
@@ -103,6 +102,22 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'windsurf.sqlite'}"
 
 
+class ManualClock:
+    """Wall-clock seconds that move only when the test moves them."""
+
+    # 2027-01-01T00:00:00Z: the first second of every rate-limit window (minutes, quarter hours, hours, days).
+    WINDOW_START = 1_798_761_600.0
+
+    def __init__(self, now: float = WINDOW_START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -176,32 +191,15 @@ async def demo(
 
 
 @pytest.fixture
-async def app(settings: Settings) -> Litestar:
-    return create_app(settings)
-
-
-class ManualClock:
-    """Wall-clock seconds that move only when the test moves them."""
-
-    # 2027-01-01T00:00:00Z: the first second of every rate-limit window (minutes, quarter hours, hours, days).
-    WINDOW_START = 1_798_761_600.0
-
-    def __init__(self, now: float = WINDOW_START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+async def app(settings: Settings, rate_limit_clock: ManualClock) -> Litestar:
+    return create_app(settings, clock=rate_limit_clock)
 
 
 @pytest.fixture
-def rate_limit_clock(app: Litestar) -> ManualClock:
-    """``app``'s rate limiter counting on a clock the test controls, so no window boundary falls mid-test."""
-    clock = ManualClock()
-    app.state.rate_limiter = RateLimiter(app.stores.get("rate_limits"), clock=clock)
-    return clock
+def rate_limit_clock() -> ManualClock:
+    """The clock the test's app counts rate-limit windows on: it stands still at the start of every window
+    until the test moves it, so no window boundary falls in the middle of a test."""
+    return ManualClock()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -177,7 +176,6 @@ async def test_lead_capture_stores_the_lead_and_delivers_the_file(
     assert "buyer@example.com" in edit and "(1)" in edit
 
 
-@pytest.mark.usefixtures("rate_limit_clock")  # no window boundary mid-test
 async def test_lead_capture_is_rate_limited(client: AsyncTestClient[Litestar], app: Litestar) -> None:
     identity = await sign_up(client)
     product_id = await create(client, kind="lead_magnet", title="Checklist", price="")

@@ -8,7 +8,6 @@ import re
 import uuid
 from dataclasses import dataclass
 
-import pytest
 from litestar import Litestar
 
 from storefront.pages import public_page, store_view
@@ -217,7 +216,6 @@ async def sign_in_again(client: Client, handle: str) -> None:
     assert response.status_code == 303
 
 
-@pytest.mark.usefixtures("rate_limit_clock")  # no window boundary mid-test
 async def test_capture_posts_are_rate_limited(client: Client) -> None:
     handle = await published_store(client)
     block = re.search(r'name="block" value="([0-9a-f]+)"', (await client.get(f"/@{handle}")).text)

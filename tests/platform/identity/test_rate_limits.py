@@ -1,7 +1,7 @@
 """Rate limits on log-in, code requests and password resets: per account and per IP, on the real Redis.
 
-Every test counts on a clock it controls (``rate_limit_clock``), starting at the first second of every window, so
-no window boundary can fall in the middle of a test and reset a counter it relies on.
+The test app counts on a clock the test controls (``rate_limit_clock``, see tests/conftest.py), standing at the
+first second of every window: no window boundary can fall in the middle of a test and reset a counter it relies on.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from windsurf.core.i18n import translations_for
 from windsurf.core.ratelimit import RateLimiter, RateLimitExceeded
 
 MESSAGE = "Too many attempts. Try again in %(minutes)s minutes."
-pytestmark = pytest.mark.usefixtures("rate_limit_clock")
 
 
 def assert_limited(response: object, window_seconds: int, locale: str = "en") -> None:
@@ -109,9 +108,9 @@ async def test_limits_count_in_redis_across_app_instances(
     """Two pods share one Redis: the counter is one, not one per process."""
     from windsurf.app import create_app
 
-    other = create_app(app.state.settings)
+    other = create_app(app.state.settings, clock=rate_limit_clock)
     first: RateLimiter = app.state.rate_limiter
-    second = RateLimiter(other.stores.get("rate_limits"), clock=rate_limit_clock)
+    second: RateLimiter = other.state.rate_limiter
     for limiter in (first, second) * (LOGIN.per_account // 2):
         await limiter.hit(LOGIN, ip="203.0.113.9", account="shared@example.com")
     with pytest.raises(RateLimitExceeded):
