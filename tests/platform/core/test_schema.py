@@ -3,6 +3,7 @@ indexes the queries need, and jsonb on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -10,8 +11,10 @@ from litestar import Litestar
 from piccolo.querystring import QueryString
 
 from windsurf.catalog.tables import Product, ProductFile
+from windsurf.checkout.tables import DiscountCode, Order
 from windsurf.core import db
 from windsurf.core.uow import Tenant, tenant_for, unit_of_work
+from windsurf.delivery.tables import Grant, GrantFile
 from windsurf.stores.tables import Store, StoreLead
 
 FOREIGN_KEY_SQLSTATE = "23503"
@@ -86,6 +89,79 @@ async def test_a_store_lead_needs_its_store_and_is_kept_once_per_contact(app: Li
     ):  # the same contact in another store is another lead
         await Store.insert(Store(id=uuid.uuid4(), creator_id=other, draft={"name": "y"}))
         await StoreLead.insert(_lead(other, "a@example.com"))
+
+
+def _grant(creator_id: uuid.UUID) -> Grant:
+    return Grant(
+        id=uuid.uuid4(),
+        creator_id=creator_id,
+        order_id=uuid.uuid4(),
+        order_number=uuid.uuid4().hex[:12],
+        product_id=uuid.uuid4(),
+        product_title="Guide",
+        buyer_key="k" * 64,
+        download_limit=5,
+    )
+
+
+def _grant_file(creator_id: uuid.UUID, grant_id: uuid.UUID) -> GrantFile:
+    return GrantFile(
+        id=uuid.uuid4(),
+        creator_id=creator_id,
+        grant_id=grant_id,
+        file_id=uuid.uuid4(),
+        filename="a.pdf",
+        content_type="application/pdf",
+        storage_key="private/files/a",
+    )
+
+
+async def test_a_grant_file_needs_its_grant_and_goes_with_it(app: Litestar) -> None:
+    creator = uuid.uuid4()
+    async with tenant_for(creator) as tenant:
+        grant = _grant(creator)
+        async with tenant.scope():
+            await Grant.insert(grant)
+            await GrantFile.insert(_grant_file(creator, grant.id))
+        assert is_foreign_key_violation(await _refused(tenant, _grant_file(creator, uuid.uuid4())))
+        async with tenant.scope():
+            await Grant.delete().where(Grant.id == grant.id)
+            assert await GrantFile.count().where(GrantFile.creator_id == creator) == 0
+
+
+async def test_an_order_names_one_of_the_stores_discount_codes(app: Litestar) -> None:
+    creator = uuid.uuid4()
+
+    def order(code_id: uuid.UUID) -> Order:
+        return Order(
+            id=uuid.uuid4(),
+            creator_id=creator,
+            number=uuid.uuid4().hex[:12],
+            submission_key=uuid.uuid4().hex,
+            product_id=uuid.uuid4(),
+            product_title="Guide",
+            buyer_name="Abebe",
+            method="telebirr",
+            list_santim=10_000,
+            discount_santim=1_000,
+            amount_santim=9_000,
+            discount_code_id=code_id,
+            expires_at=dt.datetime.now(dt.UTC),
+        )
+
+    async with tenant_for(creator) as tenant:
+        code = DiscountCode(id=uuid.uuid4(), creator_id=creator, code="TEN", kind="percent", value=10)
+        placed = order(code.id)
+        async with tenant.scope():
+            await DiscountCode.insert(code)
+            await Order.insert(placed)
+        assert is_foreign_key_violation(await _refused(tenant, order(uuid.uuid4())))
+        async with tenant.scope():
+            await DiscountCode.delete().where(DiscountCode.id == code.id)
+            kept = await Order.select(Order.discount_code_id, Order.amount_santim).where(
+                Order.id == placed.id
+            )
+    assert kept == [{"discount_code_id": None, "amount_santim": 9_000}]  # the order keeps what it charged
 
 
 INDEXES = {
