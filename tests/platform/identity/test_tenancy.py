@@ -11,10 +11,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import APP_ROLE, post_form, serve
+from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
 from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
+from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
+from windsurf.core.uow import tenant_for
+from windsurf.delivery import service as delivery
 from windsurf.settings import Settings
 
 
@@ -74,9 +77,13 @@ def postgres_settings(settings: Settings) -> Settings:
     return settings
 
 
-async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar]) -> str:
-    """A creator who has at least one row in every creator-owned table, made the way users make them; returns
-    the creator's id. Without rows in a table, a check of that table's isolation could not fail."""
+async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: Litestar) -> str:
+    """A creator who has at least one row in every creator-owned table; returns the creator's id. Without rows in
+    a table, a check of that table's isolation could not fail: a new creator-owned table needs a row here too.
+
+    Rows are made the way users make them (pages and forms), or through the domain's service where no page
+    exists yet (checkout and delivery).
+    """
     identity = await sign_up(client)
     me = (await client.get("/api/v1/identity/me")).json()
     await post_form(client, "/password-reset", {"email": me["email"]})
@@ -104,15 +111,29 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar]) -> str
         f"/subscribe/{identity['handle']}", data={"block": block[1], "contact": "b@example.com"}
     )
     assert joined.status_code == 200, joined.text
-    return str(me["id"])
+    creator_id = uuid.UUID(me["id"])
+    async with tenant_for(creator_id) as tenant:
+        await checkout.create_discount(tenant, checkout.NewDiscount(code="MESKEL", kind="percent", value=10))
+        offer = checkout.Offer(uuid.UUID(product_id), creator_id, "Free Pack", 25_000, sales_limit=10)
+        request = checkout.CheckoutRequest(
+            uuid.uuid4().hex, "Abebe", "b@example.com", None, "telebirr", "MESKEL"
+        )
+        order = await checkout.place_order(tenant, offer, request)
+        files = (delivery.FileRef(uuid.uuid4(), "pack.zip", "application/zip", "private/x/pack.zip"),)
+        new_grant = delivery.NewGrant(
+            order.id, order.number, offer.product_id, "Free Pack", "Store", "b@example.com", None, files
+        )
+        await delivery.grant_for_order(tenant, new_grant, secret_key=SECRET)
+    await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
+    return str(creator_id)
 
 
 @ON_POSTGRES
 async def test_rls_hides_rows_without_the_creator_setting(
     postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
 ) -> None:
-    a_id = await creator_with_rows_everywhere(client)
-    b_id = await creator_with_rows_everywhere(client)
+    a_id = await creator_with_rows_everywhere(client, app)
+    b_id = await creator_with_rows_everywhere(client, app)
 
     owner = await asyncpg.connect(postgres_settings.migration_database_url)
     owned_by_a, rows_in_all = {}, {}
@@ -125,7 +146,9 @@ async def test_rls_hides_rows_without_the_creator_setting(
     await owner.close()
     for name, count in owned_by_a.items():
         # A has rows, and so does somebody else (B at least): each check below can tell A's rows from others'.
-        assert 1 <= count < rows_in_all[name], name
+        assert 1 <= count < rows_in_all[name], (
+            f"{name}: give creators a row there in creator_with_rows_everywhere"
+        )
     connection = await asyncpg.connect(postgres_settings.database_url)
     try:
         assert await connection.fetchval("SELECT current_user") == APP_ROLE
