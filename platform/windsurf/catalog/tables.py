@@ -55,7 +55,8 @@ class ProductFile(Table, tablename="product_file"):
 @creator_owned
 class Lead(Table, tablename="lead"):
     """An email or phone number a buyer left in exchange for a lead magnet. The creator owns the list, which
-    outlives a deleted product: ``product_id`` is deliberately no foreign key."""
+    outlives a deleted product: ``product_id`` is deliberately no foreign key. ``(creator_id, product_id, email)``
+    and ``(creator_id, product_id, phone)`` are unique (migration indexes)."""
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)
