@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
@@ -69,7 +70,8 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 }
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
+    """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         storage=storage.build_storage(settings),
         page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
         sessions=SessionManager(stores["sessions"], settings),
-        rate_limiter=RateLimiter(stores["rate_limits"]),
+        rate_limiter=RateLimiter(stores["rate_limits"], clock=clock),
         payment_providers=build_providers(settings),
     )
     face = load_face(settings.face)(objects)

@@ -7,6 +7,7 @@ say): the assertions look at this module's own jobs, never at how many jobs a ru
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
 from typing import Any
@@ -130,3 +131,43 @@ async def test_enqueue_rolls_back_with_its_transaction(app: Litestar) -> None:
         pass
     rows = await Job.select(Job.payload).where(Job.name == "test.flaky")
     assert not [row for row in rows if '"rolled_back"' in str(row["payload"]) or row["payload"] == marker]
+
+
+async def _finished_jobs(age: dt.timedelta) -> dict[str, object]:
+    """One job in each final and waiting state, last due ``age`` ago."""
+    ids = {status: await _enqueue("test.flaky", {"n": 5}) for status in ("done", "dead", "pending")}
+    for status, job_id in ids.items():
+        await Job.update({Job.status: status, Job.run_at: dt.datetime.now(dt.UTC) - age}).where(
+            Job.id == job_id
+        )
+    return ids
+
+
+async def _remaining(ids: dict[str, object]) -> set[str]:
+    rows = await Job.select(Job.id).where(Job.id.is_in(list(ids.values())))
+    return {status for status, job_id in ids.items() if job_id in {row["id"] for row in rows}}
+
+
+async def test_done_jobs_are_pruned_after_a_week_and_dead_ones_kept(app: Litestar) -> None:
+    old = await _finished_jobs(jobs.DONE_KEPT + dt.timedelta(hours=1))
+    recent = await _finished_jobs(jobs.DONE_KEPT - dt.timedelta(hours=1))
+    assert await jobs.prune_finished() >= 1
+    assert await _remaining(old) == {"dead", "pending"}  # the dead stay for staff, waiting work stays
+    assert await _remaining(recent) == {"done", "dead", "pending"}
+    assert await jobs.prune_finished() == 0
+
+
+async def test_the_worker_loop_prunes(app: Litestar) -> None:
+    old = await _finished_jobs(jobs.DONE_KEPT + dt.timedelta(days=1))
+    await Job.update({Job.status: "dead"}).where(Job.id == old["pending"])  # nothing for the loop to run
+    worker = asyncio.create_task(jobs.work_forever(app.state.jobs, idle_seconds=0.01))
+    try:
+        for _ in range(500):
+            if "done" not in await _remaining(old):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert await _remaining(old) == {"dead", "pending"}
