@@ -26,6 +26,7 @@ class CacheArgs:
     nodes: int
     snapshot_days: int
     log_retention_days: int
+    secret_recovery_days: int
     tags: dict[str, str]
 
 
@@ -66,6 +67,7 @@ class Cache(pulumi.ComponentResource):
             name=f"windsurf/{args.name_prefix}/redis-auth",
             description="ElastiCache Redis AUTH token",
             kms_key_id=key.arn,
+            recovery_window_in_days=args.secret_recovery_days,
             tags=args.tags,
             opts=child,
         )

@@ -38,6 +38,7 @@ class DatabaseArgs:
     multi_az: bool
     deletion_protection: bool
     read_replica: bool
+    secret_recovery_days: int
     tags: dict[str, str]
 
 
@@ -169,7 +170,8 @@ class Database(pulumi.ComponentResource):
             name=f"windsurf/{args.name_prefix}/database-admin",
             description="RDS master credentials (table owner; used by migrations)",
             kms_key_id=key.arn,
-            recovery_window_in_days=30 if args.deletion_protection else 7,
+            # 0 deletes at once (dev): a recreated stack can reuse the name without waiting out the window.
+            recovery_window_in_days=args.secret_recovery_days,
             tags=args.tags,
             opts=child,
         )

@@ -40,23 +40,58 @@ class ServiceSpec:
     release: str  # "blue-green" or "canary"
 
 
+# Only services the app defines (windsurf.app.SERVICE_ROUTERS): an unknown WINDSURF_SERVICES value stops the
+# process. Payments joins both sides in the same change. tests/infra/test_contract.py holds the two together.
 SERVICES = (
     ServiceSpec(
         "identity",
         "identity",
-        ("/signup", "/login", "/logout", "/password-reset", "/api/v1/identity"),
+        (
+            "/signup",
+            "/login",
+            "/logout",
+            "/password-reset",
+            "/verify",
+            "/account",
+            "/language",
+            "/api/v1/identity",
+        ),
         "blue-green",
     ),
     ServiceSpec(
-        "builder", "stores,catalog", ("/dashboard", "/api/v1/stores", "/api/v1/catalog"), "blue-green"
+        "builder",
+        "stores,catalog",
+        ("/dashboard", "/manifest.webmanifest", "/api/v1/stores", "/api/v1/catalog"),
+        "blue-green",
     ),
-    ServiceSpec("payments", "payments", ("/checkout", "/api/v1/payments", "/webhooks"), "blue-green"),
     # The storefront catches "/" so it is listed (and matched) last.
     ServiceSpec("storefront", "storefront", ("/@*", "/static/*", "/"), "canary"),
 )
+# Served by every pod for Prometheus and developers, never to the internet: the ALB answers 404 itself.
+PRIVATE_PATHS = ("/metrics", "/schema")
 WORKER = "worker"
 MIGRATE = "migrate"
 ALL_WORKLOADS = (*[s.name for s in SERVICES], WORKER, MIGRATE)
+# One prefix for every workload's objects: the builder writes covers, avatars and product files that the
+# storefront serves (per-workload prefixes meant the storefront looked where nothing was ever written).
+UPLOADS_PREFIX = "uploads/"
+# Who may do what under that prefix (IAM, components/workload.py); everyone else gets no S3 access at all.
+STORAGE_ACCESS = {"builder": "read-write", "storefront": "read"}
+# A tag placeholder for tracks that never received a release: their Deployments run no pods and no migration
+# Job runs, so the first `up` of an empty account succeeds before any image is pushed.
+UNRELEASED = "bootstrap"
+# Pods listen on every interface: the kubelet's probes and the ALB reach them on the pod IP.
+BIND_HOST = "0.0.0.0"  # noqa: S104 - inside the pod network namespace, on purpose
+# Requests (what the scheduler reserves) and limits per pod; test_contract checks they fit the nodes.
+WEB_RESOURCES = {"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+WORKER_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    "limits": {"cpu": "500m", "memory": "384Mi"},
+}
+MAX_SURGE = "25%"
+# The migration Job's whole run (every retry) must end before Pulumi stops waiting for it.
+MIGRATION_DEADLINE_S = 600
+MIGRATION_PULUMI_TIMEOUT = "15m"
 
 
 def labels(app: str, track: str | None = None) -> dict[str, str]:
@@ -80,8 +115,7 @@ def pod_template(
     secret_name: str,
     service_account: str,
     probes: bool,
-    cpu: str,
-    memory: str,
+    resources: Manifest,
 ) -> Manifest:
     container: Manifest = {
         "name": app,
@@ -91,7 +125,7 @@ def pod_template(
         "args": args,
         "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
         "envFrom": [{"secretRef": {"name": secret_name}}],
-        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}},
+        "resources": resources,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": UID,
@@ -151,7 +185,7 @@ def deployment_spec(app: str, track: str | None, replicas: int, template: Manife
         "replicas": replicas,
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": labels(app, track)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": MAX_SURGE}},
         "template": template,
     }
 
@@ -195,6 +229,27 @@ def weighted_forward_action(stable: str, canary: str, canary_weight: int) -> str
                 ]
             },
         }
+    )
+
+
+def fixed_response_action(status: int) -> str:
+    """An ALB action answering by itself (the paths it serves never reach a pod)."""
+    return json.dumps(
+        {
+            "type": "fixed-response",
+            "fixedResponseConfig": {
+                "contentType": "text/plain",
+                "statusCode": str(status),
+                "messageBody": "Not Found",
+            },
+        }
+    )
+
+
+def origin_header_condition(header: str, value: str) -> str:
+    """An ALB rule condition: only requests carrying CloudFront's secret origin header match."""
+    return json.dumps(
+        [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}]
     )
 
 

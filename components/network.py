@@ -20,6 +20,7 @@ from components.iam import service_trust_policy
 AVAILABILITY_ZONES = ("af-south-1a", "af-south-1b", "af-south-1c")
 HTTPS = 443
 APP_PORT = 8000
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 
 
 @dataclass(frozen=True)
@@ -135,11 +136,20 @@ class Network(pulumi.ComponentResource):
         self.data_subnet_ids = [s.id for s in data]
 
         self._flow_logs(name, args, vpc)
+        # EC2.7: every new volume in the region (node disks, Prometheus and Grafana claims) is encrypted.
+        aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption", enabled=True, opts=child)
+        # Only CloudFront's origin-facing addresses reach the ALB, so nobody can go around the WAF through
+        # origin.<domain>; the listener rules also require the secret origin header (components/workload.py).
+        cloudfront = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         lb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=vpc.id,
-            description="Internet-facing ALB: HTTPS in, app port out to the node subnets only",
-            ingress=[{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr_blocks": ["0.0.0.0/0"]}],
+            description="ALB: HTTPS in from CloudFront only, app port out to the node subnets only",
+            ingress=[
+                {"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "prefix_list_ids": [cloudfront.id]}
+            ],
             egress=[
                 {
                     "protocol": "tcp",

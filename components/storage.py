@@ -46,6 +46,8 @@ class SecureBucketArgs:
     tags: dict[str, str]
     # Statements (given the bucket ARN) added to the TLS-only policy; None: another component owns the policy.
     extra_statements: StatementFactory | None = lambda _arn: []
+    # Dev only: `pulumi destroy` empties the bucket (every version) instead of failing on a non-empty one.
+    force_destroy: bool = False
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -56,7 +58,9 @@ class SecureBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:storage:SecureBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(name, tags={**args.tags, "Purpose": args.purpose}, opts=child)
+        bucket = aws.s3.Bucket(
+            name, tags={**args.tags, "Purpose": args.purpose}, force_destroy=args.force_destroy, opts=child
+        )
         self.bucket, self.name, self.arn = bucket, bucket.bucket, bucket.arn
 
         access_block = aws.s3.BucketPublicAccessBlock(  # S3.1/2/3/8
@@ -127,16 +131,24 @@ def _expire_noncurrent(days: int) -> dict[str, Any]:
     }
 
 
+# Glacier Instant Retrieval bills 90 days for every object; moving an object there for less is a loss, and S3
+# rejects a rule that expires objects on or before the day it transitions them.
+GLACIER_IR_MIN_DAYS = 90
+
+
 def _archive(id_: str, transition_days: int, expire_days: int) -> dict[str, Any]:
-    return {
+    """Expire after `expire_days`; move to Glacier IR first only when the object stays there long enough."""
+    rule: dict[str, Any] = {
         "id": id_,
         "status": "Enabled",
         "filter": {},
-        "transitions": [{"days": transition_days, "storage_class": "GLACIER_IR"}],
         "expiration": {"days": expire_days},
         "noncurrent_version_expiration": {"noncurrent_days": 30},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
     }
+    if expire_days >= transition_days + GLACIER_IR_MIN_DAYS:
+        rule["transitions"] = [{"days": transition_days, "storage_class": "GLACIER_IR"}]
+    return rule
 
 
 @dataclass(frozen=True)
@@ -144,6 +156,7 @@ class StorageArgs:
     name_prefix: str
     account_id: pulumi.Input[str]
     log_retention_days: int
+    force_destroy: bool
     tags: dict[str, str]
 
 
@@ -177,11 +190,17 @@ class Storage(pulumi.ComponentResource):
                 lifecycle_rules=[_archive("archive-logs", 30, args.log_retention_days)],
                 log_bucket=None,  # the log bucket does not log into itself
                 tags=args.tags,
+                force_destroy=args.force_destroy,
                 extra_statements=_log_delivery_statements(args.account_id),
             ),
             child,
         )
-        common: dict[str, Any] = {"kms_key_arn": key.arn, "log_bucket": self.logs.name, "tags": args.tags}
+        common: dict[str, Any] = {
+            "kms_key_arn": key.arn,
+            "log_bucket": self.logs.name,
+            "tags": args.tags,
+            "force_destroy": args.force_destroy,
+        }
         self.products = SecureBucket(
             f"{name}-products",
             SecureBucketArgs(purpose="products", lifecycle_rules=[_expire_noncurrent(90)], **common),

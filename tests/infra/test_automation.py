@@ -18,17 +18,37 @@ from infra import automation
 
 
 class RecordingPulumiCLI(auto.PulumiCommand):
-    """Stand-in for the Pulumi CLI: keeps stack config in memory; reports the migration Job as succeeded."""
+    """Stand-in for the Pulumi CLI and its state backend.
+
+    Config starts as a fresh checkout has it (the committed stack file) and lives only as long as this object,
+    like the workspace of one CI run; `deployed` is the backend's stack state, shared between runs: each `up`
+    stores the outputs the program exports (its `release` output from the config, the migration Job's end).
+    """
 
     def __init__(
-        self, active_color: str = "blue"
+        self,
+        active_color: str = "blue",
+        deployed: dict | None = None,
+        migration: str = "succeeded",
+        **config: str,
     ) -> None:  # no super(): there is no binary to ask its version
         self.command = "pulumi"
         # 3.205 is the last CLI version that streams engine events to a file (later ones use gRPC), which a
         # stand-in can write without serving the gRPC event protocol.
         self.version = VersionInfo.parse("3.205.0")
         self.calls: list[list[str]] = []
-        self.config = {"windsurf:activeColor": active_color, "windsurf:storefrontCanaryTag": "v2"}
+        self.config = {
+            "windsurf:imageTag": "v1",
+            "windsurf:imageTagBlue": "v1",
+            "windsurf:imageTagGreen": "v1",
+            "windsurf:activeColor": active_color,
+            "windsurf:storefrontStableTag": "v1",
+            "windsurf:storefrontCanaryTag": "v2",
+            "windsurf:canaryWeight": "0",
+            **{f"windsurf:{k}": v for k, v in config.items()},
+        }
+        self.deployed = {} if deployed is None else deployed
+        self.migration = migration
 
     def run(
         self, args, cwd, additional_env: Mapping[str, str], on_output=None, on_error=None
@@ -42,11 +62,19 @@ class RecordingPulumiCLI(auto.PulumiCommand):
         if verb[:2] == ["config", "get"]:
             return CommandResult(json.dumps({"value": self.config[verb[2]], "secret": False}), "", 0)
         if verb[:2] == ["config", "set"]:
-            self.config[verb[2]] = verb[3]
+            self.config[verb[2]] = args[-1]  # the value follows "--"
             return CommandResult("", "", 0)
+        if verb[0] == "config" and "--json" in args:
+            listing = {k: {"value": v, "secret": False} for k, v in self.config.items()}
+            return CommandResult(json.dumps(listing), "", 0)
+        if verb[0] == "up":
+            self.deployed.update(
+                release={k.removeprefix("windsurf:"): v for k, v in self.config.items() if k in RELEASE},
+                migrationJob=f"migrate-{self.config['windsurf:imageTag']}",
+                migrationStatus=self.migration,
+            )
         if verb[:2] == ["stack", "output"]:
-            outputs = {"migrationJob": "migrate-v2", "migrationSucceeded": True}
-            return CommandResult(json.dumps(outputs), "", 0)
+            return CommandResult(json.dumps(self.deployed), "", 0)
         if verb[:2] == ["stack", "history"]:
             return CommandResult(
                 json.dumps(
@@ -67,6 +95,9 @@ class RecordingPulumiCLI(auto.PulumiCommand):
                 0,
             )
         return CommandResult("", "", 0)
+
+
+RELEASE = {f"windsurf:{key}" for key in automation.RELEASE_KEYS}
 
 
 def verbs(cli: RecordingPulumiCLI) -> list[str]:
@@ -90,10 +121,60 @@ def test_up_sets_tags_on_the_idle_colour_runs_up_waits_for_migration_then_promot
     assert any("select" in call and "staging" in call for call in cli.calls)
 
 
-def test_promote_again_is_the_rollback() -> None:
-    cli = RecordingPulumiCLI(active_color="green")
+def test_promote_switches_colour_and_rollback_switches_back_with_the_canary_off() -> None:
+    cli = RecordingPulumiCLI(active_color="green", canaryWeight="10")
     deployer = automation.run(["promote", "--stack", "production"], command_factory=lambda: cli)
     assert deployer.steps == ["set activeColor=blue", "up (promote blue)"]
+    deployer = automation.run(["rollback", "--stack", "production"], command_factory=lambda: cli)
+    assert deployer.steps == ["set activeColor=green", "set canaryWeight=0", "up (rollback to green)"]
+
+
+def test_the_next_run_starts_from_the_deployed_release_not_the_committed_file() -> None:
+    backend: dict = {}
+    first = RecordingPulumiCLI(active_color="blue", deployed=backend)
+    automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: first)
+    assert backend["release"]["activeColor"] == "green"
+    # A later CI run checks stacks/ out afresh: the file still says blue, the stack serves green.
+    second = RecordingPulumiCLI(active_color="blue", deployed=backend)
+    deployer = automation.run(["rollback", "--stack", "staging"], lambda: second)
+    assert deployer.steps[:3] == ["set imageTag=v2", "set imageTagGreen=v2", "set activeColor=green"]
+    assert deployer.steps[-1] == "up (rollback to blue)"
+    assert backend["release"]["activeColor"] == "blue"
+
+
+def test_a_first_release_puts_the_tag_on_every_unreleased_track() -> None:
+    unreleased = {
+        k: "bootstrap" for k in ("imageTag", "imageTagBlue", "imageTagGreen", "storefrontStableTag")
+    }
+    cli = RecordingPulumiCLI(active_color="blue", storefrontCanaryTag="bootstrap", **unreleased)
+    automation.run(["up", "--stack", "dev", "--image-tag", "v1", "--no-promote"], lambda: cli)
+    assert "bootstrap" not in {cli.config[f"windsurf:{k}"] for k in automation.RELEASE_KEYS}
+
+
+def test_a_failed_migration_stops_the_release_before_promotion() -> None:
+    cli = RecordingPulumiCLI(migration="failed")
+    with pytest.raises(RuntimeError, match="migrate-v2 failed"):
+        automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: cli)
+    assert cli.config["windsurf:activeColor"] == "blue"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["preview", "--stack", "dev"],
+        ["drift", "--stack", "dev"],
+        ["up", "--stack", "dev", "--image-tag", "v2"],
+    ],
+)
+def test_every_preview_and_up_runs_the_policy_pack(argv: list[str]) -> None:
+    cli = RecordingPulumiCLI()
+    automation.run(argv, lambda: cli)
+    engine_calls = [call for call in cli.calls if call[0] in ("preview", "up")]
+    assert engine_calls
+    for call in engine_calls:
+        assert call[call.index("--policy-pack") + 1] == str(automation.ROOT / "infra" / "policy")
+    if argv[0] == "drift":
+        assert "--expect-no-changes" in engine_calls[0] and "--refresh" in engine_calls[0]
 
 
 def test_canary_steps_and_full_promotion() -> None:

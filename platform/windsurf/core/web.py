@@ -96,7 +96,7 @@ def render(
     )
 
 
-EDGE_SECRET_HEADER = "x-windsurf-origin"
+EDGE_SECRET_HEADER = "x-windsurf-origin"  # noqa: S105 - a header name
 VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
 
 
