@@ -34,6 +34,7 @@ class Cache(pulumi.ComponentResource):
     address: pulumi.Output[str]
     auth_token: pulumi.Output[str]
     auth_secret_arn: pulumi.Output[str]
+    group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:cache:Cache", name, None, opts)
@@ -118,6 +119,7 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
         self.address = group.primary_endpoint_address
+        self.group_id = group.replication_group_id
         self.auth_token = pulumi.Output.secret(token.result)
         self.auth_secret_arn = secret.arn
         self.register_outputs({"address": self.address, "auth_secret_arn": self.auth_secret_arn})

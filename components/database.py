@@ -49,6 +49,9 @@ class Database(pulumi.ComponentResource):
     app_password: pulumi.Output[str]
     admin_secret_arn: pulumi.Output[str]
     replica_address: pulumi.Output[str] | None
+    identifier: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    replica_identifier: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:database:Database", name, None, opts)
@@ -150,6 +153,9 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
         self.replica_address = None
+        self.replica_identifier = None
+        self.identifier = primary.identifier
+        self.arn = primary.arn
         if args.read_replica:
             # The analytics replica takes long reporting queries off the primary; it inherits encryption.
             replica = aws.rds.Instance(
@@ -164,6 +170,7 @@ class Database(pulumi.ComponentResource):
                 opts=child,
             )
             self.replica_address = replica.address
+            self.replica_identifier = replica.identifier
 
         secret = aws.secretsmanager.Secret(
             f"{name}-admin-secret",

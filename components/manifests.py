@@ -261,3 +261,51 @@ def ingress_path(path: str, service: str, port: int | str) -> Manifest:
         "pathType": "ImplementationSpecific" if "*" in path else "Prefix",
         "backend": {"service": {"name": service, "port": backend_port}},
     }
+
+
+def alert_rules(namespace: str) -> list[Manifest]:
+    """PrometheusRule alerts on the app's own metrics (Litestar's Prometheus middleware, prefix `windsurf`) and on
+    kube-state-metrics. Payment-notification failures join when the payments service exists."""
+    selector = f'namespace="{namespace}"'
+    return [
+        {
+            "alert": "WindsurfHighErrorRate",
+            "expr": (
+                f"sum by (service) (rate(windsurf_requests_error_total{{{selector}}}[5m]))"
+                f" / sum by (service) (rate(windsurf_requests_total{{{selector}}}[5m])) > 0.02"
+            ),
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "More than 2% of {{ $labels.service }} requests end in a 5xx"},
+        },
+        {
+            "alert": "WindsurfSlowRequests",
+            "expr": (
+                "histogram_quantile(0.99, sum by (service, le) "
+                f"(rate(windsurf_request_duration_seconds_bucket{{{selector}}}[5m]))) > 1.5"
+            ),
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "p99 of {{ $labels.service }} is above 1.5 s"},
+        },
+        {
+            "alert": "WindsurfPodsNotReady",
+            "expr": f"sum by (deployment) (kube_deployment_status_replicas_unavailable{{{selector}}}) > 0",
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $labels.deployment }} has pods that are not ready"},
+        },
+        {
+            "alert": "WindsurfWorkerDown",
+            "expr": f'kube_deployment_status_replicas_available{{{selector}, deployment="worker"}} < 1',
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "No job worker is running: background jobs pile up"},
+        },
+        {
+            "alert": "WindsurfMigrationFailed",
+            "expr": f'kube_job_status_failed{{{selector}, job_name=~"migrate-.*"}} > 0',
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "Migration Job {{ $labels.job_name }} failed; the release stopped"},
+        },
+    ]

@@ -91,6 +91,7 @@ class Workload(pulumi.ComponentResource):
                     self._service(f"{service.name}-{track}", m.labels(service.name, track))
         self._deployment(m.WORKER, None, args.image_tag, "", after_migration, command="worker")
         self._network_policy()
+        self._monitoring()
         ingress = self._ingress()
 
         self.ingress_hostname = ingress.status.apply(
@@ -345,6 +346,36 @@ class Workload(pulumi.ComponentResource):
                 "policyTypes": ["Ingress"],
                 "ingress": [{"ports": [{"port": m.APP_PORT, "protocol": "TCP"}]}],
             },
+            opts=self._opts,
+        )
+
+    def _monitoring(self) -> None:
+        """Prometheus scrapes every app Service's /metrics; the rules page on what buyers would feel."""
+        k8s.apiextensions.CustomResource(
+            "app-service-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={
+                "name": "windsurf",
+                "namespace": self._args.namespace,
+                "labels": m.labels("monitoring"),
+            },
+            spec={
+                "selector": {"matchLabels": {"app.kubernetes.io/part-of": m.PART_OF}},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+            },
+            opts=self._opts,
+        )
+        k8s.apiextensions.CustomResource(
+            "app-alerts",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={
+                "name": "windsurf",
+                "namespace": self._args.namespace,
+                "labels": m.labels("monitoring"),
+            },
+            spec={"groups": [{"name": "windsurf", "rules": m.alert_rules(self._args.namespace)}]},
             opts=self._opts,
         )
 

@@ -8,7 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.addons import AddonsArgs, ClusterAddons
+from components.alerting import Alerting, AlertingArgs
 from components.audit import Audit, AuditArgs
+from components.backup import Backup, BackupArgs
 from components.cache import Cache, CacheArgs
 from components.certificates import Certificates, CertificatesArgs
 from components.cluster import Cluster, ClusterArgs
@@ -82,6 +84,10 @@ def build(s: StackSettings) -> dict[str, Any]:
             tags,
         ),
     )
+    backup = Backup(
+        "backup",
+        BackupArgs(p, s.db_backup_days, [database.arn], s.ephemeral, tags),
+    )
     secrets = AppSecrets(
         "secrets",
         AppSecretsArgs(
@@ -134,6 +140,7 @@ def build(s: StackSettings) -> dict[str, Any]:
         "assetsBucket": storage.assets.name,
         "repositoryUrls": registry.repository_urls,
         "trailArn": audit.trail_arn,
+        "backupVault": backup.vault_name,
         "namespace": s.app_namespace,
         "publicUrl": f"https://{s.domain}",
         # Read back by infra.automation before every action: the release state lives with the stack, not in
@@ -141,6 +148,7 @@ def build(s: StackSettings) -> dict[str, Any]:
         "release": release_state(s),
     }
     if not s.deploy_workloads:
+        alerting(s, account_id, database, cache, None, us_east_1)
         # Phase one of a new account (docs/infra.md): AWS only, from outside the VPC; the deployer inside the
         # VPC runs everything that talks to the private cluster API.
         return outputs
@@ -224,12 +232,38 @@ def build(s: StackSettings) -> dict[str, Any]:
             tags,
         ),
     )
+    alerting(s, account_id, database, cache, edge.distribution_id, us_east_1)
     return {
         **outputs,
         "distributionDomain": edge.distribution_domain,
         "migrationJob": workload.migration_job_name,
         "migrationStatus": workload.migration_status,
     }
+
+
+def alerting(
+    s: StackSettings,
+    account_id: pulumi.Input[str],
+    database: Database,
+    cache: Cache,
+    distribution_id: pulumi.Input[str] | None,
+    us_east_1: aws.Provider,
+) -> Alerting:
+    return Alerting(
+        "alerting",
+        AlertingArgs(
+            s.name_prefix,
+            account_id,
+            s.alert_email,
+            s.monthly_budget_usd,
+            database.identifier,
+            database.replica_identifier,
+            cache.group_id,
+            distribution_id,
+            us_east_1,
+            s.tags,
+        ),
+    )
 
 
 def release_state(s: StackSettings) -> dict[str, Any]:
