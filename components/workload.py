@@ -269,7 +269,6 @@ class Workload(pulumi.ComponentResource):
                 annotations={
                     "windsurf.et/image-tag": tag,
                     **m.CHECKOV_SKIPS,
-                    **({} if served else m.WORKER_CHECKOV_SKIPS),
                 },
             ),
             spec=template.apply(lambda t: m.deployment_spec(app, track, replicas, t)),

@@ -309,6 +309,47 @@ def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
         server.wait(timeout=20)
 
 
+def test_the_worker_s_probes_see_its_heartbeat(
+    postgres_urls: dict[str, str], redis_namespace: str, tmp_path: Path
+) -> None:
+    from tests.conftest import REDIS_URL
+
+    run = released_run("dev")
+    pod = pods(run)["worker"]
+    env = {**pod_env(pod), **secret_env(run, pod)}
+    probe = container(pod)["livenessProbe"]["exec"]["command"]
+    assert container(pod)["readinessProbe"]["exec"]["command"] == probe
+    process_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WINDSURF_")},
+        **_local_services(env, postgres_urls["owner"], REDIS_URL),
+        "WINDSURF_REDIS_NAMESPACE": redis_namespace,
+        "TMPDIR": str(tmp_path),  # the pod's /tmp
+    }
+
+    def probe_passes() -> bool:
+        command = [sys.executable if probe[0] == "python" else probe[0], *probe[1:]]
+        return subprocess.run(command, env=process_env, check=False).returncode == 0
+
+    assert not probe_passes()  # nothing running: not ready, not alive
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "windsurf.cli", "worker"], env=process_env, stderr=subprocess.PIPE
+    )
+    heartbeat = tmp_path / "windsurf-worker-heartbeat"
+    try:
+        for _ in range(600):
+            if heartbeat.exists() or worker.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert heartbeat.exists(), worker.stderr.read().decode() if worker.stderr else ""
+        assert probe_passes()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+    old = heartbeat.stat().st_mtime - 600
+    os.utime(heartbeat, (old, old))  # a loop that stopped beating ten minutes ago
+    assert not probe_passes()
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_readers_and_writers_of_uploads_share_one_prefix_and_iam_allows_it(stack: str) -> None:
     run = released_run(stack)

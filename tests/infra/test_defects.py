@@ -184,7 +184,7 @@ def test_9_config_delivers_to_a_bucket_that_lets_it_write() -> None:
 
 def test_9_cloudtrail_may_describe_its_key_without_an_encryption_context() -> None:
     run = stack_run("dev")
-    key = next(k for k in run.of_type("aws:kms/key:Key") if k.inputs.get("policy"))
+    key = run.one("aws:kms/key:Key", "windsurf-dev-cloudtrail")
     for statement in _policy(key)["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         if (

@@ -77,3 +77,20 @@ def test_drift_check_is_scheduled_with_expect_no_changes() -> None:
     assert drift[True]["schedule"]  # `on:` parses as True in YAML 1.1
     step = next(s for s in drift["jobs"]["drift"]["steps"] if "pulumi-deploy" in s.get("uses", ""))
     assert step["with"]["command"] == "drift"
+
+
+def test_releases_check_migrations_against_the_serving_release_first() -> None:
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "pulumi-deploy" / "action.yml").read_text())
+    runs = [step.get("run", "") for step in action["runs"]["steps"]]
+    check = next(i for i, r in enumerate(runs) if "infra.migration_check --previous" in r)
+    release = next(i for i, r in enumerate(runs) if "infra.automation" in r)
+    assert check < release and "pulumi stack output release" in runs[check]
+    for name, job in workflow("ci-cd.yml")["jobs"].items():
+        if "pulumi-deploy" in str(job.get("steps")):
+            assert job["steps"][0]["with"]["fetch-depth"] == 0, name
+
+
+def test_the_image_goes_to_every_workload_the_stack_deploys() -> None:
+    from components.manifests import ALL_WORKLOADS
+
+    assert workflow("ci-cd.yml")["env"]["WORKLOADS"].split() == list(ALL_WORKLOADS)
