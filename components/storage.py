@@ -1,10 +1,9 @@
 """S3: product files (private, presigned URLs), public assets (read only by CloudFront), logs and backups.
 
 Every bucket is a `SecureBucket`: public access blocked, ACLs disabled, default encryption, versioning, a TLS-
-only
-bucket policy, lifecycle rules and server access logging to the logs bucket. The logs bucket is the only one
-on
-SSE-S3, because S3 server access logs and ALB access logs can only be delivered to SSE-S3 buckets.
+only bucket policy, lifecycle rules and server access logging to the logs bucket. Every bucket is SSE-KMS (FSBP
+S3.17) except `alb-logs`: Elastic Load Balancing delivers access logs only to SSE-S3 buckets, so that bucket
+holds nothing else (the policy pack allows SSE-S3 there alone).
 """
 
 from __future__ import annotations
@@ -164,6 +163,7 @@ class Storage(pulumi.ComponentResource):
     products: SecureBucket
     assets: SecureBucket
     logs: SecureBucket
+    alb_logs: SecureBucket
     backups: SecureBucket
     kms_key_arn: pulumi.Output[str]
 
@@ -182,16 +182,35 @@ class Storage(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
+        logs_key = encryption_key(
+            f"{args.name_prefix}-logs",
+            "Log files delivered by S3, CloudTrail, Config and CloudFront",
+            self,
+            policy=_log_key_policy(args.account_id),
+        )
         self.logs = SecureBucket(
             f"{name}-logs",
             SecureBucketArgs(
                 purpose="logs",
-                kms_key_arn=None,
+                kms_key_arn=logs_key.arn,
                 lifecycle_rules=[_archive("archive-logs", 30, args.log_retention_days)],
                 log_bucket=None,  # the log bucket does not log into itself
                 tags=args.tags,
                 force_destroy=args.force_destroy,
                 extra_statements=_log_delivery_statements(args.account_id),
+            ),
+            child,
+        )
+        self.alb_logs = SecureBucket(
+            f"{name}-alb-logs",
+            SecureBucketArgs(
+                purpose="alb-logs",
+                kms_key_arn=None,  # ELB writes access logs to SSE-S3 buckets only
+                lifecycle_rules=[_archive("archive-alb-logs", 30, args.log_retention_days)],
+                log_bucket=self.logs.name,
+                tags=args.tags,
+                force_destroy=args.force_destroy,
+                extra_statements=_alb_log_statements,
             ),
             child,
         )
@@ -225,6 +244,7 @@ class Storage(pulumi.ComponentResource):
                 "products": self.products.name,
                 "assets": self.assets.name,
                 "logs": self.logs.name,
+                "alb_logs": self.alb_logs.name,
                 "backups": self.backups.name,
             }
         )
@@ -274,13 +294,51 @@ def _log_delivery_statements(account_id: pulumi.Input[str]) -> StatementFactory:
                 "Resource": under("cloudfront"),
                 "Condition": owner_full_control,
             },
-            {
-                "Sid": "AlbAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNT_AF_SOUTH_1}:root"},
-                "Action": "s3:PutObject",
-                "Resource": under("alb"),
-            },
         ]
 
     return statements
+
+
+def _alb_log_statements(bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "AlbAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNT_AF_SOUTH_1}:root"},
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(bucket_arn, "/alb/*"),
+        }
+    ]
+
+
+def _log_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The services that deliver into the logs bucket encrypt with its key, for this account only."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "LogDeliveryEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "Service": [
+                            "logging.s3.amazonaws.com",
+                            "cloudtrail.amazonaws.com",
+                            "config.amazonaws.com",
+                            "delivery.logs.amazonaws.com",
+                        ]
+                    },
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
+        }
+    )

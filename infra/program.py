@@ -204,7 +204,7 @@ def build(s: StackSettings) -> dict[str, Any]:
             region=s.region,
             certificate_arn=certificates.origin_certificate_arn,
             load_balancer_security_group_id=network.load_balancer_security_group_id,
-            log_bucket=storage.logs.name,
+            log_bucket=storage.alb_logs.name,
             origin_header=ORIGIN_HEADER,
             origin_secret=secrets.origin_secret,
             oidc_provider_arn=cluster.oidc_provider_arn,

@@ -679,6 +679,23 @@ def _account_block(resources: list[PolicyResource]) -> list[tuple[str, str | Non
     return []
 
 
+def _buckets_use_kms(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    """S3.17 is about KMS keys: SSE-S3 passes only for the bucket ALB access logs need (they accept nothing
+    else), recognised by its Purpose tag."""
+    buckets = _bucket_ids(resources)
+    problems: list[tuple[str, str | None]] = []
+    for config in _by_type(resources, BUCKET_ENCRYPTION):
+        bucket = buckets.get(str(config.props.get("bucket")))
+        rules = config.props.get("rules") or []
+        algorithms = {(r.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for r in rules}
+        exempt = bucket is not None and (bucket.props.get("tags") or {}).get("Purpose") == "alb-logs"
+        if not algorithms <= {"aws:kms", "aws:kms:dsse"} and not exempt:
+            problems.append(
+                (f"bucket {config.props.get('bucket')} is not encrypted with a KMS key", config.urn)
+            )
+    return problems
+
+
 def _db_subnets_private(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
     subnets = {str(r.props.get("id")): r for r in _by_type(resources, SUBNET)}
     problems: list[tuple[str, str | None]] = []
@@ -762,6 +779,7 @@ STACK_RULES = [
         "every bucket has default encryption",
         _every_bucket_has(BUCKET_ENCRYPTION, "default encryption"),
     ),
+    _stack_rule("s3-buckets-use-kms", "S3.17", "buckets are encrypted with KMS keys", _buckets_use_kms),
     _stack_rule(
         "s3-every-bucket-logs-access",
         "S3.9",

@@ -277,6 +277,39 @@ STACK_CASES: dict[str, tuple[list[PolicyResource], list[PolicyResource]]] = {
         [_resource(rules.VPC, "v", {"id": "v1"}), _resource(rules.FLOW_LOG, "f", {"vpcId": "v1"})],
     ),
     "guardduty-present": ([_resource(rules.DETECTOR, "d", {"enable": True})], []),
+    "s3-buckets-use-kms": (
+        [
+            BUCKET,
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "e",
+                {
+                    "bucket": "b",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+                },
+            ),
+            _resource(rules.BUCKET, "a", {"bucket": "a", "tags": {"Purpose": "alb-logs"}}),
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "ea",
+                {
+                    "bucket": "a",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+                },
+            ),
+        ],
+        [
+            BUCKET,
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "e",
+                {
+                    "bucket": "b",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+                },
+            ),
+        ],
+    ),
     "ecr-lifecycle": (
         [
             _resource(rules.ECR_REPOSITORY, "r", {"name": "x/storefront"}),

@@ -52,7 +52,7 @@ def test_nothing_is_open_to_the_internet_and_the_alb_takes_cloudfront_only(run: 
 
 def test_every_bucket_is_private_encrypted_versioned_and_tls_only(run: StackRun) -> None:
     buckets = {r.outputs["id"] for r in run.of_type("aws:s3/bucket:Bucket")}
-    assert len(buckets) == 4
+    assert len(buckets) == 5
 
     def by_bucket(type_: str) -> dict[str, dict]:
         return {r.inputs["bucket"]: r.inputs for r in run.of_type(type_)}
