@@ -59,6 +59,7 @@ class Workload(pulumi.ComponentResource):
     ingress_hostname: pulumi.Output[str]
     migration_job_name: str
     migration_status: pulumi.Output[str]
+    preview_services: list[str]
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:workload:Workload", name, None, opts)
@@ -73,7 +74,11 @@ class Workload(pulumi.ComponentResource):
             parent=self, provider=args.provider, depends_on=[*args.depends_on, *([job] if job else [])]
         )
 
+        self.preview_services = []
         for service in m.SERVICES:
+            self.preview_services.append(
+                f"{service.name}-preview" if service.release == "blue-green" else f"{service.name}-canary"
+            )
             if service.release == "blue-green":
                 for color in COLORS:
                     self._deployment(

@@ -26,6 +26,8 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
+from infra import smoke
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "production")
 ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback", "canary")
@@ -149,7 +151,17 @@ class Deployer:
             time.sleep(self.poll_interval_s)
             self.refresh()
 
+    def smoke_check(self) -> None:
+        """Before any switch: the idle colour and the canary answer /health/ready (infra/smoke.py)."""
+        outputs = self.stack.outputs()
+        services = list(outputs["previewServices"].value)
+        problems = smoke.failures(outputs["kubeconfig"].value, outputs["namespace"].value, services)
+        if problems:
+            raise RuntimeError("smoke check failed, nothing switched: " + "; ".join(problems))
+        self.steps.append(f"smoke check {', '.join(services)} ready")
+
     def promote(self) -> None:
+        self.smoke_check()
         target = other(self._get("activeColor"))
         self._set("activeColor", target)
         self._up(f"promote {target}")

@@ -237,6 +237,8 @@ def build(s: StackSettings) -> dict[str, Any]:
         **outputs,
         "distributionDomain": edge.distribution_domain,
         "migrationJob": workload.migration_job_name,
+        # What infra.automation's smoke check asks for /health/ready before switching colours.
+        "previewServices": workload.preview_services,
         "migrationStatus": workload.migration_status,
     }
 

@@ -7,7 +7,11 @@ Automation API code builds every command line; the stand-in records it and answe
 from __future__ import annotations
 
 import json
+import re
+import sys
+import threading
 from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from pulumi import automation as auto
@@ -15,6 +19,72 @@ from pulumi.automation._cmd import CommandResult
 from semver import VersionInfo
 
 from infra import automation
+
+TOKEN = "k8s-aws-v1.loopback-token"
+
+
+class KubernetesApi(ThreadingHTTPServer):
+    """A loopback stand-in for the cluster API's service proxy: `GET /api/v1/namespaces/<ns>/services/<svc>:http/
+    proxy/health/ready` with the bearer token the kubeconfig's exec plugin produced; `not_ready` services 503."""
+
+    def __init__(self) -> None:
+        self.not_ready: set[str] = set()
+        self.asked: list[str] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                match = re.fullmatch(
+                    r"/api/v1/namespaces/([\w-]+)/services/([\w-]+):http/proxy/health/ready", self.path
+                )
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    status, body = 401, b'{"kind":"Status","reason":"Unauthorized"}'
+                elif not match:
+                    status, body = 404, b'{"kind":"Status","reason":"NotFound"}'
+                else:
+                    api.asked.append(match.group(2))
+                    ready = match.group(2) not in api.not_ready
+                    status = 200 if ready else 503
+                    body = b'{"status":"ok"}' if ready else b'{"status":"unavailable"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def kubeconfig(self) -> str:
+        credential = {
+            "apiVersion": "client.authentication.k8s.io/v1beta1",
+            "kind": "ExecCredential",
+            "status": {"token": TOKEN},
+        }
+        return json.dumps(
+            {
+                "clusters": [
+                    {"name": "c", "cluster": {"server": f"http://127.0.0.1:{self.server_address[1]}"}}
+                ],
+                "users": [
+                    {
+                        "name": "c",
+                        "user": {
+                            "exec": {
+                                "command": sys.executable,
+                                "args": ["-c", f"print({json.dumps(json.dumps(credential))})"],
+                            }
+                        },
+                    }
+                ],
+            }
+        )
+
+
+API = KubernetesApi()
 
 
 class RecordingPulumiCLI(auto.PulumiCommand):
@@ -48,6 +118,11 @@ class RecordingPulumiCLI(auto.PulumiCommand):
             **{f"windsurf:{k}": v for k, v in config.items()},
         }
         self.deployed = {} if deployed is None else deployed
+        self.deployed.setdefault("kubeconfig", API.kubeconfig())
+        self.deployed.setdefault("namespace", "creator-staging")
+        self.deployed.setdefault(
+            "previewServices", ["identity-preview", "builder-preview", "storefront-canary"]
+        )
         self.migration = migration
 
     def run(
@@ -113,6 +188,7 @@ def test_up_sets_tags_on_the_idle_colour_runs_up_waits_for_migration_then_promot
         "set storefrontCanaryTag=v2",
         "up (release v2 to green)",
         "migration migrate-v2 succeeded",
+        "smoke check identity-preview, builder-preview, storefront-canary ready",
         "set activeColor=green",
         "up (promote green)",
     ]
@@ -124,7 +200,7 @@ def test_up_sets_tags_on_the_idle_colour_runs_up_waits_for_migration_then_promot
 def test_promote_switches_colour_and_rollback_switches_back_with_the_canary_off() -> None:
     cli = RecordingPulumiCLI(active_color="green", canaryWeight="10")
     deployer = automation.run(["promote", "--stack", "production"], command_factory=lambda: cli)
-    assert deployer.steps == ["set activeColor=blue", "up (promote blue)"]
+    assert deployer.steps[1:] == ["set activeColor=blue", "up (promote blue)"]
     deployer = automation.run(["rollback", "--stack", "production"], command_factory=lambda: cli)
     assert deployer.steps == ["set activeColor=green", "set canaryWeight=0", "up (rollback to green)"]
 
@@ -206,3 +282,15 @@ def test_missing_cli_exits_with_install_instructions(monkeypatch: pytest.MonkeyP
 def test_up_requires_an_image_tag() -> None:
     with pytest.raises(SystemExit):
         automation.run(["up", "--stack", "dev"], lambda: RecordingPulumiCLI())
+
+
+def test_a_preview_that_is_not_ready_stops_the_switch() -> None:
+    cli = RecordingPulumiCLI(active_color="blue")
+    API.not_ready = {"builder-preview"}
+    try:
+        with pytest.raises(RuntimeError, match="builder-preview: 503"):
+            automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: cli)
+    finally:
+        API.not_ready = set()
+    assert cli.config["windsurf:activeColor"] == "blue"
+    assert "builder-preview" in API.asked

@@ -241,3 +241,13 @@ def test_12_the_stack_exports_its_release_state() -> None:
         "storefrontCanaryTag": "v1",
         "canaryWeight": 0,
     }
+
+
+def test_the_smoke_check_asks_services_that_select_the_idle_colour_and_the_canary() -> None:
+    run = released_run("staging")
+    services = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type("kubernetes:core/v1:Service")}
+    active = run.config["windsurf:activeColor"]
+    for name in run.outputs["previewServices"]:
+        track = services[name]["spec"]["selector"]["windsurf.et/track"]
+        assert track == "canary" or track not in (active,), name
+        assert [p["name"] for p in services[name]["spec"]["ports"]] == ["http"]  # infra/smoke.py asks :http
