@@ -47,7 +47,7 @@ def create_engine(url: str) -> Engine:
 
 def installed_apps() -> list[AppConfig]:
     """Every Piccolo app of the platform, whichever services a process serves: they share one schema."""
-    from windsurf.piccolo_conf import APP_REGISTRY
+    from windsurf.apps import APP_REGISTRY
 
     return list(APP_REGISTRY.app_configs.values())
 
@@ -98,3 +98,15 @@ async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POO
 async def close_pool(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+
+
+# SQLite's extended result codes for a violated UNIQUE or PRIMARY KEY constraint.
+_SQLITE_UNIQUE_CODES = {2067, 1555}
+_UNIQUE_SQLSTATE = "23505"
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether ``exc`` is a duplicate key, told by its error code (never by the message text)."""
+    if getattr(exc, "sqlstate", None) == _UNIQUE_SQLSTATE:
+        return True
+    return getattr(exc, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES

@@ -17,7 +17,7 @@ SECRET = "edge-secret-0123456789abcdefghijklmnop"
 
 @get("/ip", sync_to_thread=False)
 def who(request: Request[Any, Any, Any]) -> str:
-    return client_ip(request)
+    return client_ip(request, request.app.state.settings)
 
 
 def ip_for(headers: dict[str, str], **settings: Any) -> str:
