@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-ALL_SERVICES = ("identity", "stores", "catalog", "storefront")
+ALL_SERVICES = ("identity", "stores", "catalog", "storefront", "payments")
 PAYMENT_PROVIDERS = ("sandbox", "chapa", "telebirr", "webirr")
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 Environment = Literal["development", "test", "production"]
@@ -36,6 +36,9 @@ class Settings:
     workers: int = 1
     max_request_mb: int = 60
     trust_forwarded_for: bool = False
+    # The secret CloudFront adds to every origin request (header X-Windsurf-Origin); a request carrying it came
+    # through the edge, so CloudFront's viewer-address header names the real caller. "" -> never trusted.
+    edge_secret: str = field(default="", repr=False)
     services: tuple[str, ...] = ALL_SERVICES
     face: str = "storefront.plugin:StorefrontPlugin"  # the HTML face: a Litestar plugin, by dotted path
     var_dir: Path = Path("var")

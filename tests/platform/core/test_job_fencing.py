@@ -37,8 +37,8 @@ async def stall(context: jobs.JobContext, payload: dict[str, Any]) -> None:
     started.setdefault(key, asyncio.Event()).set()
     if runs[key] == 1 and key in gates:
         await gates[key].wait()
-    async with unit_of_work() as uow, uow.scope():
-        await jobs.enqueue(EFFECT, {"key": key}, delay=dt.timedelta(days=365))
+    async with unit_of_work() as uow:  # joins the job's own unit of work
+        await jobs.enqueue(uow, EFFECT, {"key": key}, delay=dt.timedelta(days=365))
 
 
 @jobs.job("test.fencing_fail")
@@ -69,7 +69,8 @@ async def _job(job_id: uuid.UUID) -> dict[str, Any]:
 
 async def _only(app: Litestar, name: str, key: str) -> uuid.UUID:
     await jobs.run_due_jobs(app.state.jobs)  # whatever earlier tests left
-    return await jobs.enqueue(name, {"key": key})
+    async with unit_of_work() as uow:
+        return await jobs.enqueue(uow, name, {"key": key})
 
 
 async def test_a_stalled_worker_cannot_finish_a_job_another_worker_took(app: Litestar) -> None:
@@ -152,7 +153,8 @@ async def test_a_worker_killed_mid_job_leaves_it_to_the_next_worker_once(app: Li
     keys = [uuid.uuid4().hex for _ in range(3)]
     gates[keys[0]] = asyncio.Event()  # only the first job's handler hangs
     await jobs.run_due_jobs(app.state.jobs)
-    ids = [await jobs.enqueue("test.fencing_stall", {"key": key}) for key in keys]
+    async with unit_of_work() as uow:
+        ids = [await jobs.enqueue(uow, "test.fencing_stall", {"key": key}) for key in keys]
 
     worker = asyncio.create_task(jobs.work_forever(app.state.jobs, idle_seconds=0.01))
     await started.setdefault(keys[0], asyncio.Event()).wait()
