@@ -68,6 +68,7 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 
 def create_app(settings: Settings | None = None) -> Litestar:
     import storefront
+    from storefront.pages import rendering  # noqa: F401 - registers the job that renders public pages
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
 
     settings = settings or Settings.from_env()
@@ -77,11 +78,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     storage.bind_public_base(settings)
     stores = build_stores(settings)
     locales_dir = storefront.LOCALES_DIR
+    page_cache = PageCache(
+        stores["pages"], enabled=settings.page_cache, near_ttl=settings.page_near_cache_ms / 1000
+    )
     job_context = jobs.JobContext(
         settings=settings,
         sms=messaging.build_sms_backend(settings),
         email=messaging.build_email_backend(settings),
         translations=partial(i18n.translations_for, locales_dir),
+        page_cache=page_cache,
     )
 
     @contextlib.asynccontextmanager
@@ -111,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         "rate_limiter": RateLimiter(stores["rate_limits"]),
         "jobs": job_context,
         "storage": storage.build_storage(settings),
-        "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
+        "page_cache": page_cache,
     }
     app = Litestar(
         route_handlers=route_handlers,

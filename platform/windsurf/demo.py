@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from windsurf.core import db, security
-from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import build_storage
-from windsurf.core.stores import build_stores
 from windsurf.identity.tables import Creator
 from windsurf.settings import Settings
 from windsurf.stores.demo import seed_demo_store
@@ -32,6 +30,5 @@ async def seed_demo(settings: Settings) -> str:
     creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
     assert creator is not None
     await seed_demo_store(creator["id"], DEMO_HANDLE, build_storage(settings))
-    # A running server keeps rendered pages in the shared store (Redis): start a new version of @demo's pages.
-    await PageCache(build_stores(settings)["pages"]).invalidate(creator["id"])
+    # Publishing (first run) enqueued the render of @demo's pages; the worker stores them and moves the cache on.
     return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

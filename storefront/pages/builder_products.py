@@ -57,10 +57,6 @@ def _error_text(request: Req, exc: ServiceError) -> dict[str, str]:
     return {exc.field or "_form": web.gettext(request, exc.message, **exc.variables)}
 
 
-async def _changed(request: Req, account: Account) -> None:
-    await request.app.state.page_cache.invalidate(account.id)
-
-
 def _back(path: str, flag: str | None = None) -> Response[Any]:
     return Redirect(path=f"{path}?done={flag}" if flag else path, status_code=303)
 
@@ -150,7 +146,6 @@ async def create_product(request: Req) -> Response[Any]:
         product = await service.create_product(account.id, form["kind"], fields)
     except ServiceError as exc:
         return _new_page(request, form, _errors(exc), status_code=422)
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product.id}", "created")
 
 
@@ -208,7 +203,6 @@ async def update_product(request: Req, product_id: FromPath[uuid.UUID]) -> Respo
         return await _edit_page(
             request, account, product_id, form=merged, errors=_errors(exc), status_code=422
         )
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product_id}", "saved")
 
 
@@ -225,7 +219,6 @@ async def change_visibility(request: Req, product_id: FromPath[uuid.UUID]) -> Re
         if back == LIST_URL:
             return await _list_page(request, account, status_code=422, errors={str(product_id): exc.message})
         return await _edit_page(request, account, product_id, errors=_errors(exc), status_code=422)
-    await _changed(request, account)
     if request.htmx and back == LIST_URL:
         return await _list_page(request, account)
     return _back(back, "visibility")
@@ -236,7 +229,6 @@ async def move_product(request: Req, product_id: FromPath[uuid.UUID]) -> Respons
     account = await auth.require_account(request)
     form = await web.form_fields(request, "direction")
     await service.move_product(account.id, product_id, form["direction"])
-    await _changed(request, account)
     if request.htmx:
         return await _list_page(request, account)
     return _back(LIST_URL)
@@ -246,7 +238,6 @@ async def move_product(request: Req, product_id: FromPath[uuid.UUID]) -> Respons
 async def delete_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     account = await auth.require_account(request)
     await service.delete_product(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
     return _back(LIST_URL)
 
 
@@ -265,7 +256,6 @@ async def upload_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Respons
         return await _edit_page(
             request, account, product_id, errors=_error_text(request, exc), status_code=422
         )
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
@@ -273,7 +263,6 @@ async def upload_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Respons
 async def remove_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     account = await auth.require_account(request)
     await service.remove_cover(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
@@ -292,7 +281,6 @@ async def upload_file(request: Req, product_id: FromPath[uuid.UUID]) -> Response
         return await _edit_page(
             request, account, product_id, errors=_error_text(request, exc), status_code=422
         )
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product_id}", "file")
 
 
@@ -302,7 +290,6 @@ async def remove_file(
 ) -> Response[Any]:
     account = await auth.require_account(request)
     await service.remove_file(account.id, product_id, file_id, request.app.state.storage)
-    await _changed(request, account)
     return _back(f"{LIST_URL}/{product_id}", "file-removed")
 
 

@@ -21,7 +21,6 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from storefront.pages import store_view
-from storefront.pages.public import invalidate_store
 from windsurf.catalog import service as catalog
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -164,12 +163,9 @@ async def save_profile(request: Req) -> Response[Any]:
     account = await _account(request)
     form = await web.form_fields(request, "display_name", "handle", "bio")
 
-    async def action() -> StoreState:
-        state = await service.update_profile(account.id, **form)
-        await invalidate_store(request.app.state.page_cache, account.id, account.handle)
-        return state
-
-    return await _answer(request, account, "profile", action, form)
+    return await _answer(
+        request, account, "profile", lambda: service.update_profile(account.id, **form), form
+    )
 
 
 @post("/dashboard/avatar")
@@ -262,12 +258,9 @@ async def move_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
 async def publish(request: Req) -> Response[Any]:
     account = await _account(request)
 
-    async def action() -> StoreState:
-        state = await service.publish(account.id, request.app.state.storage)
-        await invalidate_store(request.app.state.page_cache, account.id)
-        return state
-
-    return await _answer(request, account, "status", action)
+    return await _answer(
+        request, account, "status", lambda: service.publish(account.id, request.app.state.storage)
+    )
 
 
 @get("/dashboard/qr.svg")

@@ -1,32 +1,33 @@
 """The buyer's product page /@handle/<slug>, lead capture for lead magnets, and lead magnet delivery.
 
-The page is the same for every buyer of a language, so it is rendered once into the page cache (keyed by the
-creator's content version and the language) and revalidated with an ETag. It sets no cookie: the routes are
-excluded from the CSRF middleware. Its one form (lead capture) is protected instead by an Origin /
-Sec-Fetch-Site check (a cross-site post is refused) and a rate limit, and works with JavaScript off.
+The page is the same for every buyer of a language, so it is rendered when the product changes and stored
+(``rendering``), served from the near cache, Redis or the stored row, and revalidated with an ETag. It sets no
+cookie: the routes are excluded from the CSRF middleware. Its one form (lead capture) is protected instead by an
+Origin / Sec-Fetch-Site check (a cross-site post is refused) and a rate limit, and works with JavaScript off.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, route
 from litestar.params import FromPath
 
-from storefront.pages import public_page
+from storefront.pages import public_page, rendering
 from storefront.pages.builder_products import file_response
-from windsurf.catalog import service
+from windsurf.catalog import service, validation
 from windsurf.catalog.service import ProductView
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.ratelimit import Limit
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
-from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
 NO_STORE = "private, no-store"
+_HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 LEAD_CAPTURE = Limit("lead-capture", per_ip=20, per_account=5, window_seconds=15 * 60)
 
 
@@ -45,44 +46,19 @@ async def _product(creator: Account, slug: str) -> ProductView:
     return product
 
 
-def _absolute(request: Req, url: str) -> str:
-    return f"{request.app.state.settings.public_url.rstrip('/')}{url}" if url.startswith("/") else url
-
-
-def _context(request: Req, creator: Account, product: ProductView, **extra: Any) -> dict[str, Any]:
-    cover = product.cover or ()
-    og_image = cover[-1] if cover else None
-    return {
-        "creator": creator,
-        "product": product,
-        "cover": cover,
-        "srcset": ", ".join(f"{url} {width}w" for url, width, _ in cover),
-        "og_image": (_absolute(request, og_image[0]), og_image[1], og_image[2]) if og_image else None,
-        "page_url": _absolute(request, f"/@{creator.handle}/{product.slug}"),
-        "errors": {},
-        "form": {},
-        **extra,
-    }
-
-
-@get("/{segment:str}/{slug:str}", opt=public_page.PUBLIC_OPT)
+@route("/{segment:str}/{slug:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
 async def product_page(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
-    creator = await _creator(segment)
+    """Never rendered here: the stored page (near cache, Redis, row); nobody asked for a language, the
+    store's own language, as on the store page."""
+    handle = segment.removeprefix("@").lower()
+    if not segment.startswith("@") or not _HANDLE.match(handle) or not validation.SLUG_PATTERN.match(slug):
+        raise NotFoundError()
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    cache = request.app.state.page_cache
-    version = await cache.version(creator.id)
-    key = f"product:{creator.id}:{version}:{preferred or '-'}:{slug[:80]}"
-    raw = await cache.get(key)
-    if raw is not None:
-        return public_page.respond(request, public_page.CachedPage.decode(raw))
-    product = await _product(creator, slug)
-    # Nobody asked for a language: the store's own default decides, as on the store page.
-    locale = web.request_locale(request, default=await stores.default_language(creator.id))
-    html = web.render_html(request, "store/product.html", _context(request, creator, product))
-    page = public_page.CachedPage.of(html, locale)
-    await cache.set(key, page.encode())
+    page = await rendering.serve(
+        request.app.state.page_cache, request.app.state.settings, handle, slug, preferred
+    )
     return public_page.respond(request, page)
 
 
@@ -102,7 +78,9 @@ async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]
         raise
     except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
-        context = _context(request, creator, product, errors=errors, form=form)
+        context = rendering.product_context(
+            request.app.state.settings, creator, product, errors=errors, form=form
+        )
         return web.render(request, "store/product.html", context, status_code=422, headers=headers)
     secret = request.app.state.settings.secret_key
     downloads = [

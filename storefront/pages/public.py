@@ -1,21 +1,20 @@
 """Pages anybody can open: the home page and a creator's store at /@handle.
 
 The store page is the one buyers open from a TikTok or Telegram bio, often over 3G, and the most requested
-page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is served
-from the page cache without touching the database: ``h:<handle>`` maps the handle to its creator, the
-creator's content version and the visitor's language complete the key. Publishing bumps the version; nothing
-is ever purged.
+page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is never
+rendered on a buyer's request: it is rendered when it changes and stored (``rendering``), then served from the
+near cache, Redis or the stored row. The cache key is the handle, the address's content version and the
+visitor's language; the render job bumps the version, nothing is ever purged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import uuid
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, cast
 
-from litestar import MediaType, Response, Router, get, post
+from litestar import MediaType, Response, Router, get, post, route
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
@@ -29,8 +28,7 @@ from litestar.types import (
     Send,
 )
 
-from storefront.pages import public_page, store_view
-from windsurf.catalog import service as catalog
+from storefront.pages import public_page, rendering, store_view
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
 from windsurf.core.pagecache import PageCache
@@ -57,61 +55,7 @@ def _handle(segment: str) -> str:
     return segment[1:]
 
 
-def page_key(handle: str, version: str, preferred: str | None) -> str:
-    return f"s:{handle}:{version}:{preferred or '-'}"
-
-
-async def invalidate_store(cache: PageCache, creator_id: uuid.UUID, *old_handles: str | None) -> None:
-    """After a publish or a handle change: a new version, and old handles no longer lead to this creator."""
-    for handle in old_handles:
-        if handle:
-            await cache.delete(f"h:{handle}")
-    await cache.invalidate(creator_id)
-
-
-async def _cached(cache: PageCache, handle: str, preferred: str | None) -> public_page.CachedPage | None:
-    creator = await cache.get(f"h:{handle}")
-    if creator is None:
-        return None
-    version = await cache.version(uuid.UUID(creator.decode()))
-    raw = await cache.get(page_key(handle, version, preferred))
-    return public_page.CachedPage.decode(raw) if raw else None
-
-
-async def render_store_page(request: Req, handle: str, preferred: str | None) -> public_page.CachedPage:
-    """Render the PUBLISHED store (never the draft) and keep it in the page cache."""
-    cache: PageCache = request.app.state.page_cache
-    account = await identity.find_by_handle(handle)
-    if account is None:
-        raise NotFoundError()
-    version = await cache.version(account.id) if cache.enabled else ""
-    published = await stores.get_published(account.id)
-    doc, published_at = published if published else (None, None)
-    cards = (
-        await catalog.published_cards(account.id)
-        if doc and any(b.type == "product" for b in doc.blocks)
-        else []
-    )
-    settings = request.app.state.settings
-    locale = preferred or (doc.language if doc else settings.default_locale)
-    view = store_view.build_view(
-        settings, handle, account.display_name, doc, cards, published_at=published_at
-    )
-    html = store_view.render_store_html(
-        request.app.state.jinja,
-        i18n.translations_for(request.app.state.locales_dir, locale),
-        locale,
-        view,
-        htmx_path=request.app.state.htmx_path,
-    )
-    page = public_page.CachedPage.of(html, locale)
-    if cache.enabled:
-        await cache.set(page_key(handle, version, preferred), page.encode())
-        await cache.set(f"h:{handle}", str(account.id).encode())
-    return page
-
-
-@get("/{segment:str}", opt=public_page.PUBLIC_OPT)
+@route("/{segment:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
 async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
     handle = _handle(segment)
@@ -126,10 +70,9 @@ async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    cache: PageCache = request.app.state.page_cache
-    page = await _cached(cache, handle, preferred) if cache.enabled else None
-    if page is None:
-        page = await render_store_page(request, handle, preferred)
+    page = await rendering.serve(
+        request.app.state.page_cache, request.app.state.settings, handle, "", preferred
+    )
     return public_page.respond(request, page)
 
 
@@ -196,6 +139,11 @@ class CachedStorePages:
                 return
         await self.app(scope, receive, send)
 
+    async def _cached(self, handle: str, preferred: str | None) -> public_page.CachedPage | None:
+        version = await self.cache.version(rendering.scope(handle))
+        raw = await self.cache.get(rendering.page_key(handle, "", version, preferred))
+        return public_page.CachedPage.decode(raw) if raw else None
+
     async def _answer(self, scope: HTTPScope, send: Send, *, head: bool) -> bool:
         headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
         raw_cookie = headers.get(b"cookie", "")
@@ -207,7 +155,7 @@ class CachedStorePages:
             morsel = cookie.get(i18n.LANGUAGE_COOKIE)
             language = morsel.value if morsel else None
         preferred = i18n.preferred_locale(language, headers.get(b"accept-language"))
-        page = await _cached(self.cache, scope["path"][2:].lower(), preferred)
+        page = await self._cached(scope["path"][2:].lower(), preferred)
         if page is None:
             return False
         status, extra, body = public_page.answer(

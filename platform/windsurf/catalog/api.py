@@ -126,10 +126,6 @@ def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
     return raw
 
 
-async def _changed(request: Req, account: Account) -> None:
-    await request.app.state.page_cache.invalidate(account.id)
-
-
 @get("/products")
 async def list_products(account: NamedDependency[Account]) -> list[ProductOut]:
     return [_out(product) for product in await service.list_products(account.id)]
@@ -140,7 +136,6 @@ async def create_product(
     request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]
 ) -> ProductOut:
     product = await service.create_product(account.id, data.kind, _raw(data))
-    await _changed(request, account)
     return _out(product)
 
 
@@ -157,7 +152,6 @@ async def update_product(
     data: JSONBody[ProductIn],
 ) -> ProductOut:
     product = await service.update_product(account.id, product_id, _raw(data))
-    await _changed(request, account)
     return _out(product)
 
 
@@ -169,7 +163,6 @@ async def set_visibility(
     data: JSONBody[VisibilityIn],
 ) -> ProductOut:
     product = await service.set_visibility(account.id, product_id, data.visibility)
-    await _changed(request, account)
     return _out(product)
 
 
@@ -178,7 +171,6 @@ async def delete_product(
     request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID]
 ) -> None:
     await service.delete_product(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
 
 
 @get("/leads")

@@ -26,6 +26,7 @@ from windsurf.core import security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.images import ImageRejected, process_image
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.tenancy import acting_for
 from windsurf.identity import validation as contact_validation
@@ -476,6 +477,8 @@ async def update_product(creator_id: uuid.UUID, product_id: uuid.UUID, raw: Mapp
                     {"slug": N_("You already have a product at that address. Choose another.")}
                 ) from exc
             raise
+        if row["visibility"] != "draft":
+            await pages_changed(creator_id, products=[product_id])
         row = await _row(creator_id, product_id)
         file_rows = await _file_rows(creator_id, product_id)
     return _view(row, file_rows)
@@ -502,6 +505,8 @@ async def set_visibility(creator_id: uuid.UUID, product_id: uuid.UUID, visibilit
         await Product.update({Product.visibility: clean, Product.updated_at: _now()}).where(
             _mine(creator_id) & (Product.id == product_id)
         )
+        if row["visibility"] != clean:
+            await pages_changed(creator_id, products=[product_id])
         row = await _row(creator_id, product_id)
     return _view(row, file_rows)
 
@@ -538,6 +543,8 @@ async def delete_product(creator_id: uuid.UUID, product_id: uuid.UUID, storage: 
             (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
         )
         await Product.delete().where(_mine(creator_id) & (Product.id == product_id))
+        if row["visibility"] != "draft":
+            await pages_changed(creator_id, products=[product_id])
     for key in [f["storage_key"] for f in file_rows] + [e["key"] for e in _cover_entries(row["cover"])]:
         await storage.delete(key)
 
@@ -582,6 +589,8 @@ async def _replace_cover(
             await Product.update({Product.cover: entries or None, Product.updated_at: _now()}).where(
                 _mine(creator_id) & (Product.id == product_id)
             )
+            if row["visibility"] != "draft":
+                await pages_changed(creator_id, products=[product_id])
     except Exception:
         for key in new_keys:
             await storage.delete(key)

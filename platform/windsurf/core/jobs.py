@@ -22,6 +22,7 @@ from piccolo.querystring import QueryString
 
 from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
+from windsurf.core.pagecache import PageCache
 from windsurf.core.tables import Job
 from windsurf.settings import Settings
 
@@ -36,10 +37,20 @@ class JobContext:
     sms: SmsBackend
     email: EmailBackend
     translations: Callable[[str], Translations]
+    page_cache: PageCache | None = None
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+# Jobs a lower layer enqueues and a higher one handles (a domain service asks for pages to be rendered; the
+# storefront renders them): the name is known everywhere, the handler only where the higher layer is loaded.
+_declared: set[str] = set()
+
+
+def declare(name: str) -> str:
+    """Make ``name`` a job that may be enqueued before (or without) its handler being imported here."""
+    _declared.add(name)
+    return name
 
 
 def job(name: str) -> Callable[[Handler], Handler]:
@@ -53,7 +64,7 @@ def job(name: str) -> Callable[[Handler], Handler]:
 
 
 async def enqueue(name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()) -> uuid.UUID:
-    if name not in _handlers:
+    if name not in _handlers and name not in _declared:
         raise KeyError(f"no job handler named {name!r}")
     job_id = uuid.uuid4()
     await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay)).run()

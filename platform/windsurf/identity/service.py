@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from windsurf.core import jobs, security
+from windsurf.core import db, jobs, security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.tenancy import acting_for
 from windsurf.identity import validation
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
@@ -369,7 +370,10 @@ async def change_handle(creator_id: uuid.UUID, handle: str) -> Account:
     if await Creator.exists().where((Creator.handle == clean_handle) & (Creator.id != creator_id)):
         raise InvalidInput({"handle": taken})
     try:
-        await Creator.update({Creator.handle: clean_handle}).where(Creator.id == creator_id)
+        # The store moves to its new address: its pages are rendered there, and dropped from the old one.
+        async with db.bound_engine().transaction():
+            await Creator.update({Creator.handle: clean_handle}).where(Creator.id == creator_id)
+            await pages_changed(creator_id, old_handle=current.handle)
     except Exception as exc:  # a concurrent change won the unique index between our check and the update
         if "unique" in str(exc).lower():
             raise InvalidInput({"handle": taken}) from exc

@@ -48,7 +48,6 @@ async def my_store(account: NamedDependency[Account]) -> StoreOut:
 @post("/me/publish", status_code=200)
 async def publish(request: Request[Any, Any, Any], account: NamedDependency[Account]) -> StoreOut:
     state = await service.publish(account.id, request.app.state.storage)
-    await request.app.state.page_cache.invalidate(account.id)
     return _out(account, state)
 
 
