@@ -14,7 +14,7 @@ import re
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, cast
 
-from litestar import MediaType, Response, Router, get, post, route
+from litestar import MediaType, Response, Router, post, route
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
@@ -42,7 +42,7 @@ STORE_LEAD = Limit("store-lead", per_ip=10, per_account=300, window_seconds=60 *
 _HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
 
 
-@get("/")
+@route("/", http_method=["GET", "HEAD"])
 async def home(request: Req) -> Response[Any]:
     await auth.current_account(request)
     return web.render(request, "public/home.html")
