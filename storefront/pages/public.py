@@ -124,7 +124,7 @@ class CachedStorePages:
 
     A hit needs no framework at all: the handle, the visitor's language (cookie, then Accept-Language) and the
     near cache give the stored page, answered exactly as ``store_page`` would answer it. Anything else (a miss,
-    a query string, another path) goes on to the application, which renders and caches the page.
+    a query string, another path) goes on to the application, which reads the stored page and caches it.
     """
 
     def __init__(self, app: ASGIApp, cache: PageCache) -> None:
