@@ -69,6 +69,8 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 def create_app(settings: Settings | None = None) -> Litestar:
     import storefront
     from storefront.pages import rendering  # noqa: F401 - registers the job that renders public pages
+    from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
+    from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
 
     settings = settings or Settings.from_env()

@@ -18,5 +18,7 @@ APP_REGISTRY = AppRegistry(
         "windsurf.identity.piccolo_app",
         "windsurf.stores.piccolo_app",
         "windsurf.catalog.piccolo_app",
+        "windsurf.checkout.piccolo_app",
+        "windsurf.delivery.piccolo_app",
     ]
 )
