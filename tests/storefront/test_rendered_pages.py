@@ -16,14 +16,16 @@ from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from storefront.pages import rendering
-from tests.conftest import drain_jobs, post_form
+from tests.conftest import drain_jobs, post_form, serve
 from tests.platform.catalog.helpers import create
 from tests.storefront.store_helpers import Client, sign_up
+from windsurf.app import create_app
 from windsurf.core import jobs, rendered_pages
 from windsurf.core.pagecache import PageCache
 from windsurf.core.rendered_pages import StoredPage
 from windsurf.core.tables import Job, RenderedPage
 from windsurf.identity import service as identity
+from windsurf.settings import Settings
 from windsurf.stores import service as stores
 
 ENGLISH = {"Accept-Language": "en", "Accept-Encoding": "gzip"}
@@ -249,3 +251,18 @@ async def test_when_redis_blinks_the_job_is_retried_until_the_cache_moves_on(
     await drain_jobs(app)
     assert await cache.version(rendering.scope(handle)) != version
     assert "After the blink" in (await client.get(f"/@{handle}", headers=ENGLISH)).text
+
+
+async def test_the_benchmarks_uncached_baseline_renders_every_time_and_stores_nothing(
+    settings: Settings, renders: Renders
+) -> None:
+    baseline = create_app(dataclasses.replace(settings, stored_pages=False, page_cache=False))
+    async with serve(baseline) as client:
+        handle = await sign_up(client)
+        await post_form(client, "/dashboard/publish", {})
+        client.cookies.clear()
+        renders.names.clear()
+        for _ in range(2):
+            assert (await client.get(f"/@{handle}", headers=ENGLISH)).status_code == 200
+        assert renders.names == ["store/page.html", "store/page.html"]
+        assert await rows(handle) == {}
