@@ -27,6 +27,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings
 
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     route_handlers.append(storefront.static_router())
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
+    route_handlers.extend(gateway_routers(settings))  # the sandbox payment gateway, when enabled
 
     state: dict[str, Any] = {
         "settings": settings,

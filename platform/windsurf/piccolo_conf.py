@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.catalog.piccolo_app",
         "windsurf.checkout.piccolo_app",
         "windsurf.delivery.piccolo_app",
+        "windsurf.payments.piccolo_app",
     ]
 )
