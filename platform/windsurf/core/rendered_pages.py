@@ -36,7 +36,12 @@ class StoredPage:
 
 
 def new_version() -> int:
-    """A render's place in the order of renders: taken BEFORE the render reads what it shows."""
+    """A render's place in the order of renders: taken BEFORE the render reads what it shows.
+
+    Every change enqueues its render job when it commits, so the job that renders it starts (and takes its
+    version) after the change: the last render to start wins, and it has seen the last change. Workers' clocks
+    are assumed to agree to well within the time between two changes of one store (NTP).
+    """
     return time.time_ns() // 1000
 
 
