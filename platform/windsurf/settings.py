@@ -37,6 +37,7 @@ class Settings:
     max_request_mb: int = 60
     trust_forwarded_for: bool = False
     services: tuple[str, ...] = ALL_SERVICES
+    face: str = "storefront.plugin:StorefrontPlugin"  # the HTML face: a Litestar plugin, by dotted path
     var_dir: Path = Path("var")
     database_url: str = ""
     migration_database_url: str = ""

@@ -22,6 +22,8 @@ from windsurf.catalog.service import ProductView
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.ratelimit import Limit
+from windsurf.core.uow import Tenant, UnitOfWork
+from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, StorageDep, UowDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 
@@ -31,23 +33,32 @@ _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 LEAD_CAPTURE = Limit("lead-capture", per_ip=20, per_account=5, window_seconds=15 * 60)
 
 
-async def _creator(segment: str) -> Account:
+async def _creator(uow: UnitOfWork, segment: str) -> tuple[Account, Tenant]:
+    """The store's creator, and the request's unit of work acting for it (its products are its rows)."""
     handle = segment.removeprefix("@")
-    creator = await identity.find_by_handle(handle) if segment.startswith("@") and len(handle) <= 30 else None
+    ok = segment.startswith("@") and len(handle) <= 30
+    creator = await identity.find_by_handle(uow, handle) if ok else None
     if creator is None:
         raise NotFoundError()
-    return creator
+    return creator, await uow.act_for(creator.id)
 
 
-async def _product(creator: Account, slug: str) -> ProductView:
-    product = await service.public_product(creator.id, slug)
+async def _product(tenant: Tenant, slug: str) -> ProductView:
+    product = await service.public_product(tenant, slug)
     if product is None:
         raise NotFoundError()
     return product
 
 
 @route("/{segment:str}/{slug:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
-async def product_page(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+async def product_page(
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    uow: UowDep,
+    page_cache: PageCacheDep,
+    settings: SettingsDep,
+) -> Response[Any]:
     """Never rendered here: the stored page (near cache, Redis, row); nobody asked for a language, the
     store's own language, as on the store page."""
     handle = segment.removeprefix("@").lower()
@@ -56,33 +67,39 @@ async def product_page(request: Req, segment: FromPath[str], slug: FromPath[str]
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    page = await rendering.serve(
-        request.app.state.page_cache, request.app.state.settings, handle, slug, preferred
-    )
+    page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
     return public_page.respond(request, page)
 
 
 @post("/{segment:str}/{slug:str}/lead", opt=public_page.PUBLIC_OPT)
-async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
-    public_page.check_same_origin(request)
-    creator = await _creator(segment)
-    product = await _product(creator, slug)
+async def capture_lead(
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    uow: UowDep,
+    renderer: RendererDep,
+    rate_limiter: RateLimiterDep,
+    settings: SettingsDep,
+) -> Response[Any]:
+    public_page.check_same_origin(request, settings)
+    creator, tenant = await _creator(uow, segment)
+    product = await _product(tenant, slug)
     form = await web.form_fields(request, "contact")
     headers = {"Cache-Control": NO_STORE}
     try:
-        await request.app.state.rate_limiter.hit(
-            LEAD_CAPTURE, ip=web.client_ip(request), account=f"{product.id}:{form['contact'].strip()[:254]}"
+        await rate_limiter.hit(
+            LEAD_CAPTURE,
+            ip=web.client_ip(request, settings),
+            account=f"{product.id}:{form['contact'].strip()[:254]}",
         )
-        lead = await service.capture_lead(creator.id, product.id, form["contact"])
+        lead = await service.capture_lead(tenant, product.id, form["contact"])
     except NotFoundError:
         raise
     except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
-        context = rendering.product_context(
-            request.app.state.settings, creator, product, errors=errors, form=form
-        )
-        return web.render(request, "store/product.html", context, status_code=422, headers=headers)
-    secret = request.app.state.settings.secret_key
+        context = rendering.product_context(settings, creator, product, errors=errors, form=form)
+        return renderer.render(request, "store/product.html", context, status_code=422, headers=headers)
+    secret = settings.secret_key
     downloads = [
         (
             info,
@@ -92,24 +109,26 @@ async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]
         for info in product.files
     ]
     context = {"creator": creator, "product": product, "downloads": downloads}
-    return web.render(request, "store/lead_thanks.html", context, headers=headers)
+    return renderer.render(request, "store/lead_thanks.html", context, headers=headers)
 
 
 @get("/{segment:str}/{slug:str}/files/{file_id:uuid}", opt=public_page.PUBLIC_OPT)
 async def lead_magnet_file(
-    request: Req, segment: FromPath[str], slug: FromPath[str], file_id: FromPath[uuid.UUID]
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    file_id: FromPath[uuid.UUID],
+    uow: UowDep,
+    settings: SettingsDep,
+    storage: StorageDep,
 ) -> Response[Any]:
     """A lead magnet's file, for whoever holds the signed link shown after they left their contact."""
-    creator = await _creator(segment)
-    product = await _product(creator, slug)
+    _creator_account, tenant = await _creator(uow, segment)
+    product = await _product(tenant, slug)
     info = await service.delivered_file(
-        request.app.state.settings.secret_key,
-        creator.id,
-        product.id,
-        file_id,
-        request.query_params.get("t", "")[:200],
+        tenant, settings.secret_key, product.id, file_id, request.query_params.get("t", "")[:200]
     )
-    return await file_response(request, info)
+    return await file_response(storage, info)
 
 
 router = Router(

@@ -33,7 +33,7 @@ from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import Limit
-from windsurf.identity import auth
+from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, UowDep, ViewerDep
 from windsurf.identity import service as identity
 from windsurf.stores import service as stores
 
@@ -43,9 +43,8 @@ _HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
 
 
 @route("/", http_method=["GET", "HEAD"])
-async def home(request: Req) -> Response[Any]:
-    await auth.current_account(request)
-    return web.render(request, "public/home.html")
+async def home(request: Req, viewer: ViewerDep, renderer: RendererDep) -> Response[Any]:
+    return renderer.render(request, "public/home.html")
 
 
 def _handle(segment: str) -> str:
@@ -56,7 +55,13 @@ def _handle(segment: str) -> str:
 
 
 @route("/{segment:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
-async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
+async def store_page(
+    request: Req,
+    segment: FromPath[str],
+    uow: UowDep,
+    page_cache: PageCacheDep,
+    settings: SettingsDep,
+) -> Response[Any]:
     """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
     handle = _handle(segment)
     chosen = request.query_params.get("lang")
@@ -70,40 +75,44 @@ async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    page = await rendering.serve(
-        request.app.state.page_cache, request.app.state.settings, handle, "", preferred
-    )
+    page = await rendering.serve(uow, page_cache, settings, handle, "", preferred)
     return public_page.respond(request, page)
 
 
 @post("/subscribe/{segment:str}", opt={"exclude_from_csrf": True})
-async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
+async def subscribe(
+    request: Req,
+    segment: FromPath[str],
+    uow: UowDep,
+    renderer: RendererDep,
+    rate_limiter: RateLimiterDep,
+    settings: SettingsDep,
+) -> Response[Any]:
     """A buyer leaves an email or phone in a capture block; works as a plain form and as an htmx swap."""
     handle = _handle(f"@{segment}")
-    public_page.check_same_origin(request)
-    account = await identity.find_by_handle(handle)
-    published = await stores.get_published(account.id) if account else None
-    if account is None or published is None:
+    public_page.check_same_origin(request, settings)
+    account = await identity.find_by_handle(uow, handle)
+    tenant = await uow.act_for(account.id) if account else None
+    published = await stores.get_published(tenant) if tenant else None
+    if account is None or tenant is None or published is None:
         raise NotFoundError()
     doc, published_at = published
     form = await web.form_fields(request, "block", "contact")
     block = doc.block(form["block"][:32])
-    locale = web.request_locale(request, default=doc.language)
-    await request.app.state.rate_limiter.hit(STORE_LEAD, ip=web.client_ip(request), account=handle)
+    locale = renderer.locale(request, default=doc.language)
+    await rate_limiter.hit(STORE_LEAD, ip=web.client_ip(request, settings), account=handle)
     error, status = None, 200
     try:
-        await stores.add_lead(account.id, block.id, form["contact"][:254])
+        await stores.add_lead(tenant, block.id, form["contact"][:254])
     except InvalidInput as exc:
         error, status = exc.errors.get("contact"), 422
-    view = store_view.build_view(
-        request.app.state.settings, handle, account.display_name, doc, [], published_at=published_at
-    )
+    view = store_view.build_view(settings, handle, account.display_name, doc, [], published_at=published_at)
     html = store_view.render_store_html(
-        request.app.state.jinja,
+        renderer.env,
         request.state.translations,
         locale,
         view,
-        htmx_path=request.app.state.htmx_path,
+        htmx_path=renderer.htmx_path,
         template="store/joined.html",
         part="capture" if request.htmx else None,
         **{"block": block, "joined": error is None, "error": error},

@@ -17,6 +17,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 
 from windsurf.core.rendered_pages import StoredPage
+from windsurf.settings import Settings
 
 Req = Request[Any, Any, Any]
 # Browsers revalidate every time (max-age=0); a CDN may serve a page for a minute and a stale one while it
@@ -91,7 +92,7 @@ def respond(request: Req, page: CachedPage) -> Response[Any]:
     return Response(content=body, status_code=status, media_type=media_type, headers=headers)
 
 
-def check_same_origin(request: Req) -> None:
+def check_same_origin(request: Req, settings: Settings) -> None:
     """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
     site = request.headers.get("sec-fetch-site")
     if site and site not in {"same-origin", "none"}:
@@ -99,7 +100,7 @@ def check_same_origin(request: Req) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null":
         allowed = {f"{request.url.scheme}://{request.url.netloc}"}
-        public = urlsplit(request.app.state.settings.public_url)
+        public = urlsplit(settings.public_url)
         allowed.add(f"{public.scheme}://{public.netloc}")
         if origin.rstrip("/") not in allowed:
             raise PermissionDeniedException()

@@ -17,7 +17,8 @@ import functools
 import gzip
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,6 +35,7 @@ from windsurf.core.errors import NotFoundError
 from windsurf.core.pagecache import PageCache
 from windsurf.core.rendered_pages import DEFAULT_LOCALE, StoredPage
 from windsurf.core.templating import build_environment
+from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
@@ -93,12 +95,12 @@ class StoreSource:
         return self.doc.language if self.doc else None
 
 
-async def store_source(account: Account) -> StoreSource:
+async def store_source(tenant: Tenant, account: Account) -> StoreSource:
     """The PUBLISHED store (never the draft) and the cards its product blocks show."""
-    published = await stores.get_published(account.id)
+    published = await stores.get_published(tenant)
     doc, published_at = published if published else (None, None)
     has_products = doc is not None and any(block.type == "product" for block in doc.blocks)
-    cards = await catalog.published_cards(account.id) if has_products else []
+    cards = await catalog.published_cards(tenant) if has_products else []
     return StoreSource(account, doc, published_at, cards)
 
 
@@ -174,28 +176,50 @@ def _variants(page: _Page, default_language: str, version: int) -> list[tuple[st
     return [*rendered.items(), (DEFAULT_LOCALE, rendered[default_language])]
 
 
+@asynccontextmanager
+async def _own_unit() -> AsyncIterator[UnitOfWork]:
+    """A unit of work of the job's own, committed at the end of the block: the rows must be committed before the
+    page cache moves on (else a request in between would cache the old row under the new version), and no
+    transaction is held while the pages render."""
+    uow = UnitOfWork()
+    try:
+        yield uow
+    except BaseException:
+        await uow.rollback()
+        raise
+    await uow.commit()
+
+
 @jobs.job(rendered_pages.RENDER_JOB)
 async def render_public_pages(context: jobs.JobContext, payload: dict[str, Any]) -> None:
     """Render and store one creator's public pages; safe to run again (a newer render always wins)."""
     version = rendered_pages.new_version()  # before reading anything the pages show
     settings = context.settings
-    old_handle = payload.get("old_handle")
-    account = await identity.get_account(uuid.UUID(payload["creator_id"]))
-    if old_handle and (account is None or account.handle != old_handle):
-        await rendered_pages.forget(old_handle)
-    if account is None or not account.handle:
+    old_handle: str | None = payload.get("old_handle")
+    wanted = payload.get("products")
+    in_scope = None if wanted is None else {uuid.UUID(product_id) for product_id in wanted}
+    source: StoreSource | None = None
+    public: list[ProductView] = []
+    async with _own_unit() as uow:
+        account = await identity.get_account(uow, uuid.UUID(payload["creator_id"]))
+        if account is not None and account.handle:
+            tenant = await uow.act_for(account.id)
+            source = await store_source(tenant, account)
+            public = [
+                product
+                for product in await catalog.list_products(tenant)
+                if product.visibility in {"published", "unlisted"}
+                and (in_scope is None or product.id in in_scope)
+            ]
+    moved = old_handle is not None and (account is None or account.handle != old_handle)
+    if account is None or not account.handle or source is None:
+        if moved and old_handle:
+            async with _own_unit() as uow, uow.scope():
+                await rendered_pages.forget(old_handle)
         await _bump(context.page_cache, old_handle)
         return
     handle = account.handle
-    source = await store_source(account)
     default_language = source.language or settings.default_locale
-    wanted = payload.get("products")
-    in_scope = None if wanted is None else {uuid.UUID(product_id) for product_id in wanted}
-    public = [
-        product
-        for product in await catalog.list_products(account.id)
-        if product.visibility in {"published", "unlisted"} and (in_scope is None or product.id in in_scope)
-    ]
     pages = [_Page("", None, functools.partial(render_store, settings, source))]
     pages += [
         _Page(product.slug, product.id, functools.partial(render_product, settings, account, product))
@@ -204,19 +228,20 @@ async def render_public_pages(context: jobs.JobContext, payload: dict[str, Any])
     rendered = await _in_thread(
         lambda: [(page, _variants(page, default_language, version)) for page in pages]
     )
-    for page, variants in rendered:
-        for locale, stored in variants:
-            await rendered_pages.save(handle, page.slug, locale, stored, product_id=page.product_id)
-    # Product pages stored before that are no longer public (hidden, deleted, or moved to another slug):
-    # a tombstone, so that an older render can never bring them back.
-    kept = {page.slug for page in pages}
-    for slug, product_id in await rendered_pages.pages_of(handle):
-        if slug not in kept and (in_scope is None or product_id is None or product_id in in_scope):
-            gone = StoredPage(
-                status=rendered_pages.GONE, language="", etag="", body_gzip=b"", version=version
-            )
-            for locale in (*i18n.SUPPORTED_LOCALES, DEFAULT_LOCALE):
-                await rendered_pages.save(handle, slug, locale, gone, product_id=product_id)
+    async with _own_unit() as uow, uow.scope():
+        if moved and old_handle:
+            await rendered_pages.forget(old_handle)
+        for page, variants in rendered:
+            for locale, stored in variants:
+                await rendered_pages.save(handle, page.slug, locale, stored, product_id=page.product_id)
+        # Product pages stored before that are no longer public (hidden, deleted, or moved to another slug):
+        # a tombstone, so that an older render can never bring them back.
+        kept = {page.slug for page in pages}
+        gone = StoredPage(status=rendered_pages.GONE, language="", etag="", body_gzip=b"", version=version)
+        for slug, product_id in await rendered_pages.pages_of(handle):
+            if slug not in kept and (in_scope is None or product_id is None or product_id in in_scope):
+                for locale in (*i18n.SUPPORTED_LOCALES, DEFAULT_LOCALE):
+                    await rendered_pages.save(handle, slug, locale, gone, product_id=product_id)
     await _bump(context.page_cache, handle, old_handle)
 
 
@@ -233,9 +258,13 @@ async def _bump(cache: PageCache | None, *handles: str | None) -> None:
 
 
 async def serve(
-    cache: PageCache, settings: Settings, handle: str, slug: str, preferred: str | None
+    uow: UnitOfWork, cache: PageCache, settings: Settings, handle: str, slug: str, preferred: str | None
 ) -> public_page.CachedPage:
-    """The page at /@handle (slug "") or /@handle/slug: near cache, Redis, the stored row, else render once."""
+    """The page at /@handle (slug "") or /@handle/slug: near cache, Redis, the stored row, else render once.
+
+    The stored row is read outside the request's unit of work: one statement needs no transaction, so the unit
+    never begins (no BEGIN, no COMMIT) unless the page is missing and has to be rendered.
+    """
     key = None
     if cache.enabled:
         key = page_key(handle, slug, await cache.version(scope(handle)), preferred)
@@ -248,7 +277,7 @@ async def serve(
         else None
     )
     if stored is None:
-        stored = await render_missing(settings, handle, slug, preferred)
+        stored = await render_missing(uow, settings, handle, slug, preferred)
     if stored.status != 200:
         raise NotFoundError()
     page = public_page.CachedPage.of_stored(stored)
@@ -257,26 +286,33 @@ async def serve(
     return page
 
 
-async def render_missing(settings: Settings, handle: str, slug: str, preferred: str | None) -> StoredPage:
-    """A page nobody stored yet (published before pages were stored): render it this once, and store it."""
+async def render_missing(
+    uow: UnitOfWork, settings: Settings, handle: str, slug: str, preferred: str | None
+) -> StoredPage:
+    """A page nobody stored yet (published before pages were stored): render it this once, and store it in the
+    request's unit of work."""
     version = rendered_pages.new_version()
-    account = await identity.find_by_handle(handle)
+    account = await identity.find_by_handle(uow, handle)
     if account is None:
         raise NotFoundError()
+    tenant = await uow.act_for(account.id)
     product_id = None
     if slug:
-        product = await catalog.public_product(account.id, slug)
+        product = await catalog.public_product(tenant, slug)
         if product is None:
             raise NotFoundError()
         product_id = product.id
-        locale = preferred or await stores.default_language(account.id) or settings.default_locale
+        locale = preferred or await stores.default_language(tenant) or settings.default_locale
         stored = await _in_thread(
             lambda: compress(render_product(settings, account, product, locale), locale, version)
         )
     else:
-        source = await store_source(account)
+        source = await store_source(tenant, account)
         locale = preferred or source.language or settings.default_locale
         stored = await _in_thread(lambda: compress(render_store(settings, source, locale), locale, version))
     if settings.stored_pages:
-        await rendered_pages.save(handle, slug, preferred or DEFAULT_LOCALE, stored, product_id=product_id)
+        async with uow.scope():
+            await rendered_pages.save(
+                handle, slug, preferred or DEFAULT_LOCALE, stored, product_id=product_id
+            )
     return stored

@@ -24,6 +24,7 @@ from windsurf.core import jobs, rendered_pages
 from windsurf.core.pagecache import PageCache
 from windsurf.core.rendered_pages import StoredPage
 from windsurf.core.tables import Job, RenderedPage
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.settings import Settings
 from windsurf.stores import service as stores
@@ -78,7 +79,8 @@ async def link_product(client: Client, title: str = "My Channel") -> str:
 
 async def pending_renders(handle: str) -> int:
     """Render jobs waiting for this store's creator (the test database is shared by the session's tests)."""
-    account = await identity.find_by_handle(handle)
+    async with unit_of_work() as uow:
+        account = await identity.find_by_handle(uow, handle)
     assert account is not None
     waiting = await Job.select(Job.payload).where((Job.name == "pages.render") & (Job.status == "pending"))
     payloads = [
@@ -231,10 +233,12 @@ async def test_when_redis_blinks_the_job_is_retried_until_the_cache_moves_on(
     handle = await published(client, app)
     cache = app.state.page_cache
     version = await cache.version(rendering.scope(handle))
-    account = await identity.find_by_handle(handle)
+    async with unit_of_work() as uow:
+        account = await identity.find_by_handle(uow, handle)
     assert account is not None
-    await stores.add_block(account.id, "link", {"title": "After the blink", "url": "https://b.example"})
-    await stores.publish(account.id)
+    async with tenant_for(account.id) as tenant:
+        await stores.add_block(tenant, "link", {"title": "After the blink", "url": "https://b.example"})
+        await stores.publish(tenant)
     # A Redis nobody answers on: the pages are stored, but the version cannot move on, so the job fails...
     unreachable = PageCache(RedisStore(Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)))
     await jobs.run_due_jobs(dataclasses.replace(app.state.jobs, page_cache=unreachable))

@@ -13,9 +13,10 @@ from litestar import Litestar
 from storefront.pages import public_page, rendering, store_view
 from tests.conftest import drain_jobs, post_form
 from tests.storefront.store_helpers import Client, png, sign_up, upload_avatar
-from windsurf.core import i18n
 from windsurf.core.tables import RenderedPage
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
+from windsurf.identity.service import Account
 from windsurf.stores import service as stores
 
 
@@ -34,6 +35,11 @@ async def published_store(client: Client, **profile: str) -> str:
     )
     await post_form(client, "/dashboard/publish", {})
     return handle
+
+
+async def find_by_handle(handle: str) -> Account | None:
+    async with unit_of_work() as uow:
+        return await identity.find_by_handle(uow, handle)
 
 
 async def test_cache_headers_etag_304_and_no_cookie(client: Client) -> None:
@@ -107,7 +113,7 @@ async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_o
 ) -> None:
     handle = await published_store(client)
     await drain_jobs(app)
-    account = await identity.find_by_handle(handle)
+    account = await find_by_handle(handle)
     assert account is not None
     first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     cache = app.state.page_cache
@@ -121,8 +127,9 @@ async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_o
         "etag"
     ] == first.headers["etag"]
     # ...until the render job (here: of a publish) stores new pages and starts a new version (nothing is purged).
-    await stores.add_block(account.id, "link", {"title": "Sneaky", "url": "https://b.example"})
-    await stores.publish(account.id)
+    async with tenant_for(account.id) as tenant:
+        await stores.add_block(tenant, "link", {"title": "Sneaky", "url": "https://b.example"})
+        await stores.publish(tenant)
     assert await drain_jobs(app) == 1
     fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     assert "Sneaky" in fresh.text and fresh.headers["etag"] not in {first.headers["etag"], '"changed"'}
@@ -307,12 +314,9 @@ async def test_store_with_24_products_fits_in_the_first_round_trip(app: Litestar
         view = store_view.build_view(
             app.state.settings, "selam_designs", "Selam", doc, cards, published_at=dt.datetime.now(dt.UTC)
         )
+        renderer = app.state.renderer
         html = store_view.render_store_html(
-            app.state.jinja,
-            i18n.translations_for(app.state.locales_dir, locale),
-            locale,
-            view,
-            htmx_path=app.state.htmx_path,
+            renderer.env, renderer.translations(locale), locale, view, htmx_path=renderer.htmx_path
         )
         assert html.count('class="pc"') == 24
         compressed = len(gzip.compress(html.encode(), compresslevel=9))

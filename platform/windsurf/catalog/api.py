@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request, Router, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from windsurf.catalog import service, validation
-from windsurf.identity.auth import require_account
-from windsurf.identity.service import Account
-
-Req = Request[Any, Any, Any]
+from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.dependencies import StorageDep, TenantDep
 
 
 @dataclass(frozen=True)
@@ -104,6 +102,8 @@ def _out(product: service.ProductView) -> ProductOut:
 
 
 _AMOUNTS = {"price_santim": "price", "compare_at_santim": "compare_at", "pwyw_min_santim": "pwyw_min"}
+# The service speaks the form's field names; this API reports its own.
+_API_FIELDS = {form: api for api, form in _AMOUNTS.items()} | {"description": "description"}
 
 
 def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
@@ -126,58 +126,69 @@ def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
     return raw
 
 
+@asynccontextmanager
+async def _api_fields() -> AsyncIterator[None]:
+    try:
+        yield
+    except InvalidInput as exc:
+        raise exc.renamed(_API_FIELDS) from exc
+    except ServiceError as exc:
+        exc.field = _API_FIELDS.get(exc.field or "", exc.field)
+        raise
+
+
 @get("/products")
-async def list_products(account: NamedDependency[Account]) -> list[ProductOut]:
-    return [_out(product) for product in await service.list_products(account.id)]
+async def list_products(tenant: TenantDep) -> list[ProductOut]:
+    return [_out(product) for product in await service.list_products(tenant)]
 
 
 @post("/products")
-async def create_product(
-    request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]
-) -> ProductOut:
-    product = await service.create_product(account.id, data.kind, _raw(data))
+async def create_product(tenant: TenantDep, data: JSONBody[NewProduct]) -> ProductOut:
+    async with _api_fields():
+        product = await service.create_product(tenant, data.kind, _raw(data))
     return _out(product)
 
 
 @get("/products/{product_id:uuid}")
-async def get_product(account: NamedDependency[Account], product_id: FromPath[uuid.UUID]) -> ProductOut:
-    return _out(await service.get_product(account.id, product_id))
+async def get_product(tenant: TenantDep, product_id: FromPath[uuid.UUID]) -> ProductOut:
+    return _out(await service.get_product(tenant, product_id))
 
 
 @patch("/products/{product_id:uuid}")
 async def update_product(
-    request: Req,
-    account: NamedDependency[Account],
+    tenant: TenantDep,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[ProductIn],
 ) -> ProductOut:
-    product = await service.update_product(account.id, product_id, _raw(data))
+    async with _api_fields():
+        product = await service.update_product(tenant, product_id, _raw(data))
     return _out(product)
 
 
 @post("/products/{product_id:uuid}/visibility", status_code=200)
 async def set_visibility(
-    request: Req,
-    account: NamedDependency[Account],
+    tenant: TenantDep,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[VisibilityIn],
 ) -> ProductOut:
-    product = await service.set_visibility(account.id, product_id, data.visibility)
+    product = await service.set_visibility(tenant, product_id, data.visibility)
     return _out(product)
 
 
 @delete("/products/{product_id:uuid}")
 async def delete_product(
-    request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID]
+    tenant: TenantDep,
+    storage: StorageDep,
+    product_id: FromPath[uuid.UUID],
 ) -> None:
-    await service.delete_product(account.id, product_id, request.app.state.storage)
+    await service.delete_product(tenant, product_id, storage)
 
 
 @get("/leads")
-async def list_leads(account: NamedDependency[Account]) -> list[LeadOut]:
+async def list_leads(tenant: TenantDep) -> list[LeadOut]:
     return [
         LeadOut(lead.id, lead.product_id, lead.email, lead.phone, lead.created_at)
-        for lead in await service.list_leads(account.id)
+        for lead in await service.list_leads(tenant)
     ]
 
 
@@ -192,6 +203,5 @@ router = Router(
         delete_product,
         list_leads,
     ],
-    dependencies={"account": Provide(require_account)},
     tags=["catalog"],
 )

@@ -45,6 +45,6 @@ async def test_the_near_cache_is_bounded_and_skipped_when_the_cache_is_off() -> 
 
 async def test_a_deleted_entry_is_gone_from_the_near_cache_too() -> None:
     cache = PageCache(MemoryStore())
-    await cache.set("h:shop", b"scope")
+    await cache.set("h:shop", b"creator")
     await cache.delete("h:shop")
     assert await cache.get("h:shop") is None

@@ -14,13 +14,13 @@ import json
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from windsurf.core import i18n, web
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import UnitOfWork, provide_uow
+from windsurf.core.web import Renderer
+from windsurf.dependencies import RendererDep, SettingsDep, UowDep
 from windsurf.payments.sandbox import jobs as _jobs  # noqa: F401 - registers the notification job
 from windsurf.payments.sandbox import service
 from windsurf.settings import Settings
@@ -49,30 +49,30 @@ class NotAuthorised(ServiceError):
         super().__init__(N_("The API key is missing or wrong."))
 
 
-def _check_key(request: Req) -> None:
-    expected = request.app.state.settings.effective_sandbox_secret
+def _check_key(request: Req, settings: Settings) -> None:
+    expected = settings.effective_sandbox_secret
     given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise NotAuthorised()
 
 
 @post("/api/payments", opt={"exclude_from_csrf": True}, status_code=201)
-async def create_payment(request: Req, uow: NamedDependency[UnitOfWork]) -> Response[Any]:
-    _check_key(request)
+async def create_payment(request: Req, uow: UowDep, settings: SettingsDep) -> Response[Any]:
+    _check_key(request, settings)
     try:
         data = json.loads(await request.body())
     except ValueError:
         data = None
     payment = await service.create_payment(uow, data)
-    body = payment.as_json() | {"payment_url": _page_url(request.app.state.settings, payment.reference)}
+    body = payment.as_json() | {"payment_url": _page_url(settings, payment.reference)}
     return Response(body, status_code=201)
 
 
 @get("/api/payments/{reference:str}")
 async def payment_status(
-    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+    request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    _check_key(request)
+    _check_key(request, settings)
     payment = await service.get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
@@ -81,10 +81,10 @@ async def payment_status(
 
 @post("/api/payments/{reference:str}/decision", opt={"exclude_from_csrf": True}, status_code=200)
 async def decide_by_api(
-    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+    request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """What the buyer's click does, for scripts (tests, the checkout benchmark): ``{action, notify?}``."""
-    _check_key(request)
+    _check_key(request, settings)
     try:
         data = json.loads(await request.body())
     except ValueError:
@@ -96,7 +96,7 @@ async def decide_by_api(
         uow,
         reference,
         action if isinstance(action, str) else "",
-        request.app.state.settings,
+        settings,
         notify=notify if isinstance(notify, str) else "?",
     )
     return payment.as_json()
@@ -106,9 +106,11 @@ def _page_url(settings: Settings, reference: str) -> str:
     return f"{settings.effective_sandbox_url}/pay/{reference}"
 
 
-def _page(request: Req, payment: service.GatewayPayment, *, status_code: int = 200) -> Response[str]:
-    locale = web.request_locale(request)
-    return web.render(
+def _page(
+    request: Req, renderer: Renderer, payment: service.GatewayPayment, *, status_code: int = 200
+) -> Response[str]:
+    locale = renderer.locale(request)
+    return renderer.render(
         request,
         "sandbox_pay/page.html",
         {
@@ -124,20 +126,18 @@ def _page(request: Req, payment: service.GatewayPayment, *, status_code: int = 2
 
 @get("/pay/{reference:str}")
 async def payment_page(
-    request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]
+    request: Req, reference: FromPath[str], uow: UowDep, renderer: RendererDep
 ) -> Response[str]:
     payment = await service.get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
-    return _page(request, payment)
+    return _page(request, renderer, payment)
 
 
 @post("/pay/{reference:str}")
-async def decide(request: Req, reference: FromPath[str], uow: NamedDependency[UnitOfWork]) -> Response[Any]:
+async def decide(request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep) -> Response[Any]:
     fields = await web.form_fields(request, "action", "notify")
-    payment = await service.decide(
-        uow, reference, fields["action"], request.app.state.settings, notify=fields["notify"]
-    )
+    payment = await service.decide(uow, reference, fields["action"], settings, notify=fields["notify"])
     # Back to the merchant, who learns the outcome from the notification or a status query, never from here.
     return Response(content=None, status_code=303, headers={"Location": payment.return_url})
 
@@ -145,7 +145,6 @@ async def decide(request: Req, reference: FromPath[str], uow: NamedDependency[Un
 router = Router(
     path=PREFIX,
     route_handlers=[create_payment, payment_status, decide_by_api, payment_page, decide],
-    dependencies={"uow": Provide(provide_uow)},
     tags=["sandbox gateway"],
 )
 
