@@ -23,6 +23,7 @@ from windsurf.core.web import Renderer
 from windsurf.identity.auth import provide_account, provide_tenant, provide_viewer
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.providers.registry import Providers
 from windsurf.settings import Settings
 
 # What a handler names to receive each dependency. They are our own objects, handed over as they are: nothing
@@ -32,6 +33,7 @@ StorageDep = NamedDependency[SkipValidation[ObjectStorage]]
 PageCacheDep = NamedDependency[SkipValidation[PageCache]]
 SessionsDep = NamedDependency[SkipValidation[SessionManager]]
 RateLimiterDep = NamedDependency[SkipValidation[RateLimiter]]
+ProvidersDep = NamedDependency[SkipValidation[Providers]]
 RendererDep = NamedDependency[SkipValidation[Renderer]]
 UowDep = NamedDependency[SkipValidation[UnitOfWork]]
 TenantDep = NamedDependency[SkipValidation[Tenant]]
@@ -48,6 +50,7 @@ class PlatformObjects:
     page_cache: PageCache
     sessions: SessionManager
     rate_limiter: RateLimiter
+    payment_providers: Providers
 
 
 def _constant(value: Any) -> Provide:
@@ -70,6 +73,7 @@ def platform_dependencies(objects: PlatformObjects) -> dict[str, Provide]:
         "page_cache": _constant(objects.page_cache),
         "sessions": _constant(objects.sessions),
         "rate_limiter": _constant(objects.rate_limiter),
+        "payment_providers": _constant(objects.payment_providers),
         "uow": Provide(provide_uow),
         "viewer": Provide(provide_viewer),
         "account": Provide(provide_account),

@@ -496,7 +496,7 @@ async def update_product(tenant: Tenant, product_id: uuid.UUID, raw: Mapping[str
         raise
     async with tenant.scope():
         if row["visibility"] != "draft":
-            await pages_changed(creator_id, products=[product_id])
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         file_rows = await _file_rows(creator_id, product_id)
     return _view(rows[0], file_rows)
 
@@ -524,7 +524,7 @@ async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: str)
             _mine(creator_id) & (Product.id == product_id)
         )
         if row["visibility"] != clean:
-            await pages_changed(creator_id, products=[product_id])
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         row = await _row(creator_id, product_id)
     return _view(row, file_rows)
 
@@ -580,7 +580,7 @@ async def delete_product(tenant: Tenant, product_id: uuid.UUID, storage: ObjectS
         )
         await Product.delete().where(_mine(creator_id) & (Product.id == product_id))
         if row["visibility"] != "draft":
-            await pages_changed(creator_id, products=[product_id])
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
     for key in [f["storage_key"] for f in file_rows] + [e["key"] for e in _cover_entries(row["cover"])]:
         await storage.delete(key)
 
@@ -628,7 +628,7 @@ async def _replace_cover(
                 _mine(creator_id) & (Product.id == product_id)
             )
             if row["visibility"] != "draft":
-                await pages_changed(creator_id, products=[product_id])
+                await pages_changed(tenant.uow, creator_id, products=[product_id])
     except Exception:
         for key in new_keys:
             await storage.delete(key)
@@ -726,7 +726,7 @@ async def remove_file(
         if row["kind"] == "download" and remaining == 0 and row["visibility"] != "draft":
             # A download with nothing to download goes back to draft rather than selling air.
             changes[Product.visibility] = "draft"
-            await pages_changed(creator_id, products=[product_id])
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         await Product.update(changes).where(_mine(creator_id) & (Product.id == product_id))
     await storage.delete(info.storage_key)
 

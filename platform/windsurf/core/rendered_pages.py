@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from windsurf.core import jobs
 from windsurf.core.tables import RenderedPage
+from windsurf.core.uow import UnitOfWork
 
 RENDER_JOB = jobs.declare("pages.render")
 DEFAULT_LOCALE = ""  # the row a buyer who asks for no language gets: the store's own language
@@ -46,6 +47,7 @@ def new_version() -> int:
 
 
 async def pages_changed(
+    uow: UnitOfWork,
     creator_id: uuid.UUID,
     *,
     products: Iterable[uuid.UUID] | None = None,
@@ -61,7 +63,7 @@ async def pages_changed(
         payload["products"] = sorted(str(product) for product in products)
     if old_handle:
         payload["old_handle"] = old_handle
-    await jobs.enqueue(RENDER_JOB, payload)
+    await jobs.enqueue(uow, RENDER_JOB, payload)
 
 
 async def read(handle: str, slug: str, locale: str) -> StoredPage | None:

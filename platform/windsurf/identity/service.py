@@ -199,7 +199,7 @@ async def request_phone_code(
             code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
             expires_at=_now() + CODE_LIFETIME,
         ).save()
-        await jobs.enqueue("identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
+        await jobs.enqueue(uow, "identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
     return clean_phone
 
 
@@ -307,6 +307,7 @@ async def start_password_reset(
             expires_at=_now() + RESET_LIFETIME,
         ).save()
         await jobs.enqueue(
+            uow,
             "identity.send_reset_link",
             {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
         )
@@ -435,5 +436,5 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
     if before["handle"] != clean_handle:
         # The store moves to its new address: its pages are rendered there, and dropped from the old one.
         async with tenant.scope():
-            await pages_changed(tenant.creator_id, old_handle=before["handle"])
+            await pages_changed(tenant.uow, tenant.creator_id, old_handle=before["handle"])
     return _account(rows[0])

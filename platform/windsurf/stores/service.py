@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from piccolo.querystring import QueryString
 
 from windsurf.catalog import service as catalog
-from windsurf.core import images
+from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.rendered_pages import pages_changed
@@ -517,7 +517,7 @@ async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> Store
         await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
             Store.creator_id == creator_id
         )
-        await pages_changed(creator_id)  # buyers' pages are rendered again once this commits
+        await pages_changed(tenant.uow, creator_id)  # buyers' pages are rendered again once this commits
     new_state = StoreState(creator_id, state.draft, state.draft, now)
     if storage is not None and state.published and state.published.avatar:
         await _delete_unused(storage, new_state, [state.published.avatar])
@@ -539,19 +539,17 @@ async def add_lead(tenant: Tenant, block_id: str, contact: str) -> None:
         value = cleaner(contact)
     except FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
-    async with tenant.scope():
-        if not await StoreLead.exists().where(
-            (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
-        ):
-            await StoreLead.insert(
-                StoreLead(
-                    id=uuid.uuid4(),
-                    creator_id=creator_id,
-                    block_id=block_id,
-                    contact_kind=block.contact,
-                    contact=value,
-                )
-            )
+    lead = StoreLead(
+        id=uuid.uuid4(), creator_id=creator_id, block_id=block_id, contact_kind=block.contact, contact=value
+    )
+    # (creator_id, contact) is unique: a repeat hits the constraint, inside a savepoint so the rest stands.
+    try:
+        async with tenant.savepoint():
+            await StoreLead.insert(lead)
+    except Exception as exc:
+        if not db.is_unique_violation(exc):
+            raise
+        # already subscribed
 
 
 async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:
