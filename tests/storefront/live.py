@@ -1,0 +1,141 @@
+"""The application served on a loopback port, for the purchase tests.
+
+The sandbox adapter reaches the app's own gateway over real HTTP, and the gateway's outbox posts its signed
+notifications to the app's /webhooks/sandbox over HTTP too (the pattern of tests/platform/payments/test_money_path).
+A buyer and a logged-in creator each browse with their own client (their own cookies), as two browsers would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import html
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from tests.conftest import drain_jobs, serve
+from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
+from tests.storefront.store_helpers import sign_up
+from windsurf.app import create_app
+from windsurf.catalog import service as catalog
+from windsurf.core import storage
+from windsurf.core.uow import tenant_for, unit_of_work
+from windsurf.identity import service as identity
+from windsurf.settings import Settings
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class Creator:
+    client: httpx.AsyncClient
+    handle: str
+    id: uuid.UUID
+
+
+@dataclass
+class Live:
+    settings: Settings
+    app: Litestar
+    server: LoopbackServer
+    buyer: httpx.AsyncClient
+    creator: Creator
+    clients: list[httpx.AsyncClient]
+
+    def new_client(self) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app, client=("203.0.113.9", 50001)),
+            base_url=self.server.url,
+            follow_redirects=False,
+        )
+        self.clients.append(client)
+        return client
+
+    async def new_creator(self) -> Creator:
+        client = self.new_client()
+        handle = await sign_up(client)
+        async with unit_of_work() as uow:
+            account = await identity.find_by_handle(uow, handle)
+        assert account is not None
+        return Creator(client, handle, account.id)
+
+    async def product(self, creator: Creator | None = None, **fields: str) -> catalog.ProductView:
+        """A published download with one PDF file, made through the catalog service."""
+        owner = creator or self.creator
+        values = {"title": f"Injera at home {uuid.uuid4().hex[:4]}", "price": "250", **fields}
+        async with tenant_for(owner.id) as tenant:
+            product = await catalog.create_product(tenant, "download", values)
+            await catalog.add_file(
+                tenant,
+                product.id,
+                storage.build_storage(self.settings),
+                PDF,
+                "guide.pdf",
+                max_bytes=10_000_000,
+            )
+            await catalog.set_visibility(tenant, product.id, "published")
+            return await catalog.get_product(tenant, product.id)
+
+    async def jobs(self) -> None:
+        """Run the outbox until it is empty (a notification queues the buyer's links, and so on)."""
+        while await drain_jobs(self.app):
+            pass
+
+
+def hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page)
+    assert match, f"no hidden {name} in the page"
+    return html.unescape(match.group(1))
+
+
+async def checkout_form(client: httpx.AsyncClient, handle: str, slug: str) -> dict[str, str]:
+    """Load the checkout page as a browser would: its one-time key and the CSRF token."""
+    page = await client.get(f"/checkout/{handle}/{slug}")
+    assert page.status_code == 200, page.text
+    return {
+        "submission_key": hidden(page.text, "submission_key"),
+        "_csrf_token": hidden(page.text, "_csrf_token"),
+    }
+
+
+async def _relay(holder: dict[str, httpx.AsyncClient], request: Recorded) -> Reply:
+    response = await holder["client"].request(
+        request.method,
+        request.path,
+        params=request.query,
+        content=request.body,
+        headers={k: v for k, v in request.headers.items() if k not in {"host", "content-length"}},
+    )
+    return Reply(
+        response.status_code, response.content, {"Content-Type": response.headers.get("content-type", "")}
+    )
+
+
+@contextlib.asynccontextmanager
+async def live(settings: Settings, **overrides: Any) -> AsyncIterator[Live]:
+    holder: dict[str, httpx.AsyncClient] = {}
+
+    async def relay(request: Recorded) -> Reply:
+        return await _relay(holder, request)
+
+    async with LoopbackServer(relay) as server:
+        values: dict[str, Any] = {"public_url": server.url, "payment_retry_backoff_seconds": 0.001}
+        configured = dataclasses.replace(settings, **(values | overrides))
+        app = create_app(configured)
+        async with serve(app, base_url=server.url) as client:
+            holder["client"] = client
+            # The relay's client is the app's own; the buyer browses with a client (cookies) of their own.
+            platform = Live(configured, app, server, client, None, [])  # type: ignore[arg-type]
+            try:
+                platform.buyer = platform.new_client()
+                platform.creator = await platform.new_creator()
+                yield platform
+            finally:
+                for extra in platform.clients:
+                    await extra.aclose()

@@ -1,0 +1,138 @@
+"""The purchase through HTTP as a browser with JavaScript off does it: plain form posts, the sandbox gateway's
+hosted page, its signed notification over loopback HTTP, the self-refreshing order page, and the download."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from urllib.parse import urlsplit
+
+import httpx
+
+from tests.storefront.live import PDF, Live, checkout_form, hidden
+from windsurf.checkout.tables import Order
+from windsurf.core.uow import tenant_for
+
+REFRESH = '<meta http-equiv="refresh" content="5">'
+
+
+async def buy(
+    shop: Live, slug: str, *, client: httpx.AsyncClient | None = None, **fields: str
+) -> tuple[httpx.Response, dict[str, str]]:
+    buyer = client or shop.buyer
+    form = await checkout_form(buyer, shop.creator.handle, slug)
+    data = {"name": "Abebe Kebede", "email": "abebe@example.com", "method": "telebirr", **form, **fields}
+    return await buyer.post(f"/checkout/{shop.creator.handle}/{slug}", data=data), data
+
+
+async def orders_of(shop: Live, product_id: uuid.UUID) -> list[dict[str, object]]:
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        return list(await Order.select().where(Order.product_id == product_id))
+
+
+def pay_link(page: str) -> str:
+    match = re.search(r'<a class="btn full" href="([^"]+)"[^>]*>Continue to payment</a>', page)
+    assert match, page
+    return match.group(1)
+
+
+async def pay(shop: Live, order_url: str) -> httpx.Response:
+    """From the order page to the gateway's hosted page, press Pay, and let the notification arrive."""
+    page = await shop.buyer.get(order_url)
+    gateway = urlsplit(pay_link(page.text))
+    hosted = await shop.buyer.get(gateway.path)
+    assert hosted.status_code == 200
+    paid = await shop.buyer.post(
+        gateway.path, data={"action": "pay", "_csrf_token": hidden(hosted.text, "_csrf_token")}
+    )
+    assert paid.status_code == 303 and urlsplit(paid.headers["location"]).path == urlsplit(order_url).path
+    await shop.jobs()
+    return await shop.buyer.get(order_url)
+
+
+async def test_a_purchase_from_product_page_to_download(shop: Live) -> None:
+    product = await shop.product()
+    page = await shop.buyer.get(f"/@{shop.creator.handle}/{product.slug}")
+    assert f'href="/checkout/{shop.creator.handle}/{product.slug}"' in page.text
+
+    # A tampered price, currency and quantity are not read; the same submission twice is one order.
+    tampered = {"price": "1", "amount": "1", "currency": "USD", "quantity": "5", "amount_santim": "100"}
+    placed, data = await buy(shop, product.slug, **tampered)
+    assert placed.status_code == 303, placed.text
+    order_url = placed.headers["location"]
+    assert re.fullmatch(r"/checkout/order/[A-Za-z0-9_-]+\.[0-9a-f]+", order_url)
+    again = await shop.buyer.post(f"/checkout/{shop.creator.handle}/{product.slug}", data=data)
+    assert again.status_code == 303 and again.headers["location"] == order_url
+    orders = await orders_of(shop, product.id)
+    assert len(orders) == 1
+    assert (orders[0]["amount_santim"], orders[0]["currency"]) == (25_000, "ETB")
+
+    pending = await shop.buyer.get(order_url)
+    assert pending.status_code == 200 and pending.headers["cache-control"] == "private, no-store"
+    assert REFRESH in pending.text and "ETB\u00a0250.00" in pending.text
+    assert pay_link(pending.text).startswith(f"{shop.server.url}/sandbox-pay/pay/")
+    assert "<form" not in pending.text.split("<main", 1)[1]  # the way to the provider is a link, not a form
+
+    done = await pay(shop, order_url)
+    assert done.status_code == 200 and REFRESH not in done.text
+    assert str(orders[0]["number"]) in done.text and "ETB\u00a0250.00" in done.text
+    links = re.findall(r'href="(/download/[^"]+)"', done.text)
+    assert len(links) == 1
+    file = await shop.buyer.get(links[0])
+    assert file.status_code == 200 and file.content == PDF
+    assert file.headers["content-disposition"] == 'attachment; filename="guide.pdf"'
+    assert file.headers["cache-control"] == "private, no-store"
+
+
+async def test_an_altered_order_token_is_not_found(shop: Live) -> None:
+    product = await shop.product()
+    placed, _ = await buy(shop, product.slug)
+    url = placed.headers["location"]
+    body, _, signature = url.rpartition(".")
+    forged = f"{body}.{'0' * len(signature)}"
+    assert (await shop.buyer.get(forged)).status_code == 404
+    assert (await shop.buyer.get("/checkout/order/nonsense")).status_code == 404
+
+
+async def test_bad_input_is_refused_with_messages_and_keeps_what_was_typed(shop: Live) -> None:
+    product = await shop.product()
+    response, _ = await buy(shop, product.slug, name="", email="not-an-email", phone="12345", method="cash")
+    assert response.status_code == 422
+    text = response.text
+    assert "Please enter your name." in text
+    assert "Enter a valid email address" in text
+    assert "Enter a valid Ethiopian mobile number" in text
+    assert "Please choose how you want to pay." in text
+    assert 'value="not-an-email"' in text and 'value="12345"' in text
+    nothing, _ = await buy(shop, product.slug, email="", phone="")
+    assert nothing.status_code == 422 and "Please enter an email address or a phone number" in nothing.text
+    code, _ = await buy(shop, product.slug, discount_code="NOSUCH")
+    assert code.status_code == 422 and "That discount code is not valid." in code.text
+    assert await orders_of(shop, product.id) == []
+
+
+async def test_an_amharic_checkout_and_a_phone_number_normalised(shop: Live) -> None:
+    product = await shop.product()
+    shop.buyer.cookies.set("lang", "am")
+    response, _ = await buy(shop, product.slug, name="", email="")
+    assert response.status_code == 422 and 'lang="am"' in response.text
+    assert "Please enter your name." not in response.text
+    placed, _ = await buy(shop, product.slug, email="", phone="0911 234 567")
+    assert placed.status_code == 303
+    assert [o["buyer_phone"] for o in await orders_of(shop, product.id)] == ["+251911234567"]
+
+
+async def test_pay_what_you_want_takes_the_typed_amount_above_the_minimum(shop: Live) -> None:
+    product = await shop.product(pwyw_min="100", price="100")
+    low, _ = await buy(shop, product.slug, amount="50")
+    assert low.status_code == 422 and "Please pay at least the minimum price." in low.text
+    placed, _ = await buy(shop, product.slug, amount="175.50")
+    assert placed.status_code == 303
+    assert [o["amount_santim"] for o in await orders_of(shop, product.id)] == [17_550]
+
+
+async def test_a_product_that_is_not_for_sale_has_no_checkout(shop: Live) -> None:
+    other = await shop.new_creator()
+    product = await shop.product(other)
+    assert (await shop.buyer.get(f"/checkout/{shop.creator.handle}/{product.slug}")).status_code == 404
+    assert (await shop.buyer.get(f"/checkout/nobody_{uuid.uuid4().hex[:6]}/x")).status_code == 404
