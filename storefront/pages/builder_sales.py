@@ -102,11 +102,13 @@ async def _product_ids(tenant: Tenant) -> dict[str, uuid.UUID]:
 
 def _clean_discount(form: dict[str, str], products: dict[str, uuid.UUID]) -> checkout.NewDiscount:
     errors: dict[str, str] = {}
+    if not checkout.CODE_PATTERN.match(form["code"].strip().upper()):
+        errors["code"] = N_("Use 3-32 letters, digits, dashes or underscores.")
     kind = form["kind"]
     value = 0
     if kind == "percent":
         raw = form["value"].strip().removesuffix("%").strip()
-        if raw.isdigit() and len(raw) <= 3:
+        if raw.isdigit() and 1 <= int(raw[:4]) <= 100:
             value = int(raw)
         else:
             errors["value"] = N_("A percentage is between 1 and 100.")
@@ -138,6 +140,8 @@ def _clean_discount(form: dict[str, str], products: dict[str, uuid.UUID]) -> che
                 dt.UTC
             )
         except ValueError:
+            expires_at = None
+        if expires_at is None or expires_at <= dt.datetime.now(dt.UTC):
             errors["expires_at"] = N_("Please choose a date in the future.")
     if errors:
         raise InvalidInput(errors)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from litestar import Litestar
@@ -24,11 +25,13 @@ from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from tests.storefront.store_helpers import sign_up
 from windsurf.app import create_app
 from windsurf.catalog import service as catalog
+from windsurf.checkout.tables import Order
 from windsurf.core import storage
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.settings import Settings
 
+REFRESH = '<meta http-equiv="refresh" content="5">'
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -139,3 +142,37 @@ async def live(settings: Settings, **overrides: Any) -> AsyncIterator[Live]:
             finally:
                 for extra in platform.clients:
                     await extra.aclose()
+
+
+async def buy(
+    shop: Live, slug: str, *, client: httpx.AsyncClient | None = None, **fields: str
+) -> tuple[httpx.Response, dict[str, str]]:
+    buyer = client or shop.buyer
+    form = await checkout_form(buyer, shop.creator.handle, slug)
+    data = {"name": "Abebe Kebede", "email": "abebe@example.com", "method": "telebirr", **form, **fields}
+    return await buyer.post(f"/checkout/{shop.creator.handle}/{slug}", data=data), data
+
+
+async def orders_of(shop: Live, product_id: uuid.UUID) -> list[dict[str, object]]:
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        return list(await Order.select().where(Order.product_id == product_id))
+
+
+def pay_link(page: str) -> str:
+    match = re.search(r'<a class="btn full" href="([^"]+)"[^>]*>Continue to payment</a>', page)
+    assert match, page
+    return match.group(1)
+
+
+async def pay(shop: Live, order_url: str) -> httpx.Response:
+    """From the order page to the gateway's hosted page, press Pay, and let the notification arrive."""
+    page = await shop.buyer.get(order_url)
+    gateway = urlsplit(pay_link(page.text))
+    hosted = await shop.buyer.get(gateway.path)
+    assert hosted.status_code == 200
+    paid = await shop.buyer.post(
+        gateway.path, data={"action": "pay", "_csrf_token": hidden(hosted.text, "_csrf_token")}
+    )
+    assert paid.status_code == 303 and urlsplit(paid.headers["location"]).path == urlsplit(order_url).path
+    await shop.jobs()
+    return await shop.buyer.get(order_url)
