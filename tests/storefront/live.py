@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -176,3 +177,50 @@ async def pay(shop: Live, order_url: str) -> httpx.Response:
     assert paid.status_code == 303 and urlsplit(paid.headers["location"]).path == urlsplit(order_url).path
     await shop.jobs()
     return await shop.buyer.get(order_url)
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _Checker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.ids: list[str] = []
+        self.problems: list[str] = []
+        self.in_main = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if "id" in names:
+            self.ids.append(str(names["id"]))
+        if tag == "main":
+            self.in_main = True
+        if self.in_main:
+            self.problems += [f"<{tag} {name}>: use data-{name}" for name in names if name.startswith("hx-")]
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID:
+            return
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.open[-1] if self.open else ''}>")
+            return
+        self.open.pop()
+        if tag == "main":
+            self.in_main = False
+
+
+def check_page(text: str) -> None:
+    """Well-formed enough to be valid: every element closed in order, ids unique, htmx only as data-hx-*."""
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    duplicates = {i for i in checker.ids if checker.ids.count(i) > 1}
+    assert not checker.problems and not checker.open and not duplicates, (
+        checker.problems,
+        checker.open,
+        duplicates,
+    )
+    assert text.startswith("<!doctype html>")

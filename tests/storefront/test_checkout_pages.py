@@ -3,16 +3,26 @@ hosted page, its signed notification over loopback HTTP, the self-refreshing ord
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
-from tests.storefront.live import PDF, REFRESH, Live, buy, orders_of, pay, pay_link
+from tests.storefront.live import PDF, REFRESH, Live, buy, check_page, checkout_form, orders_of, pay, pay_link
+from windsurf.checkout.tables import Order
+from windsurf.core import i18n
+from windsurf.core.uow import tenant_for
+from windsurf.stores import service as stores
 
 
 async def test_a_purchase_from_product_page_to_download(shop: Live) -> None:
     product = await shop.product()
     page = await shop.buyer.get(f"/@{shop.creator.handle}/{product.slug}")
     assert f'href="/checkout/{shop.creator.handle}/{product.slug}"' in page.text
+    form = await shop.buyer.get(f"/checkout/{shop.creator.handle}/{product.slug}")
+    assert form.headers["cache-control"] == "private, no-store"
+    check_page(form.text)
+    async with tenant_for(shop.creator.id) as tenant:
+        await stores.update_settings(tenant, language="en", ethiopian_calendar=True)
 
     # A tampered price, currency and quantity are not read; the same submission twice is one order.
     tampered = {"price": "1", "amount": "1", "currency": "USD", "quantity": "5", "amount_santim": "100"}
@@ -29,12 +39,16 @@ async def test_a_purchase_from_product_page_to_download(shop: Live) -> None:
     pending = await shop.buyer.get(order_url)
     assert pending.status_code == 200 and pending.headers["cache-control"] == "private, no-store"
     assert REFRESH in pending.text and "ETB\u00a0250.00" in pending.text
+    check_page(pending.text)
     assert pay_link(pending.text).startswith(f"{shop.server.url}/sandbox-pay/pay/")
     assert "<form" not in pending.text.split("<main", 1)[1]  # the way to the provider is a link, not a form
 
     done = await pay(shop, order_url)
     assert done.status_code == 200 and REFRESH not in done.text
     assert str(orders[0]["number"]) in done.text and "ETB\u00a0250.00" in done.text
+    check_page(done.text)
+    today = i18n.format_date(dt.datetime.now(dt.UTC), "en", ethiopian=True)
+    assert today in done.text and today.split()[0] in i18n.ETHIOPIAN_MONTHS["en"]
     links = re.findall(r'href="(/download/[^"]+)"', done.text)
     assert len(links) == 1
     file = await shop.buyer.get(links[0])
@@ -58,6 +72,7 @@ async def test_bad_input_is_refused_with_messages_and_keeps_what_was_typed(shop:
     response, _ = await buy(shop, product.slug, name="", email="not-an-email", phone="12345", method="cash")
     assert response.status_code == 422
     text = response.text
+    check_page(text)
     assert "Please enter your name." in text
     assert "Enter a valid email address" in text
     assert "Enter a valid Ethiopian mobile number" in text
@@ -95,3 +110,22 @@ async def test_a_product_that_is_not_for_sale_has_no_checkout(shop: Live) -> Non
     product = await shop.product(other)
     assert (await shop.buyer.get(f"/checkout/{shop.creator.handle}/{product.slug}")).status_code == 404
     assert (await shop.buyer.get(f"/checkout/nobody_{uuid.uuid4().hex[:6]}/x")).status_code == 404
+
+
+async def test_an_expired_order_says_so_and_leads_back_to_the_product(shop: Live) -> None:
+    product = await shop.product()
+    placed, _ = await buy(shop, product.slug)
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        await Order.update({Order.status: "expired"}).where(Order.product_id == product.id)
+    page = await shop.buyer.get(placed.headers["location"])
+    assert page.status_code == 200 and REFRESH not in page.text and "This order has expired" in page.text
+    assert f'href="/@{shop.creator.handle}/{product.slug}"' in page.text
+    check_page(page.text)
+    retried = await shop.buyer.post(
+        f"{placed.headers['location']}/pay",
+        data=await checkout_form(shop.buyer, shop.creator.handle, product.slug),
+    )
+    assert (
+        retried.status_code == 303
+        and "/download/" not in (await shop.buyer.get(retried.headers["location"])).text
+    )

@@ -8,7 +8,7 @@ import time
 import uuid
 
 from storefront.pages.downloads import attachment
-from tests.storefront.live import PDF, Live, buy, hidden, pay
+from tests.storefront.live import PDF, Live, buy, check_page, hidden, pay
 from windsurf.core.uow import tenant_for
 from windsurf.delivery import service as delivery
 from windsurf.delivery.tables import Grant
@@ -60,6 +60,7 @@ def test_a_filename_is_sent_as_rfc_6266_says() -> None:
 async def ask_for_library(shop: Live, contact: str) -> str:
     page = await shop.buyer.get("/library")
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
+    check_page(page.text)
     asked = await shop.buyer.post(
         "/library", data={"contact": contact, "_csrf_token": hidden(page.text, "_csrf_token")}
     )
@@ -87,6 +88,7 @@ async def test_the_library_by_a_one_time_link(shop: Live) -> None:
     assert "secure" not in cookie  # Secure only in production, where the site is served over HTTPS
     library = await shop.buyer.get("/library")
     assert library.status_code == 200 and library.headers["cache-control"] == "private, no-store"
+    check_page(library.text)
     links = re.findall(r'href="(/download/[^"]+)"', library.text)
     assert len(links) == 1 and (await shop.buyer.get(links[0])).content == PDF
     again = await shop.buyer.get(path)

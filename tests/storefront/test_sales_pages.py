@@ -9,7 +9,7 @@ import uuid
 
 from tests.conftest import post_form
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
-from tests.storefront.live import Live, buy, hidden, live, orders_of
+from tests.storefront.live import Live, buy, check_page, hidden, live, orders_of
 from windsurf.checkout import service as checkout
 from windsurf.core.uow import tenant_for
 from windsurf.settings import Settings
@@ -23,10 +23,12 @@ async def test_the_orders_page_lists_orders_and_another_creators_is_a_404(shop: 
     [order] = await orders_of(shop, product.id)
     page = await shop.creator.client.get("/dashboard/orders")
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
+    check_page(page.text)
     for text in (str(order["number"]), product.title, email, "ETB\u00a0250.00", "Waiting for payment"):
         assert text in page.text
     detail = await shop.creator.client.get(f"/dashboard/orders/{order['id']}")
     assert detail.status_code == 200 and email in detail.text
+    check_page(detail.text)
     other = await shop.new_creator()
     assert (await other.client.get(f"/dashboard/orders/{order['id']}")).status_code == 404
     assert str(order["number"]) not in (await other.client.get("/dashboard/orders")).text
@@ -45,6 +47,7 @@ async def test_discount_codes_are_created_used_and_deactivated(shop: Live) -> No
     assert created.status_code == 303  # type: ignore[attr-defined]
     page = await shop.creator.client.get("/dashboard/discounts")
     assert "GENNA25" in page.text and "25%" in page.text
+    check_page(page.text)
 
     bad = await create_code(shop, code="x", value="150", max_uses="-1", expires_at="2001-01-01")
     assert bad.status_code == 422  # type: ignore[attr-defined]
