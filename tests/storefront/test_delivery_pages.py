@@ -8,6 +8,7 @@ import time
 import uuid
 
 from storefront.pages.downloads import attachment
+from tests.helpers import new_phone
 from tests.storefront.live import PDF, Live, buy, check_page, hidden, pay
 from windsurf.core.uow import tenant_for
 from windsurf.delivery import service as delivery
@@ -107,3 +108,19 @@ async def test_a_contact_that_is_neither_email_nor_phone_is_refused(shop: Live) 
         "/library", data={"contact": "hello", "_csrf_token": hidden(page.text, "_csrf_token")}
     )
     assert bad.status_code == 422 and "Enter a valid Ethiopian mobile number" in bad.text
+
+
+async def test_a_buyer_who_paid_with_only_a_phone_gets_the_library_link_by_sms(shop: Live) -> None:
+    typed, e164 = new_phone()
+    product = await shop.product()
+    placed, _ = await buy(shop, product.slug, email="", phone=typed)
+    await pay(shop, placed.headers["location"])
+    await ask_for_library(shop, typed)
+    await shop.jobs()
+    texts = [
+        sms.body for sms in shop.app.state.jobs.sms.sms if sms.to == e164 and "/library/open/" in sms.body
+    ]
+    assert len(texts) == 1
+    path = texts[0].split(shop.server.url, 1)[1].split()[0]
+    assert (await shop.buyer.get(path)).status_code == 303
+    assert product.title in (await shop.buyer.get("/library")).text
