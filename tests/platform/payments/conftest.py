@@ -14,10 +14,11 @@ from windsurf.payments.providers.registry import build_provider
 
 
 def provider_settings(name: str, **overrides: Any) -> Any:
-    # A short timeout (the stalled-provider tests wait for it) and a tiny backoff keep the tests quick.
+    # A short timeout (the stalled-provider tests wait for it, so it is short; long enough for a busy machine to
+    # accept a loopback connection) and a tiny backoff keep the tests quick.
     values: dict[str, Any] = {
         "payment_providers": (name,),
-        "payment_timeout_seconds": 0.5,
+        "payment_timeout_seconds": 2.0,
         "payment_retries": 2,
         "payment_retry_backoff_seconds": 0.001,
     }
