@@ -114,7 +114,7 @@ async def test_a_provider_that_times_out_keeps_the_order_and_retries_from_its_pa
         return Reply()
 
     async with LoopbackServer(stall) as stalled:
-        overrides = {"sandbox_url": stalled.url, "payment_timeout_seconds": 0.2}
+        overrides = {"sandbox_url": stalled.url, "payment_timeout_seconds": 1.0}
         async with live(dataclasses.replace(settings), **overrides) as shop:
             product = await shop.product()
             placed, data = await buy(shop, product.slug)
