@@ -129,3 +129,13 @@ async def test_an_expired_order_says_so_and_leads_back_to_the_product(shop: Live
         retried.status_code == 303
         and "/download/" not in (await shop.buyer.get(retried.headers["location"])).text
     )
+
+
+async def test_a_sold_out_product_says_so(shop: Live) -> None:
+    product = await shop.product(sales_limit="1")
+    assert product.sales_limit == 1
+    assert (await buy(shop, product.slug))[0].status_code == 303
+    sold_out, _ = await buy(shop, product.slug, email="second@example.com")
+    assert sold_out.status_code == 409 and "Sorry, this product has sold out." in sold_out.text
+    assert 'value="second@example.com"' in sold_out.text
+    assert len(await orders_of(shop, product.id)) == 1
