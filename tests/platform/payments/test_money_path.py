@@ -118,7 +118,9 @@ async def platform(settings: Settings, tmp_path: Any) -> AsyncIterator[Platform]
             holder["client"] = client
             creator_id = uuid.uuid4()
             async with tenant_for(creator_id) as tenant:
-                product = await catalog.create_product(tenant, "download", {"title": "Injera at home", "price": "250"})
+                product = await catalog.create_product(
+                    tenant, "download", {"title": "Injera at home", "price": "250"}
+                )
                 await catalog.add_file(
                     tenant,
                     product.id,
