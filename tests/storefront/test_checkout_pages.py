@@ -7,10 +7,23 @@ import datetime as dt
 import re
 import uuid
 
-from tests.storefront.live import PDF, REFRESH, Live, buy, check_page, checkout_form, orders_of, pay, pay_link
+from tests.platform.payments.fakes import FakeWebirr
+from tests.storefront.live import (
+    PDF,
+    REFRESH,
+    Live,
+    buy,
+    check_page,
+    checkout_form,
+    live,
+    orders_of,
+    pay,
+    pay_link,
+)
 from windsurf.checkout.tables import Order
 from windsurf.core import i18n
 from windsurf.core.uow import tenant_for
+from windsurf.settings import Settings
 from windsurf.stores import service as stores
 
 
@@ -139,3 +152,24 @@ async def test_a_sold_out_product_says_so(shop: Live) -> None:
     assert sold_out.status_code == 409 and "Sorry, this product has sold out." in sold_out.text
     assert 'value="second@example.com"' in sold_out.text
     assert len(await orders_of(shop, product.id)) == 1
+
+
+async def test_a_payment_code_is_shown_to_pay_from_any_bank_app(settings: Settings) -> None:
+    fake = FakeWebirr()
+    async with fake.server:
+        overrides = {
+            "payment_providers": ("sandbox", "webirr"),
+            "webirr_base_url": fake.server.url,
+            "webirr_api_key": FakeWebirr.API_KEY,
+            "webirr_merchant_id": FakeWebirr.MERCHANT_ID,
+            "webirr_webhook_key": FakeWebirr.AUTH_KEY,
+        }
+        async with live(settings, **overrides) as shop:
+            product = await shop.product()
+            placed, _ = await buy(shop, product.slug, method="webirr")
+            assert placed.status_code == 303
+            page = await shop.buyer.get(placed.headers["location"])
+            [bill] = fake.bills.values()
+            assert f"<strong>{bill['wbcCode']}</strong>" in page.text and REFRESH in page.text
+            assert "Continue to payment" not in page.text
+            check_page(page.text)
