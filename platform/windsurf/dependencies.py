@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
 from litestar.params import SkipValidation
 
 from windsurf.core.pagecache import PageCache
@@ -59,8 +60,14 @@ def _constant(value: Any) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
+def _no_face() -> Renderer:
+    """The renderer of a process without an HTML face: its pages are not there (the face provides its own)."""
+    raise NotFoundException()
+
+
 def platform_dependencies(objects: PlatformObjects) -> dict[str, Provide]:
     return {
+        "renderer": Provide(_no_face, sync_to_thread=False),
         "settings": _constant(objects.settings),
         "storage": _constant(objects.storage),
         "page_cache": _constant(objects.page_cache),

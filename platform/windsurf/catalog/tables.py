@@ -50,7 +50,8 @@ class ProductFile(Table, tablename="product_file"):
 
 @creator_owned
 class Lead(Table, tablename="lead"):
-    """An email or phone number a buyer left in exchange for a lead magnet. The creator owns the list."""
+    """An email or phone number a buyer left in exchange for a lead magnet. The creator owns the list.
+    ``(creator_id, product_id, email)`` and ``(creator_id, product_id, phone)`` are unique (migration indexes)."""
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)

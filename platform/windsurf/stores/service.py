@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from piccolo.querystring import QueryString
+
 from windsurf.catalog import service as catalog
 from windsurf.core import images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -311,12 +313,14 @@ async def update_profile(tenant: Tenant, *, display_name: str, handle: str, bio:
     clean_bio_value = _collect(errors, "bio", clean_bio, bio)
     new_handle = _collect(errors, "handle", validation.clean_handle, handle)
     _raise(errors)
-    await identity.change_handle(tenant, new_handle)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, name=name, bio=clean_bio_value)
 
-    return await _edit(tenant, change)
+    # A savepoint of its own: when the draft part fails, the new handle goes too, whatever the caller does next.
+    async with tenant.savepoint():
+        await identity.change_handle(tenant, new_handle)
+        return await _edit(tenant, change)
 
 
 async def update_theme(tenant: Tenant, *, palette: str, accent: str) -> StoreState:
@@ -556,6 +560,20 @@ async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:
             .order_by(StoreLead.created_at, ascending=False)
             .limit(limit)
         )
+
+
+async def recent_leads(tenant: Tenant, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """The newest leads and how many there are in all, in one query (the dashboard shows both)."""
+    rows = await tenant.uow.run(
+        QueryString(
+            "SELECT contact, contact_kind, created_at, COUNT(*) OVER () AS total FROM store_lead"
+            " WHERE creator_id = {} ORDER BY created_at DESC LIMIT {}",
+            tenant.creator_id,
+            limit,
+        )
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    return [{k: row[k] for k in ("contact", "contact_kind", "created_at")} for row in rows], total
 
 
 async def count_leads(tenant: Tenant) -> int:
