@@ -10,9 +10,7 @@ import logging
 import uuid
 from typing import Any
 
-import anyio.to_thread
-
-from windsurf.core import storage
+from windsurf.core import offload, storage
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
 from windsurf.core.uow import tenant_for
@@ -73,7 +71,7 @@ async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
     files = storage.build_storage(context.settings)
     original = await files.get(original_key)
     try:
-        stamped = await anyio.to_thread.run_sync(stamping.stamp, original, line)
+        stamped = await offload.cpu(stamping.stamp, original, line)  # bounded with the other CPU work
     except stamping.StampError as exc:
         # The buyer keeps getting the original; retrying cannot make a damaged or encrypted PDF stampable.
         _log.warning("pdf not stamped", extra={"grant_id": str(grant_id), "reason": str(exc)})
