@@ -48,6 +48,7 @@ PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "stores": _stores,
     "catalog": _catalog,
     "storefront": _storefront,
+    "payments": list,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
@@ -29,6 +30,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.dependencies import PlatformObjects, platform_dependencies
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.providers.registry import build_providers
 from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings
 
@@ -51,6 +53,12 @@ def _catalog() -> list[ControllerRouterHandler]:
     return [api.router]
 
 
+def _payments() -> list[ControllerRouterHandler]:
+    from windsurf.payments import api
+
+    return [api.router]
+
+
 # The JSON routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them. The face
 # plugin mounts the pages of the same services.
 SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
@@ -58,13 +66,16 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "stores": _stores,
     "catalog": _catalog,
     "storefront": list,
+    "payments": _payments,
 }
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
+    """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+    from windsurf.payments import jobs as payments_jobs  # noqa: F401 - registers reconciliation
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -78,7 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         storage=storage.build_storage(settings),
         page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
         sessions=SessionManager(stores["sessions"], settings),
-        rate_limiter=RateLimiter(stores["rate_limits"]),
+        rate_limiter=RateLimiter(stores["rate_limits"], clock=clock),
+        payment_providers=build_providers(settings),
     )
     face = load_face(settings.face)(objects)
     job_context = jobs.JobContext(
@@ -100,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             await db.close_pool(engine)
+            await objects.payment_providers.aclose()
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
     for name in settings.services:

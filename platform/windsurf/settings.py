@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-ALL_SERVICES = ("identity", "stores", "catalog", "storefront")
+ALL_SERVICES = ("identity", "stores", "catalog", "storefront", "payments")
 PAYMENT_PROVIDERS = ("sandbox", "chapa", "telebirr", "webirr")
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 Environment = Literal["development", "test", "production"]

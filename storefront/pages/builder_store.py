@@ -95,6 +95,7 @@ Build = NamedDependency[SkipValidation[Builder]]
 async def _context(b: Builder, account: Account, state: StoreState, **extra: Any) -> dict[str, Any]:
     tenant = b.tenant
     cards = await catalog.published_cards(tenant)
+    leads, lead_count = await service.recent_leads(tenant, limit=20)
     settings = b.settings
     view = store_view.build_view(
         settings, account.handle or "", account.display_name, state.draft, cards, preview=True
@@ -110,8 +111,8 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "store_url": store_url(settings, account),
         "handle": account.handle,
         "qr_svg": await offload.cpu(_qr_inline, store_url(settings, account)),
-        "leads": await service.list_leads(tenant, limit=20),
-        "lead_count": await service.count_leads(tenant),
+        "leads": leads,
+        "lead_count": lead_count,
         "palettes": service.PALETTES,
         "palette_names": service.PALETTE_NAMES,
         "networks": service.SOCIAL_LABELS,
@@ -132,12 +133,11 @@ async def _answer(
 ) -> Response[Any]:
     """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages.
 
-    The action runs in a savepoint of the request's unit of work: when it fails half-way (a handle saved,
-    then a draft rule broken), none of it stays, and the page is rendered again from what is stored."""
+    The action runs in the request's unit of work; an action that writes in more than one step (the profile:
+    handle, then draft) keeps them together in a savepoint of its own."""
     request, account = b.request, b.account
     try:
-        async with b.tenant.savepoint():
-            state = await action()
+        state = await action()
     except ServiceError as exc:
         if isinstance(exc, NotFoundError):  # another creator's block, or none: a plain 404
             raise

@@ -757,21 +757,21 @@ async def capture_lead(tenant: Tenant, product_id: uuid.UUID, contact: str) -> L
         raise InvalidInput({"contact": exc.message}) from None
     column = Lead.email if field == "email" else Lead.phone
     async with tenant.scope():
-        existing = (
-            await Lead.select()
-            .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
-            .first()
-        )
-        if existing is None:
-            lead = Lead(
+        # Once per contact and product: the unique indexes keep a repeat (or a concurrent twin) out.
+        await Lead.insert(
+            Lead(
                 id=uuid.uuid4(),
                 creator_id=creator_id,
                 product_id=product_id,
                 email=clean if field == "email" else None,
                 phone=clean if field == "phone" else None,
             )
-            await lead.save()
-            existing = await Lead.select().where(Lead.id == lead.id).first()
+        ).on_conflict(action="DO NOTHING")
+        existing = (
+            await Lead.select()
+            .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
+            .first()
+        )
     assert existing is not None
     return LeadView(
         existing["id"], existing["product_id"], existing["email"], existing["phone"], existing["created_at"]

@@ -100,7 +100,9 @@ def _gettext(request: Request[Any, Any, Any], message: str, **variables: Any) ->
 
 
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    # Provider callbacks are machines too: they get problem documents, never an HTML page.
+    path = request.url.path
+    return path.startswith(("/api/", "/webhooks/")) or "application/json" in request.headers.get("accept", "")
 
 
 def problem(

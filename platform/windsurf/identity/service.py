@@ -198,7 +198,7 @@ async def request_phone_code(
             code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
             expires_at=_now() + CODE_LIFETIME,
         ).save()
-        await jobs.enqueue("identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
+        await jobs.enqueue(uow, "identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
     return clean_phone
 
 
@@ -306,6 +306,7 @@ async def start_password_reset(
             expires_at=_now() + RESET_LIFETIME,
         ).save()
         await jobs.enqueue(
+            uow,
             "identity.send_reset_link",
             {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
         )
