@@ -11,9 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-import anyio.to_thread
-
-from windsurf.core import storage
+from windsurf.core import offload, storage
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
 from windsurf.core.uow import tenant_for, unit_of_work
@@ -74,7 +72,7 @@ async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
     files = storage.build_storage(context.settings)
     original = await files.get(original_key)
     try:
-        stamped = await anyio.to_thread.run_sync(stamping.stamp, original, line)
+        stamped = await offload.cpu(stamping.stamp, original, line)  # bounded with the other CPU work
     except stamping.StampError as exc:
         # The buyer keeps getting the original; retrying cannot make a damaged or encrypted PDF stampable.
         _log.warning("pdf not stamped", extra={"grant_id": str(grant_id), "reason": str(exc)})
