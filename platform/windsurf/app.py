@@ -20,7 +20,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import db, health, i18n, jobs, messaging, storage
+from windsurf.core import db, health, i18n, jobs, messaging, offload, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     engine = db.create_engine(settings.effective_database_url)
     db.bind(engine)
     storage.bind_public_base(settings)
+    offload.configure(settings)
     stores = build_stores(settings)
     objects = PlatformObjects(
         settings=settings,

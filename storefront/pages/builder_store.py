@@ -24,7 +24,7 @@ from litestar.response import Redirect
 
 from storefront.pages import store_view
 from windsurf.catalog import service as catalog
-from windsurf.core import web
+from windsurf.core import offload, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.storage import ObjectStorage
@@ -58,6 +58,18 @@ class Builder:
 
 def store_url(settings: Settings, account: Account) -> str:
     return f"{settings.public_url.rstrip('/')}/@{account.handle}"
+
+
+# QR codes are drawn in a worker thread (windsurf.core.offload): segno is pure Python and takes milliseconds
+# of the loop per drawing, which every buyer of the process would wait behind.
+def _qr_inline(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=4, omitsize=True))
+
+
+def _qr_file(url: str, title: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, title=title)
+    return buffer.getvalue()
 
 
 async def provide_builder(
@@ -94,7 +106,7 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "card_titles": {str(card.id): card.title for card in cards},
         "store_url": store_url(settings, account),
         "handle": account.handle,
-        "qr_svg": segno.make(store_url(settings, account), error="m").svg_inline(scale=4, omitsize=True),
+        "qr_svg": await offload.cpu(_qr_inline, store_url(settings, account)),
         "leads": leads,
         "lead_count": lead_count,
         "palettes": service.PALETTES,
@@ -275,12 +287,8 @@ async def publish(b: Build) -> Response[Any]:
 async def qr_code(b: Build) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
     account = b.account
-    buffer = io.BytesIO()
-    segno.make(store_url(b.settings, account), error="m").save(
-        buffer, kind="svg", scale=10, border=4, title=f"@{account.handle}"
-    )
     return Response(
-        buffer.getvalue(),
+        await offload.cpu(_qr_file, store_url(b.settings, account), f"@{account.handle}"),
         media_type="image/svg+xml",
         headers={
             "Content-Disposition": f'inline; filename="{account.handle}-qr.svg"',

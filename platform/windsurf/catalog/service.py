@@ -30,7 +30,7 @@ from windsurf.core import security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.images import ImageRejected, process_image
+from windsurf.core.images import COVER, ImageRejected, process_upload
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.uow import Tenant
@@ -601,7 +601,7 @@ async def set_cover(
     async with tenant.scope():
         await _row(creator_id, product_id)
     try:
-        image = process_image(data, filename)
+        image = await process_upload(data, filename, COVER)
     except ImageRejected as exc:
         raise ServiceError(exc.message, field="cover") from None
     entries = []
@@ -663,10 +663,11 @@ async def add_file(
     if count >= MAX_FILES_PER_PRODUCT:
         raise ServiceError(N_("A product can have at most 20 files."), field="file")
     try:
-        name, file_type = files.check_file(data, filename, max_bytes=max_bytes)
+        checked = await files.check_upload(data, filename, max_bytes=max_bytes)
     except files.FileRejected as exc:
         variables = cast(dict[str, Any], exc.variables)
         raise ServiceError(exc.message, field="file", code="file_rejected", **variables) from None
+    name, file_type = checked.name, checked.file_type
     file_id = uuid.uuid4()
     key = f"private/files/{creator_id}/{product_id}/{file_id}"
     await storage.put(key, data, file_type.content_type)
@@ -678,7 +679,7 @@ async def add_file(
         filename=name,
         content_type=file_type.content_type,
         size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=checked.sha256,
     )
     try:
         async with tenant.scope():

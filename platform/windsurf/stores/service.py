@@ -36,7 +36,7 @@ BIO_MAX = 300
 TITLE_MAX = 80
 URL_MAX = 500
 MAX_BLOCKS = 60
-AVATAR_WIDTHS = (160, 480)
+AVATAR_WIDTHS = images.AVATAR.widths
 DEFAULT_ACCENT = "#0b7a53"
 BLOCK_TYPES = ("product", "link", "capture")
 CONTACT_KINDS = ("email", "phone")
@@ -369,7 +369,7 @@ def avatar_key(avatar: Avatar, width: int) -> str:
 async def set_avatar(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
     """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
     try:
-        processed = images.process_image(data, filename, widths=AVATAR_WIDTHS)
+        processed = await images.process_upload(data, filename, images.AVATAR)
     except images.ImageRejected as exc:
         raise InvalidInput({"avatar": exc.message}) from None
     avatar = Avatar(
