@@ -43,7 +43,7 @@ class ServiceSpec:
 
 
 # Only services the app defines (windsurf.app.SERVICE_ROUTERS): an unknown WINDSURF_SERVICES value stops the
-# process. Payments joins both sides in the same change. tests/infra/test_contract.py holds the two together.
+# process. tests/infra/test_contract.py holds the two together.
 SERVICES = (
     ServiceSpec(
         "identity",
@@ -66,6 +66,8 @@ SERVICES = (
         ("/dashboard", "/manifest.webmanifest", "/api/v1/stores", "/api/v1/catalog"),
         "blue-green",
     ),
+    # Checkout pages, provider callbacks, downloads and the buyer library: scaled apart from the storefront.
+    ServiceSpec("payments", "payments", ("/checkout", "/webhooks", "/library", "/download"), "blue-green"),
     # The storefront catches "/" so it is listed (and matched) last.
     ServiceSpec("storefront", "storefront", ("/@*", "/static/*", "/"), "canary"),
 )
@@ -78,7 +80,8 @@ ALL_WORKLOADS = (*[s.name for s in SERVICES], WORKER, MIGRATE)
 # storefront serves (per-workload prefixes meant the storefront looked where nothing was ever written).
 UPLOADS_PREFIX = "uploads/"
 # Who may do what under that prefix (IAM, components/workload.py); everyone else gets no S3 access at all.
-STORAGE_ACCESS = {"builder": "read-write", "storefront": "read"}
+# Payments serves downloads (presigned); the worker stamps PDFs for buyers and sweeps orphaned files.
+STORAGE_ACCESS = {"builder": "read-write", "storefront": "read", "payments": "read", "worker": "read-write"}
 # A tag placeholder for tracks that never received a release: their Deployments run no pods and no migration
 # Job runs, so the first `up` of an empty account succeeds before any image is pushed.
 UNRELEASED = "bootstrap"

@@ -33,9 +33,10 @@ def _stores() -> list[ControllerRouterHandler]:
 
 
 def _catalog() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_products
+    # The creator's orders and discount codes live in the builder, beside the products they are about.
+    from storefront.pages import builder_products, builder_sales
 
-    return [builder_products.router]
+    return [builder_products.router, builder_sales.router]
 
 
 def _storefront() -> list[ControllerRouterHandler]:
@@ -45,9 +46,9 @@ def _storefront() -> list[ControllerRouterHandler]:
 
 
 def _payments() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_sales, checkout, downloads, library
+    from storefront.pages import checkout, downloads, library
 
-    return [checkout.router, downloads.router, library.router, builder_sales.router]
+    return [checkout.router, downloads.router, library.router]
 
 
 PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {

@@ -8,25 +8,16 @@ buyer is sent to a short-lived presigned URL when the storage offers one (S3).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Response, Router, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from windsurf.core.disposition import attachment
 from windsurf.delivery import service as delivery
 from windsurf.dependencies import SettingsDep, StorageDep, UowDep
 
 NO_STORE = {"Cache-Control": "private, no-store"}
-
-
-def attachment(filename: str) -> str:
-    """A ``Content-Disposition`` for ``filename`` (RFC 6266): an ASCII fallback and the UTF-8 name (RFC 8187)."""
-    name = "".join(ch for ch in filename if ch.isprintable() and ch not in "/\\")[:150] or "download"
-    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._- ()") else "_" for ch in name)
-    if fallback == name:
-        return f'attachment; filename="{fallback}"'
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 @get("/download/{token:str}")

@@ -7,7 +7,6 @@ import re
 import time
 import uuid
 
-from storefront.pages.downloads import attachment
 from tests.helpers import new_phone
 from tests.storefront.live import PDF, Live, buy, check_page, hidden, pay
 from windsurf.core.uow import tenant_for
@@ -49,13 +48,6 @@ async def test_altered_expired_and_used_up_links_are_refused(shop: Live) -> None
     assert used_up.status_code == 410 and "downloaded as many times as allowed" in used_up.text
     shop.buyer.cookies.set("lang", "am")
     assert "downloaded as many times" not in (await shop.buyer.get(link)).text
-
-
-def test_a_filename_is_sent_as_rfc_6266_says() -> None:
-    assert attachment("guide.pdf") == 'attachment; filename="guide.pdf"'
-    assert attachment('a"b\\c.pdf') == "attachment; filename=\"a_bc.pdf\"; filename*=UTF-8''a%22bc.pdf"
-    amharic = attachment("ቡና.pdf")
-    assert amharic == "attachment; filename=\"__.pdf\"; filename*=UTF-8''%E1%89%A1%E1%8A%93.pdf"
 
 
 async def ask_for_library(shop: Live, contact: str) -> str:
