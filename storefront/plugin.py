@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.types import ASGIApp, ControllerRouterHandler
 
 import storefront
+from storefront.pages import rendering  # noqa: F401 - registers the job that renders public pages
 from windsurf.core.templating import build_environment
 from windsurf.core.web import RENDERER_STATE, Renderer
 from windsurf.dependencies import PlatformObjects

@@ -87,7 +87,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     objects = PlatformObjects(
         settings=settings,
         storage=storage.build_storage(settings),
-        page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
+        page_cache=PageCache(
+            stores["pages"], enabled=settings.page_cache, near_ttl=settings.page_near_cache_ms / 1000
+        ),
         sessions=SessionManager(stores["sessions"], settings),
         rate_limiter=RateLimiter(stores["rate_limits"], clock=clock),
         payment_providers=build_providers(settings),
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         sms=messaging.build_sms_backend(settings),
         email=messaging.build_email_backend(settings),
         translations=partial(i18n.translations_for, face.locales_dir),
+        page_cache=objects.page_cache,
     )
 
     @contextlib.asynccontextmanager

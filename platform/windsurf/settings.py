@@ -66,7 +66,10 @@ class Settings:
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
-    page_cache: bool = True
+    page_cache: bool = True  # rendered pages in Redis (and each process's near cache) in front of the table
+    page_near_cache_ms: int = 2000  # how long a process keeps what it read from Redis; 0: no near cache
+    # False renders buyers' pages on every request and stores none: only the benchmark's uncached baseline
+    stored_pages: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     # Payment providers (windsurf.payments.providers). Keys come only from the environment; none is in the repo.

@@ -23,16 +23,14 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from storefront.pages import store_view
-from storefront.pages.public import invalidate_store
 from windsurf.catalog import service as catalog
 from windsurf.core import offload, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.core.web import Renderer
-from windsurf.dependencies import AccountDep, PageCacheDep, RendererDep, SettingsDep, StorageDep, TenantDep
+from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
@@ -56,7 +54,6 @@ class Builder:
     renderer: Renderer
     settings: Settings
     storage: ObjectStorage
-    page_cache: PageCache
 
 
 def store_url(settings: Settings, account: Account) -> str:
@@ -82,11 +79,10 @@ async def provide_builder(
     renderer: RendererDep,
     settings: SettingsDep,
     storage: StorageDep,
-    page_cache: PageCacheDep,
 ) -> Builder:
     if not account.handle:
         raise ServiceError(N_("Staff accounts have no store."))
-    return Builder(request, account, tenant, renderer, settings, storage, page_cache)
+    return Builder(request, account, tenant, renderer, settings, storage)
 
 
 Build = NamedDependency[SkipValidation[Builder]]
@@ -212,12 +208,7 @@ async def preview(b: Build) -> Response[Any]:
 async def save_profile(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, "display_name", "handle", "bio")
 
-    async def action() -> StoreState:
-        state = await service.update_profile(b.tenant, **form)
-        await invalidate_store(b.page_cache, b.account.id, b.account.handle)
-        return state
-
-    return await _answer(b, "profile", action, form)
+    return await _answer(b, "profile", lambda: service.update_profile(b.tenant, **form), form)
 
 
 @post("/dashboard/avatar")
@@ -289,12 +280,7 @@ async def move_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
 
 @post("/dashboard/publish")
 async def publish(b: Build) -> Response[Any]:
-    async def action() -> StoreState:
-        state = await service.publish(b.tenant, b.storage)
-        await invalidate_store(b.page_cache, b.account.id)
-        return state
-
-    return await _answer(b, "status", action)
+    return await _answer(b, "status", lambda: service.publish(b.tenant, b.storage))
 
 
 @get("/dashboard/qr.svg")

@@ -66,7 +66,10 @@ async def test_a_purchase_from_product_page_to_download(shop: Live) -> None:
     assert len(links) == 1
     file = await shop.buyer.get(links[0])
     assert file.status_code == 200 and file.content == PDF
-    assert file.headers["content-disposition"] == "attachment; filename=\"guide.pdf\"; filename*=UTF-8''guide.pdf"
+    assert (
+        file.headers["content-disposition"]
+        == "attachment; filename=\"guide.pdf\"; filename*=UTF-8''guide.pdf"
+    )
     assert file.headers["cache-control"] == "private, no-store"
 
 

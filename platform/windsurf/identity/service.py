@@ -20,6 +20,7 @@ from windsurf.core import jobs, security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
@@ -415,6 +416,10 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         clean_handle = validation.clean_handle(handle)
     except FieldError as exc:
         raise InvalidInput({"handle": exc.message}) from None
+    async with tenant.scope():
+        before = await Creator.select(Creator.handle).where(Creator.id == tenant.creator_id).first()
+    if before is None:
+        raise NotFoundError()
     try:
         async with tenant.savepoint():
             rows = (
@@ -428,4 +433,8 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         raise
     if not rows:
         raise NotFoundError()
+    if before["handle"] != clean_handle:
+        # The store moves to its new address: its pages are rendered there, and dropped from the old one.
+        async with tenant.scope():
+            await pages_changed(tenant.uow, tenant.creator_id, old_handle=before["handle"])
     return _account(rows[0])

@@ -24,6 +24,7 @@ from windsurf.catalog import service as catalog
 from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.identity import service as identity
@@ -516,6 +517,7 @@ async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> Store
         await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
             Store.creator_id == creator_id
         )
+        await pages_changed(tenant.uow, creator_id)  # buyers' pages are rendered again once this commits
     new_state = StoreState(creator_id, state.draft, state.draft, now)
     if storage is not None and state.published and state.published.avatar:
         await _delete_unused(storage, new_state, [state.published.avatar])
