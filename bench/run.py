@@ -2,9 +2,15 @@
 
 login  the issue-2 numbers: GET /login (a rendered, translated page with a CSRF cookie) and GET /health/live
        (the cheapest route through the whole middleware stack), against the app configured as in production.
-store  the issue-3 harness: GET /@demo from the app with its rendered-page cache on (default) and off
-       (``WINDSURF_PAGE_CACHE=0``), and the same bytes from nginx, in one run; ends with the one-line summary
-       ``store-page cached_rps=... uncached_rps=... nginx_rps=... ratio=... p99_ms=...``.
+store  GET /@demo from the app three ways, and the same bytes from nginx, in one run:
+       cached    as deployed: the near cache, then Redis, in front of the stored page;
+       stored    the stored page alone, Redis and the near cache cold: page keys flushed,
+                 ``WINDSURF_PAGE_CACHE=0`` and ``WINDSURF_PAGE_NEAR_CACHE_MS=0`` (one indexed query per request);
+       uncached  ``WINDSURF_STORED_PAGES=0`` as well: the page rendered on every request (the old path);
+       ends with the one-line summary ``store-page cached_rps=... stored_rps=... uncached_rps=... nginx_rps=...
+       ratio=... stored_ratio=... p99_ms=...`` (``summary_line``).
+uploads  the store page's p99 while creators upload 12 MP covers, with slow work in worker threads and on the event
+       loop (``WINDSURF_OFFLOAD=0``); see bench/uploads.py.
 
 Every request sends ``Accept-Encoding: gzip``. Results are printed and written as JSON under bench/out/
 (gitignored); bench/RESULTS.md records the numbers we keep.
@@ -27,12 +33,14 @@ from typing import Any
 
 import httpx
 
-from bench import servers, wrk
+from bench import servers, uploads, wrk
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 STORE_PATH = "/@demo"
-# The switch the store engineer's rendered-page cache honours: 0 renders every request (the uncached path).
-PAGE_CACHE_OFF = {"WINDSURF_PAGE_CACHE": "0"}
+# The stored path: no Redis page cache and no near cache, so every request reads the stored row.
+STORED_ONLY = {"WINDSURF_PAGE_CACHE": "0", "WINDSURF_PAGE_NEAR_CACHE_MS": "0"}
+# The uncached path: nothing cached and nothing stored, the page rendered on every request.
+RENDER_EVERY_TIME = {**STORED_ONLY, "WINDSURF_STORED_PAGES": "0"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +143,22 @@ def save(name: str, payload: dict[str, Any]) -> Path:
 def page_cache_setting_exists() -> bool:
     from windsurf.settings import Settings
 
-    return "page_cache" in {f.name for f in dataclasses.fields(Settings)}
+    return {"page_cache", "page_near_cache_ms", "stored_pages"} <= {
+        f.name for f in dataclasses.fields(Settings)
+    }
+
+
+def summary_line(
+    cached: wrk.WrkResult, stored: wrk.WrkResult, uncached: wrk.WrkResult, nginx: wrk.WrkResult
+) -> str:
+    """The run's last line, in the form the issue fixes (ratios against nginx in the same run)."""
+    ceiling = nginx.requests_per_second
+    return (
+        f"store-page cached_rps={cached.requests_per_second:.0f} stored_rps={stored.requests_per_second:.0f}"
+        f" uncached_rps={uncached.requests_per_second:.0f} nginx_rps={ceiling:.0f}"
+        f" ratio={cached.requests_per_second / ceiling:.3f} stored_ratio={stored.requests_per_second / ceiling:.3f}"
+        f" p99_ms={cached.p99_ms:.2f}"
+    )
 
 
 # --- the benchmarks -----------------------------------------------------------------------------------------
@@ -176,7 +199,13 @@ def bench_store(load: Load, workers: int) -> int:
             app_page = probe(url)
             cached = checked(load.drive(url), "app cached")
             print(report_line("app cached", cached, app_page), flush=True)
-        with deployment.serve(workers=workers, extra_env=PAGE_CACHE_OFF) as base_url:
+        deployment.flush_page_cache()
+        with deployment.serve(workers=workers, extra_env=STORED_ONLY) as base_url:
+            url = base_url + STORE_PATH
+            stored_page = probe(url)
+            stored = checked(load.drive(url), "app stored")
+            print(report_line("app stored", stored, stored_page), flush=True)
+        with deployment.serve(workers=workers, extra_env=RENDER_EVERY_TIME) as base_url:
             url = base_url + STORE_PATH
             uncached = checked(load.drive(url), "app uncached")
             print(report_line("app uncached", uncached, probe(url)), flush=True)
@@ -189,8 +218,8 @@ def bench_store(load: Load, workers: int) -> int:
 
     if not page_cache_setting_exists():
         notes.append(
-            "the app has no page_cache setting yet: WINDSURF_PAGE_CACHE=0 changes nothing, "
-            "so cached and uncached measured the same code"
+            "the app lacks a page_cache, page_near_cache_ms or stored_pages setting: "
+            "the three app runs may have measured the same code"
         )
     if not app_page.compressed:
         notes.append("the app does not compress: it answered Accept-Encoding: gzip with an uncompressed body")
@@ -199,6 +228,7 @@ def bench_store(load: Load, workers: int) -> int:
     ratio = cached.requests_per_second / nginx.requests_per_second
     for label, result, page in (
         ("cached", cached, app_page),
+        ("stored", stored, stored_page),
         ("uncached", uncached, app_page),
         ("nginx", nginx, nginx_page),
     ):
@@ -213,21 +243,28 @@ def bench_store(load: Load, workers: int) -> int:
             "page_bytes": len(page_bytes),
             "notes": notes,
             "ratio": ratio,
+            "stored_ratio": stored.requests_per_second / nginx.requests_per_second,
             "results": results,
         },
     )
     print(f"saved {path}")
-    print(
-        f"store-page cached_rps={cached.requests_per_second:.0f}"
-        f" uncached_rps={uncached.requests_per_second:.0f} nginx_rps={nginx.requests_per_second:.0f}"
-        f" ratio={ratio:.3f} p99_ms={cached.p99_ms:.2f}"
+    print(summary_line(cached, stored, uncached, nginx))
+    return 0
+
+
+def bench_uploads(load: Load, workers: int) -> int:
+    before = machine()
+    payload = uploads.bench_uploads(load, workers)
+    path = save(
+        "uploads", {"machine": before, "workers": workers, "load": dataclasses.asdict(load), **payload}
     )
+    print(f"saved {path}")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("benchmark", choices=["login", "store"])
+    parser.add_argument("benchmark", choices=["login", "store", "uploads"])
     parser.add_argument("--duration", type=int, default=Load.duration_s, help="measured seconds per target")
     parser.add_argument(
         "--warmup", type=int, default=Load.warmup_s, help="unmeasured seconds before each run"
@@ -250,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.benchmark == "login":
         return bench_login(load, args.workers)
+    if args.benchmark == "uploads":
+        return bench_uploads(load, args.workers)
     return bench_store(load, args.workers)
 
 

@@ -137,6 +137,13 @@ class ProductionDeployment:
             finally:
                 stop(process)
 
+    def flush_page_cache(self) -> None:
+        """Delete every rendered page and version the Redis page cache holds for this run (a cold cache)."""
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(f"{self.environ['WINDSURF_REDIS_NAMESPACE']}_pages:*"):
+            client.delete(key)
+        self.commands.append("redis: DEL <namespace>_pages:*")
+
 
 @contextlib.contextmanager
 def production_deployment() -> Iterator[ProductionDeployment]:

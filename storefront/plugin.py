@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.types import ASGIApp, ControllerRouterHandler
 
 import storefront
+from storefront.pages import rendering  # noqa: F401 - registers the job that renders public pages
 from windsurf.core.templating import build_environment
 from windsurf.core.web import RENDERER_STATE, Renderer
 from windsurf.dependencies import PlatformObjects
@@ -33,9 +34,10 @@ def _stores() -> list[ControllerRouterHandler]:
 
 
 def _catalog() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_products
+    # The creator's orders and discount codes live in the builder, beside the products they are about.
+    from storefront.pages import builder_products, builder_sales
 
-    return [builder_products.router]
+    return [builder_products.router, builder_sales.router]
 
 
 def _storefront() -> list[ControllerRouterHandler]:
@@ -44,12 +46,18 @@ def _storefront() -> list[ControllerRouterHandler]:
     return [public.router, product.router, media.router]
 
 
+def _payments() -> list[ControllerRouterHandler]:
+    from storefront.pages import checkout, downloads, library
+
+    return [checkout.router, downloads.router, library.router]
+
+
 PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
     "stores": _stores,
     "catalog": _catalog,
     "storefront": _storefront,
-    "payments": list,
+    "payments": _payments,
 }
 
 

@@ -20,7 +20,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import db, health, i18n, jobs, messaging, storage
+from windsurf.core import db, health, i18n, jobs, messaging, offload, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware
@@ -82,11 +82,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     engine = db.create_engine(settings.effective_database_url)
     db.bind(engine)
     storage.bind_public_base(settings)
+    offload.configure(settings)
     stores = build_stores(settings)
     objects = PlatformObjects(
         settings=settings,
         storage=storage.build_storage(settings),
-        page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
+        page_cache=PageCache(
+            stores["pages"], enabled=settings.page_cache, near_ttl=settings.page_near_cache_ms / 1000
+        ),
         sessions=SessionManager(stores["sessions"], settings),
         rate_limiter=RateLimiter(stores["rate_limits"], clock=clock),
         payment_providers=build_providers(settings),
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         sms=messaging.build_sms_backend(settings),
         email=messaging.build_email_backend(settings),
         translations=partial(i18n.translations_for, face.locales_dir),
+        page_cache=objects.page_cache,
     )
 
     @contextlib.asynccontextmanager

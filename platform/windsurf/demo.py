@@ -5,9 +5,7 @@ from __future__ import annotations
 import uuid
 
 from windsurf.core import db, security
-from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import build_storage
-from windsurf.core.stores import build_stores
 from windsurf.core.uow import unit_of_work
 from windsurf.identity.tables import Creator
 from windsurf.settings import Settings
@@ -29,7 +27,7 @@ async def seed_demo(settings: Settings) -> str:
                     handle=DEMO_HANDLE,
                     display_name="Selam Bekele",
                     email=DEMO_EMAIL,
-                    password_hash=security.hash_password(DEMO_PASSWORD),
+                    password_hash=await security.hash_password(DEMO_PASSWORD),
                     locale="am",
                 )
             ).on_conflict(target=Creator.handle, action="DO NOTHING")
@@ -37,6 +35,5 @@ async def seed_demo(settings: Settings) -> str:
         assert creator is not None
         tenant = await uow.act_for(creator["id"])
         await seed_demo_store(tenant, DEMO_HANDLE, build_storage(settings))
-    # A running server keeps rendered pages in the shared store (Redis): start a new version of @demo's pages.
-    await PageCache(build_stores(settings)["pages"]).invalidate(creator["id"])
+    # Publishing (first run) enqueued the render of @demo's pages; the worker stores them and moves the cache on.
     return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

@@ -52,6 +52,11 @@ class Settings:
     s3_endpoint_url: str = ""
     media_url: str = ""  # where public images are served from (a CDN in front of the bucket); "" -> /media
     max_file_mb: int = 50  # largest product file a creator may upload
+    offload: bool = (
+        True  # slow work in worker threads (windsurf.core.offload); off only to measure the difference
+    )
+    offload_cpu_threads: int = 0  # hashing, images, QR codes at once per process; 0: one per core
+    offload_io_threads: int = 16  # blocking file, S3 and SMTP calls at once per process
     sms_backend: Literal["console", "recording"] = "console"
     email_backend: Literal["console", "smtp", "recording"] = "console"
     smtp_host: str = "127.0.0.1"
@@ -61,10 +66,13 @@ class Settings:
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
-    page_cache: bool = True
     ledger_holding_days: int = 7  # a sale's earnings become available for payout this many days after it
     payout_minimum_santim: int = 10_000  # the smallest payout a creator may request (100 birr)
     platform_fee_bps: int = 500  # the platform's fee on each sale, in hundredths of a percent (5%)
+    page_cache: bool = True  # rendered pages in Redis (and each process's near cache) in front of the table
+    page_near_cache_ms: int = 2000  # how long a process keeps what it read from Redis; 0: no near cache
+    # False renders buyers' pages on every request and stores none: only the benchmark's uncached baseline
+    stored_pages: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     # Payment providers (windsurf.payments.providers). Keys come only from the environment; none is in the repo.
@@ -189,6 +197,10 @@ class Settings:
             )
         if self.workers < 1:
             raise SettingsError("WINDSURF_WORKERS must be at least 1")
+        if self.offload_cpu_threads < 0:
+            raise SettingsError("WINDSURF_OFFLOAD_CPU_THREADS must be 0 (one per core) or more")
+        if self.offload_io_threads < 1:
+            raise SettingsError("WINDSURF_OFFLOAD_IO_THREADS must be at least 1")
         if self.is_production:
             problems = []
             if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:

@@ -23,13 +23,13 @@ from litestar.response import Redirect
 from windsurf.catalog import service
 from windsurf.catalog.validation import KINDS
 from windsurf.core import web
+from windsurf.core.disposition import attachment
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.core.web import Renderer
-from windsurf.dependencies import AccountDep, PageCacheDep, RendererDep, SettingsDep, StorageDep, TenantDep
+from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
 
@@ -61,7 +61,6 @@ class Pages:
     renderer: Renderer
     settings: Settings
     storage: ObjectStorage
-    page_cache: PageCache
 
 
 async def provide_pages(
@@ -71,9 +70,8 @@ async def provide_pages(
     renderer: RendererDep,
     settings: SettingsDep,
     storage: StorageDep,
-    page_cache: PageCacheDep,
 ) -> Pages:
-    return Pages(request, account, tenant, renderer, settings, storage, page_cache)
+    return Pages(request, account, tenant, renderer, settings, storage)
 
 
 P = NamedDependency[SkipValidation[Pages]]
@@ -90,10 +88,6 @@ def _error_text(p: Pages, exc: ServiceError) -> dict[str, str]:
     if isinstance(exc, InvalidInput):
         return {field: p.renderer.gettext(p.request, message) for field, message in exc.errors.items()}
     return {exc.field or "_form": p.renderer.gettext(p.request, exc.message, **exc.variables)}
-
-
-async def _changed(p: Pages) -> None:
-    await p.page_cache.invalidate(p.account.id)
 
 
 def _back(path: str, flag: str | None = None) -> Response[Any]:
@@ -185,7 +179,6 @@ async def create_product(p: P) -> Response[Any]:
         product = await service.create_product(p.tenant, form["kind"], fields)
     except ServiceError as exc:
         return _new_page(p.request, p.renderer, form, _errors(exc), status_code=422)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product.id}", "created")
 
 
@@ -239,7 +232,6 @@ async def update_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]
     except ServiceError as exc:
         merged = {**product.form_values(), **form}
         return await _edit_page(p, product_id, form=merged, errors=_errors(exc), status_code=422)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "saved")
 
 
@@ -255,7 +247,6 @@ async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
         if back == LIST_URL:
             return await _list_page(p, status_code=422, errors={str(product_id): exc.message})
         return await _edit_page(p, product_id, errors=_errors(exc), status_code=422)
-    await _changed(p)
     if p.request.htmx and back == LIST_URL:
         return await _list_page(p)
     return _back(back, "visibility")
@@ -265,7 +256,6 @@ async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
 async def move_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     form = await web.form_fields(p.request, "direction")
     await service.move_product(p.tenant, product_id, form["direction"])
-    await _changed(p)
     if p.request.htmx:
         return await _list_page(p)
     return _back(LIST_URL)
@@ -274,7 +264,6 @@ async def move_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
 @post(f"{LIST_URL}/{{product_id:uuid}}/delete")
 async def delete_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     await service.delete_product(p.tenant, product_id, p.storage)
-    await _changed(p)
     return _back(LIST_URL)
 
 
@@ -290,14 +279,12 @@ async def upload_cover(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
         await service.set_cover(p.tenant, product_id, p.storage, *upload)
     except ServiceError as exc:
         return await _edit_page(p, product_id, errors=_error_text(p, exc), status_code=422)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/cover/delete")
 async def remove_cover(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     await service.remove_cover(p.tenant, product_id, p.storage)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
@@ -311,14 +298,12 @@ async def upload_file(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
         await service.add_file(p.tenant, product_id, p.storage, *upload, max_bytes=max_bytes)
     except ServiceError as exc:
         return await _edit_page(p, product_id, errors=_error_text(p, exc), status_code=422)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "file")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}/delete")
 async def remove_file(p: P, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]) -> Response[Any]:
     await service.remove_file(p.tenant, product_id, file_id, p.storage)
-    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "file-removed")
 
 
@@ -337,13 +322,12 @@ async def file_response(storage: ObjectStorage, info: service.FileInfo) -> Respo
     if presigned:
         return Redirect(path=presigned, status_code=303, headers=private)
     data = await service.read_file(storage, info)
-    safe_name = (
-        "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in info.filename)[:100] or "download"
-    )
+    # RFC 6266: the real name (any script) in filename*, an ASCII stand-in in filename; a raw Amharic name
+    # cannot be written into a header at all.
     return Response(
         data,
         media_type=info.content_type,
-        headers={**private, "Content-Disposition": f'attachment; filename="{safe_name}"'},
+        headers={**private, "Content-Disposition": attachment(info.filename)},
     )
 
 

@@ -23,16 +23,14 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from storefront.pages import store_view
-from storefront.pages.public import invalidate_store
 from windsurf.catalog import service as catalog
-from windsurf.core import web
+from windsurf.core import offload, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.core.web import Renderer
-from windsurf.dependencies import AccountDep, PageCacheDep, RendererDep, SettingsDep, StorageDep, TenantDep
+from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
@@ -56,11 +54,22 @@ class Builder:
     renderer: Renderer
     settings: Settings
     storage: ObjectStorage
-    page_cache: PageCache
 
 
 def store_url(settings: Settings, account: Account) -> str:
     return f"{settings.public_url.rstrip('/')}/@{account.handle}"
+
+
+# QR codes are drawn in a worker thread (windsurf.core.offload): segno is pure Python and takes milliseconds
+# of the loop per drawing, which every buyer of the process would wait behind.
+def _qr_inline(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=4, omitsize=True))
+
+
+def _qr_file(url: str, title: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, title=title)
+    return buffer.getvalue()
 
 
 async def provide_builder(
@@ -70,11 +79,10 @@ async def provide_builder(
     renderer: RendererDep,
     settings: SettingsDep,
     storage: StorageDep,
-    page_cache: PageCacheDep,
 ) -> Builder:
     if not account.handle:
         raise ServiceError(N_("Staff accounts have no store."))
-    return Builder(request, account, tenant, renderer, settings, storage, page_cache)
+    return Builder(request, account, tenant, renderer, settings, storage)
 
 
 Build = NamedDependency[SkipValidation[Builder]]
@@ -98,7 +106,7 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "card_titles": {str(card.id): card.title for card in cards},
         "store_url": store_url(settings, account),
         "handle": account.handle,
-        "qr_svg": segno.make(store_url(settings, account), error="m").svg_inline(scale=4, omitsize=True),
+        "qr_svg": await offload.cpu(_qr_inline, store_url(settings, account)),
         "leads": leads,
         "lead_count": lead_count,
         "palettes": service.PALETTES,
@@ -200,12 +208,7 @@ async def preview(b: Build) -> Response[Any]:
 async def save_profile(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, "display_name", "handle", "bio")
 
-    async def action() -> StoreState:
-        state = await service.update_profile(b.tenant, **form)
-        await invalidate_store(b.page_cache, b.account.id, b.account.handle)
-        return state
-
-    return await _answer(b, "profile", action, form)
+    return await _answer(b, "profile", lambda: service.update_profile(b.tenant, **form), form)
 
 
 @post("/dashboard/avatar")
@@ -277,24 +280,15 @@ async def move_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
 
 @post("/dashboard/publish")
 async def publish(b: Build) -> Response[Any]:
-    async def action() -> StoreState:
-        state = await service.publish(b.tenant, b.storage)
-        await invalidate_store(b.page_cache, b.account.id)
-        return state
-
-    return await _answer(b, "status", action)
+    return await _answer(b, "status", lambda: service.publish(b.tenant, b.storage))
 
 
 @get("/dashboard/qr.svg")
 async def qr_code(b: Build) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
     account = b.account
-    buffer = io.BytesIO()
-    segno.make(store_url(b.settings, account), error="m").save(
-        buffer, kind="svg", scale=10, border=4, title=f"@{account.handle}"
-    )
     return Response(
-        buffer.getvalue(),
+        await offload.cpu(_qr_file, store_url(b.settings, account), f"@{account.handle}"),
         media_type="image/svg+xml",
         headers={
             "Content-Disposition": f'inline; filename="{account.handle}-qr.svg"',

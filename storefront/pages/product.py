@@ -1,22 +1,23 @@
 """The buyer's product page /@handle/<slug>, lead capture for lead magnets, and lead magnet delivery.
 
-The page is the same for every buyer of a language, so it is rendered once into the page cache (keyed by the
-creator's content version and the language) and revalidated with an ETag. It sets no cookie: the routes are
-excluded from the CSRF middleware. Its one form (lead capture) is protected instead by an Origin /
-Sec-Fetch-Site check (a cross-site post is refused) and a rate limit, and works with JavaScript off.
+The page is the same for every buyer of a language, so it is rendered when the product changes and stored
+(``rendering``), served from the near cache, Redis or the stored row, and revalidated with an ETag. It sets no
+cookie: the routes are excluded from the CSRF middleware. Its one form (lead capture) is protected instead by an
+Origin / Sec-Fetch-Site check (a cross-site post is refused) and a rate limit, and works with JavaScript off.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Request, Response, Router, get, post, route
 from litestar.params import FromPath
 
-from storefront.pages import public_page
+from storefront.pages import public_page, rendering
 from storefront.pages.builder_products import file_response
-from windsurf.catalog import service
+from windsurf.catalog import service, validation
 from windsurf.catalog.service import ProductView
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -25,11 +26,10 @@ from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, StorageDep, UowDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
-from windsurf.settings import Settings
-from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
 NO_STORE = "private, no-store"
+_HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 LEAD_CAPTURE = Limit("lead-capture", per_ip=20, per_account=5, window_seconds=15 * 60)
 
 
@@ -50,52 +50,24 @@ async def _product(tenant: Tenant, slug: str) -> ProductView:
     return product
 
 
-def _absolute(settings: Settings, url: str) -> str:
-    return f"{settings.public_url.rstrip('/')}{url}" if url.startswith("/") else url
-
-
-def _context(settings: Settings, creator: Account, product: ProductView, **extra: Any) -> dict[str, Any]:
-    cover = product.cover or ()
-    og_image = cover[-1] if cover else None
-    return {
-        "creator": creator,
-        "product": product,
-        "cover": cover,
-        "srcset": ", ".join(f"{url} {width}w" for url, width, _ in cover),
-        "og_image": (_absolute(settings, og_image[0]), og_image[1], og_image[2]) if og_image else None,
-        "page_url": _absolute(settings, f"/@{creator.handle}/{product.slug}"),
-        "errors": {},
-        "form": {},
-        **extra,
-    }
-
-
-@get("/{segment:str}/{slug:str}", opt=public_page.PUBLIC_OPT)
+@route("/{segment:str}/{slug:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
 async def product_page(
     request: Req,
     segment: FromPath[str],
     slug: FromPath[str],
     uow: UowDep,
     page_cache: PageCacheDep,
-    renderer: RendererDep,
     settings: SettingsDep,
 ) -> Response[Any]:
-    creator, tenant = await _creator(uow, segment)
+    """Never rendered here: the stored page (near cache, Redis, row); nobody asked for a language, the
+    store's own language, as on the store page."""
+    handle = segment.removeprefix("@").lower()
+    if not segment.startswith("@") or not _HANDLE.match(handle) or not validation.SLUG_PATTERN.match(slug):
+        raise NotFoundError()
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    cache = page_cache
-    version = await cache.version(creator.id)
-    key = f"product:{creator.id}:{version}:{preferred or '-'}:{slug[:80]}"
-    raw = await cache.get(key)
-    if raw is not None:
-        return public_page.respond(request, public_page.CachedPage.decode(raw))
-    product = await _product(tenant, slug)
-    # Nobody asked for a language: the store's own default decides, as on the store page.
-    locale = renderer.locale(request, default=await stores.default_language(tenant))
-    html = renderer.html(request, "store/product.html", _context(settings, creator, product))
-    page = public_page.CachedPage.of(html, locale)
-    await cache.set(key, page.encode())
+    page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
     return public_page.respond(request, page)
 
 
@@ -125,7 +97,7 @@ async def capture_lead(
         raise
     except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
-        context = _context(settings, creator, product, errors=errors, form=form)
+        context = rendering.product_context(settings, creator, product, errors=errors, form=form)
         return renderer.render(request, "store/product.html", context, status_code=422, headers=headers)
     secret = settings.secret_key
     downloads = [

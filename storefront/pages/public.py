@@ -1,21 +1,20 @@
 """Pages anybody can open: the home page and a creator's store at /@handle.
 
 The store page is the one buyers open from a TikTok or Telegram bio, often over 3G, and the most requested
-page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is served
-from the page cache without touching the database: ``h:<handle>`` maps the handle to its creator, the
-creator's content version and the visitor's language complete the key. Publishing bumps the version; nothing
-is ever purged.
+page of the platform. It sets no cookie (so a CDN may keep it), answers revalidations with 304, and is never
+rendered on a buyer's request: it is rendered when it changes and stored (``rendering``), then served from the
+near cache, Redis or the stored row. The cache key is the handle, the address's content version and the
+visitor's language; the render job bumps the version, nothing is ever purged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import uuid
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, cast
 
-from litestar import MediaType, Response, Router, get, post
+from litestar import MediaType, Response, Router, post, route
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
@@ -29,14 +28,11 @@ from litestar.types import (
     Send,
 )
 
-from storefront.pages import public_page, store_view
-from windsurf.catalog import service as catalog
+from storefront.pages import public_page, rendering, store_view
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import Limit
-from windsurf.core.uow import UnitOfWork
-from windsurf.core.web import Renderer
 from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, UowDep, ViewerDep
 from windsurf.identity import service as identity
 from windsurf.stores import service as stores
@@ -46,7 +42,7 @@ STORE_LEAD = Limit("store-lead", per_ip=10, per_account=300, window_seconds=60 *
 _HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
 
 
-@get("/")
+@route("/", http_method=["GET", "HEAD"])
 async def home(request: Req, viewer: ViewerDep, renderer: RendererDep) -> Response[Any]:
     return renderer.render(request, "public/home.html")
 
@@ -58,63 +54,13 @@ def _handle(segment: str) -> str:
     return segment[1:]
 
 
-def page_key(handle: str, version: str, preferred: str | None) -> str:
-    return f"s:{handle}:{version}:{preferred or '-'}"
-
-
-async def invalidate_store(cache: PageCache, creator_id: uuid.UUID, *old_handles: str | None) -> None:
-    """After a publish or a handle change: a new version, and old handles no longer lead to this creator."""
-    for handle in old_handles:
-        if handle:
-            await cache.delete(f"h:{handle}")
-    await cache.invalidate(creator_id)
-
-
-async def _cached(cache: PageCache, handle: str, preferred: str | None) -> public_page.CachedPage | None:
-    creator = await cache.get(f"h:{handle}")
-    if creator is None:
-        return None
-    version = await cache.version(uuid.UUID(creator.decode()))
-    raw = await cache.get(page_key(handle, version, preferred))
-    return public_page.CachedPage.decode(raw) if raw else None
-
-
-async def render_store_page(
-    uow: UnitOfWork, cache: PageCache, renderer: Renderer, handle: str, preferred: str | None
-) -> public_page.CachedPage:
-    """Render the PUBLISHED store (never the draft) and keep it in the page cache."""
-    account = await identity.find_by_handle(uow, handle)
-    if account is None:
-        raise NotFoundError()
-    version = await cache.version(account.id) if cache.enabled else ""
-    tenant = await uow.act_for(account.id)
-    published = await stores.get_published(tenant)
-    doc, published_at = published if published else (None, None)
-    cards = (
-        await catalog.published_cards(tenant) if doc and any(b.type == "product" for b in doc.blocks) else []
-    )
-    settings = renderer.settings
-    locale = preferred or (doc.language if doc else settings.default_locale)
-    view = store_view.build_view(
-        settings, handle, account.display_name, doc, cards, published_at=published_at
-    )
-    html = store_view.render_store_html(
-        renderer.env, renderer.translations(locale), locale, view, htmx_path=renderer.htmx_path
-    )
-    page = public_page.CachedPage.of(html, locale)
-    if cache.enabled:
-        await cache.set(page_key(handle, version, preferred), page.encode())
-        await cache.set(f"h:{handle}", str(account.id).encode())
-    return page
-
-
-@get("/{segment:str}", opt=public_page.PUBLIC_OPT)
+@route("/{segment:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
 async def store_page(
     request: Req,
     segment: FromPath[str],
     uow: UowDep,
     page_cache: PageCacheDep,
-    renderer: RendererDep,
+    settings: SettingsDep,
 ) -> Response[Any]:
     """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
     handle = _handle(segment)
@@ -129,9 +75,7 @@ async def store_page(
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    page = await _cached(page_cache, handle, preferred) if page_cache.enabled else None
-    if page is None:
-        page = await render_store_page(uow, page_cache, renderer, handle, preferred)
+    page = await rendering.serve(uow, page_cache, settings, handle, "", preferred)
     return public_page.respond(request, page)
 
 
@@ -189,7 +133,7 @@ class CachedStorePages:
 
     A hit needs no framework at all: the handle, the visitor's language (cookie, then Accept-Language) and the
     near cache give the stored page, answered exactly as ``store_page`` would answer it. Anything else (a miss,
-    a query string, another path) goes on to the application, which renders and caches the page.
+    a query string, another path) goes on to the application, which reads the stored page and caches it.
     """
 
     def __init__(self, app: ASGIApp, cache: PageCache) -> None:
@@ -204,6 +148,11 @@ class CachedStorePages:
                 return
         await self.app(scope, receive, send)
 
+    async def _cached(self, handle: str, preferred: str | None) -> public_page.CachedPage | None:
+        version = await self.cache.version(rendering.scope(handle))
+        raw = await self.cache.get(rendering.page_key(handle, "", version, preferred))
+        return public_page.CachedPage.decode(raw) if raw else None
+
     async def _answer(self, scope: HTTPScope, send: Send, *, head: bool) -> bool:
         headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
         raw_cookie = headers.get(b"cookie", "")
@@ -215,7 +164,7 @@ class CachedStorePages:
             morsel = cookie.get(i18n.LANGUAGE_COOKIE)
             language = morsel.value if morsel else None
         preferred = i18n.preferred_locale(language, headers.get(b"accept-language"))
-        page = await _cached(self.cache, scope["path"][2:].lower(), preferred)
+        page = await self._cached(scope["path"][2:].lower(), preferred)
         if page is None:
             return False
         status, extra, body = public_page.answer(

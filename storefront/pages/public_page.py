@@ -1,4 +1,4 @@
-"""What every public (buyer) page shares: rendered once, kept compressed, revalidated by ETag, no cookies.
+"""What every public (buyer) page shares: rendered when it changes, kept compressed, revalidated by ETag, no cookies.
 
 Public pages set no cookie, so a CDN may keep them and the CSRF middleware must leave them alone
 (``PUBLIC_OPT``); their few forms are protected by ``check_same_origin`` and a rate limit instead.
@@ -6,6 +6,7 @@ Public pages set no cookie, so a CDN may keep them and the CSRF middleware must 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 from dataclasses import dataclass
@@ -15,11 +16,13 @@ from urllib.parse import urlsplit
 from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 
+from windsurf.core.rendered_pages import StoredPage
 from windsurf.settings import Settings
 
 Req = Request[Any, Any, Any]
 # Browsers revalidate every time (max-age=0); a CDN may serve a page for a minute and a stale one while it
-# refetches. Publishing starts a new version in the page cache, so the app itself never serves an old page.
+# refetches. The render job starts a new version in the page cache after storing new pages, so the app itself
+# moves on to them at once (other processes within their near cache's few seconds).
 CACHE_CONTROL = "public, max-age=0, must-revalidate, s-maxage=60, stale-while-revalidate=300"
 VARY = "Accept-Encoding, Accept-Language, Cookie"
 # No CSRF cookie; and no compression middleware: the page is compressed once, when it is cached.
@@ -28,26 +31,37 @@ PUBLIC_OPT = {"exclude_from_csrf": True, "skip_compression": True}
 
 @dataclass(frozen=True)
 class CachedPage:
+    """A public page as kept in the page cache: its ETag, its language and its gzip encoding.
+
+    Only the compressed bytes are kept (nearly every browser accepts gzip); the rare client that does not gets
+    them decompressed, once per process and entry.
+    """
+
     etag: str
     locale: str
-    html: bytes
     gzipped: bytes
 
     @classmethod
     def of(cls, html: str, locale: str) -> CachedPage:
         body = html.encode()
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-        return cls(etag=etag, locale=locale, html=body, gzipped=gzip.compress(body, compresslevel=9, mtime=0))
+        return cls(etag=etag, locale=locale, gzipped=gzip.compress(body, compresslevel=9, mtime=0))
+
+    @classmethod
+    def of_stored(cls, stored: StoredPage) -> CachedPage:
+        return cls(etag=stored.etag, locale=stored.language, gzipped=stored.body_gzip)
+
+    @functools.cached_property
+    def html(self) -> bytes:
+        return gzip.decompress(self.gzipped)
 
     def encode(self) -> bytes:
-        header = f"{self.etag}\n{self.locale}\n{len(self.html)}\n".encode()
-        return header + self.html + self.gzipped
+        return f"{self.etag}\n{self.locale}\n".encode() + self.gzipped
 
     @classmethod
     def decode(cls, raw: bytes) -> CachedPage:
-        etag, locale, length, rest = raw.split(b"\n", 3)
-        size = int(length)
-        return cls(etag=etag.decode(), locale=locale.decode(), html=rest[:size], gzipped=rest[size:])
+        etag, locale, gzipped = raw.split(b"\n", 2)
+        return cls(etag=etag.decode(), locale=locale.decode(), gzipped=gzipped)
 
 
 def answer(

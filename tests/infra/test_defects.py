@@ -37,7 +37,12 @@ def test_3_the_origin_takes_only_cloudfront_requests_carrying_the_secret(stack: 
     header = origin["customHeaders"][0]
     annotations = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")[0].inputs["metadata"]["annotations"]
     conditions = {k: json.loads(v) for k, v in annotations.items() if "/conditions." in k}
-    assert {k.rsplit(".", 1)[1] for k in conditions} == {"identity", "builder", "storefront-weighted"}
+    assert {k.rsplit(".", 1)[1] for k in conditions} == {
+        "identity",
+        "builder",
+        "payments",
+        "storefront-weighted",
+    }
     for condition in conditions.values():
         assert condition[0]["httpHeaderConfig"] == {
             "httpHeaderName": header["name"],

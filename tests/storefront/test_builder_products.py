@@ -8,7 +8,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import csrf, post_form
+from tests.conftest import csrf, drain_jobs, post_form
 from tests.platform.catalog.helpers import create, pdf_bytes, png_bytes, sign_up, upload
 from windsurf.settings import Settings
 
@@ -18,7 +18,9 @@ def stored_files(settings: Settings) -> list[Path]:
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
 
 
-async def test_create_edit_publish_and_delete_with_plain_forms(client: AsyncTestClient[Litestar]) -> None:
+async def test_create_edit_publish_and_delete_with_plain_forms(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     identity = await sign_up(client)
     assert (await client.get("/dashboard/products")).status_code == 200
     assert "Digital download" in (await client.get("/dashboard/products/new")).text
@@ -62,6 +64,7 @@ async def test_create_edit_publish_and_delete_with_plain_forms(client: AsyncTest
     deleted = await post_form(client, f"/dashboard/products/{product_id}/delete", {})
     assert deleted.status_code == 303 and deleted.headers["location"] == "/dashboard/products"
     assert (await client.get(f"/dashboard/products/{product_id}")).status_code == 404
+    await drain_jobs(app)  # buyers' pages follow once the render job has run
     assert (await client.get(f"/@{identity['handle']}/portfolio")).status_code == 404
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import post_form
+from tests.conftest import drain_jobs, post_form
 from tests.platform.catalog.helpers import create, pdf_bytes, png_bytes, sign_up, upload
 
 
@@ -54,12 +54,14 @@ async def test_draft_is_404_unlisted_is_reachable_and_page_is_cacheable(
             page.headers["cache-control"].startswith("public")
             and "s-maxage=60" in page.headers["cache-control"]
         )
-        assert f'href="/checkout/{product_id}"' in page.text and "A 90-minute session" in page.text
+        checkout = f'href="/checkout/{identity["handle"]}/business-plan-coaching"'
+        assert checkout in page.text and "A 90-minute session" in page.text
         etag = page.headers["etag"]
         again = await stranger.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
 
-    # An edit bumps the creator's version: the cached page is replaced, the old ETag no longer matches.
+    # An edit enqueues the render job; once it has run, the stored page is replaced and the old ETag no longer
+    # matches.
     await post_form(
         client,
         f"/dashboard/products/{product_id}",
@@ -74,9 +76,12 @@ async def test_draft_is_404_unlisted_is_reachable_and_page_is_cacheable(
             "sales_limit": "",
         },
     )
+    assert (await client.get(url, headers={"If-None-Match": etag})).status_code == 304  # not rendered yet
+    await drain_jobs(app)
     changed = await client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and "<strong>longer</strong>" in changed.text
     await publish(client, product_id, "draft")
+    await drain_jobs(app)
     assert (await client.get(url)).status_code == 404
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import post_form
+from litestar import Litestar
+
+from tests.conftest import drain_jobs, post_form
 from tests.storefront.store_helpers import (
     Client,
     dashboard_block_ids,
@@ -176,7 +178,7 @@ async def test_profile_theme_links_and_settings(client: Client) -> None:
     assert (await client.get(f"/@{handle}")).status_code == 404  # the old handle no longer leads here
 
 
-async def test_draft_is_invisible_until_published(client: Client) -> None:
+async def test_draft_is_invisible_until_published(client: Client, app: Litestar) -> None:
     handle = await sign_up(client, name="Abebe Kebede")
     await post_form(
         client,
@@ -195,6 +197,7 @@ async def test_draft_is_invisible_until_published(client: Client) -> None:
     response = await post_form(client, "/dashboard/publish", {})
     assert response.status_code == 303
     assert "Published" in (await client.get("/dashboard")).text
+    await drain_jobs(app)  # the render job publishing enqueued
     after = await client.get(f"/@{handle}")
     assert "Secret draft bio" in after.text and "Draft link" in after.text
 
@@ -209,6 +212,7 @@ async def test_draft_is_invisible_until_published(client: Client) -> None:
 
     swapped = await htmx_post(client, "/dashboard/publish", {})
     assert swapped.status_code == 200 and ">Published<" in swapped.text
+    await drain_jobs(app)
     assert "Later link" in (await client.get(f"/@{handle}")).text
 
 

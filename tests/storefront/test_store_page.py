@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from litestar import Litestar
 
-from storefront.pages import public_page, store_view
-from tests.conftest import post_form
+from storefront.pages import public_page, rendering, store_view
+from tests.conftest import drain_jobs, post_form
 from tests.storefront.store_helpers import Client, png, sign_up, upload_avatar
+from windsurf.core.tables import RenderedPage
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
@@ -107,40 +108,42 @@ async def test_script_in_bio_and_link_titles_is_inert(client: Client) -> None:
         assert 'href="https://a.example/?q=&#34;&gt;&lt;x"' in text
 
 
-async def test_page_cache_serves_without_rendering_until_publish(client: Client, app: Litestar) -> None:
+async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_on(
+    client: Client, app: Litestar
+) -> None:
     handle = await published_store(client)
+    await drain_jobs(app)
     account = await find_by_handle(handle)
     assert account is not None
     first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     cache = app.state.page_cache
-    assert await cache.get(f"h:{handle}") == str(account.id).encode()
-    version = await cache.version(account.id)
-    cached = await cache.get(f"s:{handle}:{version}:en")
+    version = await cache.version(rendering.scope(handle))
+    cached = await cache.get(rendering.page_key(handle, "", version, "en"))
     assert cached is not None and public_page.CachedPage.decode(cached).etag == first.headers["etag"]
 
-    # Change what is published behind the page cache's back: the cached bytes are still served...
+    # Change what is stored behind the page cache's back: the cached bytes are still served...
+    await RenderedPage.update({RenderedPage.etag: '"changed"'}).where(RenderedPage.handle == handle)
+    assert (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).headers[
+        "etag"
+    ] == first.headers["etag"]
+    # ...until the render job (here: of a publish) stores new pages and starts a new version (nothing is purged).
     async with tenant_for(account.id) as tenant:
         await stores.add_block(tenant, "link", {"title": "Sneaky", "url": "https://b.example"})
         await stores.publish(tenant)
-    assert "Sneaky" not in (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).text
-    # ...until a publish through the builder starts a new version (nothing is purged).
-    await post_form(client, "/dashboard/publish", {})
+    assert await drain_jobs(app) == 1
     fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
-    assert "Sneaky" in fresh.text and fresh.headers["etag"] != first.headers["etag"]
-    assert await cache.version(account.id) != version
+    assert "Sneaky" in fresh.text and fresh.headers["etag"] not in {first.headers["etag"], '"changed"'}
+    assert await cache.version(rendering.scope(handle)) != version
 
 
-async def test_page_cache_off_renders_every_time(client: Client, app: Litestar) -> None:
+async def test_page_cache_off_reads_the_stored_page_every_time(client: Client, app: Litestar) -> None:
     app.state.page_cache.enabled = False
     handle = await published_store(client)
-    account = await find_by_handle(handle)
-    assert account is not None
+    await drain_jobs(app)
     await client.get(f"/@{handle}")
-    assert await app.state.page_cache.get(f"h:{handle}") is None
-    async with tenant_for(account.id) as tenant:
-        await stores.add_block(tenant, "link", {"title": "Direct", "url": "https://b.example"})
-        await stores.publish(tenant)
-    assert "Direct" in (await client.get(f"/@{handle}")).text
+    assert await app.state.page_cache.get(rendering.page_key(handle, "", "any", None)) is None
+    await RenderedPage.update({RenderedPage.etag: '"changed"'}).where(RenderedPage.handle == handle)
+    assert (await client.get(f"/@{handle}")).headers["etag"] == '"changed"'
 
 
 async def test_language_cookie_then_accept_language_then_store_default(client: Client) -> None:
@@ -351,7 +354,5 @@ async def test_a_cached_page_is_answered_before_routing_exactly_as_rendered(
     assert revalidated.status_code == 304 and revalidated.content == b""
 
     # The page cache is what the fast path reads: with it emptied, the request goes on to the application.
-    account = await find_by_handle(handle)
-    assert account is not None
-    await app.state.page_cache.invalidate(account.id)
+    await app.state.page_cache.invalidate(rendering.scope(handle))
     assert (await client.get(f"/@{handle}", headers=asked)).content == rendered.content

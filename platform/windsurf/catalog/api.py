@@ -17,11 +17,7 @@ from litestar.params import FromPath, JSONBody
 
 from windsurf.catalog import service, validation
 from windsurf.core.errors import InvalidInput, ServiceError
-from windsurf.core.pagecache import PageCache
-from windsurf.core.uow import Tenant
-from windsurf.dependencies import PageCacheDep, StorageDep, TenantDep
-
-Cache = PageCacheDep
+from windsurf.dependencies import StorageDep, TenantDep
 
 
 @dataclass(frozen=True)
@@ -130,10 +126,6 @@ def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
     return raw
 
 
-async def _changed(page_cache: PageCache, tenant: Tenant) -> None:
-    await page_cache.invalidate(tenant.creator_id)
-
-
 @asynccontextmanager
 async def _api_fields() -> AsyncIterator[None]:
     try:
@@ -151,10 +143,9 @@ async def list_products(tenant: TenantDep) -> list[ProductOut]:
 
 
 @post("/products")
-async def create_product(tenant: TenantDep, page_cache: Cache, data: JSONBody[NewProduct]) -> ProductOut:
+async def create_product(tenant: TenantDep, data: JSONBody[NewProduct]) -> ProductOut:
     async with _api_fields():
         product = await service.create_product(tenant, data.kind, _raw(data))
-    await _changed(page_cache, tenant)
     return _out(product)
 
 
@@ -166,37 +157,31 @@ async def get_product(tenant: TenantDep, product_id: FromPath[uuid.UUID]) -> Pro
 @patch("/products/{product_id:uuid}")
 async def update_product(
     tenant: TenantDep,
-    page_cache: Cache,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[ProductIn],
 ) -> ProductOut:
     async with _api_fields():
         product = await service.update_product(tenant, product_id, _raw(data))
-    await _changed(page_cache, tenant)
     return _out(product)
 
 
 @post("/products/{product_id:uuid}/visibility", status_code=200)
 async def set_visibility(
     tenant: TenantDep,
-    page_cache: Cache,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[VisibilityIn],
 ) -> ProductOut:
     product = await service.set_visibility(tenant, product_id, data.visibility)
-    await _changed(page_cache, tenant)
     return _out(product)
 
 
 @delete("/products/{product_id:uuid}")
 async def delete_product(
     tenant: TenantDep,
-    page_cache: Cache,
     storage: StorageDep,
     product_id: FromPath[uuid.UUID],
 ) -> None:
     await service.delete_product(tenant, product_id, storage)
-    await _changed(page_cache, tenant)
 
 
 @get("/leads")

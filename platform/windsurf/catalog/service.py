@@ -30,7 +30,8 @@ from windsurf.core import security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.images import ImageRejected, process_image
+from windsurf.core.images import COVER, ImageRejected, process_upload
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.uow import Tenant
 from windsurf.identity import validation as contact_validation
@@ -494,6 +495,8 @@ async def update_product(tenant: Tenant, product_id: uuid.UUID, raw: Mapping[str
             raise _slug_taken(exc) from exc
         raise
     async with tenant.scope():
+        if row["visibility"] != "draft":
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         file_rows = await _file_rows(creator_id, product_id)
     return _view(rows[0], file_rows)
 
@@ -520,6 +523,8 @@ async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: str)
         await Product.update({Product.visibility: clean, Product.updated_at: _now()}).where(
             _mine(creator_id) & (Product.id == product_id)
         )
+        if row["visibility"] != clean:
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         row = await _row(creator_id, product_id)
     return _view(row, file_rows)
 
@@ -574,6 +579,8 @@ async def delete_product(tenant: Tenant, product_id: uuid.UUID, storage: ObjectS
             (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
         )
         await Product.delete().where(_mine(creator_id) & (Product.id == product_id))
+        if row["visibility"] != "draft":
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
     for key in [f["storage_key"] for f in file_rows] + [e["key"] for e in _cover_entries(row["cover"])]:
         await storage.delete(key)
 
@@ -594,7 +601,7 @@ async def set_cover(
     async with tenant.scope():
         await _row(creator_id, product_id)
     try:
-        image = process_image(data, filename)
+        image = await process_upload(data, filename, COVER)
     except ImageRejected as exc:
         raise ServiceError(exc.message, field="cover") from None
     entries = []
@@ -620,6 +627,8 @@ async def _replace_cover(
             await Product.update({Product.cover: entries or None, Product.updated_at: _now()}).where(
                 _mine(creator_id) & (Product.id == product_id)
             )
+            if row["visibility"] != "draft":
+                await pages_changed(tenant.uow, creator_id, products=[product_id])
     except Exception:
         for key in new_keys:
             await storage.delete(key)
@@ -654,10 +663,11 @@ async def add_file(
     if count >= MAX_FILES_PER_PRODUCT:
         raise ServiceError(N_("A product can have at most 20 files."), field="file")
     try:
-        name, file_type = files.check_file(data, filename, max_bytes=max_bytes)
+        checked = await files.check_upload(data, filename, max_bytes=max_bytes)
     except files.FileRejected as exc:
         variables = cast(dict[str, Any], exc.variables)
         raise ServiceError(exc.message, field="file", code="file_rejected", **variables) from None
+    name, file_type = checked.name, checked.file_type
     file_id = uuid.uuid4()
     key = f"private/files/{creator_id}/{product_id}/{file_id}"
     await storage.put(key, data, file_type.content_type)
@@ -669,7 +679,7 @@ async def add_file(
         filename=name,
         content_type=file_type.content_type,
         size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=checked.sha256,
     )
     try:
         async with tenant.scope():
@@ -717,6 +727,7 @@ async def remove_file(
         if row["kind"] == "download" and remaining == 0 and row["visibility"] != "draft":
             # A download with nothing to download goes back to draft rather than selling air.
             changes[Product.visibility] = "draft"
+            await pages_changed(tenant.uow, creator_id, products=[product_id])
         await Product.update(changes).where(_mine(creator_id) & (Product.id == product_id))
     await storage.delete(info.storage_key)
 

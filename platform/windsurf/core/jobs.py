@@ -31,6 +31,7 @@ from piccolo.querystring import QueryString
 
 from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
+from windsurf.core.pagecache import PageCache
 from windsurf.core.tables import Job
 from windsurf.core.uow import UnitOfWork, unit_of_work
 from windsurf.settings import Settings
@@ -48,6 +49,7 @@ class JobContext:
     sms: SmsBackend
     email: EmailBackend
     translations: Callable[[str], Translations]
+    page_cache: PageCache | None = None
 
 
 class LeaseLost(RuntimeError):
@@ -66,6 +68,15 @@ class Claim:
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+# Jobs a lower layer enqueues and a higher one handles (a domain service asks for pages to be rendered; the
+# storefront renders them): the name is known everywhere, the handler only where the higher layer is loaded.
+_declared: set[str] = set()
+
+
+def declare(name: str) -> str:
+    """Make ``name`` a job that may be enqueued before (or without) its handler being imported here."""
+    _declared.add(name)
+    return name
 
 
 def job(name: str) -> Callable[[Handler], Handler]:
@@ -82,7 +93,7 @@ async def enqueue(
     uow: UnitOfWork, name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()
 ) -> uuid.UUID:
     """Write the job in ``uow``'s transaction: it exists exactly when the change that caused it is committed."""
-    if name not in _handlers:
+    if name not in _handlers and name not in _declared:
         raise KeyError(f"no job handler named {name!r}")
     job_id = uuid.uuid4()
     async with uow.scope():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
+from windsurf.core import offload
 from windsurf.settings import Settings
 
 _log = logging.getLogger("windsurf.messaging")
@@ -66,7 +66,7 @@ class SmtpBackend:
     sender: str
 
     async def send_email(self, message: Email) -> None:
-        await asyncio.to_thread(self._send, message)
+        await offload.io(self._send, message)
 
     def _send(self, message: Email) -> None:
         mail = EmailMessage()

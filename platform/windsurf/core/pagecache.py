@@ -1,8 +1,10 @@
 """Rendered public pages kept in the ``pages`` store, invalidated without purging.
 
-Each creator has a content version in the store. A page's cache key carries that version, so changing anything
-public (publishing the store, editing a product) only has to write a new version: old entries are never read
-again and expire on their own. ``WINDSURF_PAGE_CACHE=0`` turns the cache off (to measure the uncached path).
+Each scope (a store's address, ``@handle``, covering its store page and product pages) has a content version in
+the store. A page's cache key carries that version, so a change only has to write a new version: old entries are
+never read again and expire on their own. The render job writes the new version after it has stored the new
+pages, so a key of the new version is only ever filled from them. ``WINDSURF_PAGE_CACHE=0`` turns the cache off
+(buyers' requests then read the stored pages directly: the benchmark's stored path).
 
 In front of the shared store each process keeps a small near cache of what it read, for ``NEAR_TTL`` seconds:
 a popular store page is then served without a round trip to Redis. The process that makes a change updates its
@@ -11,8 +13,8 @@ near cache at once; other pods see the new version within ``NEAR_TTL`` seconds.
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from collections import OrderedDict
 
 from litestar.stores.base import Store
@@ -29,18 +31,18 @@ class PageCache:
         self._near_ttl = near_ttl
         self._near: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
-    async def version(self, creator_id: uuid.UUID) -> str:
-        """The creator's current content version (created on first use)."""
-        current = await self._read(f"version:{creator_id}")
+    async def version(self, scope: str) -> str:
+        """The scope's current content version (created on first use)."""
+        current = await self._read(f"version:{scope}")
         if current is None:
-            return await self.invalidate(creator_id)
+            return await self.invalidate(scope)
         return current.decode()
 
-    async def invalidate(self, creator_id: uuid.UUID) -> str:
-        """Start a new version: every cached page of this creator is stale from now on."""
-        version = uuid.uuid4().hex[:16]
-        await self._store.set(f"version:{creator_id}", version)
-        self._remember(f"version:{creator_id}", version.encode())
+    async def invalidate(self, scope: str) -> str:
+        """Start a new version: every cached page of this scope is stale from now on."""
+        version = secrets.token_hex(8)
+        await self._store.set(f"version:{scope}", version)
+        self._remember(f"version:{scope}", version.encode())
         return version
 
     async def get(self, key: str) -> bytes | None:

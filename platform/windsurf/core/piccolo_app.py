@@ -2,12 +2,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from windsurf.core.tables import Job
+from windsurf.core.tables import Job, RenderedPage
 
 APP_CONFIG = AppConfig(
     app_name="core",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Job],
+    table_classes=[Job, RenderedPage],
     migration_dependencies=[],
     commands=[],
 )

@@ -30,6 +30,7 @@ LINK_LIFETIME = dt.timedelta(days=7)
 LIBRARY_LINK_LIFETIME = dt.timedelta(hours=1)
 STAMP_JOB = "delivery.stamp_file"
 SEND_JOB = "delivery.send_links"
+LIBRARY_JOB = "delivery.send_library_link"
 PDF = "application/pdf"
 
 

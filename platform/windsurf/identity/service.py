@@ -20,6 +20,7 @@ from windsurf.core import jobs, security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
@@ -116,7 +117,7 @@ async def sign_up_with_email(
         display_name=name,
         handle=clean_handle,
         email=clean_email,
-        password_hash=security.hash_password(clean_password),
+        password_hash=await security.hash_password(clean_password),
         locale=locale,
     )
 
@@ -143,14 +144,14 @@ async def authenticate(uow: UnitOfWork, email: str, password: str) -> Account:
     try:
         clean_email = validation.clean_email(email)
     except FieldError:
-        security.verify_password(None, password[: validation.PASSWORD_MAX])
+        await security.verify_password(None, password[: validation.PASSWORD_MAX])
         raise failure from None
     async with uow.scope():
         row = await Creator.select().where(Creator.email == clean_email).first()
     if row is None:
-        security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
+        await security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
         raise failure
-    if not security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
+    if not await security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
         raise failure
     return _account(row)
 
@@ -323,6 +324,8 @@ async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, passwo
     if creator_id is None:
         raise expired
     digest = security.keyed_digest(secret_key, token[:200])
+    # Hashed before the first query (the transaction begins there), so no connection waits on argon2.
+    new_hash = await security.hash_password(clean_password)
     tenant = await uow.act_for(creator_id)
     async with tenant.scope():
         row = (
@@ -339,9 +342,7 @@ async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, passwo
         )
         if not used:
             raise expired
-        await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
-            Creator.id == creator_id
-        )
+        await Creator.update({Creator.password_hash: new_hash}).where(Creator.id == creator_id)
     account = await get_account(uow, creator_id)
     if account is None:
         raise NotFoundError()
@@ -387,7 +388,7 @@ async def create_staff(uow: UnitOfWork, *, email: str, password: str, display_na
     name = _clean(errors, "display_name", validation.clean_display_name, display_name)
     if errors:
         raise InvalidInput(errors)
-    password_hash = security.hash_password(clean_password)
+    password_hash = await security.hash_password(clean_password)  # before the transaction begins
     async with uow.scope():
         # One statement, whichever comes first: the unique email decides between insert and update.
         await Creator.insert(
@@ -415,6 +416,10 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         clean_handle = validation.clean_handle(handle)
     except FieldError as exc:
         raise InvalidInput({"handle": exc.message}) from None
+    async with tenant.scope():
+        before = await Creator.select(Creator.handle).where(Creator.id == tenant.creator_id).first()
+    if before is None:
+        raise NotFoundError()
     try:
         async with tenant.savepoint():
             rows = (
@@ -428,4 +433,8 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         raise
     if not rows:
         raise NotFoundError()
+    if before["handle"] != clean_handle:
+        # The store moves to its new address: its pages are rendered there, and dropped from the old one.
+        async with tenant.scope():
+            await pages_changed(tenant.uow, tenant.creator_id, old_handle=before["handle"])
     return _account(rows[0])

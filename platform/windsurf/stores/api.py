@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Router, get, post
 
-from windsurf.dependencies import AccountDep, PageCacheDep, StorageDep, TenantDep
+from windsurf.dependencies import AccountDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
 from windsurf.stores import service
 
@@ -49,10 +49,8 @@ async def publish(
     account: AccountDep,
     tenant: TenantDep,
     storage: StorageDep,
-    page_cache: PageCacheDep,
 ) -> StoreOut:
     state = await service.publish(tenant, storage)
-    await page_cache.invalidate(account.id)
     return _out(account, state)
 
 

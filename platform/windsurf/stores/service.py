@@ -24,6 +24,7 @@ from windsurf.catalog import service as catalog
 from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
+from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.identity import service as identity
@@ -35,7 +36,7 @@ BIO_MAX = 300
 TITLE_MAX = 80
 URL_MAX = 500
 MAX_BLOCKS = 60
-AVATAR_WIDTHS = (160, 480)
+AVATAR_WIDTHS = images.AVATAR.widths
 DEFAULT_ACCENT = "#0b7a53"
 BLOCK_TYPES = ("product", "link", "capture")
 CONTACT_KINDS = ("email", "phone")
@@ -368,7 +369,7 @@ def avatar_key(avatar: Avatar, width: int) -> str:
 async def set_avatar(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
     """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
     try:
-        processed = images.process_image(data, filename, widths=AVATAR_WIDTHS)
+        processed = await images.process_upload(data, filename, images.AVATAR)
     except images.ImageRejected as exc:
         raise InvalidInput({"avatar": exc.message}) from None
     avatar = Avatar(
@@ -516,6 +517,7 @@ async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> Store
         await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
             Store.creator_id == creator_id
         )
+        await pages_changed(tenant.uow, creator_id)  # buyers' pages are rendered again once this commits
     new_state = StoreState(creator_id, state.draft, state.draft, now)
     if storage is not None and state.published and state.published.avatar:
         await _delete_unused(storage, new_state, [state.published.avatar])

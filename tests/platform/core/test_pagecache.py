@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from litestar.stores.memory import MemoryStore
 
 from windsurf.core import pagecache
@@ -12,11 +10,11 @@ from windsurf.core.pagecache import PageCache
 
 async def test_a_new_version_hides_every_page_of_the_old_one() -> None:
     cache = PageCache(MemoryStore())
-    creator = uuid.uuid4()
-    old = await cache.version(creator)
+    scope = "@shop"
+    old = await cache.version(scope)
     await cache.set(f"s:shop:{old}:am", b"old page")
-    new = await cache.invalidate(creator)
-    assert new != old and await cache.version(creator) == new
+    new = await cache.invalidate(scope)
+    assert new != old and await cache.version(scope) == new
     assert await cache.get(f"s:shop:{new}:am") is None
     assert await cache.get(f"s:shop:{old}:am") == b"old page"  # still stored, never asked for again
 
@@ -24,14 +22,14 @@ async def test_a_new_version_hides_every_page_of_the_old_one() -> None:
 async def test_the_changing_process_sees_its_change_at_once_others_within_the_near_ttl() -> None:
     shared = MemoryStore()
     pod_a, pod_b = PageCache(shared, near_ttl=60), PageCache(shared, near_ttl=60)
-    creator = uuid.uuid4()
-    first = await pod_a.version(creator)
-    assert await pod_b.version(creator) == first  # pod B now holds it in its near cache
+    scope = "@shop"
+    first = await pod_a.version(scope)
+    assert await pod_b.version(scope) == first  # pod B now holds it in its near cache
 
-    second = await pod_a.invalidate(creator)
-    assert await pod_a.version(creator) == second
-    assert await pod_b.version(creator) == first  # stale for at most near_ttl seconds
-    assert await PageCache(shared, near_ttl=0).version(creator) == second  # the shared store is current
+    second = await pod_a.invalidate(scope)
+    assert await pod_a.version(scope) == second
+    assert await pod_b.version(scope) == first  # stale for at most near_ttl seconds
+    assert await PageCache(shared, near_ttl=0).version(scope) == second  # the shared store is current
 
 
 async def test_the_near_cache_is_bounded_and_skipped_when_the_cache_is_off() -> None:

@@ -20,6 +20,7 @@ from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
 from windsurf.delivery import service as delivery
 from windsurf.ledger import service as ledger
+from windsurf.payments.tables import PaymentAttempt
 from windsurf.settings import Settings
 
 
@@ -121,6 +122,18 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
             uuid.uuid4().hex, "Abebe", "b@example.com", None, "telebirr", "MESKEL"
         )
         order = await checkout.place_order(tenant, offer, request)
+        async with tenant.scope():
+            await PaymentAttempt.insert(
+                PaymentAttempt(
+                    id=uuid.uuid4(),
+                    creator_id=creator_id,
+                    order_id=order.id,
+                    provider="sandbox",
+                    reference=f"{creator_id.hex}-{uuid.uuid4().hex[:12]}",
+                    amount_santim=order.amount_santim,
+                    currency=order.currency,
+                )
+            )
         files = (delivery.FileRef(uuid.uuid4(), "pack.zip", "application/zip", "private/x/pack.zip"),)
         new_grant = delivery.NewGrant(
             order.id, order.number, offer.product_id, "Free Pack", "Store", "b@example.com", None, files
