@@ -27,9 +27,10 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store
+    from storefront.pages import builder_store, payouts, staff_payouts
 
-    return [builder_store.router]
+    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it.
+    return [builder_store.router, payouts.router, staff_payouts.router]
 
 
 def _catalog() -> list[ControllerRouterHandler]:

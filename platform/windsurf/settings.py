@@ -66,6 +66,9 @@ class Settings:
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
+    ledger_holding_days: int = 7  # a sale's earnings become available for payout this many days after it
+    payout_minimum_santim: int = 10_000  # the smallest payout a creator may request (100 birr)
+    platform_fee_bps: int = 500  # the platform's fee on each sale, in hundredths of a percent (5%)
     page_cache: bool = True  # rendered pages in Redis (and each process's near cache) in front of the table
     page_near_cache_ms: int = 2000  # how long a process keeps what it read from Redis; 0: no near cache
     # False renders buyers' pages on every request and stores none: only the benchmark's uncached baseline
