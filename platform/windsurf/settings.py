@@ -69,6 +69,10 @@ class Settings:
     ledger_holding_days: int = 7  # a sale's earnings become available for payout this many days after it
     payout_minimum_santim: int = 10_000  # the smallest payout a creator may request (100 birr)
     platform_fee_bps: int = 500  # the platform's fee on each sale, in hundredths of a percent (5%)
+    # What each provider keeps of a payment, in hundredths of a percent, as the merchant contract says.
+    chapa_fee_bps: int = 0
+    telebirr_fee_bps: int = 0
+    webirr_fee_bps: int = 0
     page_cache: bool = True  # rendered pages in Redis (and each process's near cache) in front of the table
     page_near_cache_ms: int = 2000  # how long a process keeps what it read from Redis; 0: no near cache
     # False renders buyers' pages on every request and stores none: only the benchmark's uncached baseline
