@@ -78,8 +78,7 @@ def _clean(errors: dict[str, str], field: str, cleaner: Any, raw: str) -> Any:
 
 
 async def get_account(uow: UnitOfWork, account_id: uuid.UUID) -> Account | None:
-    async with uow.scope():
-        row = await Creator.select().where(Creator.id == account_id).first()
+    row = await uow.read(Creator.select().where(Creator.id == account_id).first())
     return _account(row) if row else None
 
 
