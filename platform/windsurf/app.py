@@ -13,12 +13,11 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import db, health, i18n, jobs, messaging, storage
+from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.http import EdgeMiddleware
 from windsurf.core.logging import configure_logging
@@ -27,7 +26,7 @@ from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
 from windsurf.identity.sessions import SessionManager
-from windsurf.settings import Settings
+from windsurf.settings import Settings, SettingsError
 
 
 def _identity() -> list[ControllerRouterHandler]:
@@ -86,7 +85,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start_pool(engine, settings.database_pool_size)
+        started = await db.start_pool(engine, settings.database_pool_size)
+        if started and settings.is_production:
+            reasons = await db.unsafe_role_reasons(engine)
+            if reasons:
+                await db.close_pool(engine)
+                raise SettingsError(
+                    "refusing to start in production: WINDSURF_DATABASE_URL " + "; ".join(reasons)
+                )
         worker = asyncio.create_task(jobs.work_forever(job_context)) if settings.inline_worker else None
         try:
             yield
@@ -97,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await worker
             await db.close_pool(engine)
 
-    route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
+    route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, metrics.metrics]
     route_handlers.append(storefront.static_router())
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
@@ -118,11 +124,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         stores=stores,
         state=State(state),
-        middleware=[
-            PrometheusConfig(
-                app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]
-            ).middleware,
-        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=settings.csrf_cookie_name,
@@ -138,12 +139,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin()],
+        request_class=boundary.CleanRequest,
+        # The machine-readable document only: a Swagger page needs scripts from a CDN that the CSP refuses.
+        # Production serves it only when WINDSURF_API_SCHEMA=on says it may.
         openapi_config=OpenAPIConfig(
             title="Stan Store Windsurf API",
             version="1",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        )
+        if settings.serves_api_schema
+        else None,
         request_max_body_size=settings.max_request_mb * 1024 * 1024,
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
@@ -155,5 +161,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         from storefront.pages.public import CachedStorePages
 
         handler = CachedStorePages(handler, state["page_cache"])
-    app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
+    app.asgi_handler = EdgeMiddleware(metrics.MetricsMiddleware(handler), production=settings.is_production)
     return app

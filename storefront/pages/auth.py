@@ -14,7 +14,6 @@ from litestar.response import Redirect
 
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
-from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from windsurf.core.ratelimit import Limit, RateLimitExceeded
 from windsurf.identity import auth, service, validation
 from windsurf.identity.service import Account
@@ -296,8 +295,7 @@ async def account_page(request: Req) -> Response[Any]:
 async def choose_language(request: Req) -> Response[Any]:
     form = await web.form_fields(request, "lang", "next")
     response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
-    if form["lang"] in SUPPORTED_LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, form["lang"], path="/", max_age=365 * 24 * 3600, samesite="lax")
+    web.remember_language(request, response, form["lang"])
     return response
 
 
