@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from windsurf.core import web
 from windsurf.core.i18n import N_
 from windsurf.core.ratelimit import RateLimitExceeded
+from windsurf.core.stores import StoreUnavailable
 
 _log = logging.getLogger("windsurf.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +37,13 @@ STATUS_TEXT = {
     405: (N_("That action is not allowed here"), N_("Go back and try again from the page itself.")),
     413: (N_("That upload is too large"), N_("Please choose a smaller file.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes and try again.")),
+    503: (
+        N_("This is briefly unavailable"),
+        N_(
+            "Logging in and your account pages are unavailable for a moment. Stores and products still work. "
+            "Please try again in a minute."
+        ),
+    ),
     500: (
         N_("Something went wrong on our side"),
         N_("We have been told about it. Please try again in a moment."),
@@ -174,9 +182,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         return Response("Internal Server Error", status_code=500, media_type=MediaType.TEXT)
 
 
+def handle_store_unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
+    """Redis is down or hung (see core.stores): what needs it (logins, sessions, limits) is a 503, not a 500."""
+    _log.warning("shared store unavailable", extra={"error": str(exc)})
+    response = respond(request, 503)
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http_exception,
     ServiceError: handle_service_error,
     RateLimitExceeded: handle_rate_limit,
+    StoreUnavailable: handle_store_unavailable,
     Exception: handle_unexpected,
 }

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
+
+from windsurf.core.stores import GuardedRedisStore
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,19 @@ class RateLimiter:
             raise RateLimitExceeded(limit, retry_after)
 
     async def _increment(self, key: str, ttl: int) -> int:
-        if isinstance(self._store, RedisStore):
+        if isinstance(self._store, GuardedRedisStore):
             redis = self._store._redis
             full_key = self._store._make_key(key)
-            async with redis.pipeline(transaction=True) as pipe:
-                pipe.incr(full_key)
-                pipe.expire(full_key, ttl, nx=True)
-                count, _ = await pipe.execute()
-            return int(count)
+
+            async def increment() -> int:
+                async with redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(full_key)
+                    pipe.expire(full_key, ttl, nx=True)
+                    count, _ = await pipe.execute()
+                return int(count)
+
+            # An unavailable Redis raises StoreUnavailable: a limit that cannot be counted is not waived.
+            return await self._store.breaker.call(increment)
         if not isinstance(self._store, MemoryStore):
             raise TypeError(f"unsupported rate-limit store {type(self._store).__name__}")
         async with self._lock:
