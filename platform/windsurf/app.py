@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -25,6 +25,7 @@ from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.core.templating import build_environment
+from windsurf.identity import validation
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings, SettingsError
 
@@ -63,6 +64,19 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "catalog": _catalog,
     "storefront": _storefront,
 }
+
+
+def route_paths(handlers: list[ControllerRouterHandler]) -> list[str]:
+    """Every path the given handlers serve (a throwaway Router resolves routers, controllers, handlers)."""
+    return [route.path for route in Router(path="/", route_handlers=handlers).routes]
+
+
+def reserve_handles(core: list[ControllerRouterHandler]) -> None:
+    """No creator handle may take a first path segment of any service's routes, mounted here or not."""
+    every = list(core)
+    for routers in SERVICE_ROUTERS.values():
+        every.extend(routers())
+    validation.reserve_route_segments([*route_paths(every), "/schema", "/metrics"])
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -105,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, metrics.metrics]
     route_handlers.append(storefront.static_router())
+    reserve_handles(route_handlers)
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
 

@@ -294,6 +294,10 @@ async def reset_password(*, secret_key: str, token: str, password: str) -> Accou
         )
         if not used:
             raise expired
+        # Using one link ends every other one still outstanding: an older email must not reset it again.
+        await PasswordReset.update({PasswordReset.used_at: _now()}).where(
+            (PasswordReset.creator_id == creator_id) & PasswordReset.used_at.is_null()
+        )
         await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
             Creator.id == creator_id
         )

@@ -121,3 +121,27 @@ async def test_a_short_new_password_re_renders_the_form(
     assert response.status_code == 422
     assert "Use at least 8 characters for your password." in response.text
     assert f'value="{token}"' in response.text  # the link still works for a second try
+
+
+async def test_using_one_link_ends_every_older_and_newer_one(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    identity = await sign_up_by_email(client)
+    await post_form(client, "/logout", {})
+    tokens = []
+    for _ in range(3):
+        await post_form(client, "/password-reset", {"email": identity["email"]})
+        tokens.append((await reset_link_for(app, identity["email"])).split("token=", 1)[1])
+    assert len(set(tokens)) == 3
+    used = await post_form(
+        client, "/password-reset/confirm", {"token": tokens[1], "password": "second secret"}
+    )
+    assert used.status_code == 303
+    await post_form(client, "/logout", {})
+    for token in (tokens[0], tokens[2]):
+        again = await post_form(
+            client, "/password-reset/confirm", {"token": token, "password": "other secret"}
+        )
+        assert again.status_code == 422 and EXPIRED in again.text
+    login = await post_form(client, "/login", {"email": identity["email"], "password": "second secret"})
+    assert login.status_code == 303
