@@ -119,6 +119,8 @@ async def signup_email(request: Req) -> Response[Any]:
     try:
         await _limit(request, SIGNUP, form["email"])
         account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
+    except service.AccountExists:
+        return web.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
     except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
         context = {"form": form, "method": "email"}

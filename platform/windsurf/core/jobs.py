@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -153,14 +154,66 @@ async def _run(context: JobContext, row: dict[str, Any]) -> None:
 
 async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> None:
     """The worker loop (``windsurf worker`` and the embedded in-process worker)."""
+    last_run: dict[str, float] = {}
     while True:
         try:
             ran = await run_due_jobs(context)
+            await run_periodic_tasks(context, last_run)
         except Exception:
             _log.exception("job loop error")
             ran = 0
         if ran == 0:
             await asyncio.sleep(idle_seconds)
+
+
+# --- periodic housekeeping --------------------------------------------------------------------------------
+
+Periodic = Callable[[JobContext], Awaitable[object]]
+_periodic: dict[str, tuple[float, Periodic]] = {}
+DONE_KEPT = dt.timedelta(hours=1)  # long enough to look at a burst of sends, short enough to hold little
+DEAD_KEPT = dt.timedelta(days=30)  # failures stay visible to staff for a month
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[Periodic], Periodic]:
+    """Register a housekeeping task every worker runs about every ``every_seconds``; it must be idempotent
+    (several workers may run it at once)."""
+
+    def register(task: Periodic) -> Periodic:
+        _periodic[name] = (every_seconds, task)
+        return task
+
+    return register
+
+
+async def run_periodic_tasks(context: JobContext, last_run: dict[str, float]) -> list[str]:
+    """Run the tasks that are due (by this process's clock); returns the names that ran."""
+    ran = []
+    now = time.monotonic()
+    for name, (every, task) in list(_periodic.items()):
+        if name in last_run and now - last_run[name] < every:
+            continue
+        last_run[name] = now
+        try:
+            await task(context)
+        except Exception:
+            _log.exception("periodic task failed", extra={"task": name})
+        ran.append(name)
+    return ran
+
+
+@periodic("jobs.prune", every_seconds=600)
+async def prune_finished(context: JobContext | None = None, *, now: dt.datetime | None = None) -> int:
+    """Delete jobs that finished: done ones after DONE_KEPT, dead ones after DEAD_KEPT. Returns how many."""
+    now = now or _now()
+    removed = await (
+        Job.delete()
+        .where(
+            ((Job.status == "done") & (Job.run_at < now - DONE_KEPT))
+            | ((Job.status == "dead") & (Job.run_at < now - DEAD_KEPT))
+        )
+        .returning(Job.id)
+    )
+    return len(removed)
 
 
 def _now() -> dt.datetime:

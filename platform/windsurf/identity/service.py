@@ -14,7 +14,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from windsurf.core import jobs, security
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -28,6 +27,13 @@ CODE_LIFETIME = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 RESET_LIFETIME = dt.timedelta(hours=1)
 SIGN_IN_HISTORY = 20
+
+
+class AccountExists(ServiceError):
+    """Sign-up with an address that already has an account; the address itself was sent a message."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Check your email to continue."))
 
 
 @dataclass(frozen=True)
@@ -98,9 +104,13 @@ async def sign_up_with_email(
     clean_handle = _clean(errors, "handle", validation.clean_handle, handle)
     clean_email = _clean(errors, "email", validation.clean_email, email)
     clean_password = _clean(errors, "password", validation.clean_password, password)
-    await _taken(errors, email=clean_email, handle=clean_handle)
+    await _taken(errors, handle=clean_handle)
     if errors:
         raise InvalidInput(errors)
+    if await Creator.exists().where(Creator.email == clean_email):
+        # Not said on the page (that would tell anyone which addresses have accounts): told to the address.
+        await jobs.enqueue("identity.send_account_exists", {"email": clean_email, "locale": locale})
+        raise AccountExists()
     return await _create(
         display_name=name,
         handle=clean_handle,
@@ -148,9 +158,13 @@ async def request_phone_code(
     if purpose == "signup":
         pending["display_name"] = _clean(errors, "display_name", validation.clean_display_name, display_name)
         pending["handle"] = _clean(errors, "handle", validation.clean_handle, handle)
-        await _taken(errors, phone=clean_phone, handle=pending["handle"])
+        await _taken(errors, handle=pending["handle"])
     if errors:
         raise InvalidInput(errors)
+    if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
+        # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
+        await jobs.enqueue("identity.send_account_exists", {"phone": clean_phone, "locale": locale})
+        return clean_phone
     if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
         # Say nothing: the page reads the same whether or not the number has an account.
         return clean_phone
@@ -170,7 +184,11 @@ async def request_phone_code(
             code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
             expires_at=_now() + CODE_LIFETIME,
         ).save()
-        await jobs.enqueue("identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
+        # The outbox holds the code only sealed (encrypted, expiring with the code), never in clear.
+        await jobs.enqueue(
+            "identity.send_code",
+            {"phone": clean_phone, "sealed_code": security.seal(secret_key, code), "locale": locale},
+        )
     return clean_phone
 
 
@@ -252,6 +270,8 @@ async def start_password_reset(*, secret_key: str, email: str, reset_url: str, l
         raise InvalidInput({"email": exc.message}) from None
     row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
     if row is None:
+        # The page reads the same; the address learns that it has no account (and how to make one).
+        await jobs.enqueue("identity.send_no_account", {"email": clean_email, "locale": locale})
         return
     token = _reset_token(row["id"])
     # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
@@ -264,7 +284,12 @@ async def start_password_reset(*, secret_key: str, email: str, reset_url: str, l
         ).save()
         await jobs.enqueue(
             "identity.send_reset_link",
-            {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
+            {
+                "email": clean_email,
+                "reset_url": reset_url,
+                "sealed_token": security.seal(secret_key, token),
+                "locale": locale,
+            },
         )
 
 
