@@ -15,13 +15,18 @@ from litestar.response import Redirect
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
 from windsurf.core.ratelimit import Limit, RateLimitExceeded
-from windsurf.identity import auth, service, validation
+from windsurf.identity import auth, devices, service, validation
 from windsurf.identity.service import Account
 
 # Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
 # carrier-NAT
 # address, so the per-IP numbers are generous.
-LOGIN = Limit("login", per_ip=100, per_account=10, window_seconds=15 * 60)
+# Log-in: ten guesses per (account, address) and a hundred per address every 15 minutes, so a stranger who
+# knows an email cannot lock its owner out; spread over many addresses, LOGIN_ACCOUNT stops them, except on a
+# device the account logged in from before (a signed cookie), and the owner can always get in by an emailed
+# reset link or an SMS code, which count apart.
+LOGIN = Limit("login", per_ip=100, per_account=0, per_pair=10, window_seconds=15 * 60)
+LOGIN_ACCOUNT = Limit("login-account", per_ip=0, per_account=50, window_seconds=60 * 60)
 SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
 SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
 VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
@@ -82,6 +87,8 @@ async def _log_in(request: Req, account: Account, method: str, next_url: str) ->
         account, method=method, ip=web.client_ip(request), user_agent=request.headers.get("user-agent", "")
     )
     response = Redirect(path=safe_next(next_url), status_code=303)
+    if account.email:
+        devices.remember(request, response, account.email)
     response.set_cookie(
         key=settings.session_cookie_name,
         value=session.id,
@@ -203,6 +210,8 @@ async def login(request: Req) -> Response[Any]:
     form = await web.form_fields(request, "email", "password", "next")
     try:
         await _limit(request, LOGIN, form["email"])
+        if not devices.recognised(request, _account_key(form["email"])):
+            await _limit(request, LOGIN_ACCOUNT, form["email"])
         account = await service.authenticate(form["email"], form["password"])
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}

@@ -19,10 +19,18 @@ from windsurf.core.stores import GuardedRedisStore
 
 @dataclass(frozen=True)
 class Limit:
+    """Attempts allowed per window: per client IP, per account, and per (account, IP) pair; 0 counts none.
+
+    Limiting an account alone lets anyone who knows its email lock its owner out; the pair limit stops
+    guessing from one address without touching the owner's, and a slower per-account limit (a Limit of its
+    own) stops guessing spread over many addresses.
+    """
+
     action: str
     per_ip: int
     per_account: int
     window_seconds: int
+    per_pair: int = 0
 
 
 class RateLimitExceeded(Exception):
@@ -41,9 +49,13 @@ class RateLimiter:
         """Count one attempt; raise RateLimitExceeded once either counter passes its limit."""
         window = int(time.time()) // limit.window_seconds
         retry_after = limit.window_seconds - int(time.time()) % limit.window_seconds
-        keys = [(f"{limit.action}:ip:{ip}:{window}", limit.per_ip)]
-        if account:
+        keys = []
+        if limit.per_ip:
+            keys.append((f"{limit.action}:ip:{ip}:{window}", limit.per_ip))
+        if account and limit.per_account:
             keys.append((f"{limit.action}:account:{account.lower()}:{window}", limit.per_account))
+        if account and limit.per_pair:
+            keys.append((f"{limit.action}:pair:{account.lower()}:{ip}:{window}", limit.per_pair))
         exceeded = False
         for key, allowed in keys:
             count = await self._increment(key, limit.window_seconds)
