@@ -81,7 +81,10 @@ def reserve_handles(core: list[ControllerRouterHandler]) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     import storefront
+    from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
+    from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+    from windsurf.stores import jobs as stores_jobs  # noqa: F401 - registers the stores' file referrers
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, json_lines=settings.log_json)
