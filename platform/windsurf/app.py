@@ -12,14 +12,13 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, storage
+from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, openapi, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
-from windsurf.core.http import EdgeMiddleware
+from windsurf.core.http import EdgeMiddleware, OptionsAllow
 from windsurf.core.logging import configure_logging
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
@@ -158,20 +157,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin()],
         request_class=boundary.CleanRequest,
-        # The machine-readable document only: a Swagger page needs scripts from a CDN that the CSP refuses.
-        # Production serves it only when WINDSURF_API_SCHEMA=on says it may.
-        openapi_config=OpenAPIConfig(
-            title="Stan Store Windsurf API",
-            version="1",
-            path="/schema",
-            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
-        )
-        if settings.serves_api_schema
-        else None,
+        openapi_config=openapi.config(settings),
         request_max_body_size=settings.max_request_mb * 1024 * 1024,
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
     )
+    allow = {
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
+    if settings.serves_api_schema:
+        openapi.install(app, settings, allow)
     # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
     # the security headers, a request id and an access-log line too; route middleware never sees those.
     handler = app.asgi_handler
@@ -179,5 +176,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         from storefront.pages.public import CachedStorePages
 
         handler = CachedStorePages(handler, state["page_cache"])
-    app.asgi_handler = EdgeMiddleware(metrics.MetricsMiddleware(handler), production=settings.is_production)
+    handler = metrics.MetricsMiddleware(OptionsAllow(handler, allow))
+    app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
     return app
