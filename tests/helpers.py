@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import re
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -13,6 +15,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import drain_jobs, post_form
+from windsurf.core.uow import tenant_for
+
+T = TypeVar("T")
 
 
 def new_identity() -> dict[str, str]:
@@ -77,3 +82,9 @@ async def sign_up_by_phone(client: AsyncTestClient[Litestar], app: Litestar) -> 
     response = await post_form(client, "/verify", {"phone": e164, "purpose": "signup", "code": code})
     assert response.status_code == 303, response.text
     return e164, identity["handle"]
+
+
+async def acting(creator_id: uuid.UUID, call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run one tenant-scoped service call in its own unit of work acting for ``creator_id``."""
+    async with tenant_for(creator_id) as tenant:
+        return await call(tenant, *args, **kwargs)

@@ -1,4 +1,5 @@
-"""The composition root: ``create_app(settings)`` wires settings, database, stores and the services' routers."""
+"""The composition root: ``create_app(settings)`` wires settings, database, stores, the services' routers and
+the face plugin (the storefront by default, named by ``WINDSURF_FACE``)."""
 
 from __future__ import annotations
 
@@ -18,50 +19,44 @@ from litestar.types import ControllerRouterHandler
 
 from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, openapi, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
+from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware, OptionsAllow
 from windsurf.core.logging import configure_logging
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
-from windsurf.core.templating import build_environment
+from windsurf.dependencies import PlatformObjects, platform_dependencies
 from windsurf.identity import validation
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings, SettingsError
 
 
 def _identity() -> list[ControllerRouterHandler]:
-    from storefront.pages import auth
     from windsurf.identity import api
 
-    return [api.router, auth.router]
+    return [api.router]
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store
     from windsurf.stores import api
 
-    return [api.router, builder_store.router]
+    return [api.router]
 
 
 def _catalog() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_products
     from windsurf.catalog import api
 
-    return [api.router, builder_products.router]
+    return [api.router]
 
 
-def _storefront() -> list[ControllerRouterHandler]:
-    from storefront.pages import media, product, public
-
-    return [public.router, product.router, media.router]
-
-
-# Which routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them.
+# The JSON routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them. The face
+# plugin mounts the pages of the same services.
 SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
     "stores": _stores,
     "catalog": _catalog,
-    "storefront": _storefront,
+    "storefront": list,
 }
 
 
@@ -70,16 +65,21 @@ def route_paths(handlers: list[ControllerRouterHandler]) -> list[str]:
     return [route.path for route in Router(path="/", route_handlers=handlers).routes]
 
 
-def reserve_handles(core: list[ControllerRouterHandler]) -> None:
-    """No creator handle may take a first path segment of any service's routes, mounted here or not."""
+def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
+    """No creator handle may take a first path segment of any service's routes or pages, mounted here or not.
+
+    The face lists all its pages (``all_route_handlers``, whichever services this process serves).
+    """
     every = list(core)
     for routers in SERVICE_ROUTERS.values():
         every.extend(routers())
+    every.extend(getattr(face, "all_route_handlers", list)())
     validation.reserve_route_segments([*route_paths(every), "/schema", "/metrics"])
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    import storefront
+    from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
+    from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
@@ -91,12 +91,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db.bind(engine)
     storage.bind_public_base(settings)
     stores = build_stores(settings)
-    locales_dir = storefront.LOCALES_DIR
+    objects = PlatformObjects(
+        settings=settings,
+        storage=storage.build_storage(settings),
+        page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
+        sessions=SessionManager(stores["sessions"], settings),
+        rate_limiter=RateLimiter(stores["rate_limits"]),
+    )
+    face = load_face(settings.face)(objects)
     job_context = jobs.JobContext(
         settings=settings,
         sms=messaging.build_sms_backend(settings),
         email=messaging.build_email_backend(settings),
-        translations=partial(i18n.translations_for, locales_dir),
+        translations=partial(i18n.translations_for, face.locales_dir),
     )
 
     @contextlib.asynccontextmanager
@@ -120,24 +127,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await db.close_pool(engine)
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, metrics.metrics]
-    route_handlers.append(storefront.static_router())
-    reserve_handles(route_handlers)
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
+    route_handlers.extend(gateway_routers(settings))  # the sandbox payment gateway, when enabled
+    reserve_handles(route_handlers, face)
 
-    state: dict[str, Any] = {
-        "settings": settings,
-        "locales_dir": locales_dir,
-        "htmx_path": storefront.HTMX_PATH,
-        "jinja": build_environment([storefront.TEMPLATES_DIR]),
-        "sessions": SessionManager(stores["sessions"], settings),
-        "rate_limiter": RateLimiter(stores["rate_limits"]),
-        "jobs": job_context,
-        "storage": storage.build_storage(settings),
-        "page_cache": PageCache(stores["pages"], enabled=settings.page_cache),
-    }
+    # Handlers receive these as dependencies; the state keeps them for the CLI (the worker's job context).
+    state: dict[str, Any] = {**vars(objects), "jobs": job_context}
     app = Litestar(
         route_handlers=route_handlers,
+        dependencies=platform_dependencies(objects),
         lifespan=[lifespan],
         stores=stores,
         state=State(state),
@@ -155,27 +154,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude_opt_key="skip_compression"
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), face],
         request_class=boundary.CleanRequest,
         openapi_config=openapi.config(settings),
         request_max_body_size=settings.max_request_mb * 1024 * 1024,
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
     )
+    # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
+    # the security headers, a request id and an access-log line too; route middleware never sees those.
     allow = {
-        route.path_format: ", ".join(sorted(route.methods))
-        for route in app.routes
-        if isinstance(route, HTTPRoute)
+        route.path_format: ", ".join(sorted(route.methods)) for route in app.routes if isinstance(route, HTTPRoute)
     }
     if settings.serves_api_schema:
         openapi.install(app, settings, allow)
-    # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
-    # the security headers, a request id and an access-log line too; route middleware never sees those.
-    handler = app.asgi_handler
-    if "storefront" in settings.services and settings.page_cache:
-        from storefront.pages.public import CachedStorePages
-
-        handler = CachedStorePages(handler, state["page_cache"])
-    handler = metrics.MetricsMiddleware(OptionsAllow(handler, allow))
+    handler = metrics.MetricsMiddleware(OptionsAllow(face.wrap_asgi(app.asgi_handler), allow))
     app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
     return app

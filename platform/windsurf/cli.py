@@ -98,11 +98,13 @@ def _worker(settings: Settings) -> int:
 async def _create_staff(settings: Settings, email: str, password: str, name: str) -> int:
     from windsurf.core import db
     from windsurf.core.errors import InvalidInput
+    from windsurf.core.uow import unit_of_work
     from windsurf.identity import service
 
     db.bind(db.create_engine(settings.effective_database_url))
     try:
-        account = await service.create_staff(email=email, password=password, display_name=name)
+        async with unit_of_work() as uow:
+            account = await service.create_staff(uow, email=email, password=password, display_name=name)
     except InvalidInput as exc:
         for field, message in exc.errors.items():
             print(f"windsurf: {field}: {message}", file=sys.stderr)

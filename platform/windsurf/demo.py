@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 from windsurf.core import db, security
 from windsurf.core.pagecache import PageCache
 from windsurf.core.storage import build_storage
 from windsurf.core.stores import build_stores
+from windsurf.core.uow import unit_of_work
 from windsurf.identity.tables import Creator
 from windsurf.settings import Settings
 from windsurf.stores.demo import seed_demo_store
@@ -18,20 +21,22 @@ DEMO_PASSWORD = "demo-store-2026"  # noqa: S105 - published on purpose: it logs 
 async def seed_demo(settings: Settings) -> str:
     """Create @demo if it is missing; running it again changes nothing. Returns the login to print."""
     db.bind(db.create_engine(settings.effective_database_url))
-    if not await Creator.exists().where(Creator.handle == DEMO_HANDLE):
-        import uuid
-
-        await Creator(
-            id=uuid.uuid4(),
-            handle=DEMO_HANDLE,
-            display_name="Selam Bekele",
-            email=DEMO_EMAIL,
-            password_hash=security.hash_password(DEMO_PASSWORD),
-            locale="am",
-        ).save()
-    creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
-    assert creator is not None
-    await seed_demo_store(creator["id"], DEMO_HANDLE, build_storage(settings))
+    async with unit_of_work() as uow:
+        async with uow.scope():
+            await Creator.insert(
+                Creator(
+                    id=uuid.uuid4(),
+                    handle=DEMO_HANDLE,
+                    display_name="Selam Bekele",
+                    email=DEMO_EMAIL,
+                    password_hash=security.hash_password(DEMO_PASSWORD),
+                    locale="am",
+                )
+            ).on_conflict(target=Creator.handle, action="DO NOTHING")
+            creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
+        assert creator is not None
+        tenant = await uow.act_for(creator["id"])
+        await seed_demo_store(tenant, DEMO_HANDLE, build_storage(settings))
     # A running server keeps rendered pages in the shared store (Redis): start a new version of @demo's pages.
     await PageCache(build_stores(settings)["pages"]).invalidate(creator["id"])
     return f"demo store: {settings.public_url}/@{DEMO_HANDLE}  login: {DEMO_EMAIL} / {DEMO_PASSWORD}"

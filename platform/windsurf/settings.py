@@ -8,6 +8,8 @@ platform (SQLite, in-memory stores, local files, the sandbox gateway); productio
 from __future__ import annotations
 
 import math
+import hashlib
+import hmac
 import os
 from collections import Counter
 from collections.abc import Mapping
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 ALL_SERVICES = ("identity", "stores", "catalog", "storefront")
+PAYMENT_PROVIDERS = ("sandbox", "chapa", "telebirr", "webirr")
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 Environment = Literal["development", "test", "production"]
 
@@ -36,6 +39,7 @@ class Settings:
     max_request_mb: int = 60
     trust_forwarded_for: bool = False
     services: tuple[str, ...] = ALL_SERVICES
+    face: str = "storefront.plugin:StorefrontPlugin"  # the HTML face: a Litestar plugin, by dotted path
     var_dir: Path = Path("var")
     database_url: str = ""
     migration_database_url: str = ""
@@ -64,6 +68,30 @@ class Settings:
     log_json: bool = True
     metrics_token: str = ""  # /metrics answers only "Authorization: Bearer <token>"; empty: not served
     api_schema: Literal["auto", "on", "off"] = "auto"  # auto: /schema everywhere but production
+    # Payment providers (windsurf.payments.providers). Keys come only from the environment; none is in the repo.
+    payment_providers: tuple[str, ...] = ("sandbox",)
+    payment_timeout_seconds: float = 10.0  # per provider call (connect, read, write, pool)
+    payment_retries: int = 2  # extra attempts for calls that are safe to repeat, on transient errors only
+    payment_retry_backoff_seconds: float = 0.5  # doubles with each retry
+    sandbox_secret: str = field(default="", repr=False)  # "" -> derived from the secret key
+    sandbox_url: str = ""  # "" -> <public_url>/sandbox-pay, the gateway this process serves
+    sandbox_notify: Literal["deliver", "delay", "duplicate", "drop"] = "deliver"
+    sandbox_notify_delay_seconds: int = 30
+    chapa_base_url: str = "https://api.chapa.co"
+    chapa_secret_key: str = field(default="", repr=False)
+    chapa_webhook_secret: str = field(default="", repr=False)
+    telebirr_base_url: str = "https://developerportal.ethiotelebirr.et:38443/apiaccess/payment/gateway"
+    telebirr_web_base_url: str = "https://developerportal.ethiotelebirr.et:38443/payment/web/paygate?"
+    telebirr_fabric_app_id: str = ""
+    telebirr_app_secret: str = field(default="", repr=False)
+    telebirr_merchant_app_id: str = ""
+    telebirr_merchant_code: str = ""
+    telebirr_private_key: str = field(default="", repr=False)  # PEM; literal \n escapes read as line breaks
+    telebirr_public_key: str = ""  # telebirr's PEM public key, for notifications
+    webirr_base_url: str = "https://api.webirr.net:8080"
+    webirr_api_key: str = field(default="", repr=False)
+    webirr_merchant_id: str = ""
+    webirr_webhook_key: str = field(default="", repr=False)
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -116,11 +144,53 @@ class Settings:
     def csrf_cookie_name(self) -> str:
         return "__Host-csrftoken" if self.is_production else "csrftoken"
 
+    @property
+    def effective_sandbox_secret(self) -> str:
+        """The sandbox gateway's API key and notification signing key (derived, so no setting is needed)."""
+        if self.sandbox_secret:
+            return self.sandbox_secret
+        return hmac.new(self.secret_key.encode(), b"windsurf-sandbox-pay", hashlib.sha256).hexdigest()
+
+    @property
+    def effective_sandbox_url(self) -> str:
+        return (self.sandbox_url or f"{self.public_url.rstrip('/')}/sandbox-pay").rstrip("/")
+
+    def missing_payment_settings(self) -> list[str]:
+        """The variables an enabled provider needs and lacks (production refuses to start with any)."""
+        required = {
+            "chapa": ["chapa_secret_key", "chapa_webhook_secret"],
+            "telebirr": [
+                "telebirr_fabric_app_id",
+                "telebirr_app_secret",
+                "telebirr_merchant_app_id",
+                "telebirr_merchant_code",
+                "telebirr_private_key",
+                "telebirr_public_key",
+            ],
+            "webirr": ["webirr_api_key", "webirr_merchant_id", "webirr_webhook_key"],
+        }
+        return [
+            f"WINDSURF_{name.upper()}"
+            for provider in self.payment_providers
+            for name in required.get(provider, [])
+            if not getattr(self, name)
+        ]
+
     def validate(self) -> None:
         unknown = set(self.services) - set(ALL_SERVICES)
         if unknown:
             raise SettingsError(
                 f"WINDSURF_SERVICES names unknown services {sorted(unknown)}; known: {', '.join(ALL_SERVICES)}"
+            )
+        unknown = set(self.payment_providers) - set(PAYMENT_PROVIDERS)
+        if unknown:
+            raise SettingsError(
+                f"WINDSURF_PAYMENT_PROVIDERS names unknown providers {sorted(unknown)}; "
+                f"known: {', '.join(PAYMENT_PROVIDERS)}"
+            )
+        if self.payment_timeout_seconds <= 0 or self.payment_retries < 0:
+            raise SettingsError(
+                "WINDSURF_PAYMENT_TIMEOUT_SECONDS must be positive, WINDSURF_PAYMENT_RETRIES >= 0"
             )
         if self.workers < 1:
             raise SettingsError("WINDSURF_WORKERS must be at least 1")
@@ -151,6 +221,9 @@ class Settings:
                 problems.append("WINDSURF_DATABASE_URL must point at PostgreSQL, not SQLite")
             if not self.public_url.startswith("https://"):
                 problems.append("WINDSURF_PUBLIC_URL must be an https:// URL")
+            missing = self.missing_payment_settings()
+            if missing:
+                problems.append("the enabled payment providers need " + ", ".join(missing))
             if problems:
                 raise SettingsError("refusing to start in production: " + "; ".join(problems))
 
@@ -192,6 +265,11 @@ def _parse(key: str, raw: str, annotation: Any) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{key} must be a whole number, not {raw!r}") from None
+    if annotation is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{key} must be a number, not {raw!r}") from None
     if annotation is Path:
         return Path(raw)
     return raw

@@ -14,9 +14,22 @@ from litestar.response import Redirect
 
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
-from windsurf.core.ratelimit import Limit, RateLimitExceeded
-from windsurf.identity import auth, devices, service, validation
+from windsurf.core.ratelimit import Limit, RateLimiter, RateLimitExceeded
+from windsurf.core.uow import UnitOfWork
+from windsurf.core.web import Renderer
+from windsurf.dependencies import (
+    RateLimiterDep,
+    RendererDep,
+    SessionsDep,
+    SettingsDep,
+    TenantDep,
+    UowDep,
+    ViewerDep,
+)
+from windsurf.identity import devices, service, validation
 from windsurf.identity.service import Account
+from windsurf.identity.sessions import SessionManager
+from windsurf.settings import Settings
 
 # Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
 # carrier-NAT
@@ -43,6 +56,12 @@ def safe_next(target: str | None) -> str:
 
 
 Rejection = ServiceError | RateLimitExceeded
+Viewer = ViewerDep
+Uow = UowDep
+Render = RendererDep
+Limiter = RateLimiterDep
+Sessions = SessionsDep
+Config = SettingsDep
 
 
 def _errors(request: Req, exc: Rejection) -> dict[str, str]:
@@ -54,13 +73,15 @@ def _errors(request: Req, exc: Rejection) -> dict[str, str]:
     return {exc.field or "_form": exc.message}
 
 
-def _rejected(request: Req, template: str, context: dict[str, Any], exc: Rejection) -> Response[Any]:
+def _rejected(
+    renderer: Renderer, request: Req, template: str, context: dict[str, Any], exc: Rejection
+) -> Response[Any]:
     """The form again with its messages: 422 for bad input, 429 with Retry-After when rate-limited."""
     context = {**context, "errors": _errors(request, exc)}
     if isinstance(exc, RateLimitExceeded):
         headers = {"Retry-After": str(exc.retry_after)}
-        return web.render(request, template, context, status_code=429, headers=headers)
-    return web.render(request, template, context, status_code=422)
+        return renderer.render(request, template, context, status_code=429, headers=headers)
+    return renderer.render(request, template, context, status_code=422)
 
 
 def _account_key(raw: str) -> str:
@@ -73,22 +94,34 @@ def _account_key(raw: str) -> str:
     return raw.strip().lower()[:300]
 
 
-async def _limit(request: Req, limit: Limit, account: str | None) -> None:
+async def _limit(
+    request: Req, limiter: RateLimiter, settings: Settings, limit: Limit, account: str | None
+) -> None:
     key = _account_key(account) if account else None
-    await request.app.state.rate_limiter.hit(limit, ip=web.client_ip(request), account=key)
+    await limiter.hit(limit, ip=web.client_ip(request, settings), account=key)
 
 
-async def _log_in(request: Req, account: Account, method: str, next_url: str) -> Response[Any]:
-    manager = auth.session_manager(request)
-    settings = request.app.state.settings
+async def _log_in(
+    request: Req,
+    uow: UnitOfWork,
+    sessions: SessionManager,
+    settings: Settings,
+    account: Account,
+    method: str,
+    next_url: str,
+) -> Response[Any]:
     old = request.cookies.get(settings.session_cookie_name)
-    session = await manager.start(account.id, replacing=old)
+    session = await sessions.start(account.id, replacing=old)
     await service.record_sign_in(
-        account, method=method, ip=web.client_ip(request), user_agent=request.headers.get("user-agent", "")
+        uow,
+        account,
+        method=method,
+        ip=web.client_ip(request, settings),
+        user_agent=request.headers.get("user-agent", ""),
     )
     response = Redirect(path=safe_next(next_url), status_code=303)
     if account.email:
-        devices.remember(request, response, account.email)
+        devices.remember(settings, response, account.email)
     response.set_cookie(
         key=settings.session_cookie_name,
         value=session.id,
@@ -112,43 +145,53 @@ def _verify_url(phone: str, purpose: str, next_url: str = "") -> str:
 
 
 @get("/signup")
-async def signup_page(request: Req) -> Response[Any]:
-    if await auth.current_account(request):
+async def signup_page(request: Req, viewer: Viewer, renderer: Render) -> Response[Any]:
+    if viewer:
         return Redirect(path=AFTER_LOGIN, status_code=303)
-    return web.render(
+    return renderer.render(
         request, "auth/signup.html", {"form": {}, "errors": {}, "method": request.query_params.get("method")}
     )
 
 
 @post("/signup/email")
-async def signup_email(request: Req) -> Response[Any]:
+async def signup_email(
+    request: Req,
+    uow: Uow,
+    renderer: Render,
+    rate_limiter: Limiter,
+    sessions: Sessions,
+    settings: Config,
+) -> Response[Any]:
     form = await web.form_fields(request, "display_name", "handle", "email", "password")
     try:
-        await _limit(request, SIGNUP, form["email"])
-        account = await service.sign_up_with_email(**form, locale=web.request_locale(request))
+        await _limit(request, rate_limiter, settings, SIGNUP, form["email"])
+        account = await service.sign_up_with_email(uow, **form, locale=renderer.locale(request))
     except service.AccountExists:
-        return web.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
+        return renderer.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
     except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
         context = {"form": form, "method": "email"}
-        return _rejected(request, "auth/signup.html", context, exc)
-    return await _log_in(request, account, "password", AFTER_LOGIN)
+        return _rejected(renderer, request, "auth/signup.html", context, exc)
+    return await _log_in(request, uow, sessions, settings, account, "password", AFTER_LOGIN)
 
 
 @post("/signup/phone")
-async def signup_phone(request: Req) -> Response[Any]:
+async def signup_phone(
+    request: Req, uow: Uow, renderer: Render, rate_limiter: Limiter, settings: Config
+) -> Response[Any]:
     form = await web.form_fields(request, "display_name", "handle", "phone")
     try:
-        await _limit(request, SEND_CODE, form["phone"])
+        await _limit(request, rate_limiter, settings, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key,
+            uow,
+            secret_key=settings.secret_key,
             purpose="signup",
-            locale=web.request_locale(request),
+            locale=renderer.locale(request),
             **form,
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": form, "method": "phone"}
-        return _rejected(request, "auth/signup.html", context, exc)
+        return _rejected(renderer, request, "auth/signup.html", context, exc)
     return Redirect(path=_verify_url(phone, "signup"), status_code=303)
 
 
@@ -166,35 +209,43 @@ def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
 
 
 @get("/verify")
-async def verify_page(request: Req) -> Response[Any]:
-    return web.render(request, "auth/verify.html", _code_context(request, {}))
+async def verify_page(request: Req, renderer: Render) -> Response[Any]:
+    return renderer.render(request, "auth/verify.html", _code_context(request, {}))
 
 
 @post("/verify")
-async def verify(request: Req) -> Response[Any]:
+async def verify(
+    request: Req,
+    uow: Uow,
+    renderer: Render,
+    rate_limiter: Limiter,
+    sessions: Sessions,
+    settings: Config,
+) -> Response[Any]:
     form = await web.form_fields(request, "phone", "purpose", "code", "next")
     purpose = form["purpose"] if form["purpose"] in {"login", "signup"} else "login"
     try:
-        await _limit(request, VERIFY_CODE, form["phone"])
+        await _limit(request, rate_limiter, settings, VERIFY_CODE, form["phone"])
         account = await service.confirm_phone_code(
-            secret_key=request.app.state.settings.secret_key,
+            uow,
+            secret_key=settings.secret_key,
             phone=form["phone"],
             purpose=purpose,
             code=form["code"],
-            locale=web.request_locale(request),
+            locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context: dict[str, Any] = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
-        return _rejected(request, "auth/verify.html", context, exc)
-    return await _log_in(request, account, "phone", form["next"] or AFTER_LOGIN)
+        return _rejected(renderer, request, "auth/verify.html", context, exc)
+    return await _log_in(request, uow, sessions, settings, account, "phone", form["next"] or AFTER_LOGIN)
 
 
 # --- log in and out -----------------------------------------------------------------------------------------
 
 
 @get("/login")
-async def login_page(request: Req) -> Response[Any]:
-    if await auth.current_account(request):
+async def login_page(request: Req, viewer: Viewer, renderer: Render) -> Response[Any]:
+    if viewer:
         return Redirect(path=safe_next(request.query_params.get("next")), status_code=303)
     context: dict[str, Any] = {
         "form": {},
@@ -202,44 +253,53 @@ async def login_page(request: Req) -> Response[Any]:
         "next": request.query_params.get("next", ""),
         "method": request.query_params.get("method"),
     }
-    return web.render(request, "auth/login.html", context)
+    return renderer.render(request, "auth/login.html", context)
 
 
 @post("/login")
-async def login(request: Req) -> Response[Any]:
+async def login(
+    request: Req,
+    uow: Uow,
+    renderer: Render,
+    rate_limiter: Limiter,
+    sessions: Sessions,
+    settings: Config,
+) -> Response[Any]:
     form = await web.form_fields(request, "email", "password", "next")
     try:
-        await _limit(request, LOGIN, form["email"])
-        if not devices.recognised(request, _account_key(form["email"])):
-            await _limit(request, LOGIN_ACCOUNT, form["email"])
-        account = await service.authenticate(form["email"], form["password"])
+        await _limit(request, rate_limiter, settings, LOGIN, form["email"])
+        if not devices.recognised(settings, request, _account_key(form["email"])):
+            await _limit(request, rate_limiter, settings, LOGIN_ACCOUNT, form["email"])
+        account = await service.authenticate(uow, form["email"], form["password"])
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}
-        return _rejected(request, "auth/login.html", context, exc)
-    return await _log_in(request, account, "password", form["next"])
+        return _rejected(renderer, request, "auth/login.html", context, exc)
+    return await _log_in(request, uow, sessions, settings, account, "password", form["next"])
 
 
 @post("/login/phone")
-async def login_phone(request: Req) -> Response[Any]:
+async def login_phone(
+    request: Req, uow: Uow, renderer: Render, rate_limiter: Limiter, settings: Config
+) -> Response[Any]:
     form = await web.form_fields(request, "phone", "next")
     try:
-        await _limit(request, SEND_CODE, form["phone"])
+        await _limit(request, rate_limiter, settings, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
-            secret_key=request.app.state.settings.secret_key,
+            uow,
+            secret_key=settings.secret_key,
             phone=form["phone"],
             purpose="login",
-            locale=web.request_locale(request),
+            locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": {"phone": form["phone"]}, "next": form["next"], "method": "phone"}
-        return _rejected(request, "auth/login.html", context, exc)
+        return _rejected(renderer, request, "auth/login.html", context, exc)
     return Redirect(path=_verify_url(phone, "login", form["next"]), status_code=303)
 
 
 @post("/logout")
-async def logout(request: Req) -> Response[Any]:
-    settings = request.app.state.settings
-    await auth.session_manager(request).end(request.cookies.get(settings.session_cookie_name))
+async def logout(request: Req, sessions: Sessions, settings: Config) -> Response[Any]:
+    await sessions.end(request.cookies.get(settings.session_cookie_name))
     response = Redirect(path="/login?logged_out=1", status_code=303)
     response.delete_cookie(settings.session_cookie_name, path="/")
     return response
@@ -249,64 +309,67 @@ async def logout(request: Req) -> Response[Any]:
 
 
 @get("/password-reset")
-async def reset_request_page(request: Req) -> Response[Any]:
-    return web.render(request, "auth/reset_request.html", {"form": {}, "errors": {}, "sent": False})
+async def reset_request_page(request: Req, renderer: Render) -> Response[Any]:
+    return renderer.render(request, "auth/reset_request.html", {"form": {}, "errors": {}, "sent": False})
 
 
 @post("/password-reset")
-async def reset_request(request: Req) -> Response[Any]:
+async def reset_request(
+    request: Req, uow: Uow, renderer: Render, rate_limiter: Limiter, settings: Config
+) -> Response[Any]:
     form = await web.form_fields(request, "email")
-    settings = request.app.state.settings
     try:
-        await _limit(request, RESET, form["email"])
+        await _limit(request, rate_limiter, settings, RESET, form["email"])
         await service.start_password_reset(
+            uow,
             secret_key=settings.secret_key,
             email=form["email"],
             reset_url=f"{settings.public_url}/password-reset/confirm",
-            locale=web.request_locale(request),
+            locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": form, "sent": False}
-        return _rejected(request, "auth/reset_request.html", context, exc)
-    return web.render(request, "auth/reset_request.html", {"form": form, "errors": {}, "sent": True})
+        return _rejected(renderer, request, "auth/reset_request.html", context, exc)
+    return renderer.render(request, "auth/reset_request.html", {"form": form, "errors": {}, "sent": True})
 
 
 @get("/password-reset/confirm")
-async def reset_confirm_page(request: Req) -> Response[Any]:
+async def reset_confirm_page(request: Req, renderer: Render) -> Response[Any]:
     context: dict[str, Any] = {"token": request.query_params.get("token", "")[:200], "errors": {}}
-    return web.render(request, "auth/reset_confirm.html", context)
+    return renderer.render(request, "auth/reset_confirm.html", context)
 
 
 @post("/password-reset/confirm")
-async def reset_confirm(request: Req) -> Response[Any]:
+async def reset_confirm(
+    request: Req, uow: Uow, renderer: Render, sessions: Sessions, settings: Config
+) -> Response[Any]:
     form = await web.form_fields(request, "token", "password")
     try:
         account = await service.reset_password(
-            secret_key=request.app.state.settings.secret_key, token=form["token"], password=form["password"]
+            uow, secret_key=settings.secret_key, token=form["token"], password=form["password"]
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context: dict[str, Any] = {"token": form["token"][:200]}
-        return _rejected(request, "auth/reset_confirm.html", context, exc)
+        return _rejected(renderer, request, "auth/reset_confirm.html", context, exc)
     # Whoever else was logged in (the reason for many resets) is logged out everywhere.
-    await auth.session_manager(request).revoke_all(account.id)
-    return await _log_in(request, account, "password", AFTER_LOGIN)
+    await sessions.revoke_all(account.id)
+    return await _log_in(request, uow, sessions, settings, account, "password", AFTER_LOGIN)
 
 
 # --- account and language -----------------------------------------------------------------------------------
 
 
 @get("/account")
-async def account_page(request: Req) -> Response[Any]:
-    account = await auth.require_account(request)
-    sign_ins = await service.list_sign_ins(account.id)
-    return web.render(request, "account/index.html", {"sign_ins": sign_ins})
+async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Response[Any]:
+    sign_ins = await service.list_sign_ins(tenant)
+    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins})
 
 
 @post("/language")
-async def choose_language(request: Req) -> Response[Any]:
+async def choose_language(request: Req, settings: Config) -> Response[Any]:
     form = await web.form_fields(request, "lang", "next")
     response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
-    web.remember_language(request, response, form["lang"])
+    web.remember_language(settings, response, form["lang"])
     return response
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, Router, get, post
+from litestar import Response, Router, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
@@ -23,8 +25,13 @@ from windsurf.catalog.validation import KINDS
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.identity import auth
+from windsurf.core.pagecache import PageCache
+from windsurf.core.storage import ObjectStorage
+from windsurf.core.uow import Tenant
+from windsurf.core.web import Renderer
+from windsurf.dependencies import AccountDep, PageCacheDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
+from windsurf.settings import Settings
 
 Req = HTMXRequest
 LIST_URL = "/dashboard/products"
@@ -44,21 +51,49 @@ SAVED_MESSAGES = {
 }
 
 
+@dataclass(frozen=True)
+class Pages:
+    """What every product page works with: the request's creator, its tenant and the shared objects."""
+
+    request: Req
+    account: Account
+    tenant: Tenant
+    renderer: Renderer
+    settings: Settings
+    storage: ObjectStorage
+    page_cache: PageCache
+
+
+async def provide_pages(
+    request: Req,
+    account: AccountDep,
+    tenant: TenantDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    page_cache: PageCacheDep,
+) -> Pages:
+    return Pages(request, account, tenant, renderer, settings, storage, page_cache)
+
+
+P = NamedDependency[SkipValidation[Pages]]
+
+
 def _errors(exc: ServiceError) -> dict[str, str]:
     if isinstance(exc, InvalidInput):
         return exc.errors
     return {exc.field or "_form": exc.message}
 
 
-def _error_text(request: Req, exc: ServiceError) -> dict[str, str]:
+def _error_text(p: Pages, exc: ServiceError) -> dict[str, str]:
     """Field -> translated message; the one message of a ServiceError may carry variables."""
     if isinstance(exc, InvalidInput):
-        return {field: web.gettext(request, message) for field, message in exc.errors.items()}
-    return {exc.field or "_form": web.gettext(request, exc.message, **exc.variables)}
+        return {field: p.renderer.gettext(p.request, message) for field, message in exc.errors.items()}
+    return {exc.field or "_form": p.renderer.gettext(p.request, exc.message, **exc.variables)}
 
 
-async def _changed(request: Req, account: Account) -> None:
-    await request.app.state.page_cache.invalidate(account.id)
+async def _changed(p: Pages) -> None:
+    await p.page_cache.invalidate(p.account.id)
 
 
 def _back(path: str, flag: str | None = None) -> Response[Any]:
@@ -95,9 +130,10 @@ async def _upload(request: Req, name: str) -> tuple[bytes, str] | None:
 
 
 async def _list_page(
-    request: Req, account: Account, *, status_code: int = 200, errors: dict[str, str] | None = None
+    p: Pages, *, status_code: int = 200, errors: dict[str, str] | None = None
 ) -> Response[Any]:
-    products = await service.list_products(account.id)
+    request = p.request
+    products = await service.list_products(p.tenant)
     context = {
         "section": "products",
         "products": products,
@@ -108,20 +144,21 @@ async def _list_page(
     # The list's own hx-post actions swap the list; a boosted navigation (the nav link, a redirect after a
     # boosted form) swaps the whole body and needs the whole page.
     block = "product_list" if request.htmx and not request.htmx.boosted else None
-    return web.render(request, "builder/products/list.html", context, status_code=status_code, block=block)
+    return p.renderer.render(
+        request, "builder/products/list.html", context, status_code=status_code, block=block
+    )
 
 
 @get(LIST_URL)
-async def product_list(request: Req) -> Response[Any]:
-    account = await auth.require_account(request)
-    return await _list_page(request, account)
+async def product_list(p: P) -> Response[Any]:
+    return await _list_page(p)
 
 
 # --- create -------------------------------------------------------------------------------------------------
 
 
 def _new_page(
-    request: Req, form: dict[str, str], errors: dict[str, str], status_code: int = 200
+    request: Req, renderer: Renderer, form: dict[str, str], errors: dict[str, str], status_code: int = 200
 ) -> Response[Any]:
     context = {
         "section": "products",
@@ -130,27 +167,25 @@ def _new_page(
         "kinds": KINDS,
         "kind_labels": KIND_LABELS,
     }
-    return web.render(request, "builder/products/new.html", context, status_code=status_code)
+    return renderer.render(request, "builder/products/new.html", context, status_code=status_code)
 
 
 @get(f"{LIST_URL}/new")
-async def new_product_page(request: Req) -> Response[Any]:
-    await auth.require_account(request)
-    kind = request.query_params.get("kind", "")
-    return _new_page(request, {"kind": kind if kind in KINDS else "download"}, {})
+async def new_product_page(p: P) -> Response[Any]:
+    kind = p.request.query_params.get("kind", "")
+    return _new_page(p.request, p.renderer, {"kind": kind if kind in KINDS else "download"}, {})
 
 
 @post(LIST_URL)
-async def create_product(request: Req) -> Response[Any]:
-    account = await auth.require_account(request)
-    form = await web.form_fields(request, "kind", "title", "price", "external_url", "duration_minutes")
+async def create_product(p: P) -> Response[Any]:
+    form = await web.form_fields(p.request, "kind", "title", "price", "external_url", "duration_minutes")
     fields = {key: value for key, value in form.items() if key != "kind" and value}
     fields["title"] = form["title"]
     try:
-        product = await service.create_product(account.id, form["kind"], fields)
+        product = await service.create_product(p.tenant, form["kind"], fields)
     except ServiceError as exc:
-        return _new_page(request, form, _errors(exc), status_code=422)
-    await _changed(request, account)
+        return _new_page(p.request, p.renderer, form, _errors(exc), status_code=422)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product.id}", "created")
 
 
@@ -158,16 +193,16 @@ async def create_product(request: Req) -> Response[Any]:
 
 
 async def _edit_page(
-    request: Req,
-    account: Account,
+    p: Pages,
     product_id: uuid.UUID,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response[Any]:
-    product = await service.get_product(account.id, product_id)
-    leads = await service.list_leads(account.id, product.id) if product.kind == "lead_magnet" else []
+    request, account = p.request, p.account
+    product = await service.get_product(p.tenant, product_id)
+    leads = await service.list_leads(p.tenant, product.id) if product.kind == "lead_magnet" else []
     context = {
         "section": "products",
         "product": product,
@@ -177,22 +212,20 @@ async def _edit_page(
         "leads": leads[:100],
         "lead_count": len(leads),
         "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
-        "max_file_mb": request.app.state.settings.max_file_mb,
+        "max_file_mb": p.settings.max_file_mb,
         "public_path": f"/@{account.handle}/{product.slug}",
     }
-    return web.render(request, "builder/products/edit.html", context, status_code=status_code)
+    return p.renderer.render(request, "builder/products/edit.html", context, status_code=status_code)
 
 
 @get(f"{LIST_URL}/{{product_id:uuid}}")
-async def edit_product_page(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    return await _edit_page(request, account, product_id)
+async def edit_product_page(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    return await _edit_page(p, product_id)
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}")
-async def update_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    product = await service.get_product(account.id, product_id)
+async def update_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    product = await service.get_product(p.tenant, product_id)
     names = ["title", "slug", "description", "sales_limit"]
     names += {
         "download": ["price", "compare_at", "pwyw_min"],
@@ -200,53 +233,48 @@ async def update_product(request: Req, product_id: FromPath[uuid.UUID]) -> Respo
         "link": ["price", "compare_at", "external_url"],
         "lead_magnet": ["external_url", "lead_field"],
     }[product.kind]
-    form = await web.form_fields(request, *names)
+    form = await web.form_fields(p.request, *names)
     try:
-        await service.update_product(account.id, product_id, form)
+        await service.update_product(p.tenant, product_id, form)
     except ServiceError as exc:
         merged = {**product.form_values(), **form}
-        return await _edit_page(
-            request, account, product_id, form=merged, errors=_errors(exc), status_code=422
-        )
-    await _changed(request, account)
+        return await _edit_page(p, product_id, form=merged, errors=_errors(exc), status_code=422)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "saved")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/visibility")
-async def change_visibility(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    form = await web.form_fields(request, "visibility", "return_to")
+async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    form = await web.form_fields(p.request, "visibility", "return_to")
     back = _return_to(form["return_to"], product_id)
     try:
-        await service.set_visibility(account.id, product_id, form["visibility"])
+        await service.set_visibility(p.tenant, product_id, form["visibility"])
     except NotFoundError:
         raise
     except ServiceError as exc:
         if back == LIST_URL:
-            return await _list_page(request, account, status_code=422, errors={str(product_id): exc.message})
-        return await _edit_page(request, account, product_id, errors=_errors(exc), status_code=422)
-    await _changed(request, account)
-    if request.htmx and back == LIST_URL:
-        return await _list_page(request, account)
+            return await _list_page(p, status_code=422, errors={str(product_id): exc.message})
+        return await _edit_page(p, product_id, errors=_errors(exc), status_code=422)
+    await _changed(p)
+    if p.request.htmx and back == LIST_URL:
+        return await _list_page(p)
     return _back(back, "visibility")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/move")
-async def move_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    form = await web.form_fields(request, "direction")
-    await service.move_product(account.id, product_id, form["direction"])
-    await _changed(request, account)
-    if request.htmx:
-        return await _list_page(request, account)
+async def move_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    form = await web.form_fields(p.request, "direction")
+    await service.move_product(p.tenant, product_id, form["direction"])
+    await _changed(p)
+    if p.request.htmx:
+        return await _list_page(p)
     return _back(LIST_URL)
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/delete")
-async def delete_product(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    await service.delete_product(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
+async def delete_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    await service.delete_product(p.tenant, product_id, p.storage)
+    await _changed(p)
     return _back(LIST_URL)
 
 
@@ -254,70 +282,56 @@ async def delete_product(request: Req, product_id: FromPath[uuid.UUID]) -> Respo
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/cover")
-async def upload_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    upload = await _upload(request, "cover")
+async def upload_cover(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    upload = await _upload(p.request, "cover")
     try:
         if upload is None:
             raise ServiceError(N_("Choose an image to upload."), field="cover")
-        await service.set_cover(account.id, product_id, request.app.state.storage, *upload)
+        await service.set_cover(p.tenant, product_id, p.storage, *upload)
     except ServiceError as exc:
-        return await _edit_page(
-            request, account, product_id, errors=_error_text(request, exc), status_code=422
-        )
-    await _changed(request, account)
+        return await _edit_page(p, product_id, errors=_error_text(p, exc), status_code=422)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/cover/delete")
-async def remove_cover(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    await service.remove_cover(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
+async def remove_cover(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    await service.remove_cover(p.tenant, product_id, p.storage)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "cover")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/files")
-async def upload_file(request: Req, product_id: FromPath[uuid.UUID]) -> Response[Any]:
-    account = await auth.require_account(request)
-    upload = await _upload(request, "file")
-    max_bytes = request.app.state.settings.max_file_mb * 1024 * 1024
+async def upload_file(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    upload = await _upload(p.request, "file")
+    max_bytes = p.settings.max_file_mb * 1024 * 1024
     try:
         if upload is None:
             raise ServiceError(N_("Choose a file to upload."), field="file")
-        await service.add_file(
-            account.id, product_id, request.app.state.storage, *upload, max_bytes=max_bytes
-        )
+        await service.add_file(p.tenant, product_id, p.storage, *upload, max_bytes=max_bytes)
     except ServiceError as exc:
-        return await _edit_page(
-            request, account, product_id, errors=_error_text(request, exc), status_code=422
-        )
-    await _changed(request, account)
+        return await _edit_page(p, product_id, errors=_error_text(p, exc), status_code=422)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "file")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}/delete")
-async def remove_file(
-    request: Req, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]
-) -> Response[Any]:
-    account = await auth.require_account(request)
-    await service.remove_file(account.id, product_id, file_id, request.app.state.storage)
-    await _changed(request, account)
+async def remove_file(p: P, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]) -> Response[Any]:
+    await service.remove_file(p.tenant, product_id, file_id, p.storage)
+    await _changed(p)
     return _back(f"{LIST_URL}/{product_id}", "file-removed")
 
 
 @get(f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}")
 async def download_own_file(
-    request: Req, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]
+    p: P, product_id: FromPath[uuid.UUID], file_id: FromPath[uuid.UUID]
 ) -> Response[Any]:
     """The owner fetches a file back: a short-lived presigned URL on S3, streamed by the app locally."""
-    account = await auth.require_account(request)
-    info = await service.get_file(account.id, product_id, file_id)
-    return await file_response(request, info)
+    info = await service.get_file(p.tenant, product_id, file_id)
+    return await file_response(p.storage, info)
 
 
-async def file_response(request: Request[Any, Any, Any], info: service.FileInfo) -> Response[Any]:
-    storage = request.app.state.storage
+async def file_response(storage: ObjectStorage, info: service.FileInfo) -> Response[Any]:
     presigned = await storage.presigned_url(info.storage_key, filename=info.filename)
     private = {"Cache-Control": "private, no-store"}
     if presigned:
@@ -350,5 +364,6 @@ router = Router(
         remove_file,
         download_own_file,
     ],
+    dependencies={"p": Provide(provide_pages)},
     include_in_schema=False,
 )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import segno
 from litestar import MediaType, Response, Router, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
@@ -26,9 +28,14 @@ from windsurf.catalog import service as catalog
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.identity import auth
+from windsurf.core.pagecache import PageCache
+from windsurf.core.storage import ObjectStorage
+from windsurf.core.uow import Tenant
+from windsurf.core.web import Renderer
+from windsurf.dependencies import AccountDep, PageCacheDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
+from windsurf.settings import Settings
 from windsurf.stores import service
 from windsurf.stores.service import StoreState
 
@@ -39,20 +46,44 @@ BLOCK_LABELS = {"product": N_("Product"), "link": N_("Link"), "capture": N_("Sig
 THEME_COLOUR = "#0b7a53"
 
 
-def store_url(request: Req, account: Account) -> str:
-    return f"{request.app.state.settings.public_url.rstrip('/')}/@{account.handle}"
+@dataclass(frozen=True)
+class Builder:
+    """What every builder action works with: the request's creator, its tenant and the shared objects."""
+
+    request: Req
+    account: Account
+    tenant: Tenant
+    renderer: Renderer
+    settings: Settings
+    storage: ObjectStorage
+    page_cache: PageCache
 
 
-async def _account(request: Req) -> Account:
-    account = await auth.require_account(request)
+def store_url(settings: Settings, account: Account) -> str:
+    return f"{settings.public_url.rstrip('/')}/@{account.handle}"
+
+
+async def provide_builder(
+    request: Req,
+    account: AccountDep,
+    tenant: TenantDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    page_cache: PageCacheDep,
+) -> Builder:
     if not account.handle:
         raise ServiceError(N_("Staff accounts have no store."))
-    return account
+    return Builder(request, account, tenant, renderer, settings, storage, page_cache)
 
 
-async def _context(request: Req, account: Account, state: StoreState, **extra: Any) -> dict[str, Any]:
-    cards = await catalog.published_cards(account.id)
-    settings = request.app.state.settings
+Build = NamedDependency[SkipValidation[Builder]]
+
+
+async def _context(b: Builder, account: Account, state: StoreState, **extra: Any) -> dict[str, Any]:
+    tenant = b.tenant
+    cards = await catalog.published_cards(tenant)
+    settings = b.settings
     view = store_view.build_view(
         settings, account.handle or "", account.display_name, state.draft, cards, preview=True
     )
@@ -64,11 +95,11 @@ async def _context(request: Req, account: Account, state: StoreState, **extra: A
         "s": view,
         "cards": cards,
         "card_titles": {str(card.id): card.title for card in cards},
-        "store_url": store_url(request, account),
+        "store_url": store_url(settings, account),
         "handle": account.handle,
-        "qr_svg": segno.make(store_url(request, account), error="m").svg_inline(scale=4, omitsize=True),
-        "leads": await service.list_leads(account.id, limit=20),
-        "lead_count": await service.count_leads(account.id),
+        "qr_svg": segno.make(store_url(settings, account), error="m").svg_inline(scale=4, omitsize=True),
+        "leads": await service.list_leads(tenant, limit=20),
+        "lead_count": await service.count_leads(tenant),
         "palettes": service.PALETTES,
         "palette_names": service.PALETTE_NAMES,
         "networks": service.SOCIAL_LABELS,
@@ -82,41 +113,48 @@ async def _context(request: Req, account: Account, state: StoreState, **extra: A
 
 
 async def _answer(
-    request: Req,
-    account: Account,
+    b: Builder,
     section: str,
     action: Callable[[], Awaitable[StoreState]],
     form: dict[str, str] | None = None,
 ) -> Response[Any]:
-    """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages."""
+    """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages.
+
+    The action runs in a savepoint of the request's unit of work: when it fails half-way (a handle saved,
+    then a draft rule broken), none of it stays, and the page is rendered again from what is stored."""
+    request, account = b.request, b.account
     try:
-        state = await action()
+        async with b.tenant.savepoint():
+            state = await action()
     except ServiceError as exc:
         if isinstance(exc, NotFoundError):  # another creator's block, or none: a plain 404
             raise
         errors = exc.errors if isinstance(exc, InvalidInput) else {exc.field or "_form": exc.message}
-        state = await service.get_store(account.id)
-        context = await _context(request, account, state, errors=errors, form=form or {}, failed=section)
+        state = await service.get_store(b.tenant)
+        context = await _context(b, account, state, errors=errors, form=form or {}, failed=section)
         if request.htmx:
-            return web.render(request, TEMPLATE, context, status_code=422, block=_section_block(section))
-        return web.render(request, TEMPLATE, context, status_code=422)
+            return b.renderer.render(
+                request, TEMPLATE, context, status_code=422, block=_section_block(section)
+            )
+        return b.renderer.render(request, TEMPLATE, context, status_code=422)
     if not request.htmx:
         return Redirect(path=f"/dashboard#{_section_block(section)}", status_code=303)
-    account = await identity.get_account(account.id) or account  # the handle may have changed
-    context = await _context(request, account, state)
+    if section == "profile":  # the handle may have changed
+        account = await identity.get_account(b.tenant.uow, account.id) or account
+    context = await _context(b, account, state)
     main = _section_block(section)
-    html = web.render_html(request, TEMPLATE, context, block=main)
+    html = b.renderer.html(request, TEMPLATE, context, block=main)
     context["oob"] = True
     for extra in ("status", "preview", "qr"):
         if extra != main:
-            html += web.render_html(request, TEMPLATE, context, block=extra)
+            html += b.renderer.html(request, TEMPLATE, context, block=extra)
     return Response(
         html,
         status_code=200,
         media_type=MediaType.HTML,
         headers={
             "Vary": "HX-Request, Cookie, Accept-Language",
-            "Content-Language": web.request_locale(request),
+            "Content-Language": b.renderer.locale(request),
         },
     )
 
@@ -126,33 +164,32 @@ def _section_block(section: str) -> str:
 
 
 @get("/dashboard")
-async def dashboard(request: Req) -> Response[Any]:
-    account = await _account(request)
-    state = await service.get_store(account.id)
-    return web.render(request, TEMPLATE, await _context(request, account, state))
+async def dashboard(b: Build) -> Response[Any]:
+    state = await service.get_store(b.tenant)
+    return b.renderer.render(b.request, TEMPLATE, await _context(b, b.account, state))
 
 
 @get("/dashboard/preview")
-async def preview(request: Req) -> Response[Any]:
+async def preview(b: Build) -> Response[Any]:
     """The draft full-screen, exactly as buyers will see it once published."""
-    account = await _account(request)
-    state = await service.get_store(account.id)
-    cards = await catalog.published_cards(account.id)
+    account = b.account
+    state = await service.get_store(b.tenant)
+    cards = await catalog.published_cards(b.tenant)
     view = store_view.build_view(
-        request.app.state.settings,
+        b.settings,
         account.handle or "",
         account.display_name,
         state.draft,
         cards,
         preview=True,
     )
-    locale = web.request_locale(request, default=state.draft.language)
+    locale = b.renderer.locale(b.request, default=state.draft.language)
     html = store_view.render_store_html(
-        request.app.state.jinja,
-        request.state.translations,
+        b.renderer.env,
+        b.request.state.translations,
         locale,
         view,
-        htmx_path=request.app.state.htmx_path,
+        htmx_path=b.renderer.htmx_path,
     )
     return Response(
         html, status_code=200, media_type=MediaType.HTML, headers={"Cache-Control": "private, no-store"}
@@ -160,122 +197,100 @@ async def preview(request: Req) -> Response[Any]:
 
 
 @post("/dashboard/profile")
-async def save_profile(request: Req) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, "display_name", "handle", "bio")
+async def save_profile(b: Build) -> Response[Any]:
+    form = await web.form_fields(b.request, "display_name", "handle", "bio")
 
     async def action() -> StoreState:
-        state = await service.update_profile(account.id, **form)
-        await invalidate_store(request.app.state.page_cache, account.id, account.handle)
+        state = await service.update_profile(b.tenant, **form)
+        await invalidate_store(b.page_cache, b.account.id, b.account.handle)
         return state
 
-    return await _answer(request, account, "profile", action, form)
+    return await _answer(b, "profile", action, form)
 
 
 @post("/dashboard/avatar")
-async def save_avatar(request: Req) -> Response[Any]:
-    account = await _account(request)
-    upload = (await request.form()).get("avatar")
-    storage = request.app.state.storage
+async def save_avatar(b: Build) -> Response[Any]:
+    upload = (await b.request.form()).get("avatar")
 
     async def action() -> StoreState:
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise InvalidInput({"avatar": N_("Choose a picture to upload.")})
         data = await upload.read()
-        return await service.set_avatar(account.id, storage, data, upload.filename)
+        return await service.set_avatar(b.tenant, b.storage, data, upload.filename)
 
-    return await _answer(request, account, "avatar", action)
+    return await _answer(b, "avatar", action)
 
 
 @post("/dashboard/avatar/delete")
-async def delete_avatar(request: Req) -> Response[Any]:
-    account = await _account(request)
-    return await _answer(
-        request, account, "avatar", lambda: service.remove_avatar(account.id, request.app.state.storage)
-    )
+async def delete_avatar(b: Build) -> Response[Any]:
+    return await _answer(b, "avatar", lambda: service.remove_avatar(b.tenant, b.storage))
 
 
 @post("/dashboard/theme")
-async def save_theme(request: Req) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, "palette", "accent")
-    return await _answer(request, account, "theme", lambda: service.update_theme(account.id, **form), form)
+async def save_theme(b: Build) -> Response[Any]:
+    form = await web.form_fields(b.request, "palette", "accent")
+    return await _answer(b, "theme", lambda: service.update_theme(b.tenant, **form), form)
 
 
 @post("/dashboard/socials")
-async def save_socials(request: Req) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, *service.SOCIAL_NETWORKS)
-    return await _answer(request, account, "socials", lambda: service.update_socials(account.id, form), form)
+async def save_socials(b: Build) -> Response[Any]:
+    form = await web.form_fields(b.request, *service.SOCIAL_NETWORKS)
+    return await _answer(b, "socials", lambda: service.update_socials(b.tenant, form), form)
 
 
 @post("/dashboard/settings")
-async def save_settings(request: Req) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, "language", "ethiopian_calendar")
+async def save_settings(b: Build) -> Response[Any]:
+    form = await web.form_fields(b.request, "language", "ethiopian_calendar")
     return await _answer(
-        request,
-        account,
+        b,
         "settings",
         lambda: service.update_settings(
-            account.id, language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"
+            b.tenant, language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"
         ),
         form,
     )
 
 
 @post("/dashboard/blocks")
-async def add_block(request: Req) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, "type", *BLOCK_FIELDS)
+async def add_block(b: Build) -> Response[Any]:
+    form = await web.form_fields(b.request, "type", *BLOCK_FIELDS)
     section = f"block-new-{form['type']}"
-    return await _answer(
-        request, account, section, lambda: service.add_block(account.id, form["type"], form), form
-    )
+    return await _answer(b, section, lambda: service.add_block(b.tenant, form["type"], form), form)
 
 
 @post("/dashboard/blocks/{block_id:str}")
-async def edit_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, *BLOCK_FIELDS)
-    return await _answer(
-        request, account, f"block-{block_id}", lambda: service.update_block(account.id, block_id, form), form
-    )
+async def edit_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
+    form = await web.form_fields(b.request, *BLOCK_FIELDS)
+    return await _answer(b, f"block-{block_id}", lambda: service.update_block(b.tenant, block_id, form), form)
 
 
 @post("/dashboard/blocks/{block_id:str}/delete")
-async def delete_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
-    account = await _account(request)
-    return await _answer(request, account, "blocks", lambda: service.remove_block(account.id, block_id))
+async def delete_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
+    return await _answer(b, "blocks", lambda: service.remove_block(b.tenant, block_id))
 
 
 @post("/dashboard/blocks/{block_id:str}/move")
-async def move_block(request: Req, block_id: FromPath[str]) -> Response[Any]:
-    account = await _account(request)
-    form = await web.form_fields(request, "direction")
-    return await _answer(
-        request, account, "blocks", lambda: service.move_block(account.id, block_id, form["direction"])
-    )
+async def move_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
+    form = await web.form_fields(b.request, "direction")
+    return await _answer(b, "blocks", lambda: service.move_block(b.tenant, block_id, form["direction"]))
 
 
 @post("/dashboard/publish")
-async def publish(request: Req) -> Response[Any]:
-    account = await _account(request)
-
+async def publish(b: Build) -> Response[Any]:
     async def action() -> StoreState:
-        state = await service.publish(account.id, request.app.state.storage)
-        await invalidate_store(request.app.state.page_cache, account.id)
+        state = await service.publish(b.tenant, b.storage)
+        await invalidate_store(b.page_cache, b.account.id)
         return state
 
-    return await _answer(request, account, "status", action)
+    return await _answer(b, "status", action)
 
 
 @get("/dashboard/qr.svg")
-async def qr_code(request: Req) -> Response[bytes]:
+async def qr_code(b: Build) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
-    account = await _account(request)
+    account = b.account
     buffer = io.BytesIO()
-    segno.make(store_url(request, account), error="m").save(
+    segno.make(store_url(b.settings, account), error="m").save(
         buffer, kind="svg", scale=10, border=4, title=f"@{account.handle}"
     )
     return Response(
@@ -289,19 +304,19 @@ async def qr_code(request: Req) -> Response[bytes]:
 
 
 @get("/manifest.webmanifest", opt={"exclude_from_csrf": True})
-async def manifest(request: Req) -> Response[dict[str, Any]]:
+async def manifest(request: Req, renderer: RendererDep) -> Response[dict[str, Any]]:
     """Lets a creator add the builder to the phone's home screen."""
     icons = "/static/icons"
     return Response(
         {
-            "name": web.gettext(request, "Stan Store Windsurf"),
-            "short_name": web.gettext(request, "My store"),
+            "name": renderer.gettext(request, "Stan Store Windsurf"),
+            "short_name": renderer.gettext(request, "My store"),
             "start_url": "/dashboard",
             "scope": "/",
             "display": "standalone",
             "background_color": "#fbfaf7",
             "theme_color": THEME_COLOUR,
-            "lang": web.request_locale(request),
+            "lang": renderer.locale(request),
             "icons": [
                 {
                     "src": f"{icons}/icon-192-v1.png",
@@ -347,5 +362,6 @@ router = Router(
         qr_code,
         manifest,
     ],
+    dependencies={"b": Provide(provide_builder)},
     include_in_schema=False,
 )

@@ -8,13 +8,12 @@ Images carry only the headers that mean something for an image (see windsurf.cor
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, Response, Router, get
+from litestar import Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from windsurf.core.storage import StorageError, check_key, is_public_key
+from windsurf.dependencies import StorageDep
 
 IMAGE_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -22,14 +21,14 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 # WebP, PNG and JPEG are compressed already: gzip would only add a header and CPU.
 @get("/media/{key:path}", opt={"exclude_from_csrf": True, "skip_compression": True})
-async def media(request: Request[Any, Any, Any], key: FromPath[str]) -> Response[bytes]:
+async def media(key: FromPath[str], storage: StorageDep) -> Response[bytes]:
     key = key.lstrip("/")
     extension = key.rsplit(".", 1)[-1].lower() if "." in key else ""
     try:
         check_key(key)
         if not is_public_key(key) or extension not in IMAGE_TYPES:
             raise NotFoundException()
-        data = await request.app.state.storage.get(key)
+        data = await storage.get(key)
     except StorageError:
         raise NotFoundException() from None
     return Response(data, media_type=IMAGE_TYPES[extension], headers={"Cache-Control": IMMUTABLE})

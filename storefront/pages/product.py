@@ -21,8 +21,11 @@ from windsurf.catalog.service import ProductView
 from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.ratelimit import Limit
+from windsurf.core.uow import Tenant, UnitOfWork
+from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, StorageDep, UowDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
+from windsurf.settings import Settings
 from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
@@ -30,26 +33,28 @@ NO_STORE = "private, no-store"
 LEAD_CAPTURE = Limit("lead-capture", per_ip=20, per_account=5, window_seconds=15 * 60)
 
 
-async def _creator(segment: str) -> Account:
+async def _creator(uow: UnitOfWork, segment: str) -> tuple[Account, Tenant]:
+    """The store's creator, and the request's unit of work acting for it (its products are its rows)."""
     handle = segment.removeprefix("@")
-    creator = await identity.find_by_handle(handle) if segment.startswith("@") and len(handle) <= 30 else None
+    ok = segment.startswith("@") and len(handle) <= 30
+    creator = await identity.find_by_handle(uow, handle) if ok else None
     if creator is None:
         raise NotFoundError()
-    return creator
+    return creator, await uow.act_for(creator.id)
 
 
-async def _product(creator: Account, slug: str) -> ProductView:
-    product = await service.public_product(creator.id, slug)
+async def _product(tenant: Tenant, slug: str) -> ProductView:
+    product = await service.public_product(tenant, slug)
     if product is None:
         raise NotFoundError()
     return product
 
 
-def _absolute(request: Req, url: str) -> str:
-    return f"{request.app.state.settings.public_url.rstrip('/')}{url}" if url.startswith("/") else url
+def _absolute(settings: Settings, url: str) -> str:
+    return f"{settings.public_url.rstrip('/')}{url}" if url.startswith("/") else url
 
 
-def _context(request: Req, creator: Account, product: ProductView, **extra: Any) -> dict[str, Any]:
+def _context(settings: Settings, creator: Account, product: ProductView, **extra: Any) -> dict[str, Any]:
     cover = product.cover or ()
     og_image = cover[-1] if cover else None
     return {
@@ -57,8 +62,8 @@ def _context(request: Req, creator: Account, product: ProductView, **extra: Any)
         "product": product,
         "cover": cover,
         "srcset": ", ".join(f"{url} {width}w" for url, width, _ in cover),
-        "og_image": (_absolute(request, og_image[0]), og_image[1], og_image[2]) if og_image else None,
-        "page_url": _absolute(request, f"/@{creator.handle}/{product.slug}"),
+        "og_image": (_absolute(settings, og_image[0]), og_image[1], og_image[2]) if og_image else None,
+        "page_url": _absolute(settings, f"/@{creator.handle}/{product.slug}"),
         "errors": {},
         "form": {},
         **extra,
@@ -66,45 +71,63 @@ def _context(request: Req, creator: Account, product: ProductView, **extra: Any)
 
 
 @get("/{segment:str}/{slug:str}", opt=public_page.PUBLIC_OPT)
-async def product_page(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
-    creator = await _creator(segment)
+async def product_page(
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    uow: UowDep,
+    page_cache: PageCacheDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+) -> Response[Any]:
+    creator, tenant = await _creator(uow, segment)
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    cache = request.app.state.page_cache
+    cache = page_cache
     version = await cache.version(creator.id)
     key = f"product:{creator.id}:{version}:{preferred or '-'}:{slug[:80]}"
     raw = await cache.get(key)
     if raw is not None:
         return public_page.respond(request, public_page.CachedPage.decode(raw))
-    product = await _product(creator, slug)
+    product = await _product(tenant, slug)
     # Nobody asked for a language: the store's own default decides, as on the store page.
-    locale = web.request_locale(request, default=await stores.default_language(creator.id))
-    html = web.render_html(request, "store/product.html", _context(request, creator, product))
+    locale = renderer.locale(request, default=await stores.default_language(tenant))
+    html = renderer.html(request, "store/product.html", _context(settings, creator, product))
     page = public_page.CachedPage.of(html, locale)
     await cache.set(key, page.encode())
     return public_page.respond(request, page)
 
 
 @post("/{segment:str}/{slug:str}/lead", opt=public_page.PUBLIC_OPT)
-async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]) -> Response[Any]:
-    public_page.check_same_origin(request)
-    creator = await _creator(segment)
-    product = await _product(creator, slug)
+async def capture_lead(
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    uow: UowDep,
+    renderer: RendererDep,
+    rate_limiter: RateLimiterDep,
+    settings: SettingsDep,
+) -> Response[Any]:
+    public_page.check_same_origin(request, settings)
+    creator, tenant = await _creator(uow, segment)
+    product = await _product(tenant, slug)
     form = await web.form_fields(request, "contact")
     headers = {"Cache-Control": NO_STORE}
     try:
-        await request.app.state.rate_limiter.hit(
-            LEAD_CAPTURE, ip=web.client_ip(request), account=f"{product.id}:{form['contact'].strip()[:254]}"
+        await rate_limiter.hit(
+            LEAD_CAPTURE,
+            ip=web.client_ip(request, settings),
+            account=f"{product.id}:{form['contact'].strip()[:254]}",
         )
-        lead = await service.capture_lead(creator.id, product.id, form["contact"])
+        lead = await service.capture_lead(tenant, product.id, form["contact"])
     except NotFoundError:
         raise
     except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
-        context = _context(request, creator, product, errors=errors, form=form)
-        return web.render(request, "store/product.html", context, status_code=422, headers=headers)
-    secret = request.app.state.settings.secret_key
+        context = _context(settings, creator, product, errors=errors, form=form)
+        return renderer.render(request, "store/product.html", context, status_code=422, headers=headers)
+    secret = settings.secret_key
     downloads = [
         (
             info,
@@ -114,24 +137,26 @@ async def capture_lead(request: Req, segment: FromPath[str], slug: FromPath[str]
         for info in product.files
     ]
     context = {"creator": creator, "product": product, "downloads": downloads}
-    return web.render(request, "store/lead_thanks.html", context, headers=headers)
+    return renderer.render(request, "store/lead_thanks.html", context, headers=headers)
 
 
 @get("/{segment:str}/{slug:str}/files/{file_id:uuid}", opt=public_page.PUBLIC_OPT)
 async def lead_magnet_file(
-    request: Req, segment: FromPath[str], slug: FromPath[str], file_id: FromPath[uuid.UUID]
+    request: Req,
+    segment: FromPath[str],
+    slug: FromPath[str],
+    file_id: FromPath[uuid.UUID],
+    uow: UowDep,
+    settings: SettingsDep,
+    storage: StorageDep,
 ) -> Response[Any]:
     """A lead magnet's file, for whoever holds the signed link shown after they left their contact."""
-    creator = await _creator(segment)
-    product = await _product(creator, slug)
+    _creator_account, tenant = await _creator(uow, segment)
+    product = await _product(tenant, slug)
     info = await service.delivered_file(
-        request.app.state.settings.secret_key,
-        creator.id,
-        product.id,
-        file_id,
-        request.query_params.get("t", "")[:200],
+        tenant, settings.secret_key, product.id, file_id, request.query_params.get("t", "")[:200]
     )
-    return await file_response(request, info)
+    return await file_response(storage, info)
 
 
 router = Router(

@@ -35,7 +35,9 @@ from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, NotFoundError
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import Limit
-from windsurf.identity import auth
+from windsurf.core.uow import UnitOfWork
+from windsurf.core.web import Renderer
+from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, UowDep, ViewerDep
 from windsurf.identity import service as identity
 from windsurf.stores import service as stores
 
@@ -46,9 +48,8 @@ STORE_ROUTE = "/{segment}"  # store_page's route template
 
 
 @get("/")
-async def home(request: Req) -> Response[Any]:
-    await auth.current_account(request)
-    return web.render(request, "public/home.html")
+async def home(request: Req, viewer: ViewerDep, renderer: RendererDep) -> Response[Any]:
+    return renderer.render(request, "public/home.html")
 
 
 def _handle(segment: str) -> str:
@@ -79,31 +80,27 @@ async def _cached(cache: PageCache, handle: str, preferred: str | None) -> publi
     return public_page.CachedPage.decode(raw) if raw else None
 
 
-async def render_store_page(request: Req, handle: str, preferred: str | None) -> public_page.CachedPage:
+async def render_store_page(
+    uow: UnitOfWork, cache: PageCache, renderer: Renderer, handle: str, preferred: str | None
+) -> public_page.CachedPage:
     """Render the PUBLISHED store (never the draft) and keep it in the page cache."""
-    cache: PageCache = request.app.state.page_cache
-    account = await identity.find_by_handle(handle)
+    account = await identity.find_by_handle(uow, handle)
     if account is None:
         raise NotFoundError()
     version = await cache.version(account.id) if cache.enabled else ""
-    published = await stores.get_published(account.id)
+    tenant = await uow.act_for(account.id)
+    published = await stores.get_published(tenant)
     doc, published_at = published if published else (None, None)
     cards = (
-        await catalog.published_cards(account.id)
-        if doc and any(b.type == "product" for b in doc.blocks)
-        else []
+        await catalog.published_cards(tenant) if doc and any(b.type == "product" for b in doc.blocks) else []
     )
-    settings = request.app.state.settings
+    settings = renderer.settings
     locale = preferred or (doc.language if doc else settings.default_locale)
     view = store_view.build_view(
         settings, handle, account.display_name, doc, cards, published_at=published_at
     )
     html = store_view.render_store_html(
-        request.app.state.jinja,
-        i18n.translations_for(request.app.state.locales_dir, locale),
-        locale,
-        view,
-        htmx_path=request.app.state.htmx_path,
+        renderer.env, renderer.translations(locale), locale, view, htmx_path=renderer.htmx_path
     )
     page = public_page.CachedPage.of(html, locale)
     if cache.enabled:
@@ -113,52 +110,64 @@ async def render_store_page(request: Req, handle: str, preferred: str | None) ->
 
 
 @get("/{segment:str}", opt=public_page.PUBLIC_OPT)
-async def store_page(request: Req, segment: FromPath[str]) -> Response[Any]:
+async def store_page(
+    request: Req,
+    segment: FromPath[str],
+    uow: UowDep,
+    page_cache: PageCacheDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+) -> Response[Any]:
     """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
     handle = _handle(segment)
     chosen = request.query_params.get("lang")
     if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
         response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
-        web.remember_language(request, response, chosen)
+        web.remember_language(settings, response, chosen)
         return response
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    cache: PageCache = request.app.state.page_cache
-    page = await _cached(cache, handle, preferred) if cache.enabled else None
+    page = await _cached(page_cache, handle, preferred) if page_cache.enabled else None
     if page is None:
-        page = await render_store_page(request, handle, preferred)
+        page = await render_store_page(uow, page_cache, renderer, handle, preferred)
     return public_page.respond(request, page)
 
 
 @post("/subscribe/{segment:str}", opt={"exclude_from_csrf": True})
-async def subscribe(request: Req, segment: FromPath[str]) -> Response[Any]:
+async def subscribe(
+    request: Req,
+    segment: FromPath[str],
+    uow: UowDep,
+    renderer: RendererDep,
+    rate_limiter: RateLimiterDep,
+    settings: SettingsDep,
+) -> Response[Any]:
     """A buyer leaves an email or phone in a capture block; works as a plain form and as an htmx swap."""
     handle = _handle(f"@{segment}")
-    public_page.check_same_origin(request)
-    account = await identity.find_by_handle(handle)
-    published = await stores.get_published(account.id) if account else None
-    if account is None or published is None:
+    public_page.check_same_origin(request, settings)
+    account = await identity.find_by_handle(uow, handle)
+    tenant = await uow.act_for(account.id) if account else None
+    published = await stores.get_published(tenant) if tenant else None
+    if account is None or tenant is None or published is None:
         raise NotFoundError()
     doc, published_at = published
     form = await web.form_fields(request, "block", "contact")
     block = doc.block(form["block"][:32])
-    locale = web.request_locale(request, default=doc.language)
-    await request.app.state.rate_limiter.hit(STORE_LEAD, ip=web.client_ip(request), account=handle)
+    locale = renderer.locale(request, default=doc.language)
+    await rate_limiter.hit(STORE_LEAD, ip=web.client_ip(request, settings), account=handle)
     error, status = None, 200
     try:
-        await stores.add_lead(account.id, block.id, form["contact"][:254])
+        await stores.add_lead(tenant, block.id, form["contact"][:254])
     except InvalidInput as exc:
         error, status = exc.errors.get("contact"), 422
-    view = store_view.build_view(
-        request.app.state.settings, handle, account.display_name, doc, [], published_at=published_at
-    )
+    view = store_view.build_view(settings, handle, account.display_name, doc, [], published_at=published_at)
     html = store_view.render_store_html(
-        request.app.state.jinja,
+        renderer.env,
         request.state.translations,
         locale,
         view,
-        htmx_path=request.app.state.htmx_path,
+        htmx_path=renderer.htmx_path,
         template="store/joined.html",
         part="capture" if request.htmx else None,
         **{"block": block, "joined": error is None, "error": error},

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from litestar import MediaType, Request, Response
 from litestar.exceptions import PermissionDeniedException
 
+from windsurf.settings import Settings
+
 Req = Request[Any, Any, Any]
 # Browsers revalidate every time (max-age=0); a CDN may serve a page for a minute and a stale one while it
 # refetches. Publishing starts a new version in the page cache, so the app itself never serves an old page.
@@ -76,7 +78,7 @@ def respond(request: Req, page: CachedPage) -> Response[Any]:
     return Response(content=body, status_code=status, media_type=media_type, headers=headers)
 
 
-def check_same_origin(request: Req) -> None:
+def check_same_origin(request: Req, settings: Settings) -> None:
     """Public pages set no cookie, so their forms carry no CSRF token: refuse posts from foreign sites."""
     site = request.headers.get("sec-fetch-site")
     if site and site not in {"same-origin", "none"}:
@@ -84,7 +86,7 @@ def check_same_origin(request: Req) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null":
         allowed = {f"{request.url.scheme}://{request.url.netloc}"}
-        public = urlsplit(request.app.state.settings.public_url)
+        public = urlsplit(settings.public_url)
         allowed.add(f"{public.scheme}://{public.netloc}")
         if origin.rstrip("/") not in allowed:
             raise PermissionDeniedException()

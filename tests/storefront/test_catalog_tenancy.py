@@ -71,7 +71,22 @@ async def test_the_json_api_creates_updates_publishes_and_deletes(client: AsyncT
         f"/api/v1/catalog/products/{product['id']}", headers=headers, json={"compare_at_santim": 100}
     )
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
-    assert bad.json()["errors"][0]["field"] == "compare_at"
+    assert bad.json()["errors"][0]["field"] == "compare_at_santim"  # the API's own name, not the form's
+    twin = await client.post(
+        "/api/v1/catalog/products",
+        headers=headers,
+        json={
+            "kind": "coaching",
+            "title": "Again",
+            "slug": "mentoring",
+            "price_santim": 500,
+            "duration_minutes": 30,
+        },
+    )
+    assert twin.status_code == 422
+    assert twin.json()["errors"] == [
+        {"field": "slug", "message": twin.json()["errors"][0]["message"], "code": "slug_taken"}
+    ]
     updated = await client.patch(
         f"/api/v1/catalog/products/{product['id']}",
         headers=headers,

@@ -13,8 +13,9 @@ from litestar import Litestar
 from storefront.pages import public_page, store_view
 from tests.conftest import post_form
 from tests.storefront.store_helpers import Client, png, sign_up, upload_avatar
-from windsurf.core import i18n
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
+from windsurf.identity.service import Account
 from windsurf.stores import service as stores
 
 
@@ -33,6 +34,11 @@ async def published_store(client: Client, **profile: str) -> str:
     )
     await post_form(client, "/dashboard/publish", {})
     return handle
+
+
+async def find_by_handle(handle: str) -> Account | None:
+    async with unit_of_work() as uow:
+        return await identity.find_by_handle(uow, handle)
 
 
 async def test_cache_headers_etag_304_and_no_cookie(client: Client) -> None:
@@ -103,7 +109,7 @@ async def test_script_in_bio_and_link_titles_is_inert(client: Client) -> None:
 
 async def test_page_cache_serves_without_rendering_until_publish(client: Client, app: Litestar) -> None:
     handle = await published_store(client)
-    account = await identity.find_by_handle(handle)
+    account = await find_by_handle(handle)
     assert account is not None
     first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     cache = app.state.page_cache
@@ -113,8 +119,9 @@ async def test_page_cache_serves_without_rendering_until_publish(client: Client,
     assert cached is not None and public_page.CachedPage.decode(cached).etag == first.headers["etag"]
 
     # Change what is published behind the page cache's back: the cached bytes are still served...
-    await stores.add_block(account.id, "link", {"title": "Sneaky", "url": "https://b.example"})
-    await stores.publish(account.id)
+    async with tenant_for(account.id) as tenant:
+        await stores.add_block(tenant, "link", {"title": "Sneaky", "url": "https://b.example"})
+        await stores.publish(tenant)
     assert "Sneaky" not in (await client.get(f"/@{handle}", headers={"Accept-Language": "en"})).text
     # ...until a publish through the builder starts a new version (nothing is purged).
     await post_form(client, "/dashboard/publish", {})
@@ -126,12 +133,13 @@ async def test_page_cache_serves_without_rendering_until_publish(client: Client,
 async def test_page_cache_off_renders_every_time(client: Client, app: Litestar) -> None:
     app.state.page_cache.enabled = False
     handle = await published_store(client)
-    account = await identity.find_by_handle(handle)
+    account = await find_by_handle(handle)
     assert account is not None
     await client.get(f"/@{handle}")
     assert await app.state.page_cache.get(f"h:{handle}") is None
-    await stores.add_block(account.id, "link", {"title": "Direct", "url": "https://b.example"})
-    await stores.publish(account.id)
+    async with tenant_for(account.id) as tenant:
+        await stores.add_block(tenant, "link", {"title": "Direct", "url": "https://b.example"})
+        await stores.publish(tenant)
     assert "Direct" in (await client.get(f"/@{handle}")).text
 
 
@@ -303,12 +311,9 @@ async def test_store_with_24_products_fits_in_the_first_round_trip(app: Litestar
         view = store_view.build_view(
             app.state.settings, "selam_designs", "Selam", doc, cards, published_at=dt.datetime.now(dt.UTC)
         )
+        renderer = app.state.renderer
         html = store_view.render_store_html(
-            app.state.jinja,
-            i18n.translations_for(app.state.locales_dir, locale),
-            locale,
-            view,
-            htmx_path=app.state.htmx_path,
+            renderer.env, renderer.translations(locale), locale, view, htmx_path=renderer.htmx_path
         )
         assert html.count('class="pc"') == 24
         compressed = len(gzip.compress(html.encode(), compresslevel=9))
@@ -346,7 +351,7 @@ async def test_a_cached_page_is_answered_before_routing_exactly_as_rendered(
     assert revalidated.status_code == 304 and revalidated.content == b""
 
     # The page cache is what the fast path reads: with it emptied, the request goes on to the application.
-    account = await identity.find_by_handle(handle)
+    account = await find_by_handle(handle)
     assert account is not None
     await app.state.page_cache.invalidate(account.id)
     assert (await client.get(f"/@{handle}", headers=asked)).content == rendered.content

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
-from litestar import Request, Router, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from windsurf.catalog import service, validation
-from windsurf.identity.auth import require_account
-from windsurf.identity.service import Account
+from windsurf.core.errors import InvalidInput, ServiceError
+from windsurf.core.pagecache import PageCache
+from windsurf.core.uow import Tenant
+from windsurf.dependencies import PageCacheDep, StorageDep, TenantDep
 
-Req = Request[Any, Any, Any]
+Cache = PageCacheDep
 # The document lists the choices (validation.KINDS, VISIBILITIES); a value outside them is a 400 problem.
 Kind = Literal["download", "lead_magnet", "link", "coaching"]
 Visibility = Literal["draft", "published", "unlisted"]
@@ -108,6 +111,8 @@ def _out(product: service.ProductView) -> ProductOut:
 
 
 _AMOUNTS = {"price_santim": "price", "compare_at_santim": "compare_at", "pwyw_min_santim": "pwyw_min"}
+# The service speaks the form's field names; this API reports its own.
+_API_FIELDS = {form: api for api, form in _AMOUNTS.items()} | {"description": "description"}
 
 
 def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
@@ -130,66 +135,80 @@ def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
     return raw
 
 
-async def _changed(request: Req, account: Account) -> None:
-    await request.app.state.page_cache.invalidate(account.id)
+async def _changed(page_cache: PageCache, tenant: Tenant) -> None:
+    await page_cache.invalidate(tenant.creator_id)
+
+
+@asynccontextmanager
+async def _api_fields() -> AsyncIterator[None]:
+    try:
+        yield
+    except InvalidInput as exc:
+        raise exc.renamed(_API_FIELDS) from exc
+    except ServiceError as exc:
+        exc.field = _API_FIELDS.get(exc.field or "", exc.field)
+        raise
 
 
 @get("/products")
-async def list_products(account: NamedDependency[Account]) -> list[ProductOut]:
-    return [_out(product) for product in await service.list_products(account.id)]
+async def list_products(tenant: TenantDep) -> list[ProductOut]:
+    return [_out(product) for product in await service.list_products(tenant)]
 
 
 @post("/products")
-async def create_product(
-    request: Req, account: NamedDependency[Account], data: JSONBody[NewProduct]
-) -> ProductOut:
-    product = await service.create_product(account.id, data.kind, _raw(data))
-    await _changed(request, account)
+async def create_product(tenant: TenantDep, page_cache: Cache, data: JSONBody[NewProduct]) -> ProductOut:
+    async with _api_fields():
+        product = await service.create_product(tenant, data.kind, _raw(data))
+    await _changed(page_cache, tenant)
     return _out(product)
 
 
 @get("/products/{product_id:uuid}")
-async def get_product(account: NamedDependency[Account], product_id: FromPath[uuid.UUID]) -> ProductOut:
-    return _out(await service.get_product(account.id, product_id))
+async def get_product(tenant: TenantDep, product_id: FromPath[uuid.UUID]) -> ProductOut:
+    return _out(await service.get_product(tenant, product_id))
 
 
 @patch("/products/{product_id:uuid}")
 async def update_product(
-    request: Req,
-    account: NamedDependency[Account],
+    tenant: TenantDep,
+    page_cache: Cache,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[ProductIn],
 ) -> ProductOut:
-    product = await service.update_product(account.id, product_id, _raw(data))
-    await _changed(request, account)
+    async with _api_fields():
+        product = await service.update_product(tenant, product_id, _raw(data))
+    await _changed(page_cache, tenant)
     return _out(product)
 
 
 @post("/products/{product_id:uuid}/visibility", status_code=200)
 async def set_visibility(
-    request: Req,
-    account: NamedDependency[Account],
+    tenant: TenantDep,
+    page_cache: Cache,
     product_id: FromPath[uuid.UUID],
     data: JSONBody[VisibilityIn],
 ) -> ProductOut:
-    product = await service.set_visibility(account.id, product_id, data.visibility)
-    await _changed(request, account)
+    product = await service.set_visibility(tenant, product_id, data.visibility)
+    await _changed(page_cache, tenant)
     return _out(product)
 
 
 @delete("/products/{product_id:uuid}")
 async def delete_product(
-    request: Req, account: NamedDependency[Account], product_id: FromPath[uuid.UUID]
+    tenant: TenantDep,
+    page_cache: Cache,
+    storage: StorageDep,
+    product_id: FromPath[uuid.UUID],
 ) -> None:
-    await service.delete_product(account.id, product_id, request.app.state.storage)
-    await _changed(request, account)
+    await service.delete_product(tenant, product_id, storage)
+    await _changed(page_cache, tenant)
 
 
 @get("/leads")
-async def list_leads(account: NamedDependency[Account]) -> list[LeadOut]:
+async def list_leads(tenant: TenantDep) -> list[LeadOut]:
     return [
         LeadOut(lead.id, lead.product_id, lead.email, lead.phone, lead.created_at)
-        for lead in await service.list_leads(account.id)
+        for lead in await service.list_leads(tenant)
     ]
 
 
@@ -204,6 +223,5 @@ router = Router(
         delete_product,
         list_leads,
     ],
-    dependencies={"account": Provide(require_account)},
     tags=["catalog"],
 )

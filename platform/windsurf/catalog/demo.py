@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import random
-import uuid
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
 from windsurf.catalog import service
 from windsurf.core.storage import ObjectStorage, build_storage
+from windsurf.core.uow import Tenant
 from windsurf.settings import Settings
 
 COVER_SIZE = (960, 720)
@@ -307,12 +307,12 @@ def _description(item: DemoProduct) -> str:
 
 
 async def seed_demo_products(
-    creator_id: uuid.UUID, *, storage: ObjectStorage | None = None, settings: Settings | None = None
+    tenant: Tenant, *, storage: ObjectStorage | None = None, settings: Settings | None = None
 ) -> None:
     """Create the 24 demo products that are missing and publish them; existing ones are left as they are."""
     settings = settings or Settings.from_env()
     storage = storage or build_storage(settings)
-    existing = {product.slug for product in await service.list_products(creator_id)}
+    existing = {product.slug for product in await service.list_products(tenant)}
     for index, item in enumerate(PRODUCTS):
         if item.slug in existing:
             continue
@@ -327,15 +327,15 @@ async def seed_demo_products(
             "duration_minutes": item.minutes,
             "lead_field": item.lead_field,
         }
-        product = await service.create_product(creator_id, item.kind, fields)
-        await service.set_cover(creator_id, product.id, storage, draw_cover(index), "cover.png")
+        product = await service.create_product(tenant, item.kind, fields)
+        await service.set_cover(tenant, product.id, storage, draw_cover(index), "cover.png")
         if item.file:
             await service.add_file(
-                creator_id,
+                tenant,
                 product.id,
                 storage,
                 sample_pdf(index),
                 f"{item.slug}.pdf",
                 max_bytes=settings.max_file_mb * 1024 * 1024,
             )
-        await service.set_visibility(creator_id, product.id, "published")
+        await service.set_visibility(tenant, product.id, "published")

@@ -1,9 +1,10 @@
 """Catalog operations: the only code that writes the catalog tables.
 
-Every function takes the acting creator explicitly and runs its queries inside ``acting_for(creator_id)``;
-a product of another creator is indistinguishable from one that does not exist (NotFoundError). Raw form text
-goes in, clean values come out: rule violations raise InvalidInput/ServiceError carrying msgids. Files and
-images are checked in full before anything is stored, so a refused upload leaves no object behind.
+Every function takes the ``Tenant`` of the caller's unit of work and runs its queries in ``tenant.scope()``; a
+product of another creator is indistinguishable from one that does not exist (NotFoundError). A slug is unique
+per creator in the schema: a duplicate is told by its error code (``slug_taken``), never checked beforehand.
+Raw form text goes in, clean values come out: rule violations raise InvalidInput/ServiceError carrying msgids.
+Files and images are checked in full before anything is stored, so a refused upload leaves no object behind.
 
 The read model for other domains (the store page): ``ProductCard``, ``published_cards``, ``product_card``.
 """
@@ -13,21 +14,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+
+from piccolo.querystring import QueryString
 
 from windsurf.catalog import files, validation
 from windsurf.catalog.tables import Lead, Product, ProductFile
 from windsurf.catalog.validation import FieldError
 from windsurf.core import security
+from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.images import ImageRejected, process_image
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
-from windsurf.core.tenancy import acting_for
+from windsurf.core.uow import Tenant
 from windsurf.identity import validation as contact_validation
 
 Variant = tuple[str, int, int]  # (url, width, height)
@@ -228,9 +233,10 @@ async def _file_rows(creator_id: uuid.UUID, product_id: uuid.UUID) -> list[dict[
     )
 
 
-async def published_cards(creator_id: uuid.UUID) -> list[ProductCard]:
+async def published_cards(tenant: Tenant) -> list[ProductCard]:
     """The creator's published products, in the creator's order (the store page lists these)."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         rows = await (
             Product.select()
             .where(_mine(creator_id) & (Product.visibility == "published"))
@@ -240,16 +246,18 @@ async def published_cards(creator_id: uuid.UUID) -> list[ProductCard]:
     return [_card(row) for row in rows]
 
 
-async def product_card(creator_id: uuid.UUID, product_id: uuid.UUID) -> ProductCard | None:
+async def product_card(tenant: Tenant, product_id: uuid.UUID) -> ProductCard | None:
     """One published or unlisted product as a card (a store block pointing at it); None when not public."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = await Product.select().where(_public(creator_id) & (Product.id == product_id)).first()
     return _card(row) if row else None
 
 
-async def list_products(creator_id: uuid.UUID) -> list[ProductView]:
+async def list_products(tenant: Tenant) -> list[ProductView]:
     """All the creator's products in order, each with its files (two queries, whatever the count)."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         rows = (
             await Product.select()
             .where(_mine(creator_id))
@@ -267,18 +275,20 @@ async def list_products(creator_id: uuid.UUID) -> list[ProductView]:
     return [_view(row, per_product.get(row["id"])) for row in rows]
 
 
-async def get_product(creator_id: uuid.UUID, product_id: uuid.UUID) -> ProductView:
-    async with acting_for(creator_id):
+async def get_product(tenant: Tenant, product_id: uuid.UUID) -> ProductView:
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = await _row(creator_id, product_id)
         file_rows = await _file_rows(creator_id, product_id)
     return _view(row, file_rows)
 
 
-async def public_product(creator_id: uuid.UUID, slug: str) -> ProductView | None:
+async def public_product(tenant: Tenant, slug: str) -> ProductView | None:
     """A product buyers may open by its address: published or unlisted, never a draft."""
+    creator_id = tenant.creator_id
     if not validation.SLUG_PATTERN.match(slug):
         return None
-    async with acting_for(creator_id):
+    async with tenant.scope():
         row = await Product.select().where(_public(creator_id) & (Product.slug == slug)).first()
         if row is None:
             return None
@@ -390,28 +400,37 @@ def _check_rules(
         errors["external_url"] = N_("Enter the link, starting with https://")
 
 
-async def _slug_taken(creator_id: uuid.UUID, slug: str, exclude: uuid.UUID | None = None) -> bool:
-    query = _mine(creator_id) & (Product.slug == slug)
-    if exclude is not None:
-        query = query & (Product.id != exclude)
-    return bool(await Product.exists().where(query))
+SLUG_TAKEN = N_("You already have a product at that address. Choose another.")
+SLUG_ATTEMPTS = 5  # concurrent creations with one title, each losing the race to the next free slug
+
+
+def _slug_taken(exc: Exception) -> InvalidInput:
+    return InvalidInput({"slug": SLUG_TAKEN}, {"slug": "slug_taken"})
 
 
 async def _free_slug(creator_id: uuid.UUID, title: str) -> str:
+    """The first of ``base``, ``base-2``, ``base-3``... that none of the creator's products uses (one query).
+
+    Only a suggestion: the insert that follows may still lose to a concurrent one, which the unique index
+    reports and the caller retries."""
     base = validation.slugify(title)
+    stem = base[:70]
+    used = {
+        row["slug"]
+        for row in await Product.select(Product.slug).where(
+            _mine(creator_id) & ((Product.slug == base) | Product.slug.like(f"{stem}-%"))
+        )
+    }
     slug, n = base, 1
-    while await _slug_taken(creator_id, slug):
+    while slug in used:
         n += 1
-        slug = f"{base[:70]}-{n}"
+        slug = f"{stem}-{n}"
     return slug
 
 
-def _unique_violation(exc: Exception) -> bool:
-    return "unique" in str(exc).lower()
-
-
-async def create_product(creator_id: uuid.UUID, kind: str, raw: Mapping[str, str]) -> ProductView:
+async def create_product(tenant: Tenant, kind: str, raw: Mapping[str, str]) -> ProductView:
     """A new draft product of ``kind`` from form text (title required, the rest optional)."""
+    creator_id = tenant.creator_id
     errors: dict[str, str] = {}
     clean_kind = _clean(errors, "kind", validation.clean_kind, kind)
     fields = {"title": "", **{key: raw[key] for key in EDITABLE if key in raw}}
@@ -419,18 +438,19 @@ async def create_product(creator_id: uuid.UUID, kind: str, raw: Mapping[str, str
     errors.update(field_errors)
     if errors:
         raise InvalidInput(errors)
-    async with acting_for(creator_id):
+    chosen = values.pop("slug", None)
+    async with tenant.scope():
         if await Product.count().where(_mine(creator_id)) >= MAX_PRODUCTS:
-            raise ServiceError(N_("You have reached the limit of 500 products."))
-        if "slug" in values and await _slug_taken(creator_id, values["slug"]):
-            raise InvalidInput({"slug": N_("You already have a product at that address. Choose another.")})
-        slug = values.pop("slug", None) or await _free_slug(creator_id, values["title"])
+            raise ServiceError(N_("You have reached the limit of 500 products."), code="product_limit")
         last = (
             await Product.select(Product.position)
             .where(_mine(creator_id))
             .order_by(Product.position, ascending=False)
             .first()
         )
+    for _attempt in range(SLUG_ATTEMPTS):
+        async with tenant.scope():
+            slug = chosen or await _free_slug(creator_id, values["title"])
         product = Product(
             id=uuid.uuid4(),
             creator_id=creator_id,
@@ -441,52 +461,50 @@ async def create_product(creator_id: uuid.UUID, kind: str, raw: Mapping[str, str
             **values,
         )
         try:
-            await product.save()
+            async with tenant.savepoint():
+                await product.save()
         except Exception as exc:
-            if _unique_violation(exc):
-                raise InvalidInput(
-                    {"slug": N_("You already have a product at that address. Choose another.")}
-                ) from exc
-            raise
-        row = await _row(creator_id, product.id)
-    return _view(row)
+            if not is_unique_violation(exc):
+                raise
+            if chosen:
+                raise _slug_taken(exc) from exc
+            continue  # a concurrent creation took the suggested slug: suggest again
+        return _view(product.to_dict())
+    raise ServiceError(N_("Some fields are missing or not valid."), field="slug", code="slug_taken")
 
 
-async def update_product(creator_id: uuid.UUID, product_id: uuid.UUID, raw: Mapping[str, str]) -> ProductView:
+async def update_product(tenant: Tenant, product_id: uuid.UUID, raw: Mapping[str, str]) -> ProductView:
     """Change the fields present in ``raw``; absent ones keep their value."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = await _row(creator_id, product_id)
-        values, errors = _clean_values(row["kind"], {k: raw[k] for k in EDITABLE if k in raw}, row)
-        if (
-            "slug" in values
-            and not errors
-            and await _slug_taken(creator_id, values["slug"], exclude=product_id)
-        ):
-            errors["slug"] = N_("You already have a product at that address. Choose another.")
-        if errors:
-            raise InvalidInput(errors)
-        values["updated_at"] = _now()
-        try:
-            await Product.update({getattr(Product, key): value for key, value in values.items()}).where(
-                _mine(creator_id) & (Product.id == product_id)
+    values, errors = _clean_values(row["kind"], {k: raw[k] for k in EDITABLE if k in raw}, row)
+    if errors:
+        raise InvalidInput(errors)
+    values["updated_at"] = _now()
+    try:
+        async with tenant.savepoint():
+            rows = (
+                await Product.update({getattr(Product, key): value for key, value in values.items()})
+                .where(_mine(creator_id) & (Product.id == product_id))
+                .returning(*Product.all_columns())
             )
-        except Exception as exc:
-            if _unique_violation(exc):
-                raise InvalidInput(
-                    {"slug": N_("You already have a product at that address. Choose another.")}
-                ) from exc
-            raise
-        row = await _row(creator_id, product_id)
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise _slug_taken(exc) from exc
+        raise
+    async with tenant.scope():
         file_rows = await _file_rows(creator_id, product_id)
-    return _view(row, file_rows)
+    return _view(rows[0], file_rows)
 
 
-async def set_visibility(creator_id: uuid.UUID, product_id: uuid.UUID, visibility: str) -> ProductView:
+async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: str) -> ProductView:
+    creator_id = tenant.creator_id
     try:
         clean = validation.clean_visibility(visibility)
     except FieldError as exc:
         raise ServiceError(exc.message, field="visibility") from None
-    async with acting_for(creator_id):
+    async with tenant.scope():
         row = await _row(creator_id, product_id)
         file_rows = await _file_rows(creator_id, product_id)
         if clean != "draft":
@@ -506,32 +524,50 @@ async def set_visibility(creator_id: uuid.UUID, product_id: uuid.UUID, visibilit
     return _view(row, file_rows)
 
 
-async def move_product(creator_id: uuid.UUID, product_id: uuid.UUID, direction: str) -> None:
+# Renumbers the creator's products densely in their order and swaps the one moved with its neighbour, in one
+# statement; rows whose position is unchanged are not written. The moved row is always returned (even at either
+# end, where nothing moves), so no row back means no such product of this creator.
+_MOVE = """
+WITH ordered AS (
+    SELECT id, ROW_NUMBER() OVER (ORDER BY position, created_at, id) - 1 AS pos
+    FROM product WHERE creator_id = {creator}
+),
+target AS (SELECT pos FROM ordered WHERE id = {product}),
+neighbour AS (SELECT o.pos FROM ordered o, target t WHERE o.pos = t.pos + (%(step)d)),
+renumbered AS (
+    SELECT o.id, CASE
+        WHEN NOT EXISTS (SELECT 1 FROM neighbour) THEN o.pos
+        WHEN o.id = {product} THEN o.pos + (%(step)d)
+        WHEN o.pos = (SELECT pos FROM neighbour) THEN o.pos - (%(step)d)
+        ELSE o.pos END AS new_pos
+    FROM ordered o
+)
+UPDATE product SET position = renumbered.new_pos
+FROM renumbered
+WHERE product.id = renumbered.id AND product.creator_id = {creator}
+    AND (product.position <> renumbered.new_pos OR product.id = {product})
+RETURNING product.id
+"""
+
+
+async def move_product(tenant: Tenant, product_id: uuid.UUID, direction: str) -> None:
     """Swap the product with its neighbour above ('up') or below ('down'); at either end nothing changes."""
     if direction not in {"up", "down"}:
         raise ServiceError(N_("Some fields are missing or not valid."), field="direction")
-    async with acting_for(creator_id):
-        await _row(creator_id, product_id)
-        ordered = (
-            await Product.select(Product.id)
-            .where(_mine(creator_id))
-            .order_by(Product.position)
-            .order_by(Product.created_at)
-        )
-        ids = [row["id"] for row in ordered]
-        index = ids.index(product_id)
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(ids):
-            return
-        ids[index], ids[other] = ids[other], ids[index]
-        # Renumber all: positions stay dense and unique even after deletions or concurrent creations.
-        for position, pid in enumerate(ids):
-            await Product.update({Product.position: position}).where(_mine(creator_id) & (Product.id == pid))
+    step = -1 if direction == "up" else 1
+    named = {"{creator}": tenant.creator_id, "{product}": product_id}
+    parts = re.split(r"(\{creator\}|\{product\})", _MOVE % {"step": step})
+    values = [named[part] for part in parts if part in named]
+    sql = "".join("{}" if part in named else part for part in parts)
+    moved = await tenant.uow.run(QueryString(sql, *values))
+    if not moved:
+        raise NotFoundError()
 
 
-async def delete_product(creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage) -> None:
+async def delete_product(tenant: Tenant, product_id: uuid.UUID, storage: ObjectStorage) -> None:
     """Remove the product, its files and its cover. Captured leads stay: they are the creator's list."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = await _row(creator_id, product_id)
         file_rows = await _file_rows(creator_id, product_id)
         await ProductFile.delete().where(
@@ -552,9 +588,10 @@ def cover_key(creator_id: uuid.UUID, product_id: uuid.UUID, data: bytes, width: 
 
 
 async def set_cover(
-    creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str
+    tenant: Tenant, product_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str
 ) -> ProductView:
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         await _row(creator_id, product_id)
     try:
         image = process_image(data, filename)
@@ -565,19 +602,20 @@ async def set_cover(
         key = cover_key(creator_id, product_id, thumb.data, thumb.width)
         await storage.put(key, thumb.data, "image/webp")
         entries.append({"key": key, "width": thumb.width, "height": thumb.height})
-    return await _replace_cover(creator_id, product_id, storage, entries)
+    return await _replace_cover(tenant, product_id, storage, entries)
 
 
-async def remove_cover(creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage) -> ProductView:
-    return await _replace_cover(creator_id, product_id, storage, [])
+async def remove_cover(tenant: Tenant, product_id: uuid.UUID, storage: ObjectStorage) -> ProductView:
+    return await _replace_cover(tenant, product_id, storage, [])
 
 
 async def _replace_cover(
-    creator_id: uuid.UUID, product_id: uuid.UUID, storage: ObjectStorage, entries: list[dict[str, Any]]
+    tenant: Tenant, product_id: uuid.UUID, storage: ObjectStorage, entries: list[dict[str, Any]]
 ) -> ProductView:
+    creator_id = tenant.creator_id
     new_keys = {entry["key"] for entry in entries}
     try:
-        async with acting_for(creator_id):
+        async with tenant.scope():
             row = await _row(creator_id, product_id)
             await Product.update({Product.cover: entries or None, Product.updated_at: _now()}).where(
                 _mine(creator_id) & (Product.id == product_id)
@@ -589,14 +627,14 @@ async def _replace_cover(
     for entry in _cover_entries(row["cover"]):
         if entry["key"] not in new_keys:
             await storage.delete(entry["key"])
-    return await get_product(creator_id, product_id)
+    return await get_product(tenant, product_id)
 
 
 # --- product files ------------------------------------------------------------------------------------------
 
 
 async def add_file(
-    creator_id: uuid.UUID,
+    tenant: Tenant,
     product_id: uuid.UUID,
     storage: ObjectStorage,
     data: bytes,
@@ -605,7 +643,8 @@ async def add_file(
     max_bytes: int,
 ) -> FileInfo:
     """Check the upload in full, then store it under a private key we generate."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = await _row(creator_id, product_id)
         count = await ProductFile.count().where(
             (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
@@ -617,7 +656,8 @@ async def add_file(
     try:
         name, file_type = files.check_file(data, filename, max_bytes=max_bytes)
     except files.FileRejected as exc:
-        raise ServiceError(exc.message, field="file", **exc.variables) from None
+        variables = cast(dict[str, Any], exc.variables)
+        raise ServiceError(exc.message, field="file", code="file_rejected", **variables) from None
     file_id = uuid.uuid4()
     key = f"private/files/{creator_id}/{product_id}/{file_id}"
     await storage.put(key, data, file_type.content_type)
@@ -632,7 +672,7 @@ async def add_file(
         sha256=hashlib.sha256(data).hexdigest(),
     )
     try:
-        async with acting_for(creator_id):
+        async with tenant.scope():
             await record.save()
             await Product.update({Product.updated_at: _now()}).where(
                 _mine(creator_id) & (Product.id == product_id)
@@ -645,8 +685,9 @@ async def add_file(
     return _file(saved)
 
 
-async def get_file(creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID) -> FileInfo:
-    async with acting_for(creator_id):
+async def get_file(tenant: Tenant, product_id: uuid.UUID, file_id: uuid.UUID) -> FileInfo:
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = (
             await ProductFile.select()
             .where(
@@ -662,10 +703,11 @@ async def get_file(creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.U
 
 
 async def remove_file(
-    creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID, storage: ObjectStorage
+    tenant: Tenant, product_id: uuid.UUID, file_id: uuid.UUID, storage: ObjectStorage
 ) -> None:
-    info = await get_file(creator_id, product_id, file_id)
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    info = await get_file(tenant, product_id, file_id)
+    async with tenant.scope():
         await ProductFile.delete().where((ProductFile.creator_id == creator_id) & (ProductFile.id == file_id))
         remaining = await ProductFile.count().where(
             (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
@@ -689,9 +731,10 @@ async def read_file(storage: ObjectStorage, info: FileInfo) -> bytes:
 # --- leads --------------------------------------------------------------------------------------------------
 
 
-async def capture_lead(creator_id: uuid.UUID, product_id: uuid.UUID, contact: str) -> LeadView:
+async def capture_lead(tenant: Tenant, product_id: uuid.UUID, contact: str) -> LeadView:
     """Store a buyer's email or phone for a public lead magnet (once per contact and product)."""
-    async with acting_for(creator_id):
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         row = (
             await Product.select()
             .where(
@@ -712,7 +755,7 @@ async def capture_lead(creator_id: uuid.UUID, product_id: uuid.UUID, contact: st
     except contact_validation.FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
     column = Lead.email if field == "email" else Lead.phone
-    async with acting_for(creator_id):
+    async with tenant.scope():
         existing = (
             await Lead.select()
             .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
@@ -734,8 +777,9 @@ async def capture_lead(creator_id: uuid.UUID, product_id: uuid.UUID, contact: st
     )
 
 
-async def list_leads(creator_id: uuid.UUID, product_id: uuid.UUID | None = None) -> list[LeadView]:
-    async with acting_for(creator_id):
+async def list_leads(tenant: Tenant, product_id: uuid.UUID | None = None) -> list[LeadView]:
+    creator_id = tenant.creator_id
+    async with tenant.scope():
         query: Any = Lead.creator_id == creator_id
         if product_id is not None:
             query = query & (Lead.product_id == product_id)
@@ -753,9 +797,10 @@ def delivery_token(
 
 
 async def delivered_file(
-    secret_key: str, creator_id: uuid.UUID, product_id: uuid.UUID, file_id: uuid.UUID, token: str
+    tenant: Tenant, secret_key: str, product_id: uuid.UUID, file_id: uuid.UUID, token: str
 ) -> FileInfo:
     """The lead magnet file a valid delivery token grants; anything else is a 404."""
+    creator_id = tenant.creator_id
     try:
         lead_text, expires_text, signature = token.split(".")
         lead_id = uuid.UUID(lead_text)
@@ -765,7 +810,7 @@ async def delivered_file(
     expected = security.keyed_digest(secret_key, f"lead-delivery:{lead_id}:{file_id}:{expires}")[:32]
     if expires < time.time() or not security.digests_match(expected, signature):
         raise NotFoundError()
-    async with acting_for(creator_id):
+    async with tenant.scope():
         lead = await Lead.exists().where(
             (Lead.creator_id == creator_id) & (Lead.id == lead_id) & (Lead.product_id == product_id)
         )
@@ -777,4 +822,4 @@ async def delivered_file(
         )
     if not (lead and product):
         raise NotFoundError()
-    return await get_file(creator_id, product_id, file_id)
+    return await get_file(tenant, product_id, file_id)

@@ -47,7 +47,7 @@ def create_engine(url: str) -> Engine:
 
 def installed_apps() -> list[AppConfig]:
     """Every Piccolo app of the platform, whichever services a process serves: they share one schema."""
-    from windsurf.piccolo_conf import APP_REGISTRY
+    from windsurf.apps import APP_REGISTRY
 
     return list(APP_REGISTRY.app_configs.values())
 

@@ -56,21 +56,39 @@ class ServiceError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, **variables: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, **variables: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code  # stable, for programs (``slug_taken``); the message is for people
         self.variables = variables
 
 
 class InvalidInput(ServiceError):
-    """Several fields are wrong at once; ``errors`` maps each field to a translatable msgid."""
+    """Several fields are wrong at once; ``errors`` maps each field to a translatable msgid, ``codes`` some of
+    them to a stable code (``handle_taken``)."""
 
     status_code = 422
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], codes: dict[str, str] | None = None) -> None:
         super().__init__(N_("Some fields are missing or not valid."))
         self.errors = errors
+        self.codes = codes or {}
+
+    def renamed(self, names: dict[str, str]) -> InvalidInput:
+        """The same errors under another layer's field names (the JSON API's ``compare_at_santim``)."""
+        return InvalidInput(
+            {names.get(f, f): m for f, m in self.errors.items()},
+            {names.get(f, f): c for f, c in self.codes.items()},
+        )
+
+
+class Conflict(ServiceError):
+    """A value that must be unique is taken (``code`` says which rule, ``field`` which input)."""
+
+    status_code = 409
 
 
 class NotFoundError(ServiceError):
@@ -82,6 +100,13 @@ class NotFoundError(ServiceError):
         super().__init__(message)
 
 
+def _gettext(request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
+    renderer = web.renderer_for(request)
+    if renderer is not None:
+        return renderer.gettext(request, message, **variables)
+    return message % variables if variables else message
+
+
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
@@ -89,7 +114,7 @@ def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
 def problem(
     request: Request[Any, Any, Any], status: int, detail: str | None = None, **extra: Any
 ) -> Response[Any]:
-    title = web.gettext(request, STATUS_TEXT.get(status, STATUS_TEXT[400])[0])
+    title = _gettext(request, STATUS_TEXT.get(status, STATUS_TEXT[400])[0])
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -104,13 +129,16 @@ def problem(
 
 def error_page(request: Request[Any, Any, Any], status: int, detail: str | None = None) -> Response[Any]:
     title, hint = STATUS_TEXT.get(status, STATUS_TEXT[500] if status >= 500 else STATUS_TEXT[400])
-    return web.render(
+    renderer = web.renderer_for(request)
+    if renderer is None:  # no HTML face in this process: the problem document is the page
+        return problem(request, status, detail)
+    return renderer.render(
         request,
         "errors/error.html",
         {
             "status": status,
-            "title": web.gettext(request, title),
-            "hint": web.gettext(request, hint),
+            "title": _gettext(request, title),
+            "hint": _gettext(request, hint),
             "detail": detail,
         },
         status_code=status,
@@ -133,7 +161,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     detail = None
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException):
-        detail = web.gettext(request, N_("Some fields are missing or not valid."))
+        detail = _gettext(request, N_("Some fields are missing or not valid."))
         extra["errors"] = [
             {"field": item.get("key"), "message": item.get("message")}
             for item in (exc.extra if isinstance(exc.extra, list) else [])
@@ -149,22 +177,31 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 
 def handle_service_error(request: Request[Any, Any, Any], exc: ServiceError) -> Response[Any]:
-    detail = web.gettext(request, exc.message, **exc.variables)
+    detail = _gettext(request, exc.message, **exc.variables)
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = [
-            {"field": field, "message": web.gettext(request, message)}
+            _error_entry(field, _gettext(request, message), exc.codes.get(field))
             for field, message in exc.errors.items()
         ]
     elif exc.field:
-        extra["errors"] = [{"field": exc.field, "message": detail}]
+        extra["errors"] = [_error_entry(exc.field, detail, exc.code)]
+    if exc.code:
+        extra["code"] = exc.code
     return respond(request, exc.status_code, detail, **extra)
+
+
+def _error_entry(field: str, message: str, code: str | None) -> dict[str, str]:
+    entry = {"field": field, "message": message}
+    if code:
+        entry["code"] = code
+    return entry
 
 
 def rate_limit_message(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> str:
     """The translated 'try again in N minutes' (rounded up, so waiting that long always suffices)."""
     minutes = max(1, -(-exc.retry_after // 60))
-    return web.gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
+    return _gettext(request, N_("Too many attempts. Try again in %(minutes)s minutes."), minutes=minutes)
 
 
 def handle_rate_limit(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> Response[Any]:

@@ -6,9 +6,12 @@ import asyncio
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 from litestar.stores.redis import RedisStore
 
 from windsurf.core import db
+from windsurf.settings import Settings
 
 READY_TIMEOUT = 2.0
 
@@ -20,14 +23,14 @@ def live() -> dict[str, str]:
 
 
 @get("/health/ready", include_in_schema=False)
-async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+async def ready(
+    request: Request[Any, Any, Any], settings: NamedDependency[SkipValidation[Settings]]
+) -> Response[dict[str, Any]]:
     checks: dict[str, str] = {}
     engine = db.bound_engine()
     try:
         # A pool that could not start (database down at boot) is retried here, so the pod heals by itself.
-        if not await db.start_pool(
-            engine, request.app.state.settings.database_pool_size, wait_seconds=READY_TIMEOUT
-        ):
+        if not await db.start_pool(engine, settings.database_pool_size, wait_seconds=READY_TIMEOUT):
             raise ConnectionError("no database connection pool")
         await asyncio.wait_for(engine.run_ddl("SELECT 1"), READY_TIMEOUT)
         checks["database"] = "ok"

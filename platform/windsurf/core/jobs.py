@@ -24,6 +24,7 @@ from piccolo.querystring import QueryString
 from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
 from windsurf.core.tables import Job
+from windsurf.core.uow import unit_of_work
 from windsurf.settings import Settings
 
 MAX_ATTEMPTS = 8
@@ -134,7 +135,10 @@ async def _run(context: JobContext, row: dict[str, Any]) -> None:
     try:
         if handler is None:
             raise LookupError(f"no handler registered for job {row['name']!r}")
-        await handler(context, payload)
+        # One unit of work per job: what the handler's services write commits when it succeeds, and is
+        # rolled back when it fails (and is retried).
+        async with unit_of_work():
+            await handler(context, payload)
     except Exception as exc:
         dead = row["attempts"] >= MAX_ATTEMPTS
         _log.warning(

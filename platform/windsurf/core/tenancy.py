@@ -1,21 +1,15 @@
-"""Tenancy: which tables belong to a creator, and the transaction that acts for one creator.
+"""Tenancy: which tables belong to a creator, and the row-level security that guards them.
 
 The services scope every query by ``creator_id`` (the first wall). On PostgreSQL, row-level security is the
 second wall: each creator-owned table gets a policy that compares ``creator_id`` with the transaction-local
-setting ``windsurf.creator_id``. ``acting_for`` opens the transaction and sets it with ``set_config(...,
-true)`` so a pooled connection never carries one creator's setting into another request.
+setting ``windsurf.creator_id``, which the unit of work sets once per transaction (``windsurf.core.uow``).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from piccolo.table import Table
-
-from windsurf.core import db
 
 SETTING = "windsurf.creator_id"
 POLICY = "creator_isolation"
@@ -47,13 +41,3 @@ def policy_statements(tablename: str) -> list[str]:
         f'CREATE POLICY {POLICY} ON "{tablename}" '
         f"USING (creator_id = {current}) WITH CHECK (creator_id = {current})",
     ]
-
-
-@asynccontextmanager
-async def acting_for(creator_id: uuid.UUID) -> AsyncIterator[None]:
-    """Run the enclosed queries in one transaction on behalf of ``creator_id``."""
-    engine = db.bound_engine()
-    async with engine.transaction():
-        if db.is_postgres(engine):
-            await engine.run_ddl(f"SELECT set_config('{SETTING}', '{uuid.UUID(str(creator_id))}', true)")
-        yield

@@ -32,6 +32,7 @@ from piccolo.querystring import QueryString
 from windsurf.core import db
 
 TENANT_SETTING = "windsurf.creator_id"
+BUYER_SETTING = "windsurf.buyer_key"
 _active: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar("windsurf_uow", default=None)
 
 
@@ -50,7 +51,8 @@ class UnitOfWork:
         self._engine = engine or db.bound_engine()
         self._transaction: Any = None
         self._creator_id: uuid.UUID | None = None
-        self._tenant_applied = False
+        self._buyer_key: str | None = None
+        self._applied: set[str] = set()  # settings already set in the open transaction
         self._closed = False
 
     @property
@@ -73,7 +75,7 @@ class UnitOfWork:
             raise TenantConflict("this unit of work already acts for another creator")
         self._creator_id = creator_id
         if self._transaction is not None:
-            await self._apply_tenant()
+            await self._apply_settings()
         return Tenant(self, creator_id)
 
     @asynccontextmanager
@@ -126,18 +128,37 @@ class UnitOfWork:
                 await self._release(transaction)
                 raise
             self._transaction = transaction
-        if self._creator_id is not None and not self._tenant_applied:
-            await self._apply_tenant()
+        if self._pending_settings():
+            await self._apply_settings()
         return self._transaction
 
-    async def _apply_tenant(self) -> None:
-        self._tenant_applied = True
+    async def act_for_buyer(self, buyer_key: str) -> Buyer:
+        """Read a buyer's own purchases across stores (the library's read-only policy matches this key)."""
+        if self._buyer_key is not None and self._buyer_key != buyer_key:
+            raise TenantConflict("this unit of work already reads for another buyer")
+        self._buyer_key = buyer_key
+        if self._transaction is not None:
+            await self._apply_settings()
+        return Buyer(self, buyer_key)
+
+    def _pending_settings(self) -> dict[str, str]:
+        wanted = {TENANT_SETTING: self._creator_id, BUYER_SETTING: self._buyer_key}
+        return {
+            name: str(value)
+            for name, value in wanted.items()
+            if value is not None and name not in self._applied
+        }
+
+    async def _apply_settings(self) -> None:
+        pending = self._pending_settings()
+        self._applied.update(pending)
         if isinstance(self._engine, PostgresEngine):
             token = self._engine.current_transaction.set(self._transaction)
             try:
-                await self._engine.run_querystring(
-                    QueryString("SELECT set_config({}, {}, true)", TENANT_SETTING, str(self._creator_id))
-                )
+                for name, value in pending.items():
+                    await self._engine.run_querystring(
+                        QueryString("SELECT set_config({}, {}, true)", name, value)
+                    )
             finally:
                 self._engine.current_transaction.reset(token)
 
@@ -179,6 +200,17 @@ class Tenant:
 
     def savepoint(self) -> Any:
         return self.uow.savepoint()
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Proof that a unit of work reads for the buyer behind ``buyer_key`` (their library, across stores)."""
+
+    uow: UnitOfWork
+    buyer_key: str
+
+    def scope(self) -> Any:
+        return self.uow.scope()
 
 
 @asynccontextmanager

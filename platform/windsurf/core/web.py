@@ -1,42 +1,110 @@
 """Rendering pages and fragments for a request, in the request's language.
 
-Each request gets its language once (``request_locale``): the ``lang`` cookie, then Accept-Language, then the
-platform default (or the default a page passes, such as a store's language). Pages are rendered from the shared
-Jinja environment kept on ``app.state``; an htmx request can ask for one block of the same template, so a fragment
-is always exactly what the full page would show.
+A face plugin (the storefront) builds one ``Renderer`` over its templates and translations and hands it to
+handlers as the ``renderer`` dependency. Each request gets its language once (``Renderer.locale``): the ``lang``
+cookie, then Accept-Language, then the platform default (or the default a page passes, such as a store's
+language). An htmx request can ask for one block of the same template, so a fragment is always exactly what the
+full page would show.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 
 from windsurf.core import i18n
+from windsurf.settings import Settings
 
 HTML = "text/html"  # Litestar appends "; charset=utf-8"
+RENDERER_STATE = "renderer"  # where the face plugin leaves its renderer for the exception handlers
 
 
-def request_locale(request: Request[Any, Any, Any], default: str | None = None) -> str:
-    """The request's language, decided once; ``default`` (a store's language) replaces the platform default."""
-    state = request.state
-    if "locale" not in state:
-        settings = request.app.state.settings
-        state.locale = i18n.negotiate_locale(
-            request.cookies.get(i18n.LANGUAGE_COOKIE),
-            request.headers.get("accept-language"),
-            default or settings.default_locale,
-        )
-        state.translations = i18n.translations_for(request.app.state.locales_dir, state.locale)
-    return str(state.locale)
+@dataclass(frozen=True)
+class Renderer:
+    """The templates, translations and settings a page needs; one per application."""
+
+    env: Environment
+    locales_dir: Path
+    settings: Settings
+    htmx_path: str
+
+    def locale(self, request: Request[Any, Any, Any], default: str | None = None) -> str:
+        """The request's language, decided once; ``default`` (a store's language) replaces the platform's."""
+        state = request.state
+        if "locale" not in state:
+            state.locale = i18n.negotiate_locale(
+                request.cookies.get(i18n.LANGUAGE_COOKIE),
+                request.headers.get("accept-language"),
+                default or self.settings.default_locale,
+            )
+            state.translations = i18n.translations_for(self.locales_dir, state.locale)
+        return str(state.locale)
+
+    def translations(self, locale: str) -> Any:
+        return i18n.translations_for(self.locales_dir, locale)
+
+    def gettext(self, request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
+        self.locale(request)
+        translated = request.state.translations.gettext(message)
+        return translated % variables if variables else translated
+
+    def html(
+        self,
+        request: Request[Any, Any, Any],
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        block: str | None = None,
+    ) -> str:
+        locale = self.locale(request)
+        token = csrf_token(request)
+        full_context = {
+            "request": request,
+            "locale": locale,
+            "translations": request.state.translations,
+            "csrf_token": token,
+            "csrf_input": f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">',
+            "settings": self.settings,
+            "htmx_path": self.htmx_path,
+            "account": request.state.get("account"),
+            **(context or {}),
+        }
+        compiled = self.env.get_template(template)
+        if block is None:
+            return compiled.render(full_context)
+        block_context = compiled.new_context(full_context)
+        return "".join(compiled.blocks[block](block_context))
+
+    def render(
+        self,
+        request: Request[Any, Any, Any],
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        block: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response[str]:
+        """A full page, or with ``block`` the named block of it (for htmx swaps)."""
+        content = self.html(request, template, context, block=block)
+        response_headers = {
+            "Vary": "HX-Request, Cookie, Accept-Language",
+            "Content-Language": self.locale(request),
+        }
+        response_headers.update(headers or {})
+        return Response(content, status_code=status_code, media_type=HTML, headers=response_headers)
 
 
-def gettext(request: Request[Any, Any, Any], message: str, **variables: Any) -> str:
-    request_locale(request)
-    translated = request.state.translations.gettext(message)
-    return translated % variables if variables else translated
+def renderer_for(request: Request[Any, Any, Any]) -> Renderer | None:
+    """The face's renderer, for exception handlers only: Litestar gives them no dependencies."""
+    renderer = request.app.state.get(RENDERER_STATE)
+    return renderer if isinstance(renderer, Renderer) else None
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> str:
@@ -44,59 +112,9 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
-def render_html(
-    request: Request[Any, Any, Any],
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    block: str | None = None,
-) -> str:
-    locale = request_locale(request)
-    token = csrf_token(request)
-    full_context = {
-        "request": request,
-        "locale": locale,
-        "translations": request.state.translations,
-        "csrf_token": token,
-        "csrf_input": f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}">',
-        "settings": request.app.state.settings,
-        "htmx_path": request.app.state.htmx_path,
-        "account": request.state.get("account"),
-        **(context or {}),
-    }
-    compiled = request.app.state.jinja.get_template(template)
-    if block is None:
-        return compiled.render(full_context)
-    block_context = compiled.new_context(full_context)
-    return "".join(compiled.blocks[block](block_context))
-
-
-def render(
-    request: Request[Any, Any, Any],
-    template: str,
-    context: dict[str, Any] | None = None,
-    *,
-    status_code: int = 200,
-    block: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response[str]:
-    """A full page, or with ``block`` the named block of it (for htmx swaps)."""
-    response_headers = {
-        "Vary": "HX-Request, Cookie, Accept-Language",
-        "Content-Language": request_locale(request),
-    }
-    response_headers.update(headers or {})
-    return Response(
-        render_html(request, template, context, block=block),
-        status_code=status_code,
-        media_type=HTML,
-        headers=response_headers,
-    )
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
+def client_ip(request: Request[Any, Any, Any], settings: Settings) -> str:
     """The caller's address; behind our load balancer, the last X-Forwarded-For hop is the one it saw."""
-    if request.app.state.settings.trust_forwarded_for:
+    if settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()[:45]
@@ -113,7 +131,7 @@ async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str,
     return values
 
 
-def remember_language(request: Request[Any, Any, Any], response: Response[Any], locale: str) -> None:
+def remember_language(settings: Settings, response: Response[Any], locale: str) -> None:
     """Keep the visitor's language choice for a year (Secure in production, like every cookie we set)."""
     if locale in i18n.SUPPORTED_LOCALES:
         response.set_cookie(
@@ -122,5 +140,5 @@ def remember_language(request: Request[Any, Any, Any], response: Response[Any], 
             path="/",
             max_age=365 * 24 * 3600,
             samesite="lax",
-            secure=request.app.state.settings.is_production,
+            secure=settings.is_production,
         )

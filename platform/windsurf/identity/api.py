@@ -7,11 +7,10 @@ import uuid
 from dataclasses import dataclass
 
 from litestar import Router, get
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
+from windsurf.dependencies import AccountDep, TenantDep
 from windsurf.identity import service
-from windsurf.identity.auth import require_account
 from windsurf.identity.service import Account
 
 
@@ -29,23 +28,22 @@ def _sign_in(row: dict) -> SignInOut:
 
 
 @get("/me")
-async def me(account: NamedDependency[Account]) -> Account:
+async def me(account: AccountDep) -> Account:
     return account
 
 
 @get("/sign-ins")
-async def sign_ins(account: NamedDependency[Account]) -> list[SignInOut]:
-    return [_sign_in(row) for row in await service.list_sign_ins(account.id)]
+async def sign_ins(tenant: TenantDep) -> list[SignInOut]:
+    return [_sign_in(row) for row in await service.list_sign_ins(tenant)]
 
 
 @get("/sign-ins/{sign_in_id:uuid}")
-async def sign_in(account: NamedDependency[Account], sign_in_id: FromPath[uuid.UUID]) -> SignInOut:
-    return _sign_in(await service.get_sign_in(account.id, sign_in_id))
+async def sign_in(tenant: TenantDep, sign_in_id: FromPath[uuid.UUID]) -> SignInOut:
+    return _sign_in(await service.get_sign_in(tenant, sign_in_id))
 
 
 router = Router(
     path="/api/v1/identity",
     route_handlers=[me, sign_ins, sign_in],
-    dependencies={"account": Provide(require_account)},
     tags=["identity"],
 )

@@ -14,23 +14,23 @@ from typing import Any
 from litestar import Request, Response
 
 from windsurf.core import security
+from windsurf.settings import Settings
 
 MAX_AGE = 180 * 24 * 3600
 
 
-def cookie_name(request: Request[Any, Any, Any]) -> str:
-    return "__Host-windsurf-device" if request.app.state.settings.is_production else "windsurf-device"
+def cookie_name(settings: Settings) -> str:
+    return "__Host-windsurf-device" if settings.is_production else "windsurf-device"
 
 
 def _proof(secret_key: str, email: str, nonce: str) -> str:
     return security.keyed_digest(secret_key, f"device:{email.lower()}:{nonce}")
 
 
-def remember(request: Request[Any, Any, Any], response: Response[Any], email: str) -> None:
-    settings = request.app.state.settings
+def remember(settings: Settings, response: Response[Any], email: str) -> None:
     nonce = security.new_token(16)
     response.set_cookie(
-        key=cookie_name(request),
+        key=cookie_name(settings),
         value=f"{nonce}.{_proof(settings.secret_key, email, nonce)}",
         path="/",
         max_age=MAX_AGE,
@@ -40,9 +40,9 @@ def remember(request: Request[Any, Any, Any], response: Response[Any], email: st
     )
 
 
-def recognised(request: Request[Any, Any, Any], email: str) -> bool:
-    nonce, _, proof = request.cookies.get(cookie_name(request), "").partition(".")
+def recognised(settings: Settings, request: Request[Any, Any, Any], email: str) -> bool:
+    nonce, _, proof = request.cookies.get(cookie_name(settings), "").partition(".")
     if not nonce or not proof or len(proof) != 64:
         return False
-    expected = _proof(request.app.state.settings.secret_key, email, nonce)
+    expected = _proof(settings.secret_key, email, nonce)
     return hmac.compare_digest(proof.encode(), expected.encode())

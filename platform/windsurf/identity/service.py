@@ -1,9 +1,9 @@
 """Identity operations: the only code that writes the identity tables.
 
 Sign-up and log-in by email and password or by Ethiopian phone number and a one-time SMS code, password
-resets by
-emailed link, and the sign-in history. Every rule violation raises a ServiceError/InvalidInput carrying
-msgids;
+resets by emailed link, and the sign-in history. Every function runs in the caller's unit of work (``uow``), or
+for one creator's own rows its ``tenant``. Handles, emails and phones are unique in the schema; a duplicate is
+told by its error code. Every rule violation raises a ServiceError/InvalidInput carrying msgids and codes;
 messages never reveal whether an email or phone has an account where that would help an attacker.
 """
 
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from windsurf.core import jobs, security
+from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.tenancy import acting_for
+from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
 from windsurf.identity.validation import FieldError
@@ -27,6 +28,12 @@ CODE_LIFETIME = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 RESET_LIFETIME = dt.timedelta(hours=1)
 SIGN_IN_HISTORY = 20
+HANDLE_TAKEN = N_("That handle is taken. Please choose another.")
+TAKEN = {
+    "email": ("email_taken", N_("An account with this email already exists. Log in instead.")),
+    "phone": ("phone_taken", N_("An account with this phone number already exists. Log in instead.")),
+    "handle": ("handle_taken", HANDLE_TAKEN),
+}
 
 
 class AccountExists(ServiceError):
@@ -75,43 +82,49 @@ def _clean(errors: dict[str, str], field: str, cleaner: Any, raw: str) -> Any:
         return None
 
 
-async def get_account(account_id: uuid.UUID) -> Account | None:
-    row = await Creator.select().where(Creator.id == account_id).first()
+async def get_account(uow: UnitOfWork, account_id: uuid.UUID) -> Account | None:
+    async with uow.scope():
+        row = await Creator.select().where(Creator.id == account_id).first()
     return _account(row) if row else None
 
 
-async def find_by_handle(handle: str) -> Account | None:
-    row = await Creator.select().where(Creator.handle == handle.lower()).first()
+async def find_by_handle(uow: UnitOfWork, handle: str) -> Account | None:
+    async with uow.scope():
+        row = await Creator.select().where(Creator.handle == handle.lower()).first()
     return _account(row) if row else None
 
 
 async def _taken(
-    errors: dict[str, str], *, email: str | None = None, phone: str | None = None, handle: str | None = None
+    uow: UnitOfWork, errors: dict[str, str], codes: dict[str, str], **values: str | None
 ) -> None:
-    if email and await Creator.exists().where(Creator.email == email):
-        errors["email"] = N_("An account with this email already exists. Log in instead.")
-    if phone and await Creator.exists().where(Creator.phone == phone):
-        errors["phone"] = N_("An account with this phone number already exists. Log in instead.")
-    if handle and await Creator.exists().where(Creator.handle == handle):
-        errors["handle"] = N_("That handle is taken. Please choose another.")
+    """Name the taken values among ``values`` (email, phone, handle): for the message only. The unique
+    constraints are what keep them unique; a sign-up form just says every problem at once."""
+    async with uow.scope():
+        for field, value in values.items():
+            if value and await Creator.exists().where(getattr(Creator, field) == value):
+                codes[field], errors[field] = TAKEN[field]
 
 
 async def sign_up_with_email(
-    *, display_name: str, handle: str, email: str, password: str, locale: str
+    uow: UnitOfWork, *, display_name: str, handle: str, email: str, password: str, locale: str
 ) -> Account:
     errors: dict[str, str] = {}
     name = _clean(errors, "display_name", validation.clean_display_name, display_name)
     clean_handle = _clean(errors, "handle", validation.clean_handle, handle)
     clean_email = _clean(errors, "email", validation.clean_email, email)
     clean_password = _clean(errors, "password", validation.clean_password, password)
-    await _taken(errors, handle=clean_handle)
     if errors:
-        raise InvalidInput(errors)
-    if await Creator.exists().where(Creator.email == clean_email):
-        # Not said on the page (that would tell anyone which addresses have accounts): told to the address.
-        await jobs.enqueue("identity.send_account_exists", {"email": clean_email, "locale": locale})
-        raise AccountExists()
+        codes: dict[str, str] = {}
+        # Whether the email has an account is not said on the page (it would tell anyone which addresses do).
+        await _taken(uow, errors, codes, handle=clean_handle)
+        raise InvalidInput(errors, codes)
+    async with uow.scope():
+        if await Creator.exists().where(Creator.email == clean_email):
+            # Told to the address instead; the page asks the person to check their email.
+            await jobs.enqueue("identity.send_account_exists", {"email": clean_email, "locale": locale})
+            raise AccountExists()
     return await _create(
+        uow,
         display_name=name,
         handle=clean_handle,
         email=clean_email,
@@ -120,18 +133,23 @@ async def sign_up_with_email(
     )
 
 
-async def _create(**values: Any) -> Account:
+async def _create(uow: UnitOfWork, **values: Any) -> Account:
+    """Insert a creator; a taken handle, email or phone (the unique constraints) is an InvalidInput."""
     creator = Creator(id=uuid.uuid4(), **values)
     try:
-        await creator.save()
-    except Exception as exc:  # a concurrent sign-up won the unique index between our check and the insert
-        if "unique" in str(exc).lower():
-            raise InvalidInput({"handle": N_("That handle is taken. Please choose another.")}) from exc
-        raise
+        async with uow.savepoint():
+            await creator.save()
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        errors: dict[str, str] = {}
+        codes: dict[str, str] = {}
+        await _taken(uow, errors, codes, **{k: values.get(k) for k in TAKEN})
+        raise InvalidInput(errors or {"handle": HANDLE_TAKEN}, codes or {"handle": "handle_taken"}) from exc
     return _account(creator.to_dict())
 
 
-async def authenticate(email: str, password: str) -> Account:
+async def authenticate(uow: UnitOfWork, email: str, password: str) -> Account:
     """The account for this email and password; one message for every failure, so none reveals an account."""
     failure = ServiceError(N_("That email and password do not match an account."), field="email")
     try:
@@ -139,7 +157,8 @@ async def authenticate(email: str, password: str) -> Account:
     except FieldError:
         security.verify_password(None, password[: validation.PASSWORD_MAX])
         raise failure from None
-    row = await Creator.select().where(Creator.email == clean_email).first()
+    async with uow.scope():
+        row = await Creator.select().where(Creator.email == clean_email).first()
     if row is None:
         security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
         raise failure
@@ -149,7 +168,14 @@ async def authenticate(email: str, password: str) -> Account:
 
 
 async def request_phone_code(
-    *, secret_key: str, phone: str, purpose: str, locale: str, display_name: str = "", handle: str = ""
+    uow: UnitOfWork,
+    *,
+    secret_key: str,
+    phone: str,
+    purpose: str,
+    locale: str,
+    display_name: str = "",
+    handle: str = "",
 ) -> str:
     """Send a 6-digit code to ``phone`` for ``purpose`` (signup or login); returns the phone in E.164."""
     errors: dict[str, str] = {}
@@ -158,18 +184,23 @@ async def request_phone_code(
     if purpose == "signup":
         pending["display_name"] = _clean(errors, "display_name", validation.clean_display_name, display_name)
         pending["handle"] = _clean(errors, "handle", validation.clean_handle, handle)
-        await _taken(errors, handle=pending["handle"])
+    codes: dict[str, str] = {}
+    if purpose == "signup":
+        # Said early, before an SMS is paid for (the phone is not: see below); the unique constraints decide
+        # when the code is confirmed.
+        await _taken(uow, errors, codes, handle=pending["handle"])
     if errors:
-        raise InvalidInput(errors)
-    if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
-        # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
-        await jobs.enqueue("identity.send_account_exists", {"phone": clean_phone, "locale": locale})
-        return clean_phone
-    if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
-        # Say nothing: the page reads the same whether or not the number has an account.
-        return clean_phone
+        raise InvalidInput(errors, codes)
+    async with uow.scope():
+        if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
+            # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
+            await jobs.enqueue("identity.send_account_exists", {"phone": clean_phone, "locale": locale})
+            return clean_phone
+        if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
+            # Say nothing: the page reads the same whether or not the number has an account.
+            return clean_phone
     code = security.new_numeric_code()
-    async with PhoneCode._meta.db.transaction():
+    async with uow.scope():
         # A new code replaces any earlier one, so only the latest message works.
         await PhoneCode.update({PhoneCode.consumed_at: _now()}).where(
             (PhoneCode.phone == clean_phone)
@@ -192,13 +223,28 @@ async def request_phone_code(
     return clean_phone
 
 
-async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code: str, locale: str) -> Account:
+async def confirm_phone_code(
+    uow: UnitOfWork, *, secret_key: str, phone: str, purpose: str, code: str, locale: str
+) -> Account:
     invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
     try:
         clean_phone = validation.clean_phone(phone)
         clean_code = validation.clean_code(code)
     except FieldError as exc:
         raise ServiceError(exc.message, field="code") from None
+    async with uow.scope():
+        return await _confirm(uow, secret_key, clean_phone, purpose, clean_code, locale, invalid)
+
+
+async def _confirm(
+    uow: UnitOfWork,
+    secret_key: str,
+    clean_phone: str,
+    purpose: str,
+    clean_code: str,
+    locale: str,
+    invalid: ServiceError,
+) -> Account:
     row = (
         await PhoneCode.select()
         .where(
@@ -237,12 +283,8 @@ async def confirm_phone_code(*, secret_key: str, phone: str, purpose: str, code:
             raise invalid
         return _account(account)
     pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"])
-    errors: dict[str, str] = {}
-    await _taken(errors, phone=clean_phone, handle=pending.get("handle"))
-    if errors:
-        raise InvalidInput(errors)
     return await _create(
-        display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone, locale=locale
+        uow, display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone, locale=locale
     )
 
 
@@ -262,20 +304,24 @@ def _reset_creator(token: str) -> uuid.UUID | None:
         return None
 
 
-async def start_password_reset(*, secret_key: str, email: str, reset_url: str, locale: str) -> None:
-    """Email a reset link if the address has an account; silently nothing otherwise."""
+async def start_password_reset(
+    uow: UnitOfWork, *, secret_key: str, email: str, reset_url: str, locale: str
+) -> None:
+    """Email a reset link if the address has an account, else tell the address it has none; the page is alike."""
     try:
         clean_email = validation.clean_email(email)
     except FieldError as exc:
         raise InvalidInput({"email": exc.message}) from None
-    row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
-    if row is None:
-        # The page reads the same; the address learns that it has no account (and how to make one).
-        await jobs.enqueue("identity.send_no_account", {"email": clean_email, "locale": locale})
-        return
+    async with uow.scope():
+        row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
+        if row is None:
+            # The page reads the same; the address learns that it has no account (and how to make one).
+            await jobs.enqueue("identity.send_no_account", {"email": clean_email, "locale": locale})
+            return
     token = _reset_token(row["id"])
     # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
-    async with acting_for(row["id"]):
+    tenant = await uow.act_for(row["id"])
+    async with tenant.scope():
         await PasswordReset(
             id=uuid.uuid4(),
             creator_id=row["id"],
@@ -293,7 +339,7 @@ async def start_password_reset(*, secret_key: str, email: str, reset_url: str, l
         )
 
 
-async def reset_password(*, secret_key: str, token: str, password: str) -> Account:
+async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, password: str) -> Account:
     """Set a new password from an emailed link; the link works once, for RESET_LIFETIME."""
     try:
         clean_password = validation.clean_password(password)
@@ -304,7 +350,8 @@ async def reset_password(*, secret_key: str, token: str, password: str) -> Accou
     if creator_id is None:
         raise expired
     digest = security.keyed_digest(secret_key, token[:200])
-    async with acting_for(creator_id):
+    tenant = await uow.act_for(creator_id)
+    async with tenant.scope():
         row = (
             await PasswordReset.select()
             .where((PasswordReset.token_digest == digest) & (PasswordReset.creator_id == creator_id))
@@ -326,83 +373,90 @@ async def reset_password(*, secret_key: str, token: str, password: str) -> Accou
         await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
             Creator.id == creator_id
         )
-    account = await get_account(creator_id)
+    account = await get_account(uow, creator_id)
     if account is None:
         raise NotFoundError()
     return account
 
 
-async def record_sign_in(account: Account, *, method: str, ip: str, user_agent: str) -> None:
-    await Creator.update({Creator.last_login_at: _now()}).where(Creator.id == account.id)
-    async with acting_for(account.id):
+async def record_sign_in(uow: UnitOfWork, account: Account, *, method: str, ip: str, user_agent: str) -> None:
+    tenant = await uow.act_for(account.id)
+    async with tenant.scope():
+        await Creator.update({Creator.last_login_at: _now()}).where(Creator.id == account.id)
         await SignIn(
             id=uuid.uuid4(), creator_id=account.id, method=method, ip=ip[:45], user_agent=user_agent[:200]
         ).save()
 
 
-async def list_sign_ins(creator_id: uuid.UUID) -> list[dict[str, Any]]:
-    async with acting_for(creator_id):
+async def list_sign_ins(tenant: Tenant) -> list[dict[str, Any]]:
+    async with tenant.scope():
         return await (
             SignIn.select()
-            .where(SignIn.creator_id == creator_id)
+            .where(SignIn.creator_id == tenant.creator_id)
             .order_by(SignIn.created_at, ascending=False)
             .limit(SIGN_IN_HISTORY)
         )
 
 
-async def get_sign_in(creator_id: uuid.UUID, sign_in_id: uuid.UUID) -> dict[str, Any]:
-    async with acting_for(creator_id):
+async def get_sign_in(tenant: Tenant, sign_in_id: uuid.UUID) -> dict[str, Any]:
+    async with tenant.scope():
         row = (
-            await SignIn.select().where((SignIn.id == sign_in_id) & (SignIn.creator_id == creator_id)).first()
+            await SignIn.select()
+            .where((SignIn.id == sign_in_id) & (SignIn.creator_id == tenant.creator_id))
+            .first()
         )
     if row is None:
         raise NotFoundError()
     return row
 
 
-async def create_staff(*, email: str, password: str, display_name: str) -> Account:
+async def create_staff(uow: UnitOfWork, *, email: str, password: str, display_name: str) -> Account:
+    """A staff account for ``email``; an existing account with that email becomes staff with this password."""
     errors: dict[str, str] = {}
     clean_email = _clean(errors, "email", validation.clean_email, email)
     clean_password = _clean(errors, "password", validation.clean_password, password)
     name = _clean(errors, "display_name", validation.clean_display_name, display_name)
     if errors:
         raise InvalidInput(errors)
-    existing = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
-    if existing:
-        await Creator.update(
-            {Creator.is_staff: True, Creator.password_hash: security.hash_password(clean_password)}
-        ).where(Creator.id == existing["id"])
-        account = await get_account(existing["id"])
-        assert account is not None
-        return account
-    return await _create(
-        display_name=name,
-        email=clean_email,
-        password_hash=security.hash_password(clean_password),
-        is_staff=True,
-    )
+    password_hash = security.hash_password(clean_password)
+    async with uow.scope():
+        # One statement, whichever comes first: the unique email decides between insert and update.
+        await Creator.insert(
+            Creator(
+                id=uuid.uuid4(),
+                display_name=name,
+                email=clean_email,
+                password_hash=password_hash,
+                is_staff=True,
+            )
+        ).on_conflict(
+            target=Creator.email,
+            action="DO UPDATE",
+            values=[(Creator.is_staff, True), (Creator.password_hash, password_hash)],
+        )
+        row = await Creator.select().where(Creator.email == clean_email).first()
+    assert row is not None
+    return _account(row)
 
 
-async def change_handle(creator_id: uuid.UUID, handle: str) -> Account:
-    """Give the creator a new public handle (/@handle): validated, unique, reserved words refused."""
+async def change_handle(tenant: Tenant, handle: str) -> Account:
+    """Give the creator a new public handle (/@handle): validated, unique (the schema's), reserved words
+    refused. Runs in the caller's unit of work, so it commits together with whatever else the request saves."""
     try:
         clean_handle = validation.clean_handle(handle)
     except FieldError as exc:
         raise InvalidInput({"handle": exc.message}) from None
-    current = await get_account(creator_id)
-    if current is None:
-        raise NotFoundError()
-    if current.handle == clean_handle:
-        return current
-    taken = N_("That handle is taken. Please choose another.")
-    if await Creator.exists().where((Creator.handle == clean_handle) & (Creator.id != creator_id)):
-        raise InvalidInput({"handle": taken})
     try:
-        await Creator.update({Creator.handle: clean_handle}).where(Creator.id == creator_id)
-    except Exception as exc:  # a concurrent change won the unique index between our check and the update
-        if "unique" in str(exc).lower():
-            raise InvalidInput({"handle": taken}) from exc
+        async with tenant.savepoint():
+            rows = (
+                await Creator.update({Creator.handle: clean_handle})
+                .where(Creator.id == tenant.creator_id)
+                .returning(*Creator.all_columns())
+            )
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"}) from exc
         raise
-    account = await get_account(creator_id)
-    assert account is not None
-    return account
+    if not rows:
+        raise NotFoundError()
+    return _account(rows[0])

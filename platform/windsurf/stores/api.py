@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Router, get, post
-from litestar.di import NamedDependency, Provide
+from litestar import Router, get, post
 
-from windsurf.identity.auth import require_account
+from windsurf.dependencies import AccountDep, PageCacheDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
 from windsurf.stores import service
 
@@ -41,28 +40,31 @@ def _out(account: Account, state: service.StoreState) -> StoreOut:
 
 
 @get("/me")
-async def my_store(account: NamedDependency[Account]) -> StoreOut:
-    return _out(account, await service.get_store(account.id))
+async def my_store(account: AccountDep, tenant: TenantDep) -> StoreOut:
+    return _out(account, await service.get_store(tenant))
 
 
 @post("/me/publish", status_code=200)
-async def publish(request: Request[Any, Any, Any], account: NamedDependency[Account]) -> StoreOut:
-    state = await service.publish(account.id, request.app.state.storage)
-    await request.app.state.page_cache.invalidate(account.id)
+async def publish(
+    account: AccountDep,
+    tenant: TenantDep,
+    storage: StorageDep,
+    page_cache: PageCacheDep,
+) -> StoreOut:
+    state = await service.publish(tenant, storage)
+    await page_cache.invalidate(account.id)
     return _out(account, state)
 
 
 @get("/me/leads")
-async def leads(account: NamedDependency[Account]) -> list[LeadOut]:
+async def leads(tenant: TenantDep) -> list[LeadOut]:
     return [
-        LeadOut(r["contact"], r["contact_kind"], r["created_at"])
-        for r in await service.list_leads(account.id)
+        LeadOut(r["contact"], r["contact_kind"], r["created_at"]) for r in await service.list_leads(tenant)
     ]
 
 
 router = Router(
     path="/api/v1/stores",
     route_handlers=[my_store, publish, leads],
-    dependencies={"account": Provide(require_account)},
     tags=["stores"],
 )

@@ -5,13 +5,13 @@ products.
 from __future__ import annotations
 
 import io
-import uuid
 
 from PIL import Image, ImageDraw
 
 from windsurf.catalog import service as catalog
 from windsurf.catalog.demo import seed_demo_products
 from windsurf.core.storage import ObjectStorage
+from windsurf.core.uow import Tenant
 from windsurf.stores import service
 
 BIO = (
@@ -41,28 +41,28 @@ def avatar_image() -> bytes:
     return buffer.getvalue()
 
 
-async def seed_demo_store(creator_id: uuid.UUID, handle: str, storage: ObjectStorage) -> None:
+async def seed_demo_store(tenant: Tenant, handle: str, storage: ObjectStorage) -> None:
     """Fill and publish the store once; run again, it only adds product blocks for products it lacks."""
-    await seed_demo_products(creator_id, storage=storage)
-    state = await service.get_store(creator_id)
+    await seed_demo_products(tenant, storage=storage)
+    state = await service.get_store(tenant)
     first_time = state.published is None and not state.draft.blocks
     if first_time:
-        await service.update_profile(creator_id, display_name=state.draft.name, handle=handle, bio=BIO)
-        await service.update_settings(creator_id, language="am", ethiopian_calendar=True)
-        await service.update_theme(creator_id, palette="sand", accent="#0b7a53")
-        await service.update_socials(creator_id, SOCIALS)
-        await service.set_avatar(creator_id, storage, avatar_image(), "selam.png")
-    present = {block.product_id for block in (await service.get_store(creator_id)).draft.blocks}
-    for card in await catalog.published_cards(creator_id):
+        await service.update_profile(tenant, display_name=state.draft.name, handle=handle, bio=BIO)
+        await service.update_settings(tenant, language="am", ethiopian_calendar=True)
+        await service.update_theme(tenant, palette="sand", accent="#0b7a53")
+        await service.update_socials(tenant, SOCIALS)
+        await service.set_avatar(tenant, storage, avatar_image(), "selam.png")
+    present = {block.product_id for block in (await service.get_store(tenant)).draft.blocks}
+    for card in await catalog.published_cards(tenant):
         if str(card.id) not in present:
-            await service.add_block(creator_id, "product", {"product_id": str(card.id)})
+            await service.add_block(tenant, "product", {"product_id": str(card.id)})
     if first_time:
         await service.add_block(
-            creator_id,
+            tenant,
             "capture",
             {"heading": "ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "contact": "email"},
         )
         for title, url in LINKS:
-            await service.add_block(creator_id, "link", {"title": title, "url": url})
-    if (await service.get_store(creator_id)).unpublished_changes:
-        await service.publish(creator_id, storage)
+            await service.add_block(tenant, "link", {"title": title, "url": url})
+    if (await service.get_store(tenant)).unpublished_changes:
+        await service.publish(tenant, storage)

@@ -1,9 +1,10 @@
 """Store operations: the only code that writes the store tables.
 
 A creator's store is one JSON document edited as a draft and copied whole into ``published`` on publish. Every
-function takes the acting creator, runs inside ``acting_for`` and only ever loads that creator's row, so a
-block id of another creator is simply not found (404). Rule violations raise InvalidInput/ServiceError with
-msgids.
+function takes the ``Tenant`` of the caller's unit of work, runs its queries in ``tenant.scope()`` and only ever
+loads that creator's row, so a block id of another creator is simply not found (404). The store row is made on
+first use by one ``INSERT ... ON CONFLICT DO NOTHING`` (its creator_id is unique), so concurrent first loads
+never race. Rule violations raise InvalidInput/ServiceError with msgids.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from windsurf.core import images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.storage import ObjectStorage
-from windsurf.core.tenancy import acting_for
+from windsurf.core.uow import Tenant
 from windsurf.identity import service as identity
 from windsurf.identity import validation
 from windsurf.identity.validation import FieldError
@@ -178,40 +179,45 @@ def _state(creator_id: uuid.UUID, row: dict[str, Any]) -> StoreState:
     )
 
 
-async def _row(creator_id: uuid.UUID) -> dict[str, Any]:
-    """The creator's store row, created with a first draft on first use. Call inside acting_for."""
-    row = await Store.select().where(Store.creator_id == creator_id).first()
+async def _row(tenant: Tenant) -> dict[str, Any]:
+    """The creator's store row, created with a first draft on first use."""
+    creator_id = tenant.creator_id
+    async with tenant.scope():
+        row = await Store.select().where(Store.creator_id == creator_id).first()
     if row is not None:
         return row
-    account = await identity.get_account(creator_id)
+    account = await identity.get_account(tenant.uow, creator_id)
     if account is None:
         raise NotFoundError()
     draft = StoreDoc(
         name=account.display_name, language=account.locale if account.locale in SUPPORTED_LOCALES else "am"
     )
-    await Store.insert(Store(id=uuid.uuid4(), creator_id=creator_id, draft=draft.to_dict()))
-    row = await Store.select().where(Store.creator_id == creator_id).first()
+    async with tenant.scope():
+        # A concurrent first load may have made the row in between: the unique creator_id keeps one.
+        await Store.insert(Store(id=uuid.uuid4(), creator_id=creator_id, draft=draft.to_dict())).on_conflict(
+            target=Store.creator_id, action="DO NOTHING"
+        )
+        row = await Store.select().where(Store.creator_id == creator_id).first()
     assert row is not None
     return row
 
 
-async def get_store(creator_id: uuid.UUID) -> StoreState:
-    async with acting_for(creator_id):
-        return _state(creator_id, await _row(creator_id))
+async def get_store(tenant: Tenant) -> StoreState:
+    return _state(tenant.creator_id, await _row(tenant))
 
 
-async def default_language(creator_id: uuid.UUID) -> str | None:
+async def default_language(tenant: Tenant) -> str | None:
     """The language buyers see when they ask for none: the published store's setting (None before publishing)."""
-    published = await get_published(creator_id)
+    published = await get_published(tenant)
     return published[0].language if published else None
 
 
-async def get_published(creator_id: uuid.UUID) -> tuple[StoreDoc, dt.datetime] | None:
+async def get_published(tenant: Tenant) -> tuple[StoreDoc, dt.datetime] | None:
     """What buyers see, or None when the store was never published. Never creates anything."""
-    async with acting_for(creator_id):
+    async with tenant.scope():
         row = (
             await Store.select(Store.published, Store.published_at)
-            .where(Store.creator_id == creator_id)
+            .where(Store.creator_id == tenant.creator_id)
             .first()
         )
     published = _decode(row["published"]) if row else None
@@ -220,20 +226,19 @@ async def get_published(creator_id: uuid.UUID) -> tuple[StoreDoc, dt.datetime] |
     return StoreDoc.from_dict(published), row["published_at"]
 
 
-async def _save_draft(creator_id: uuid.UUID, doc: StoreDoc) -> None:
-    await Store.update({Store.draft: doc.to_dict(), Store.updated_at: dt.datetime.now(dt.UTC)}).where(
-        Store.creator_id == creator_id
-    )
+async def _save_draft(tenant: Tenant, doc: StoreDoc) -> None:
+    async with tenant.scope():
+        await Store.update({Store.draft: doc.to_dict(), Store.updated_at: dt.datetime.now(dt.UTC)}).where(
+            Store.creator_id == tenant.creator_id
+        )
 
 
-async def _edit(creator_id: uuid.UUID, change: Any) -> StoreState:
-    """Load the draft, apply ``change(doc) -> doc`` and save it, in one transaction for this creator."""
-    async with acting_for(creator_id):
-        row = await _row(creator_id)
-        state = _state(creator_id, row)
-        draft = await change(state.draft)
-        await _save_draft(creator_id, draft)
-        return StoreState(creator_id, draft, state.published, state.published_at)
+async def _edit(tenant: Tenant, change: Any) -> StoreState:
+    """Load the draft, apply ``change(doc) -> doc`` and save it, in the caller's unit of work."""
+    state = _state(tenant.creator_id, await _row(tenant))
+    draft = await change(state.draft)
+    await _save_draft(tenant, draft)
+    return StoreState(tenant.creator_id, draft, state.published, state.published_at)
 
 
 # --- validation ---------------------------------------------------------------------------------------------
@@ -298,22 +303,23 @@ def _raise(errors: dict[str, str]) -> None:
 # --- profile, theme, links, settings ------------------------------------------------------------------------
 
 
-async def update_profile(creator_id: uuid.UUID, *, display_name: str, handle: str, bio: str) -> StoreState:
-    """Name and bio go to the draft; a new handle takes effect at once (it is the store's address)."""
+async def update_profile(tenant: Tenant, *, display_name: str, handle: str, bio: str) -> StoreState:
+    """Name and bio go to the draft; a new handle takes effect at once (it is the store's address). Both are
+    written in the caller's unit of work: they commit together or not at all."""
     errors: dict[str, str] = {}
     name = _collect(errors, "display_name", validation.clean_display_name, display_name)
     clean_bio_value = _collect(errors, "bio", clean_bio, bio)
     new_handle = _collect(errors, "handle", validation.clean_handle, handle)
     _raise(errors)
-    await identity.change_handle(creator_id, new_handle)
+    await identity.change_handle(tenant, new_handle)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, name=name, bio=clean_bio_value)
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def update_theme(creator_id: uuid.UUID, *, palette: str, accent: str) -> StoreState:
+async def update_theme(tenant: Tenant, *, palette: str, accent: str) -> StoreState:
     errors: dict[str, str] = {}
     if palette not in PALETTES:
         errors["palette"] = N_("Choose one of the palettes.")
@@ -323,10 +329,10 @@ async def update_theme(creator_id: uuid.UUID, *, palette: str, accent: str) -> S
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, palette=palette, accent=clean)
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def update_socials(creator_id: uuid.UUID, links: dict[str, str]) -> StoreState:
+async def update_socials(tenant: Tenant, links: dict[str, str]) -> StoreState:
     errors: dict[str, str] = {}
     socials: dict[str, str] = {}
     for network in SOCIAL_NETWORKS:
@@ -338,31 +344,31 @@ async def update_socials(creator_id: uuid.UUID, links: dict[str, str]) -> StoreS
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, socials=socials)
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def update_settings(creator_id: uuid.UUID, *, language: str, ethiopian_calendar: bool) -> StoreState:
+async def update_settings(tenant: Tenant, *, language: str, ethiopian_calendar: bool) -> StoreState:
     if language not in SUPPORTED_LOCALES:
         raise InvalidInput({"language": N_("Choose Amharic or English.")})
 
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, language=language, ethiopian_calendar=ethiopian_calendar)
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
 def avatar_key(avatar: Avatar, width: int) -> str:
     return f"{avatar.key}-{width}.webp"
 
 
-async def set_avatar(creator_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
+async def set_avatar(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
     """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
     try:
         processed = images.process_image(data, filename, widths=AVATAR_WIDTHS)
     except images.ImageRejected as exc:
         raise InvalidInput({"avatar": exc.message}) from None
     avatar = Avatar(
-        key=f"public/avatars/{creator_id}/{secrets.token_hex(8)}",
+        key=f"public/avatars/{tenant.creator_id}/{secrets.token_hex(8)}",
         sizes=tuple((t.width, t.height) for t in processed.thumbnails),
     )
     for thumbnail in processed.thumbnails:
@@ -374,12 +380,12 @@ async def set_avatar(creator_id: uuid.UUID, storage: ObjectStorage, data: bytes,
             replaced.append(doc.avatar)
         return replace(doc, avatar=avatar)
 
-    state = await _edit(creator_id, change)
+    state = await _edit(tenant, change)
     await _delete_unused(storage, state, replaced)
     return state
 
 
-async def remove_avatar(creator_id: uuid.UUID, storage: ObjectStorage) -> StoreState:
+async def remove_avatar(tenant: Tenant, storage: ObjectStorage) -> StoreState:
     replaced: list[Avatar] = []
 
     async def change(doc: StoreDoc) -> StoreDoc:
@@ -387,7 +393,7 @@ async def remove_avatar(creator_id: uuid.UUID, storage: ObjectStorage) -> StoreS
             replaced.append(doc.avatar)
         return replace(doc, avatar=None)
 
-    state = await _edit(creator_id, change)
+    state = await _edit(tenant, change)
     await _delete_unused(storage, state, replaced)
     return state
 
@@ -404,7 +410,7 @@ async def _delete_unused(storage: ObjectStorage, state: StoreState, candidates: 
 # --- blocks -------------------------------------------------------------------------------------------------
 
 
-async def _clean_block(creator_id: uuid.UUID, block_id: str, kind: str, fields: dict[str, str]) -> Block:
+async def _clean_block(tenant: Tenant, block_id: str, kind: str, fields: dict[str, str]) -> Block:
     errors: dict[str, str] = {}
     if kind == "link":
         title = _collect(
@@ -443,43 +449,43 @@ async def _clean_block(creator_id: uuid.UUID, block_id: str, kind: str, fields: 
             product_id = uuid.UUID(fields.get("product_id", ""))
         except ValueError:
             product_id = None
-        if product_id is None or await catalog.product_card(creator_id, product_id) is None:
+        if product_id is None or await catalog.product_card(tenant, product_id) is None:
             raise InvalidInput({"product_id": N_("Choose one of your products.")})
         return Block(id=block_id, type="product", product_id=str(product_id))
     raise InvalidInput({"type": N_("Choose what to add.")})
 
 
-async def add_block(creator_id: uuid.UUID, kind: str, fields: dict[str, str]) -> StoreState:
-    block = await _clean_block(creator_id, secrets.token_hex(6), kind, fields)
+async def add_block(tenant: Tenant, kind: str, fields: dict[str, str]) -> StoreState:
+    block = await _clean_block(tenant, secrets.token_hex(6), kind, fields)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         if len(doc.blocks) >= MAX_BLOCKS:
             raise ServiceError(N_("A store can have at most 60 blocks."))
         return replace(doc, blocks=(*doc.blocks, block))
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def update_block(creator_id: uuid.UUID, block_id: str, fields: dict[str, str]) -> StoreState:
-    current = (await get_store(creator_id)).draft.block(block_id)
-    block = await _clean_block(creator_id, block_id, current.type, fields)
+async def update_block(tenant: Tenant, block_id: str, fields: dict[str, str]) -> StoreState:
+    current = (await get_store(tenant)).draft.block(block_id)
+    block = await _clean_block(tenant, block_id, current.type, fields)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         doc.block(block_id)  # still there (404 otherwise)
         return replace(doc, blocks=tuple(block if b.id == block_id else b for b in doc.blocks))
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def remove_block(creator_id: uuid.UUID, block_id: str) -> StoreState:
+async def remove_block(tenant: Tenant, block_id: str) -> StoreState:
     async def change(doc: StoreDoc) -> StoreDoc:
         doc.block(block_id)
         return replace(doc, blocks=tuple(b for b in doc.blocks if b.id != block_id))
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
-async def move_block(creator_id: uuid.UUID, block_id: str, direction: str) -> StoreState:
+async def move_block(tenant: Tenant, block_id: str, direction: str) -> StoreState:
     if direction not in {"up", "down"}:
         raise InvalidInput({"direction": N_("Choose up or down.")})
 
@@ -491,17 +497,18 @@ async def move_block(creator_id: uuid.UUID, block_id: str, direction: str) -> St
             blocks[index], blocks[other] = blocks[other], blocks[index]
         return replace(doc, blocks=tuple(blocks))
 
-    return await _edit(creator_id, change)
+    return await _edit(tenant, change)
 
 
 # --- publishing ---------------------------------------------------------------------------------------------
 
 
-async def publish(creator_id: uuid.UUID, storage: ObjectStorage | None = None) -> StoreState:
+async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> StoreState:
     """Make the draft what buyers see, in one UPDATE."""
     now = dt.datetime.now(dt.UTC)
-    async with acting_for(creator_id):
-        state = _state(creator_id, await _row(creator_id))
+    creator_id = tenant.creator_id
+    state = _state(creator_id, await _row(tenant))
+    async with tenant.scope():
         await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
             Store.creator_id == creator_id
         )
@@ -514,9 +521,10 @@ async def publish(creator_id: uuid.UUID, storage: ObjectStorage | None = None) -
 # --- leads --------------------------------------------------------------------------------------------------
 
 
-async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
+async def add_lead(tenant: Tenant, block_id: str, contact: str) -> None:
     """A buyer left an email or phone in a capture block of the PUBLISHED store; repeats are kept once."""
-    published = await get_published(creator_id)
+    creator_id = tenant.creator_id
+    published = await get_published(tenant)
     block = published[0].block(block_id) if published else None
     if block is None or block.type != "capture":
         raise NotFoundError()
@@ -525,7 +533,7 @@ async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
         value = cleaner(contact)
     except FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
-    async with acting_for(creator_id):
+    async with tenant.scope():
         if not await StoreLead.exists().where(
             (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
         ):
@@ -540,16 +548,16 @@ async def add_lead(creator_id: uuid.UUID, block_id: str, contact: str) -> None:
             )
 
 
-async def list_leads(creator_id: uuid.UUID, limit: int = 50) -> list[dict[str, Any]]:
-    async with acting_for(creator_id):
+async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:
+    async with tenant.scope():
         return await (
             StoreLead.select(StoreLead.contact, StoreLead.contact_kind, StoreLead.created_at)
-            .where(StoreLead.creator_id == creator_id)
+            .where(StoreLead.creator_id == tenant.creator_id)
             .order_by(StoreLead.created_at, ascending=False)
             .limit(limit)
         )
 
 
-async def count_leads(creator_id: uuid.UUID) -> int:
-    async with acting_for(creator_id):
-        return int(await StoreLead.count().where(StoreLead.creator_id == creator_id))
+async def count_leads(tenant: Tenant) -> int:
+    async with tenant.scope():
+        return int(await StoreLead.count().where(StoreLead.creator_id == tenant.creator_id))

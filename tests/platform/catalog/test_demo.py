@@ -7,6 +7,7 @@ from collections import Counter
 
 from litestar import Litestar
 
+from tests.helpers import acting
 from windsurf.catalog import service
 from windsurf.catalog.demo import seed_demo_products
 from windsurf.identity.tables import Creator
@@ -16,9 +17,9 @@ async def test_seed_demo_products_is_complete_and_idempotent(app: Litestar) -> N
     creator_id = uuid.uuid4()
     await Creator(id=creator_id, handle=f"d{creator_id.hex[:12]}", display_name="Selam").save()
     settings, storage = app.state.settings, app.state.storage
-    await seed_demo_products(creator_id, storage=storage, settings=settings)
-    await seed_demo_products(creator_id, storage=storage, settings=settings)
-    cards = await service.published_cards(creator_id)
+    await acting(creator_id, seed_demo_products, storage=storage, settings=settings)
+    await acting(creator_id, seed_demo_products, storage=storage, settings=settings)
+    cards = await acting(creator_id, service.published_cards)
     assert len(cards) == 24
     kinds = Counter(card.kind for card in cards)
     assert kinds == {"download": 12, "lead_magnet": 3, "link": 4, "coaching": 5}
@@ -28,5 +29,7 @@ async def test_seed_demo_products_is_complete_and_idempotent(app: Litestar) -> N
         assert card.cover and card.cover[0][1] == 160 and card.short
         key = card.cover[0][0].removeprefix("/media/")
         assert len(await storage.get(key)) < 6000
-    magnets = [p for p in await service.list_products(creator_id) if p.kind == "lead_magnet" and p.files]
+    magnets = [
+        p for p in await acting(creator_id, service.list_products) if p.kind == "lead_magnet" and p.files
+    ]
     assert magnets

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import SECRET, drain_jobs, post_form, serve
 from tests.helpers import reset_link_for, sign_up_by_email
 from windsurf.core import security
-from windsurf.core.tenancy import acting_for
+from windsurf.core.uow import tenant_for
 from windsurf.identity.tables import PasswordReset
 
 EXPIRED = "This reset link has expired or was already used. Ask for a new one."
@@ -54,7 +54,7 @@ async def test_only_a_digest_of_the_token_is_stored(client: AsyncTestClient[Lite
     await post_form(client, "/password-reset", {"email": identity["email"]})
     token = (await reset_link_for(app, identity["email"])).split("token=", 1)[1]
     me = (await client.get("/api/v1/identity/me")).json()
-    async with acting_for(me["id"]):
+    async with tenant_for(me["id"]) as tenant, tenant.scope():
         rows = await PasswordReset.select().where(PasswordReset.creator_id == me["id"])
     assert len(rows) == 1
     assert rows[0]["token_digest"] == security.keyed_digest(SECRET, token)
@@ -80,7 +80,7 @@ async def test_expired_and_forged_links_are_refused(client: AsyncTestClient[Lite
     await post_form(client, "/password-reset", {"email": identity["email"]})
     token = (await reset_link_for(app, identity["email"])).split("token=", 1)[1]
     me = (await client.get("/api/v1/identity/me")).json()
-    async with acting_for(me["id"]):
+    async with tenant_for(me["id"]) as tenant, tenant.scope():
         await PasswordReset.update(
             {PasswordReset.expires_at: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}
         ).where(PasswordReset.creator_id == me["id"])

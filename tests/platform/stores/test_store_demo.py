@@ -10,6 +10,7 @@ from litestar import Litestar
 from tests.conftest import serve
 from windsurf.app import create_app
 from windsurf.catalog import service as catalog
+from windsurf.core.uow import unit_of_work
 from windsurf.demo import seed_demo
 from windsurf.identity import service as identity
 from windsurf.settings import Settings
@@ -27,9 +28,10 @@ async def test_demo_store_is_published_and_idempotent(settings: Settings) -> Non
         assert re.search(r'<img class="av" src="/media/public/avatars/', text)
         assert text.count('class="lk"') == 2 and text.count('class="cp"') == 1
         assert 'href="https://t.me/windsurf_demo"' in text
-        account = await identity.find_by_handle("demo")
-        assert account is not None
-        cards = await catalog.published_cards(account.id)
+        async with unit_of_work() as uow:
+            account = await identity.find_by_handle(uow, "demo")
+            assert account is not None
+            cards = await catalog.published_cards(await uow.act_for(account.id))
         assert len(cards) == 24, "seeding twice must not duplicate products"
         assert text.count('class="pc"') == 24
         assert {card.kind for card in cards} == {"download", "lead_magnet", "link", "coaching"}

@@ -1,0 +1,84 @@
+"""Delivery's background jobs: the buyer's links by email and SMS, and stamping PDFs with who bought them.
+
+Both are idempotent. Sending reads the contact at send time (the outbox row carries ids only); stamping skips a
+file already stamped, and a PDF it cannot stamp keeps being delivered as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import anyio.to_thread
+
+from windsurf.core import storage
+from windsurf.core.jobs import JobContext, job
+from windsurf.core.messaging import Email, Sms
+from windsurf.core.uow import tenant_for
+from windsurf.delivery import service, stamping
+
+_log = logging.getLogger("windsurf.delivery")
+
+
+def download_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/download/{token}"
+
+
+@job(service.SEND_JOB)
+async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
+    creator_id, grant_id = uuid.UUID(payload["creator_id"]), uuid.UUID(payload["grant_id"])
+    async with tenant_for(creator_id) as tenant:
+        grant = await service.get_grant(tenant, grant_id)
+        to = await service.recipient(tenant, grant_id)
+    secret, base = context.settings.secret_key, context.settings.public_url
+    links = [
+        (
+            file.filename,
+            download_url(base, service.download_token(secret, creator_id, grant_id, file.file_id)),
+        )
+        for file in grant.files
+    ]
+    _ = context.translations(to.locale).gettext
+    variables = {"product": grant.product_title, "store": grant.store_name, "number": grant.order_number}
+    listing = "\n".join(f"{name}: {url}" for name, url in links)
+    library = f"{base.rstrip('/')}/library"
+    if to.email:
+        subject = _("Your purchase: %(product)s") % variables
+        body = (
+            _("Thank you for buying %(product)s from %(store)s. Your order number is %(number)s.") % variables
+            + "\n\n"
+            + _("Download your files (each link works for 7 days):")
+            + "\n"
+            + listing
+            + "\n\n"
+            + _("You can download them again at any time from your library: %(url)s") % {"url": library}
+        )
+        await context.email.send_email(Email(to=to.email, subject=subject, body=body))
+    if to.phone:
+        first = links[0][1] if links else library
+        body = _("%(product)s (order %(number)s): download at %(url)s") % {**variables, "url": first}
+        await context.sms.send_sms(Sms(to=to.phone, body=body))
+
+
+@job(service.STAMP_JOB)
+async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
+    creator_id = uuid.UUID(payload["creator_id"])
+    grant_id, file_id = uuid.UUID(payload["grant_id"]), uuid.UUID(payload["file_id"])
+    async with tenant_for(creator_id) as tenant:
+        target = await service.stamp_target(tenant, grant_id, file_id)
+    if target is None:
+        return
+    original_key, line = target
+    files = storage.build_storage(context.settings)
+    original = await files.get(original_key)
+    try:
+        stamped = await anyio.to_thread.run_sync(stamping.stamp, original, line)
+    except stamping.StampError as exc:
+        # The buyer keeps getting the original; retrying cannot make a damaged or encrypted PDF stampable.
+        _log.warning("pdf not stamped", extra={"grant_id": str(grant_id), "reason": str(exc)})
+        return
+    key = service.stamped_key(creator_id, grant_id, file_id)
+    await files.put(key, stamped, service.PDF)
+    async with tenant_for(creator_id) as tenant:
+        await service.record_stamp(tenant, grant_id, file_id, key)

@@ -1,0 +1,13 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from windsurf.payments.tables import SandboxPayment
+
+APP_CONFIG = AppConfig(
+    app_name="payments",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[SandboxPayment],
+    migration_dependencies=[],
+    commands=[],
+)

@@ -1,0 +1,94 @@
+"""The storefront as a Litestar plugin: templates, static files, the cached store page fast path, the pages.
+
+The platform loads it by its dotted path (``WINDSURF_FACE``, this class by default) and hands it the objects it
+shares; nothing under ``windsurf`` imports ``storefront``. Which page routers it mounts follows
+``WINDSURF_SERVICES``, as the platform's JSON routers do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.types import ASGIApp, ControllerRouterHandler
+
+import storefront
+from windsurf.core.templating import build_environment
+from windsurf.core.web import RENDERER_STATE, Renderer
+from windsurf.dependencies import PlatformObjects
+
+
+def _identity() -> list[ControllerRouterHandler]:
+    from storefront.pages import auth
+
+    return [auth.router]
+
+
+def _stores() -> list[ControllerRouterHandler]:
+    from storefront.pages import builder_store
+
+    return [builder_store.router]
+
+
+def _catalog() -> list[ControllerRouterHandler]:
+    from storefront.pages import builder_products
+
+    return [builder_products.router]
+
+
+def _storefront() -> list[ControllerRouterHandler]:
+    from storefront.pages import media, product, public
+
+    return [public.router, product.router, media.router]
+
+
+PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
+    "identity": _identity,
+    "stores": _stores,
+    "catalog": _catalog,
+    "storefront": _storefront,
+}
+
+
+class StorefrontPlugin:
+    """The HTML face of the platform (see ``windsurf.core.face.Face``)."""
+
+    locales_dir = storefront.LOCALES_DIR
+
+    def __init__(self, objects: PlatformObjects) -> None:
+        self.objects = objects
+        self.renderer = Renderer(
+            env=build_environment([storefront.TEMPLATES_DIR]),
+            locales_dir=storefront.LOCALES_DIR,
+            settings=objects.settings,
+            htmx_path=storefront.HTMX_PATH,
+        )
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        renderer = self.renderer
+
+        def provide_renderer() -> Renderer:
+            return renderer
+
+        app_config.route_handlers.append(storefront.static_router())
+        for service in self.objects.settings.services:
+            app_config.route_handlers.extend(PAGE_ROUTERS[service]())
+        app_config.dependencies["renderer"] = Provide(provide_renderer, use_cache=True, sync_to_thread=False)
+        app_config.state[RENDERER_STATE] = renderer  # for the exception handlers' error pages only
+        return app_config
+
+    def all_route_handlers(self) -> list[ControllerRouterHandler]:
+        """Every page of every service, mounted here or not: the platform reserves their paths from handles."""
+        handlers: list[ControllerRouterHandler] = [storefront.static_router()]
+        for routers in PAGE_ROUTERS.values():
+            handlers.extend(routers())
+        return handlers
+
+    def wrap_asgi(self, handler: ASGIApp) -> ASGIApp:
+        settings = self.objects.settings
+        if "storefront" not in settings.services or not settings.page_cache:
+            return handler
+        from storefront.pages.public import CachedStorePages
+
+        return CachedStorePages(handler, self.objects.page_cache)
