@@ -78,10 +78,10 @@ def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
-    from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
+    from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
+    from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
     from windsurf.stores import jobs as stores_jobs  # noqa: F401 - registers the stores' file referrers
 
@@ -164,7 +164,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
     # the security headers, a request id and an access-log line too; route middleware never sees those.
     allow = {
-        route.path_format: ", ".join(sorted(route.methods)) for route in app.routes if isinstance(route, HTTPRoute)
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
     }
     if settings.serves_api_schema:
         openapi.install(app, settings, allow)

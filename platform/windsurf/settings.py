@@ -7,9 +7,9 @@ platform (SQLite, in-memory stores, local files, the sandbox gateway); productio
 
 from __future__ import annotations
 
-import math
 import hashlib
 import hmac
+import math
 import os
 from collections import Counter
 from collections.abc import Mapping

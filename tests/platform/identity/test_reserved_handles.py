@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar, get
 
+from storefront.plugin import StorefrontPlugin
 from tests.conftest import make_settings
 from windsurf.app import SERVICE_ROUTERS, create_app, route_paths
 from windsurf.identity import validation
@@ -16,8 +17,9 @@ def test_every_route_segment_is_refused_as_a_handle(tmp_path: object) -> None:
         make_settings(services=("storefront",), database_url=f"sqlite:///{tmp_path}/h.db")
     )
     # Other services' routes are reserved too, although this process does not mount them.
+    face = next(plugin for plugin in app.plugins.init if isinstance(plugin, StorefrontPlugin))
     paths = [route.path for route in app.routes] + route_paths(
-        [handler for routers in SERVICE_ROUTERS.values() for handler in routers()]
+        [handler for routers in SERVICE_ROUTERS.values() for handler in routers()] + face.all_route_handlers()
     )
     segments = {path.strip("/").split("/")[0] for path in paths} - {""}
     candidates = {s for s in segments if "{" not in s and validation.HANDLE_PATTERN.match(s)}

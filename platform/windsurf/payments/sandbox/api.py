@@ -137,9 +137,7 @@ async def payment_page(
 @post("/pay/{reference:str}")
 async def decide(request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep) -> Response[Any]:
     fields = await web.form_fields(request, "action", "notify")
-    payment = await service.decide(
-        uow, reference, fields["action"], settings, notify=fields["notify"]
-    )
+    payment = await service.decide(uow, reference, fields["action"], settings, notify=fields["notify"])
     # Back to the merchant, who learns the outcome from the notification or a status query, never from here.
     return Response(content=None, status_code=303, headers={"Location": payment.return_url})
 
