@@ -61,8 +61,17 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 
 
 def route_paths(handlers: list[ControllerRouterHandler]) -> list[str]:
-    """Every path the given handlers serve (a throwaway Router resolves routers, controllers, handlers)."""
-    return [route.path for route in Router(path="/", route_handlers=handlers).routes]
+    """Every path the given routers and handlers serve, read without registering them anywhere (registering
+    a handler in a second router would change which dependencies it resolves)."""
+    paths: list[str] = []
+    for handler in handlers:
+        if isinstance(handler, Router):
+            paths.extend(route.path for route in handler.routes)
+        elif isinstance(handler, type):  # a Controller class
+            paths.append(getattr(handler, "path", "/"))
+        else:
+            paths.extend(getattr(handler, "paths", ()))
+    return paths
 
 
 def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:

@@ -16,9 +16,13 @@ import time
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.params import SkipValidation
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+
+from windsurf.settings import Settings
 
 METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"  # every path no route serves (404s, 405s), as one series
@@ -81,8 +85,10 @@ def _authorised(request: Request[Any, Any, Any], token: str) -> bool:
 
 
 @get(METRICS_PATH, include_in_schema=False)
-async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
-    if not _authorised(request, request.app.state.settings.metrics_token):
+async def metrics(
+    request: Request[Any, Any, Any], settings: NamedDependency[SkipValidation[Settings]]
+) -> Response[bytes]:
+    if not _authorised(request, settings.metrics_token):
         raise NotFoundException()
     # Serialising is CPU work; a thread keeps other requests moving while the scraper waits.
     body = await asyncio.to_thread(generate_latest, REGISTRY)
