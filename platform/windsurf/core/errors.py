@@ -108,7 +108,12 @@ def _gettext(request: Request[Any, Any, Any], message: str, **variables: Any) ->
 
 
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+    """JSON callers: our API (/api/...), the sandbox gateway's provider API (/sandbox-pay/api/...), or anyone
+    asking for JSON."""
+    path = request.url.path
+    return (
+        path.startswith("/api/") or "/api/" in path or "application/json" in request.headers.get("accept", "")
+    )
 
 
 def problem(
