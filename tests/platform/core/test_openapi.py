@@ -22,6 +22,8 @@ async def test_every_operation_documents_its_problem_responses(client: AsyncTest
             documented = set(operation["responses"])
             assert documented >= PROBLEM_STATUSES, (method, path)
             assert ("413" in documented) == ("requestBody" in operation), (method, path)
+            if not path.startswith("/api/"):
+                continue  # the sandbox gateway's provider API authenticates by signature, not a session
             expected = (
                 [{"session": [], "csrf": []}] if method in {"post", "patch", "delete"} else [{"session": []}]
             )
