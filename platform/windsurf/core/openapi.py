@@ -104,8 +104,8 @@ def complete(document: dict[str, Any], *, session_cookie: str, allow: dict[str, 
     }
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            if method not in {"get", "post", "put", "patch", "delete"}:
-                continue
+            if method not in {"get", "post", "put", "patch", "delete"} or "/api/" not in path:
+                continue  # (an HTML page in the document, such as the sandbox gateway's, answers with pages)
             responses = operation.setdefault("responses", {})
             for status in PROBLEMS:
                 if status == "413" and "requestBody" not in operation:
