@@ -23,7 +23,9 @@ LABEL org.opencontainers.image.title="stan-store-windsurf" \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    WINDSURF_ENV=production
+    WINDSURF_ENV=production \
+    WINDSURF_HOST=0.0.0.0 \
+    WINDSURF_PORT=8000
 RUN groupadd --gid 1000 windsurf \
     && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin windsurf
 COPY --from=builder --chown=root:root /opt/venv /opt/venv

@@ -60,6 +60,7 @@ clean:
 bench: $(UV)
 	$(UV) sync --frozen
 	$(RUN) python -m bench.run login $(BENCH_ARGS)
+	$(RUN) python -m bench.run uploads $(BENCH_ARGS)
 
 # The store page against nginx serving the same bytes; the last line is the one-line summary.
 bench-store: $(UV)

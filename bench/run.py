@@ -5,6 +5,8 @@ login  the issue-2 numbers: GET /login (a rendered, translated page with a CSRF 
 store  the issue-3 harness: GET /@demo from the app with its rendered-page cache on (default) and off
        (``WINDSURF_PAGE_CACHE=0``), and the same bytes from nginx, in one run; ends with the one-line summary
        ``store-page cached_rps=... uncached_rps=... nginx_rps=... ratio=... p99_ms=...``.
+uploads  the store page's p99 while creators upload 12 MP covers, with slow work in worker threads and on the event
+       loop (``WINDSURF_OFFLOAD=0``); see bench/uploads.py.
 
 Every request sends ``Accept-Encoding: gzip``. Results are printed and written as JSON under bench/out/
 (gitignored); bench/RESULTS.md records the numbers we keep.
@@ -27,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench import servers, wrk
+from bench import servers, uploads, wrk
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 STORE_PATH = "/@demo"
@@ -225,9 +227,19 @@ def bench_store(load: Load, workers: int) -> int:
     return 0
 
 
+def bench_uploads(load: Load, workers: int) -> int:
+    before = machine()
+    payload = uploads.bench_uploads(load, workers)
+    path = save(
+        "uploads", {"machine": before, "workers": workers, "load": dataclasses.asdict(load), **payload}
+    )
+    print(f"saved {path}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("benchmark", choices=["login", "store"])
+    parser.add_argument("benchmark", choices=["login", "store", "uploads"])
     parser.add_argument("--duration", type=int, default=Load.duration_s, help="measured seconds per target")
     parser.add_argument(
         "--warmup", type=int, default=Load.warmup_s, help="unmeasured seconds before each run"
@@ -250,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.benchmark == "login":
         return bench_login(load, args.workers)
+    if args.benchmark == "uploads":
+        return bench_uploads(load, args.workers)
     return bench_store(load, args.workers)
 
 

@@ -132,14 +132,11 @@ class Audit(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[hub]),
             )
 
-        config_role = aws.iam.Role(
-            f"{name}-config-role", assume_role_policy=service_trust_policy("config.amazonaws.com"), opts=child
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-config-role-policy",
-            role=config_role.name,
-            policy_arn="arn:aws:iam::aws:policy/service-role/AWS_ConfigRole",
-            opts=child,
+        # Config.1: the service-linked role. With it, Config delivers to the bucket under the logs bucket's own
+        # policy for config.amazonaws.com (components/storage.py); AWS_ConfigRole on a plain role grants no
+        # s3:PutObject, so deliveries through such a role were refused.
+        config_role = aws.iam.ServiceLinkedRole(
+            f"{name}-config-role", aws_service_name="config.amazonaws.com", opts=child
         )
         recorder = aws.cfg.Recorder(
             f"{name}-config-recorder",
@@ -178,10 +175,19 @@ def _trail_key_policy(account_id: pulumi.Input[str], region: str) -> pulumi.Outp
                     "Resource": "*",
                 },
                 {
+                    # DescribeKey carries no encryption context, so it cannot share the statement below.
+                    "Sid": "CloudTrailDescribes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "kms:DescribeKey",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
                     "Sid": "CloudTrailEncrypts",
                     "Effect": "Allow",
                     "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+                    "Action": "kms:GenerateDataKey*",
                     "Resource": "*",
                     "Condition": {
                         "StringLike": {

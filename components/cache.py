@@ -26,6 +26,7 @@ class CacheArgs:
     nodes: int
     snapshot_days: int
     log_retention_days: int
+    secret_recovery_days: int
     tags: dict[str, str]
 
 
@@ -33,6 +34,7 @@ class Cache(pulumi.ComponentResource):
     address: pulumi.Output[str]
     auth_token: pulumi.Output[str]
     auth_secret_arn: pulumi.Output[str]
+    group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:cache:Cache", name, None, opts)
@@ -66,6 +68,7 @@ class Cache(pulumi.ComponentResource):
             name=f"windsurf/{args.name_prefix}/redis-auth",
             description="ElastiCache Redis AUTH token",
             kms_key_id=key.arn,
+            recovery_window_in_days=args.secret_recovery_days,
             tags=args.tags,
             opts=child,
         )
@@ -116,6 +119,7 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
         self.address = group.primary_endpoint_address
+        self.group_id = group.replication_group_id
         self.auth_token = pulumi.Output.secret(token.result)
         self.auth_secret_arn = secret.arn
         self.register_outputs({"address": self.address, "auth_secret_arn": self.auth_secret_arn})

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 @dataclass(frozen=True)
 class CertificatesArgs:
     domain: str
-    hosted_zone_id: str
+    hosted_zone_id: pulumi.Input[str]
     us_east_1: aws.Provider
     tags: dict[str, str]
 
@@ -29,7 +29,11 @@ class Certificates(pulumi.ComponentResource):
         self.cloudfront_certificate_arn = self._validated(
             f"{name}-cloudfront", args.domain, [f"www.{args.domain}"], args, args.us_east_1
         )
-        self.origin_certificate_arn = self._validated(f"{name}-origin", self.origin_domain, [], args, None)
+        # CloudFront forwards the viewer's Host header (and so validates the origin against it): the ALB's
+        # certificate names the site too.
+        self.origin_certificate_arn = self._validated(
+            f"{name}-origin", self.origin_domain, [args.domain, f"www.{args.domain}"], args, None
+        )
         self.register_outputs(
             {
                 "cloudfront_certificate_arn": self.cloudfront_certificate_arn,

@@ -38,6 +38,7 @@ class DatabaseArgs:
     multi_az: bool
     deletion_protection: bool
     read_replica: bool
+    secret_recovery_days: int
     tags: dict[str, str]
 
 
@@ -48,6 +49,9 @@ class Database(pulumi.ComponentResource):
     app_password: pulumi.Output[str]
     admin_secret_arn: pulumi.Output[str]
     replica_address: pulumi.Output[str] | None
+    identifier: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    replica_identifier: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:database:Database", name, None, opts)
@@ -149,6 +153,9 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.deletion_protection),
         )
         self.replica_address = None
+        self.replica_identifier = None
+        self.identifier = primary.identifier
+        self.arn = primary.arn
         if args.read_replica:
             # The analytics replica takes long reporting queries off the primary; it inherits encryption.
             replica = aws.rds.Instance(
@@ -163,13 +170,15 @@ class Database(pulumi.ComponentResource):
                 opts=child,
             )
             self.replica_address = replica.address
+            self.replica_identifier = replica.identifier
 
         secret = aws.secretsmanager.Secret(
             f"{name}-admin-secret",
             name=f"windsurf/{args.name_prefix}/database-admin",
             description="RDS master credentials (table owner; used by migrations)",
             kms_key_id=key.arn,
-            recovery_window_in_days=30 if args.deletion_protection else 7,
+            # 0 deletes at once (dev): a recreated stack can reuse the name without waiting out the window.
+            recovery_window_in_days=args.secret_recovery_days,
             tags=args.tags,
             opts=child,
         )

@@ -19,7 +19,6 @@ from components.storage import tls_only_statement
 # AWS managed CloudFront policies (fixed ids published by AWS).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"  # the hosted zone of every *.cloudfront.net alias target
 MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
@@ -28,13 +27,22 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesSQLiRuleSet",
 )
 RATE_LIMIT_PER_5_MIN = 2000  # per client IP; a buyer on a shared carrier NAT stays well below it
+ORIGIN_HEADER = "X-Windsurf-Origin"  # carries the origin secret from CloudFront to the ALB and the app
+# CloudFront's address of the viewer; the app reads it only on requests that carry the origin secret.
+VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
+# The common rule set blocks bodies over 8 KB; creators upload files up to 50 MB. That one rule only counts
+# (and labels) requests, and the size rule below blocks labelled requests outside the upload paths.
+BODY_SIZE_RULE = "SizeRestrictions_BODY"
+BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+UPLOAD_PATH_PREFIXES = ("/dashboard/", "/api/v1/catalog/", "/api/v1/stores/")
 
 
 @dataclass(frozen=True)
 class EdgeArgs:
     name_prefix: str
     domain: str
-    hosted_zone_id: str
+    hosted_zone_id: pulumi.Input[str]
+    origin_secret: pulumi.Input[str]
     certificate_arn: pulumi.Input[str]
     origin_domain: str
     origin_hostname: pulumi.Input[str]
@@ -42,6 +50,7 @@ class EdgeArgs:
     assets_bucket_arn: pulumi.Input[str]
     assets_bucket_domain: pulumi.Input[str]
     log_bucket_arn: pulumi.Input[str]
+    log_retention_days: int
     us_east_1: aws.Provider
     tags: dict[str, str]
 
@@ -55,6 +64,18 @@ class Edge(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         global_child = pulumi.ResourceOptions(parent=self, provider=args.us_east_1)
         web_acl = self._web_acl(name, args, global_child)
+        origin_requests = aws.cloudfront.OriginRequestPolicy(
+            f"{name}-origin-requests",
+            name=f"{args.name_prefix}-app",
+            comment="Viewer headers (Host too: the origin certificate names the site) and the viewer address",
+            headers_config={
+                "header_behavior": "allViewerAndWhitelistCloudFront",
+                "headers": {"items": [VIEWER_ADDRESS_HEADER]},
+            },
+            cookies_config={"cookie_behavior": "all"},
+            query_strings_config={"query_string_behavior": "all"},
+            opts=child,
+        )
 
         # The ALB's DNS name changes when the controller recreates it; CloudFront reaches it through a stable
         # name
@@ -88,6 +109,7 @@ class Edge(pulumi.ComponentResource):
                 {
                     "origin_id": "app",
                     "domain_name": args.origin_domain,
+                    "custom_headers": [{"name": ORIGIN_HEADER, "value": args.origin_secret}],
                     "custom_origin_config": {
                         "http_port": 80,
                         "https_port": 443,
@@ -109,7 +131,7 @@ class Edge(pulumi.ComponentResource):
                 "compress": True,
                 # Pages are per user; the app sets ETags so browsers revalidate cheaply.
                 "cache_policy_id": CACHING_DISABLED,
-                "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST,
+                "origin_request_policy_id": origin_requests.id,
             },
             ordered_cache_behaviors=[
                 {
@@ -184,16 +206,59 @@ class Edge(pulumi.ComponentResource):
             }
         ]
         for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1):
+            statement: dict[str, object] = {"vendor_name": "AWS", "name": group}
+            if group == "AWSManagedRulesCommonRuleSet":
+                statement["rule_action_overrides"] = [
+                    {"name": BODY_SIZE_RULE, "action_to_use": {"count": {}}}
+                ]
             rules.append(
                 {
                     "name": group,
                     "priority": priority,
                     "override_action": {"none": {}},
-                    "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+                    "statement": {"managed_rule_group_statement": statement},
                     "visibility_config": visibility(group),
                 }
             )
-        return aws.wafv2.WebAcl(
+        rules.append(
+            {
+                "name": "oversized-body-outside-uploads",
+                "priority": len(MANAGED_RULE_GROUPS) + 1,
+                "action": {"block": {}},
+                "statement": {
+                    "and_statement": {
+                        "statements": [
+                            {"label_match_statement": {"scope": "LABEL", "key": BODY_SIZE_LABEL}},
+                            {
+                                "not_statement": {
+                                    "statements": [
+                                        {
+                                            "or_statement": {
+                                                "statements": [
+                                                    {
+                                                        "byte_match_statement": {
+                                                            "field_to_match": {"uri_path": {}},
+                                                            "positional_constraint": "STARTS_WITH",
+                                                            "search_string": prefix,
+                                                            "text_transformations": [
+                                                                {"priority": 0, "type": "NONE"}
+                                                            ],
+                                                        }
+                                                    }
+                                                    for prefix in UPLOAD_PATH_PREFIXES
+                                                ]
+                                            }
+                                        }
+                                    ]
+                                }
+                            },
+                        ]
+                    }
+                },
+                "visibility_config": visibility("oversized-body-outside-uploads"),
+            }
+        )
+        acl = aws.wafv2.WebAcl(
             f"{name}-waf",
             name=f"{args.name_prefix}-edge",
             scope="CLOUDFRONT",
@@ -203,6 +268,21 @@ class Edge(pulumi.ComponentResource):
             tags=args.tags,
             opts=opts,
         )
+        # WAF.11: every decision is logged (the group name must start with aws-waf-logs-).
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=f"aws-waf-logs-{args.name_prefix}",
+            retention_in_days=args.log_retention_days,
+            tags=args.tags,
+            opts=opts,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
+            opts=opts,
+        )
+        return acl
 
     def _assets_policy(self, name: str, args: EdgeArgs, distribution: aws.cloudfront.Distribution) -> None:
         aws.s3.BucketPolicy(

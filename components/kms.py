@@ -7,7 +7,11 @@ import pulumi_aws as aws
 
 
 def encryption_key(
-    name: str, description: str, parent: pulumi.Resource, policy: pulumi.Input[str] | None = None
+    name: str,
+    description: str,
+    parent: pulumi.Resource,
+    policy: pulumi.Input[str] | None = None,
+    provider: pulumi.ProviderResource | None = None,
 ) -> aws.kms.Key:
     """A symmetric key, rotated yearly, with a 30-day deletion window (time to notice a mistake)."""
     key = aws.kms.Key(
@@ -16,12 +20,12 @@ def encryption_key(
         enable_key_rotation=True,
         deletion_window_in_days=30,
         policy=policy,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )
     aws.kms.Alias(
         f"{name}-alias",
         name=f"alias/{name}",
         target_key_id=key.key_id,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )
     return key

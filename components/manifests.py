@@ -21,11 +21,13 @@ CHECKOV_SKIPS = {
     "checkov.io/skip3": "CKV_K8S_35=settings are read from env; the Secret is synced from Secrets Manager",
 }
 
-# `windsurf worker` serves no HTTP; a crash ends the process and Kubernetes restarts it.
-WORKER_CHECKOV_SKIPS = {
-    "checkov.io/skip4": "CKV_K8S_8=the worker serves no HTTP; a crashed worker exits and is restarted",
-    "checkov.io/skip5": "CKV_K8S_9=the worker takes no traffic, so there is nothing to be ready for",
-}
+# `windsurf worker` serves no HTTP: it touches a heartbeat file (windsurf.cli.WORKER_HEARTBEAT) in the temp
+# directory while its loop runs; the probes check the file's age.
+WORKER_HEARTBEAT_CHECK = (
+    "import os, sys, tempfile, time; "
+    "path = os.path.join(tempfile.gettempdir(), 'windsurf-worker-heartbeat'); "
+    "sys.exit(0 if os.path.exists(path) and time.time() - os.path.getmtime(path) < 60 else 1)"
+)
 
 Manifest = dict[str, Any]
 
@@ -40,23 +42,61 @@ class ServiceSpec:
     release: str  # "blue-green" or "canary"
 
 
+# Only services the app defines (windsurf.app.SERVICE_ROUTERS): an unknown WINDSURF_SERVICES value stops the
+# process. tests/infra/test_contract.py holds the two together.
 SERVICES = (
     ServiceSpec(
         "identity",
         "identity",
-        ("/signup", "/login", "/logout", "/password-reset", "/api/v1/identity"),
+        (
+            "/signup",
+            "/login",
+            "/logout",
+            "/password-reset",
+            "/verify",
+            "/account",
+            "/language",
+            "/api/v1/identity",
+        ),
         "blue-green",
     ),
     ServiceSpec(
-        "builder", "stores,catalog", ("/dashboard", "/api/v1/stores", "/api/v1/catalog"), "blue-green"
+        "builder",
+        "stores,catalog",
+        ("/dashboard", "/manifest.webmanifest", "/api/v1/stores", "/api/v1/catalog"),
+        "blue-green",
     ),
-    ServiceSpec("payments", "payments", ("/checkout", "/api/v1/payments", "/webhooks"), "blue-green"),
+    # Checkout pages, provider callbacks, downloads and the buyer library: scaled apart from the storefront.
+    ServiceSpec("payments", "payments", ("/checkout", "/webhooks", "/library", "/download"), "blue-green"),
     # The storefront catches "/" so it is listed (and matched) last.
     ServiceSpec("storefront", "storefront", ("/@*", "/static/*", "/"), "canary"),
 )
+# Served by every pod for Prometheus and developers, never to the internet: the ALB answers 404 itself.
+PRIVATE_PATHS = ("/metrics", "/schema")
 WORKER = "worker"
 MIGRATE = "migrate"
 ALL_WORKLOADS = (*[s.name for s in SERVICES], WORKER, MIGRATE)
+# One prefix for every workload's objects: the builder writes covers, avatars and product files that the
+# storefront serves (per-workload prefixes meant the storefront looked where nothing was ever written).
+UPLOADS_PREFIX = "uploads/"
+# Who may do what under that prefix (IAM, components/workload.py); everyone else gets no S3 access at all.
+# Payments serves downloads (presigned); the worker stamps PDFs for buyers and sweeps orphaned files.
+STORAGE_ACCESS = {"builder": "read-write", "storefront": "read", "payments": "read", "worker": "read-write"}
+# A tag placeholder for tracks that never received a release: their Deployments run no pods and no migration
+# Job runs, so the first `up` of an empty account succeeds before any image is pushed.
+UNRELEASED = "bootstrap"
+# Pods listen on every interface: the kubelet's probes and the ALB reach them on the pod IP.
+BIND_HOST = "0.0.0.0"  # noqa: S104 - inside the pod network namespace, on purpose
+# Requests (what the scheduler reserves) and limits per pod; test_contract checks they fit the nodes.
+WEB_RESOURCES = {"requests": {"cpu": "250m", "memory": "384Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
+WORKER_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    "limits": {"cpu": "500m", "memory": "384Mi"},
+}
+MAX_SURGE = "25%"
+# The migration Job's whole run (every retry) must end before Pulumi stops waiting for it.
+MIGRATION_DEADLINE_S = 600
+MIGRATION_PULUMI_TIMEOUT = "15m"
 
 
 def labels(app: str, track: str | None = None) -> dict[str, str]:
@@ -80,8 +120,7 @@ def pod_template(
     secret_name: str,
     service_account: str,
     probes: bool,
-    cpu: str,
-    memory: str,
+    resources: Manifest,
 ) -> Manifest:
     container: Manifest = {
         "name": app,
@@ -91,7 +130,7 @@ def pod_template(
         "args": args,
         "env": [{"name": key, "value": value} for key, value in sorted(env.items())],
         "envFrom": [{"secretRef": {"name": secret_name}}],
-        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": cpu, "memory": memory}},
+        "resources": resources,
         "securityContext": {
             "runAsNonRoot": True,
             "runAsUser": UID,
@@ -104,6 +143,11 @@ def pod_template(
         },
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - the one writable path
     }
+    if not probes and args == ["worker"]:
+        check = {"exec": {"command": ["python", "-c", WORKER_HEARTBEAT_CHECK]}, "timeoutSeconds": 5}
+        container["livenessProbe"] = {**check, "periodSeconds": 30, "failureThreshold": 3}
+        container["readinessProbe"] = {**check, "periodSeconds": 15, "failureThreshold": 2}
+        container["startupProbe"] = {**check, "periodSeconds": 5, "failureThreshold": 24}
     if probes:
         container["ports"] = [{"name": "http", "containerPort": APP_PORT, "protocol": "TCP"}]
         container["livenessProbe"] = _probe("/health/live", period=10, failures=3)
@@ -151,7 +195,7 @@ def deployment_spec(app: str, track: str | None, replicas: int, template: Manife
         "replicas": replicas,
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": labels(app, track)},
-        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}},
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": MAX_SURGE}},
         "template": template,
     }
 
@@ -198,6 +242,27 @@ def weighted_forward_action(stable: str, canary: str, canary_weight: int) -> str
     )
 
 
+def fixed_response_action(status: int) -> str:
+    """An ALB action answering by itself (the paths it serves never reach a pod)."""
+    return json.dumps(
+        {
+            "type": "fixed-response",
+            "fixedResponseConfig": {
+                "contentType": "text/plain",
+                "statusCode": str(status),
+                "messageBody": "Not Found",
+            },
+        }
+    )
+
+
+def origin_header_condition(header: str, value: str) -> str:
+    """An ALB rule condition: only requests carrying CloudFront's secret origin header match."""
+    return json.dumps(
+        [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": header, "values": [value]}}]
+    )
+
+
 def ingress_path(path: str, service: str, port: int | str) -> Manifest:
     # ALB path patterns take '*' wildcards through ImplementationSpecific; plain prefixes stay portable.
     backend_port = {"name": port} if isinstance(port, str) else {"number": port}
@@ -206,3 +271,51 @@ def ingress_path(path: str, service: str, port: int | str) -> Manifest:
         "pathType": "ImplementationSpecific" if "*" in path else "Prefix",
         "backend": {"service": {"name": service, "port": backend_port}},
     }
+
+
+def alert_rules(namespace: str) -> list[Manifest]:
+    """PrometheusRule alerts on the app's own metrics (Litestar's Prometheus middleware, prefix `windsurf`) and on
+    kube-state-metrics. Payment-notification failures join when the payments service exists."""
+    selector = f'namespace="{namespace}"'
+    return [
+        {
+            "alert": "WindsurfHighErrorRate",
+            "expr": (
+                f"sum by (service) (rate(windsurf_requests_error_total{{{selector}}}[5m]))"
+                f" / sum by (service) (rate(windsurf_requests_total{{{selector}}}[5m])) > 0.02"
+            ),
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "More than 2% of {{ $labels.service }} requests end in a 5xx"},
+        },
+        {
+            "alert": "WindsurfSlowRequests",
+            "expr": (
+                "histogram_quantile(0.99, sum by (service, le) "
+                f"(rate(windsurf_request_duration_seconds_bucket{{{selector}}}[5m]))) > 1.5"
+            ),
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "p99 of {{ $labels.service }} is above 1.5 s"},
+        },
+        {
+            "alert": "WindsurfPodsNotReady",
+            "expr": f"sum by (deployment) (kube_deployment_status_replicas_unavailable{{{selector}}}) > 0",
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $labels.deployment }} has pods that are not ready"},
+        },
+        {
+            "alert": "WindsurfWorkerDown",
+            "expr": f'kube_deployment_status_replicas_available{{{selector}, deployment="worker"}} < 1',
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "No job worker is running: background jobs pile up"},
+        },
+        {
+            "alert": "WindsurfMigrationFailed",
+            "expr": f'kube_job_status_failed{{{selector}, job_name=~"migrate-.*"}} > 0',
+            "labels": {"severity": "critical"},
+            "annotations": {"summary": "Migration Job {{ $labels.job_name }} failed; the release stopped"},
+        },
+    ]

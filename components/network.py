@@ -20,6 +20,9 @@ from components.iam import service_trust_policy
 AVAILABILITY_ZONES = ("af-south-1a", "af-south-1b", "af-south-1c")
 HTTPS = 443
 APP_PORT = 8000
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+REGION = "af-south-1"
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "logs")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         public, private, data, nats = [], [], [], []
+        route_tables: list[aws.ec2.RouteTable] = []
         for index, az in enumerate(AVAILABILITY_ZONES):
             subnet = self._subnet(
                 name, "public", index, az, str(blocks[index]), vpc, {"kubernetes.io/role/elb": "1"}
@@ -121,6 +125,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-private-{index}-rta", subnet_id=subnet.id, route_table_id=route_table.id, opts=child
             )
             private.append(subnet)
+            route_tables.append(route_table)
         data_rt = aws.ec2.RouteTable(
             f"{name}-data-rt", vpc_id=vpc.id, tags={**tags, "Name": f"{args.name_prefix}-data"}, opts=child
         )
@@ -130,16 +135,27 @@ class Network(pulumi.ComponentResource):
                 f"{name}-data-{index}-rta", subnet_id=subnet.id, route_table_id=data_rt.id, opts=child
             )
             data.append(subnet)
+        route_tables.append(data_rt)
         self.public_subnet_ids = [s.id for s in public]
         self.private_subnet_ids = [s.id for s in private]
         self.data_subnet_ids = [s.id for s in data]
 
         self._flow_logs(name, args, vpc)
+        self._endpoints(name, args, vpc, [s.id for s in private], route_tables)
+        # EC2.7: every new volume in the region (node disks, Prometheus and Grafana claims) is encrypted.
+        aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption", enabled=True, opts=child)
+        # Only CloudFront's origin-facing addresses reach the ALB, so nobody can go around the WAF through
+        # origin.<domain>; the listener rules also require the secret origin header (components/workload.py).
+        cloudfront = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         lb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=vpc.id,
-            description="Internet-facing ALB: HTTPS in, app port out to the node subnets only",
-            ingress=[{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr_blocks": ["0.0.0.0/0"]}],
+            description="ALB: HTTPS in from CloudFront only, app port out to the node subnets only",
+            ingress=[
+                {"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "prefix_list_ids": [cloudfront.id]}
+            ],
             egress=[
                 {
                     "protocol": "tcp",
@@ -181,6 +197,48 @@ class Network(pulumi.ComponentResource):
             tags={**self._tags, "Tier": tier, "Name": f"{name}-{tier}-{az}", **extra_tags},
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _endpoints(
+        self,
+        name: str,
+        args: NetworkArgs,
+        vpc: aws.ec2.Vpc,
+        subnet_ids: list[pulumi.Output[str]],
+        route_tables: list[aws.ec2.RouteTable],
+    ) -> None:
+        """Image pulls, S3, STS (IRSA) and log shipping stay inside the VPC: cheaper than NAT, and they keep
+        working when a NAT gateway's AZ fails."""
+        child = pulumi.ResourceOptions(parent=self)
+        aws.ec2.VpcEndpoint(
+            f"{name}-endpoint-s3",
+            vpc_id=vpc.id,
+            service_name=f"com.amazonaws.{REGION}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[rt.id for rt in route_tables],
+            tags={**args.tags, "Name": f"{args.name_prefix}-s3"},
+            opts=child,
+        )
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-endpoints-sg",
+            vpc_id=vpc.id,
+            description="Interface endpoints: HTTPS from inside the VPC",
+            ingress=[{"protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS, "cidr_blocks": [args.cidr]}],
+            egress=[],
+            tags={**args.tags, "Name": f"{args.name_prefix}-endpoints"},
+            opts=child,
+        )
+        for service in INTERFACE_ENDPOINTS:
+            aws.ec2.VpcEndpoint(
+                f"{name}-endpoint-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=f"com.amazonaws.{REGION}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=subnet_ids,
+                security_group_ids=[security_group.id],
+                tags={**args.tags, "Name": f"{args.name_prefix}-{service}"},
+                opts=child,
+            )
 
     def _flow_logs(self, name: str, args: NetworkArgs, vpc: aws.ec2.Vpc) -> None:
         """EC2.6: every accepted and rejected flow goes to CloudWatch Logs for incident forensics."""

@@ -7,11 +7,46 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
+from components.addons import requests
 from components.iam import irsa_role
 
 PROMETHEUS_CHART = ("kube-prometheus-stack", "https://prometheus-community.github.io/helm-charts", "77.5.0")
 FLUENT_BIT_CHART = ("fluent-bit", "https://fluent.github.io/helm-charts", "0.52.0")
+GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105 - the Secret's name, not a password
+
+
+def alertmanager_config(email: str, name_prefix: str) -> dict[str, object]:
+    """Critical alerts page on-call by email at once; warnings go out grouped, at most every four hours."""
+    return {
+        "global": {"resolve_timeout": "5m"},
+        "route": {
+            "receiver": "oncall-email",
+            "group_by": ["alertname", "namespace"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": [
+                {"receiver": "null", "matchers": ['alertname="Watchdog"']},
+                {"receiver": "oncall-email", "matchers": ['severity="critical"'], "repeat_interval": "1h"},
+            ],
+        },
+        "receivers": [
+            {"name": "null"},
+            {
+                "name": "oncall-email",
+                "email_configs": [
+                    {
+                        "to": email,
+                        "from": f"alertmanager@{name_prefix}.windsurf.et",
+                        "smarthost": "email-smtp.af-south-1.amazonaws.com:587",
+                        "send_resolved": True,
+                    }
+                ],
+            },
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -24,14 +59,28 @@ class ObservabilityArgs:
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
     provider: k8s.Provider
+    ready: list[pulumi.Resource]
+    alert_email: str
 
 
 class Observability(pulumi.ComponentResource):
+    ready: list[pulumi.Resource]
+
     def __init__(
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("windsurf:observability:Observability", name, None, opts)
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=args.ready)
+        # Grafana's admin password: generated, kept in a Secret the chart reads (never a chart default).
+        grafana_password = random.RandomPassword(
+            f"{name}-grafana-admin", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
+        grafana_secret = k8s.core.v1.Secret(
+            f"{name}-grafana-admin",
+            metadata={"name": GRAFANA_ADMIN_SECRET, "namespace": "monitoring"},
+            string_data={"admin-user": "admin", "admin-password": grafana_password.result},
+            opts=k8s_child,
+        )
         log_group_prefix = f"/windsurf/{args.name_prefix}/containers"
         chart, repo, version = PROMETHEUS_CHART
         prometheus = k8s.helm.v3.Release(
@@ -45,15 +94,43 @@ class Observability(pulumi.ComponentResource):
                 "prometheus": {
                     "prometheusSpec": {
                         "retention": args.prometheus_retention,
+                        "resources": requests("200m", "1Gi"),
+                        "storageSpec": {
+                            "volumeClaimTemplate": {
+                                "spec": {
+                                    "storageClassName": "gp3",
+                                    "accessModes": ["ReadWriteOnce"],
+                                    "resources": {"requests": {"storage": "50Gi"}},
+                                }
+                            }
+                        },
                         # Scrape the ServiceMonitors of every namespace (the windsurf pods expose /metrics).
                         "serviceMonitorSelectorNilUsesHelmValues": False,
                         "podMonitorSelectorNilUsesHelmValues": False,
                     }
                 },
-                "grafana": {"persistence": {"enabled": True}},
+                "prometheusOperator": {"resources": requests("50m", "128Mi")},
+                "kube-state-metrics": {"resources": requests("25m", "64Mi")},
+                "prometheus-node-exporter": {"resources": requests("25m", "32Mi")},
+                "grafana": {
+                    "resources": requests("100m", "256Mi"),
+                    "persistence": {"enabled": True, "storageClassName": "gp3"},
+                    "admin": {
+                        "existingSecret": GRAFANA_ADMIN_SECRET,
+                        "userKey": "admin-user",
+                        "passwordKey": "admin-password",
+                    },
+                },
+                "alertmanager": {
+                    "config": alertmanager_config(args.alert_email, args.name_prefix),
+                    "alertmanagerSpec": {"resources": requests("25m", "64Mi")},
+                },
             },
-            opts=k8s_child,
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args.provider, depends_on=[*args.ready, grafana_secret]
+            ),
         )
+        self.ready = [prometheus]
         fluent_role = irsa_role(
             f"{name}-fluent-bit",
             namespace="logging",
@@ -97,6 +174,7 @@ class Observability(pulumi.ComponentResource):
             namespace="logging",
             repository_opts={"repo": repo},
             values={
+                "resources": requests("50m", "64Mi"),
                 "serviceAccount": {
                     "name": "fluent-bit",
                     "annotations": {"eks.amazonaws.com/role-arn": fluent_role.arn},

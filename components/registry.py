@@ -45,6 +45,7 @@ class RegistryArgs:
     name_prefix: str
     services: Sequence[str]
     kms_key_arn: pulumi.Input[str]
+    force_delete: bool  # dev: a destroy deletes repositories that still hold images
     tags: dict[str, str]
 
 
@@ -61,6 +62,7 @@ class Registry(pulumi.ComponentResource):
                 name=f"stan-store-windsurf/{service}",
                 image_tag_mutability="IMMUTABLE",  # a tag names one build forever: rollbacks are exact
                 image_scanning_configuration={"scan_on_push": True},
+                force_delete=args.force_delete,
                 encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
                 tags=args.tags,
                 opts=child,

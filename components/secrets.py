@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 import pulumi
 import pulumi_aws as aws
@@ -28,6 +29,7 @@ class AppSecretsArgs:
     database_app_password: pulumi.Input[str]
     redis_address: pulumi.Input[str]
     redis_auth_token: pulumi.Input[str]
+    recovery_window_days: int
     tags: dict[str, str]
 
 
@@ -37,6 +39,7 @@ class AppSecrets(pulumi.ComponentResource):
     secret_names: dict[str, str]
     arns: dict[str, pulumi.Output[str]]
     kms_key_arn: pulumi.Output[str]
+    origin_secret: pulumi.Output[str]
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:secrets:AppSecrets", name, None, opts)
@@ -47,13 +50,18 @@ class AppSecrets(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         # Signs sessions and CSRF tokens; shared by every service so a session started on one is valid on all.
         secret_key = random.RandomPassword(f"{name}-secret-key", length=64, special=False, opts=child)
+        # CloudFront sends it to the origin; the ALB forwards only requests carrying it, and the app trusts
+        # CloudFront's viewer-address header only on those requests (windsurf.core.web.client_ip).
+        origin = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
+        self.origin_secret = pulumi.Output.secret(origin.result)
 
         def postgres_url(user: str, password: pulumi.Input[str]) -> pulumi.Output[str]:
             return pulumi.Output.concat(
                 "postgres://",
-                user,
+                quote(user, safe=""),
                 ":",
-                password,
+                # '#', '%', '?' or '/' in a generated password would end or corrupt the URL's user part.
+                pulumi.Output.from_input(password).apply(lambda p: quote(p, safe="")),
                 "@",
                 args.database_address,
                 ":5432/",
@@ -68,6 +76,7 @@ class AppSecrets(pulumi.ComponentResource):
             "WINDSURF_SECRET_KEY": secret_key.result,
             "WINDSURF_DATABASE_URL": postgres_url(APP_USER, args.database_app_password),
             "WINDSURF_REDIS_URL": redis_url,
+            "WINDSURF_EDGE_SECRET": origin.result,
         }
         contents: dict[str, dict[str, pulumi.Input[str]]] = {service: runtime for service in args.services}
         contents[MIGRATIONS] = {
@@ -84,6 +93,7 @@ class AppSecrets(pulumi.ComponentResource):
                 name=secret_name,
                 description=f"Environment of the windsurf {owner} pods",
                 kms_key_id=key.arn,
+                recovery_window_in_days=args.recovery_window_days,
                 tags={**args.tags, "Service": owner},
                 opts=child,
             )

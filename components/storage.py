@@ -1,10 +1,9 @@
 """S3: product files (private, presigned URLs), public assets (read only by CloudFront), logs and backups.
 
 Every bucket is a `SecureBucket`: public access blocked, ACLs disabled, default encryption, versioning, a TLS-
-only
-bucket policy, lifecycle rules and server access logging to the logs bucket. The logs bucket is the only one
-on
-SSE-S3, because S3 server access logs and ALB access logs can only be delivered to SSE-S3 buckets.
+only bucket policy, lifecycle rules and server access logging to the logs bucket. Every bucket is SSE-KMS (FSBP
+S3.17) except `alb-logs`: Elastic Load Balancing delivers access logs only to SSE-S3 buckets, so that bucket
+holds nothing else (the policy pack allows SSE-S3 there alone).
 """
 
 from __future__ import annotations
@@ -46,6 +45,8 @@ class SecureBucketArgs:
     tags: dict[str, str]
     # Statements (given the bucket ARN) added to the TLS-only policy; None: another component owns the policy.
     extra_statements: StatementFactory | None = lambda _arn: []
+    # Dev only: `pulumi destroy` empties the bucket (every version) instead of failing on a non-empty one.
+    force_destroy: bool = False
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -56,7 +57,9 @@ class SecureBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecureBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:storage:SecureBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(name, tags={**args.tags, "Purpose": args.purpose}, opts=child)
+        bucket = aws.s3.Bucket(
+            name, tags={**args.tags, "Purpose": args.purpose}, force_destroy=args.force_destroy, opts=child
+        )
         self.bucket, self.name, self.arn = bucket, bucket.bucket, bucket.arn
 
         access_block = aws.s3.BucketPublicAccessBlock(  # S3.1/2/3/8
@@ -127,16 +130,24 @@ def _expire_noncurrent(days: int) -> dict[str, Any]:
     }
 
 
+# Glacier Instant Retrieval bills 90 days for every object; moving an object there for less is a loss, and S3
+# rejects a rule that expires objects on or before the day it transitions them.
+GLACIER_IR_MIN_DAYS = 90
+
+
 def _archive(id_: str, transition_days: int, expire_days: int) -> dict[str, Any]:
-    return {
+    """Expire after `expire_days`; move to Glacier IR first only when the object stays there long enough."""
+    rule: dict[str, Any] = {
         "id": id_,
         "status": "Enabled",
         "filter": {},
-        "transitions": [{"days": transition_days, "storage_class": "GLACIER_IR"}],
         "expiration": {"days": expire_days},
         "noncurrent_version_expiration": {"noncurrent_days": 30},
         "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
     }
+    if expire_days >= transition_days + GLACIER_IR_MIN_DAYS:
+        rule["transitions"] = [{"days": transition_days, "storage_class": "GLACIER_IR"}]
+    return rule
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,7 @@ class StorageArgs:
     name_prefix: str
     account_id: pulumi.Input[str]
     log_retention_days: int
+    force_destroy: bool
     tags: dict[str, str]
 
 
@@ -151,6 +163,7 @@ class Storage(pulumi.ComponentResource):
     products: SecureBucket
     assets: SecureBucket
     logs: SecureBucket
+    alb_logs: SecureBucket
     backups: SecureBucket
     kms_key_arn: pulumi.Output[str]
 
@@ -169,19 +182,44 @@ class Storage(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
+        logs_key = encryption_key(
+            f"{args.name_prefix}-logs",
+            "Log files delivered by S3, CloudTrail, Config and CloudFront",
+            self,
+            policy=_log_key_policy(args.account_id),
+        )
         self.logs = SecureBucket(
             f"{name}-logs",
             SecureBucketArgs(
                 purpose="logs",
-                kms_key_arn=None,
+                kms_key_arn=logs_key.arn,
                 lifecycle_rules=[_archive("archive-logs", 30, args.log_retention_days)],
                 log_bucket=None,  # the log bucket does not log into itself
                 tags=args.tags,
+                force_destroy=args.force_destroy,
                 extra_statements=_log_delivery_statements(args.account_id),
             ),
             child,
         )
-        common: dict[str, Any] = {"kms_key_arn": key.arn, "log_bucket": self.logs.name, "tags": args.tags}
+        self.alb_logs = SecureBucket(
+            f"{name}-alb-logs",
+            SecureBucketArgs(
+                purpose="alb-logs",
+                kms_key_arn=None,  # ELB writes access logs to SSE-S3 buckets only
+                lifecycle_rules=[_archive("archive-alb-logs", 30, args.log_retention_days)],
+                log_bucket=self.logs.name,
+                tags=args.tags,
+                force_destroy=args.force_destroy,
+                extra_statements=_alb_log_statements,
+            ),
+            child,
+        )
+        common: dict[str, Any] = {
+            "kms_key_arn": key.arn,
+            "log_bucket": self.logs.name,
+            "tags": args.tags,
+            "force_destroy": args.force_destroy,
+        }
         self.products = SecureBucket(
             f"{name}-products",
             SecureBucketArgs(purpose="products", lifecycle_rules=[_expire_noncurrent(90)], **common),
@@ -206,6 +244,7 @@ class Storage(pulumi.ComponentResource):
                 "products": self.products.name,
                 "assets": self.assets.name,
                 "logs": self.logs.name,
+                "alb_logs": self.alb_logs.name,
                 "backups": self.backups.name,
             }
         )
@@ -255,13 +294,51 @@ def _log_delivery_statements(account_id: pulumi.Input[str]) -> StatementFactory:
                 "Resource": under("cloudfront"),
                 "Condition": owner_full_control,
             },
-            {
-                "Sid": "AlbAccessLogs",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNT_AF_SOUTH_1}:root"},
-                "Action": "s3:PutObject",
-                "Resource": under("alb"),
-            },
         ]
 
     return statements
+
+
+def _alb_log_statements(bucket_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Sid": "AlbAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ELB_LOG_ACCOUNT_AF_SOUTH_1}:root"},
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(bucket_arn, "/alb/*"),
+        }
+    ]
+
+
+def _log_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The services that deliver into the logs bucket encrypt with its key, for this account only."""
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "LogDeliveryEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "Service": [
+                            "logging.s3.amazonaws.com",
+                            "cloudtrail.amazonaws.com",
+                            "config.amazonaws.com",
+                            "delivery.logs.amazonaws.com",
+                        ]
+                    },
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
+        }
+    )

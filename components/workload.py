@@ -47,6 +47,8 @@ class WorkloadArgs:
     certificate_arn: pulumi.Input[str]
     load_balancer_security_group_id: pulumi.Input[str]
     log_bucket: pulumi.Input[str]
+    origin_header: str
+    origin_secret: pulumi.Input[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
     provider: k8s.Provider
@@ -56,7 +58,8 @@ class WorkloadArgs:
 class Workload(pulumi.ComponentResource):
     ingress_hostname: pulumi.Output[str]
     migration_job_name: str
-    migration_succeeded: pulumi.Output[Any]
+    migration_status: pulumi.Output[str]
+    preview_services: list[str]
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:workload:Workload", name, None, opts)
@@ -66,10 +69,16 @@ class Workload(pulumi.ComponentResource):
 
         for workload in m.ALL_WORKLOADS:
             self._identity(workload)
-        job = self._migration_job()
-        after_migration = pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=[job])
+        job = self._migration_job() if args.image_tag != m.UNRELEASED else None
+        after_migration = pulumi.ResourceOptions(
+            parent=self, provider=args.provider, depends_on=[*args.depends_on, *([job] if job else [])]
+        )
 
+        self.preview_services = []
         for service in m.SERVICES:
+            self.preview_services.append(
+                f"{service.name}-preview" if service.release == "blue-green" else f"{service.name}-canary"
+            )
             if service.release == "blue-green":
                 for color in COLORS:
                     self._deployment(
@@ -87,6 +96,7 @@ class Workload(pulumi.ComponentResource):
                     self._service(f"{service.name}-{track}", m.labels(service.name, track))
         self._deployment(m.WORKER, None, args.image_tag, "", after_migration, command="worker")
         self._network_policy()
+        self._monitoring()
         ingress = self._ingress()
 
         self.ingress_hostname = ingress.status.apply(
@@ -96,8 +106,10 @@ class Workload(pulumi.ComponentResource):
                 else ""
             )
         )
-        self.migration_job_name = job_name(args.image_tag)
-        self.migration_succeeded = job.status.apply(lambda status: bool(status and status.succeeded))
+        self.migration_job_name = job_name(args.image_tag) if job else ""
+        self.migration_status = (
+            job.status.apply(migration_status) if job else pulumi.Output.from_input("not-released")
+        )
         self.register_outputs(
             {
                 "ingress_hostname": self.ingress_hostname,
@@ -109,38 +121,7 @@ class Workload(pulumi.ComponentResource):
     def _identity(self, workload: str) -> None:
         """ServiceAccount + IAM role (own S3 prefix, own secret) + the Secret synced from Secrets Manager."""
         args = self._args
-        policy = pulumi.Output.json_dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "OwnPrefix",
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                        "Resource": pulumi.Output.concat(args.products_bucket_arn, "/", workload, "/*"),
-                    },
-                    {
-                        "Sid": "ListOwnPrefix",
-                        "Effect": "Allow",
-                        "Action": "s3:ListBucket",
-                        "Resource": args.products_bucket_arn,
-                        "Condition": {"StringLike": {"s3:prefix": [f"{workload}/*"]}},
-                    },
-                    {
-                        "Sid": "OwnSecret",
-                        "Effect": "Allow",
-                        "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                        "Resource": args.secret_arns[workload],
-                    },
-                    {
-                        "Sid": "DecryptOwnData",
-                        "Effect": "Allow",
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": [args.storage_kms_key_arn, args.secrets_kms_key_arn],
-                    },
-                ],
-            }
-        )
+        policy = pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": self._statements(workload)})
         role = irsa_role(
             f"{self._args.environment}-{workload}-pod",
             oidc_provider_arn=args.oidc_provider_arn,
@@ -192,13 +173,61 @@ class Workload(pulumi.ComponentResource):
             ),
         )
 
+    def _statements(self, workload: str) -> list[dict[str, Any]]:
+        """The workload's own secret, plus the shared uploads prefix as far as STORAGE_ACCESS allows."""
+        args = self._args
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "OwnSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": args.secret_arns[workload],
+            },
+            {
+                "Sid": "DecryptOwnSecret",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": args.secrets_kms_key_arn,
+            },
+        ]
+        access = m.STORAGE_ACCESS.get(workload)
+        if access is None:
+            return statements
+        writes = access == "read-write"
+        statements += [
+            {
+                "Sid": "Uploads",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if writes else [])],
+                "Resource": pulumi.Output.concat(args.products_bucket_arn, "/", m.UPLOADS_PREFIX, "*"),
+            },
+            {
+                "Sid": "ListUploads",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": args.products_bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{m.UPLOADS_PREFIX}*"]}},
+            },
+            {
+                "Sid": "UploadsKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", *(["kms:GenerateDataKey"] if writes else [])],
+                "Resource": args.storage_kms_key_arn,
+            },
+        ]
+        return statements
+
     def _env(self, workload: str, routers: str) -> dict[str, Any]:
         env = {
             "WINDSURF_ENV": "production",  # the process mode (not the stack): real backends, secure cookies
+            "WINDSURF_HOST": m.BIND_HOST,
+            "WINDSURF_PORT": str(m.APP_PORT),
             "WINDSURF_PUBLIC_URL": self._args.public_url,
             "WINDSURF_S3_BUCKET": self._args.products_bucket,
-            "WINDSURF_S3_PREFIX": f"{workload}/",
+            "WINDSURF_S3_PREFIX": m.UPLOADS_PREFIX,
             "WINDSURF_WORKERS": "2",
+            # The worker Deployment runs the jobs; web pods must not run a second, inline worker each.
+            "WINDSURF_INLINE_WORKER": "false",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         if routers:
@@ -230,10 +259,11 @@ class Workload(pulumi.ComponentResource):
                 secret_name=f"{app}-env",
                 service_account=app,
                 probes=served,
-                cpu="500m" if served else "250m",
-                memory="512Mi",
+                resources=m.WEB_RESOURCES if served else m.WORKER_RESOURCES,
             )
         )
+        # A track that never received a release runs no pods: there is no image to pull yet.
+        replicas = 0 if tag == m.UNRELEASED else args.replicas
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=m.metadata(
@@ -244,10 +274,9 @@ class Workload(pulumi.ComponentResource):
                 annotations={
                     "windsurf.et/image-tag": tag,
                     **m.CHECKOV_SKIPS,
-                    **({} if served else m.WORKER_CHECKOV_SKIPS),
                 },
             ),
-            spec=template.apply(lambda t: m.deployment_spec(app, track, args.replicas, t)),
+            spec=template.apply(lambda t: m.deployment_spec(app, track, replicas, t)),
             opts=opts,
         )
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
@@ -285,8 +314,7 @@ class Workload(pulumi.ComponentResource):
                 secret_name=f"{m.MIGRATE}-env",
                 service_account=m.MIGRATE,
                 probes=False,
-                cpu="250m",
-                memory="512Mi",
+                resources=m.WORKER_RESOURCES,
             )
         )
         return k8s.batch.v1.Job(
@@ -297,11 +325,19 @@ class Workload(pulumi.ComponentResource):
             spec=template.apply(
                 lambda t: {
                     "backoffLimit": 2,
-                    "activeDeadlineSeconds": 900,
+                    "activeDeadlineSeconds": m.MIGRATION_DEADLINE_S,
                     "template": {**t, "spec": {**t["spec"], "restartPolicy": "Never"}},
                 }
             ),
-            opts=pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(delete_before_replace=True)),
+            opts=pulumi.ResourceOptions.merge(
+                self._opts,
+                pulumi.ResourceOptions(
+                    delete_before_replace=True,
+                    custom_timeouts=pulumi.CustomTimeouts(
+                        create=m.MIGRATION_PULUMI_TIMEOUT, update=m.MIGRATION_PULUMI_TIMEOUT
+                    ),
+                ),
+            ),
         )
 
     def _network_policy(self) -> None:
@@ -317,18 +353,51 @@ class Workload(pulumi.ComponentResource):
             opts=self._opts,
         )
 
+    def _monitoring(self) -> None:
+        """Prometheus scrapes every app Service's /metrics; the rules page on what buyers would feel."""
+        k8s.apiextensions.CustomResource(
+            "app-service-monitor",
+            api_version="monitoring.coreos.com/v1",
+            kind="ServiceMonitor",
+            metadata={
+                "name": "windsurf",
+                "namespace": self._args.namespace,
+                "labels": m.labels("monitoring"),
+            },
+            spec={
+                "selector": {"matchLabels": {"app.kubernetes.io/part-of": m.PART_OF}},
+                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+            },
+            opts=self._opts,
+        )
+        k8s.apiextensions.CustomResource(
+            "app-alerts",
+            api_version="monitoring.coreos.com/v1",
+            kind="PrometheusRule",
+            metadata={
+                "name": "windsurf",
+                "namespace": self._args.namespace,
+                "labels": m.labels("monitoring"),
+            },
+            spec={"groups": [{"name": "windsurf", "rules": m.alert_rules(self._args.namespace)}]},
+            opts=self._opts,
+        )
+
     def _ingress(self) -> k8s.networking.v1.Ingress:
         args = self._args
         canary_action = "storefront-weighted"
-        paths = []
+        private_action = "private-path"
+        paths = [m.ingress_path(path, private_action, "use-annotation") for path in m.PRIVATE_PATHS]
+        backends = []
         for service in m.SERVICES:
+            backend = canary_action if service.release == "canary" else service.name
+            backends.append(backend)
             for path in service.paths:
-                if service.release == "canary":
-                    paths.append(m.ingress_path(path, canary_action, "use-annotation"))
-                else:
-                    paths.append(m.ingress_path(path, service.name, 80))
+                paths.append(
+                    m.ingress_path(path, backend, "use-annotation" if backend == canary_action else 80)
+                )
         annotations = pulumi.Output.all(
-            args.certificate_arn, args.load_balancer_security_group_id, args.log_bucket
+            args.certificate_arn, args.load_balancer_security_group_id, args.log_bucket, args.origin_secret
         ).apply(
             lambda v: {
                 "alb.ingress.kubernetes.io/scheme": "internet-facing",
@@ -347,6 +416,14 @@ class Workload(pulumi.ComponentResource):
                 f"alb.ingress.kubernetes.io/actions.{canary_action}": m.weighted_forward_action(
                     "storefront-stable", "storefront-canary", args.canary_weight
                 ),
+                f"alb.ingress.kubernetes.io/actions.{private_action}": m.fixed_response_action(404),
+                # Requests without CloudFront's secret header match no rule: the ALB's default answer is 404.
+                **{
+                    f"alb.ingress.kubernetes.io/conditions.{backend}": m.origin_header_condition(
+                        args.origin_header, v[3]
+                    )
+                    for backend in backends
+                },
             }
         )
         return k8s.networking.v1.Ingress(
@@ -360,6 +437,18 @@ class Workload(pulumi.ComponentResource):
             spec={"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}]},
             opts=self._opts,
         )
+
+
+def migration_status(status: Any) -> str:
+    """`succeeded`, `failed` (the Job gave up: deadline or retries spent) or `running`."""
+    if status is None:
+        return "running"
+    if getattr(status, "succeeded", None):
+        return "succeeded"
+    conditions = getattr(status, "conditions", None) or []
+    if any(c.type == "Failed" and c.status == "True" for c in conditions):
+        return "failed"
+    return "running"
 
 
 def job_name(image_tag: str) -> str:

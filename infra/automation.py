@@ -3,8 +3,13 @@
 A release (`up`) is: select the stack from stacks/, put the new image tag on the idle colour, the storefront
 canary and the migration Job, `pulumi up` (the Job must succeed before any Deployment changes), wait until the
 stack reports the Job succeeded, then promote: the live Services switch to the new colour. The previous colour
-keeps running, so `promote` again is the rollback. The storefront's share of new traffic moves with `canary
---weight N`; `--weight 100` makes the canary the stable version.
+keeps running, so `rollback` switches straight back. The storefront's share of new traffic moves with `canary
+--weight N`; `--weight 100` makes the canary the stable version. A track that never had a release (tag
+`bootstrap`) takes the new tag too, so a first release leaves no pod pointing at an image that does not exist.
+
+Release state (tags, active colour, canary weight) lives in the stack's `release` output: every action first
+writes it back into the stack config, so the next CI run, on a fresh checkout of stacks/, starts from what is
+deployed and not from what the committed file says. Every preview and up runs the policy pack (infra/policy).
 
 Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam
 tests use to put a recording stand-in where the CLI would be.
@@ -21,10 +26,23 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
+from infra import smoke
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "production")
-ACTIONS = ("preview", "up", "refresh", "destroy", "promote", "canary")
+ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback", "canary")
 NS = "windsurf"
+POLICY_PACK = str(ROOT / "infra" / "policy")
+UNRELEASED = "bootstrap"  # components/manifests.py: a track that never received a release
+RELEASE_KEYS = (
+    "imageTag",
+    "imageTagBlue",
+    "imageTagGreen",
+    "activeColor",
+    "storefrontStableTag",
+    "storefrontCanaryTag",
+    "canaryWeight",
+)
 INSTALL_HINT = (
     "The Pulumi CLI is not installed (the Automation API drives it). Install it with\n"
     "  curl -fsSL https://get.pulumi.com | sh    (or: brew install pulumi)\n"
@@ -51,7 +69,9 @@ class Deployer:
     poll_interval_s: float = 15
     steps: list[str] = field(default_factory=list)
 
-    def _get(self, key: str) -> str:
+    def _get(self, key: str, default: str | None = None) -> str:
+        if default is not None and f"{NS}:{key}" not in self.stack.get_all_config():
+            return default
         return self.stack.get_config(f"{NS}:{key}").value
 
     def _set(self, key: str, value: str) -> None:
@@ -61,11 +81,32 @@ class Deployer:
     def _up(self, why: str) -> auto.UpResult:
         self.steps.append(f"up ({why})")
         self.log(f"pulumi up: {why}")
-        return self.stack.up(on_output=self.log, message=why)
+        return self.stack.up(on_output=self.log, message=why, policy_packs=[POLICY_PACK])
+
+    def restore_release_state(self) -> None:
+        """Config <- the deployed stack's `release` output (absent before the first up)."""
+        release = self.stack.outputs().get("release")
+        if release is None:
+            return
+        for key in RELEASE_KEYS:
+            if key in release.value and str(release.value[key]) != self._get(key):
+                self._set(key, str(release.value[key]))
+
+    def bootstrap(self) -> None:
+        """Phase one of a new account, from outside the VPC: AWS resources only (docs/infra.md)."""
+        self._set("deployWorkloads", "false")
+        self._up("bootstrap: AWS resources and the in-VPC deployer")
 
     def preview(self) -> None:
         self.steps.append("preview")
-        self.stack.preview(on_output=self.log)
+        self.stack.preview(on_output=self.log, policy_packs=[POLICY_PACK])
+
+    def drift(self) -> None:
+        """Fails when the deployed stack differs from the program (scheduled in .github/workflows)."""
+        self.steps.append("drift check")
+        self.stack.preview(
+            on_output=self.log, policy_packs=[POLICY_PACK], expect_no_changes=True, refresh=True
+        )
 
     def refresh(self) -> None:
         self.steps.append("refresh")
@@ -76,33 +117,61 @@ class Deployer:
         self.stack.destroy(on_output=self.log)
 
     def release(self, image_tag: str, promote: bool = True) -> None:
-        idle = other(self._get("activeColor"))
+        if self._get("deployWorkloads", "true") == "false":
+            self._set("deployWorkloads", "true")
+        active = self._get("activeColor")
+        idle = other(active)
         self._set("imageTag", image_tag)
         self._set(f"imageTag{idle.capitalize()}", image_tag)
         self._set("storefrontCanaryTag", image_tag)
+        for key in (f"imageTag{active.capitalize()}", "storefrontStableTag"):
+            if self._get(key) == UNRELEASED:
+                self._set(key, image_tag)
         self._up(f"release {image_tag} to {idle}")
         self.wait_for_migration()
         if promote:
             self.promote()
 
     def wait_for_migration(self) -> None:
-        """Pulumi already waits for the Job; this refreshes until the stack output says it succeeded."""
+        """Pulumi already waits for the Job; this refreshes until the stack output says how it ended."""
         deadline = time.monotonic() + self.migration_timeout_s
         while True:
             outputs = self.stack.outputs()
-            job = outputs.get("migrationJob")
-            if outputs.get("migrationSucceeded") and outputs["migrationSucceeded"].value:
-                self.steps.append(f"migration {job.value if job else '?'} succeeded")
+            job = outputs["migrationJob"].value if "migrationJob" in outputs else "?"
+            status = outputs["migrationStatus"].value if "migrationStatus" in outputs else "running"
+            if status == "succeeded":
+                self.steps.append(f"migration {job} succeeded")
                 return
+            if status == "failed":
+                raise RuntimeError(
+                    f"migration Job {job} failed; the live colour still serves the last release"
+                )
             if time.monotonic() >= deadline:
-                raise RuntimeError(f"migration Job {job.value if job else '?'} did not succeed in time")
+                raise RuntimeError(f"migration Job {job} did not succeed in time")
             time.sleep(self.poll_interval_s)
             self.refresh()
 
+    def smoke_check(self) -> None:
+        """Before any switch: the idle colour and the canary answer /health/ready (infra/smoke.py)."""
+        outputs = self.stack.outputs()
+        services = list(outputs["previewServices"].value)
+        problems = smoke.failures(outputs["kubeconfig"].value, outputs["namespace"].value, services)
+        if problems:
+            raise RuntimeError("smoke check failed, nothing switched: " + "; ".join(problems))
+        self.steps.append(f"smoke check {', '.join(services)} ready")
+
     def promote(self) -> None:
+        self.smoke_check()
         target = other(self._get("activeColor"))
         self._set("activeColor", target)
         self._up(f"promote {target}")
+
+    def rollback(self) -> None:
+        """Back to the colour that served before (still running), and no traffic on the storefront canary."""
+        target = other(self._get("activeColor"))
+        self._set("activeColor", target)
+        self._set("canaryWeight", "0")
+        self._up(f"rollback to {target}")
 
     def canary(self, weight: int) -> None:
         if not 0 <= weight <= 100:
@@ -149,9 +218,15 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
         parser.error("canary needs --weight")
 
     deployer = Deployer(select_stack(args.stack, command_factory()))
+    if args.action != "bootstrap":
+        deployer.restore_release_state()
     match args.action:
+        case "bootstrap":
+            deployer.bootstrap()
         case "preview":
             deployer.preview()
+        case "drift":
+            deployer.drift()
         case "up":
             deployer.release(args.image_tag, promote=not args.no_promote)
         case "refresh":
@@ -160,6 +235,8 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
             deployer.destroy()
         case "promote":
             deployer.promote()
+        case "rollback":
+            deployer.rollback()
         case "canary":
             deployer.canary(args.weight)
     return deployer

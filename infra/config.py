@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -33,13 +34,15 @@ class SettingsError(ValueError):
 class StackSettings:
     environment: str
     region: str
+    allowed_account_ids: tuple[str, ...]
     domain: str
-    hosted_zone_id: str
     vpc_cidr: str
     nat_gateways: int
     cluster_version: str
-    api_public_cidrs: tuple[str, ...]
+    cluster_admin_role_arns: tuple[str, ...]
+    github_repository: str
     node_instance_types: tuple[str, ...]
+    node_capacity_type: str
     node_min: int
     node_desired: int
     node_max: int
@@ -64,6 +67,10 @@ class StackSettings:
     storefront_stable_tag: str
     storefront_canary_tag: str
     canary_weight: int
+    ephemeral: bool
+    deploy_workloads: bool
+    alert_email: str
+    monthly_budget_usd: int
 
     @property
     def is_production(self) -> bool:
@@ -100,6 +107,9 @@ class _Reader:
             return json.loads(text)
         except ValueError:
             return text
+
+    def optional_boolean(self, key: str, default: bool) -> bool:
+        return default if self._config.get(key) is None else self.boolean(key)
 
     def string(self, key: str, check: Callable[[str], bool] | None = None, expected: str = "") -> str:
         self.raw(key)  # presence
@@ -152,9 +162,8 @@ def _is_cidr(value: str) -> bool:
     return True
 
 
-def _is_public_cidr(value: str) -> bool:
-    # The API endpoint may be reachable from named operator addresses only, never from the whole internet.
-    return _is_cidr(value) and ipaddress.ip_network(value).prefixlen > 0
+def _is_role_arn(value: str) -> bool:
+    return bool(re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@/-]+", value))
 
 
 def load_settings(
@@ -162,8 +171,11 @@ def load_settings(
 ) -> StackSettings:
     """Build the settings from the current stack's configuration (namespace `windsurf`, plus `aws:region`)."""
     read = _Reader(config or pulumi.Config("windsurf"))
-    region = _Reader(aws_config or pulumi.Config("aws")).string(
-        "region", lambda v: v == REGION, f"{REGION}: creator data stays in Cape Town"
+    aws_reader = _Reader(aws_config or pulumi.Config("aws"))
+    region = aws_reader.string("region", lambda v: v == REGION, f"{REGION}: creator data stays in Cape Town")
+    # The AWS provider refuses to touch any other account: a stack can never be applied to the wrong one.
+    allowed_accounts = aws_reader.strings(
+        "allowedAccountIds", lambda v: bool(re.fullmatch(r"\d{12}", v)), "12-digit AWS account ids", False
     )
     node_min = read.integer("nodeMin", 1, 100)
     node_desired = read.integer("nodeDesired", node_min, 100)
@@ -171,8 +183,8 @@ def load_settings(
     settings = StackSettings(
         environment=read.string("environment", lambda v: v in ENVIRONMENTS, f"one of {ENVIRONMENTS}"),
         region=region,
+        allowed_account_ids=allowed_accounts,
         domain=read.string("domain", lambda v: "." in v and " " not in v, "a DNS name"),
-        hosted_zone_id=read.string("hostedZoneId", lambda v: v.startswith("Z"), "a Route 53 zone id (Z...)"),
         vpc_cidr=read.string(
             "vpcCidr",
             lambda v: _is_cidr(v) and ipaddress.ip_network(v).prefixlen <= 16,
@@ -182,9 +194,19 @@ def load_settings(
         cluster_version=read.string(
             "clusterVersion", lambda v: v.startswith("1."), "a Kubernetes 1.x version"
         ),
-        api_public_cidrs=read.strings("apiPublicCidrs", _is_public_cidr, "CIDRs other than 0.0.0.0/0", True),
+        cluster_admin_role_arns=read.strings(
+            "clusterAdminRoleArns", _is_role_arn, "IAM role ARNs (arn:aws:iam::<account>:role/<name>)", True
+        ),
+        github_repository=read.string(
+            "githubRepository",
+            lambda v: v.startswith("https://github.com/"),
+            "https://github.com/<owner>/<repo>",
+        ),
         node_instance_types=read.strings(
             "nodeInstanceTypes", lambda v: "." in v, "EC2 instance types", False
+        ),
+        node_capacity_type=read.string(
+            "nodeCapacityType", lambda v: v in ("ON_DEMAND", "SPOT"), "ON_DEMAND or SPOT"
         ),
         node_min=node_min,
         node_desired=node_desired,
@@ -216,6 +238,10 @@ def load_settings(
         storefront_stable_tag=read.string("storefrontStableTag"),
         storefront_canary_tag=read.string("storefrontCanaryTag"),
         canary_weight=read.integer("canaryWeight", 0, 100),
+        ephemeral=read.boolean("ephemeral"),
+        deploy_workloads=read.optional_boolean("deployWorkloads", True),
+        alert_email=read.string("alertEmail", lambda v: "@" in v, "an email address"),
+        monthly_budget_usd=read.integer("monthlyBudgetUsd", 50, 1_000_000),
     )
     _check_consistency(settings, read)
     return settings
@@ -236,3 +262,10 @@ def _check_consistency(settings: StackSettings, read: _Reader) -> None:
                 raise read._fail(key, "must be true in production")
         if settings.nat_gateways != 3:
             raise read._fail("natGateways", "must be 3 in production (one per AZ)")
+        if settings.ephemeral:
+            raise read._fail("ephemeral", "must be false in production (it lets a destroy delete data)")
+        if settings.node_capacity_type != "ON_DEMAND":
+            raise read._fail("nodeCapacityType", "must be ON_DEMAND in production")
+    for arn in settings.cluster_admin_role_arns:
+        if arn.split(":")[4] not in settings.allowed_account_ids:
+            raise read._fail("clusterAdminRoleArns", f"must name roles of the stack's account, got {arn}")

@@ -8,12 +8,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.addons import AddonsArgs, ClusterAddons
+from components.alerting import Alerting, AlertingArgs
 from components.audit import Audit, AuditArgs
+from components.backup import Backup, BackupArgs
 from components.cache import Cache, CacheArgs
 from components.certificates import Certificates, CertificatesArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import ADMIN_USER, Database, DatabaseArgs
-from components.edge import Edge, EdgeArgs
+from components.deployer import Deployer, DeployerArgs
+from components.edge import ORIGIN_HEADER, Edge, EdgeArgs
 from components.manifests import ALL_WORKLOADS, SERVICES, WORKER
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
@@ -28,18 +31,26 @@ def build(s: StackSettings) -> dict[str, Any]:
     """Declare every resource of one stack; returns the stack outputs."""
     p, tags = s.name_prefix, s.tags
     account_id = aws.get_caller_identity_output().account_id
-    us_east_1 = aws.Provider("us-east-1", region="us-east-1", default_tags={"tags": tags})
+    us_east_1 = aws.Provider(
+        "us-east-1",
+        region="us-east-1",
+        allowed_account_ids=list(s.allowed_account_ids),
+        default_tags={"tags": tags},
+    )
+    # The stack owns its zone; the runbook delegates it from the parent domain (output nameServers).
+    zone = aws.route53.Zone("zone", name=s.domain, force_destroy=s.ephemeral, tags=tags)
+    recovery_days = 0 if s.ephemeral else 30
 
     network = Network(
         "network",
         NetworkArgs(p, s.vpc_cidr, s.nat_gateways, s.log_retention_days, tags),
     )
-    storage = Storage("storage", StorageArgs(p, account_id, s.log_retention_days, tags))
+    storage = Storage("storage", StorageArgs(p, account_id, s.log_retention_days, s.ephemeral, tags))
     audit = Audit(
         "audit",
         AuditArgs(p, s.region, account_id, storage.logs.name, storage.logs, s.log_retention_days, tags),
     )
-    registry = Registry("registry", RegistryArgs(p, ALL_WORKLOADS, storage.kms_key_arn, tags))
+    registry = Registry("registry", RegistryArgs(p, ALL_WORKLOADS, storage.kms_key_arn, s.ephemeral, tags))
     database = Database(
         "database",
         DatabaseArgs(
@@ -54,6 +65,7 @@ def build(s: StackSettings) -> dict[str, Any]:
             s.db_multi_az,
             s.db_deletion_protection,
             s.db_read_replica,
+            recovery_days,
             tags,
         ),
     )
@@ -68,8 +80,13 @@ def build(s: StackSettings) -> dict[str, Any]:
             s.cache_nodes,
             s.cache_snapshot_days,
             s.log_retention_days,
+            recovery_days,
             tags,
         ),
+    )
+    backup = Backup(
+        "backup",
+        BackupArgs(p, s.db_backup_days, [database.arn], s.ephemeral, tags),
     )
     secrets = AppSecrets(
         "secrets",
@@ -82,7 +99,14 @@ def build(s: StackSettings) -> dict[str, Any]:
             database.app_password,
             cache.address,
             cache.auth_token,
+            recovery_days,
             tags,
+        ),
+    )
+    deployer = Deployer(
+        "deployer",
+        DeployerArgs(
+            p, network.vpc_id, network.private_subnet_ids, s.github_repository, s.log_retention_days, tags
         ),
     )
     cluster = Cluster(
@@ -90,21 +114,49 @@ def build(s: StackSettings) -> dict[str, Any]:
         ClusterArgs(
             p,
             s.cluster_version,
+            s.region,
             network.vpc_id,
-            network.public_subnet_ids,
             network.private_subnet_ids,
-            s.api_public_cidrs,
             s.node_instance_types,
+            s.node_capacity_type,
             s.node_min,
             s.node_desired,
             s.node_max,
+            [deployer.role_arn, *s.cluster_admin_role_arns],
             tags,
         ),
     )
+    outputs: dict[str, Any] = {
+        "vpcId": network.vpc_id,
+        "nameServers": zone.name_servers,
+        "clusterName": cluster.name,
+        "kubeconfig": cluster.kubeconfig,
+        "deployerProject": deployer.project_name,
+        "githubConnectionArn": deployer.connection_arn,
+        "databaseAddress": database.address,
+        "databaseAdminSecretArn": database.admin_secret_arn,
+        "redisAddress": cache.address,
+        "productsBucket": storage.products.name,
+        "assetsBucket": storage.assets.name,
+        "repositoryUrls": registry.repository_urls,
+        "trailArn": audit.trail_arn,
+        "backupVault": backup.vault_name,
+        "namespace": s.app_namespace,
+        "publicUrl": f"https://{s.domain}",
+        # Read back by infra.automation before every action: the release state lives with the stack, not in
+        # the checkout of whichever CI run changed it last.
+        "release": release_state(s),
+    }
+    if not s.deploy_workloads:
+        alerting(s, account_id, database, cache, None, us_east_1)
+        # Phase one of a new account (docs/infra.md): AWS only, from outside the VPC; the deployer inside the
+        # VPC runs everything that talks to the private cluster API.
+        return outputs
     addons = ClusterAddons(
         "addons",
         AddonsArgs(
             cluster.name,
+            cluster.ready,
             network.vpc_id,
             s.region,
             cluster.oidc_provider_arn,
@@ -112,7 +164,7 @@ def build(s: StackSettings) -> dict[str, Any]:
             cluster.provider,
         ),
     )
-    Observability(
+    observability = Observability(
         "observability",
         ObservabilityArgs(
             p,
@@ -123,9 +175,11 @@ def build(s: StackSettings) -> dict[str, Any]:
             cluster.oidc_provider_arn,
             cluster.oidc_provider_url,
             cluster.provider,
+            [*cluster.ready, addons.lb_controller],
+            s.alert_email,
         ),
     )
-    certificates = Certificates("certificates", CertificatesArgs(s.domain, s.hosted_zone_id, us_east_1, tags))
+    certificates = Certificates("certificates", CertificatesArgs(s.domain, zone.zone_id, us_east_1, tags))
     workload = Workload(
         "workload",
         WorkloadArgs(
@@ -150,11 +204,13 @@ def build(s: StackSettings) -> dict[str, Any]:
             region=s.region,
             certificate_arn=certificates.origin_certificate_arn,
             load_balancer_security_group_id=network.load_balancer_security_group_id,
-            log_bucket=storage.logs.name,
+            log_bucket=storage.alb_logs.name,
+            origin_header=ORIGIN_HEADER,
+            origin_secret=secrets.origin_secret,
             oidc_provider_arn=cluster.oidc_provider_arn,
             oidc_provider_url=cluster.oidc_provider_url,
             provider=cluster.provider,
-            depends_on=[addons],
+            depends_on=[*cluster.ready, *addons.ready, *observability.ready],
         ),
     )
     edge = Edge(
@@ -162,7 +218,8 @@ def build(s: StackSettings) -> dict[str, Any]:
         EdgeArgs(
             p,
             s.domain,
-            s.hosted_zone_id,
+            zone.zone_id,
+            secrets.origin_secret,
             certificates.cloudfront_certificate_arn,
             certificates.origin_domain,
             workload.ingress_hostname,
@@ -170,28 +227,57 @@ def build(s: StackSettings) -> dict[str, Any]:
             storage.assets.arn,
             storage.assets.bucket.bucket_regional_domain_name,
             storage.logs.arn,
+            s.log_retention_days,
             us_east_1,
             tags,
         ),
     )
+    alerting(s, account_id, database, cache, edge.distribution_id, us_east_1)
     return {
-        "vpcId": network.vpc_id,
-        "clusterName": cluster.name,
-        "kubeconfig": cluster.kubeconfig,
-        "databaseAddress": database.address,
-        "databaseAdminSecretArn": database.admin_secret_arn,
-        "redisAddress": cache.address,
-        "productsBucket": storage.products.name,
-        "assetsBucket": storage.assets.name,
-        "repositoryUrls": registry.repository_urls,
+        **outputs,
         "distributionDomain": edge.distribution_domain,
-        "trailArn": audit.trail_arn,
-        "namespace": s.app_namespace,
-        "activeColor": s.active_color,
-        "canaryWeight": s.canary_weight,
         "migrationJob": workload.migration_job_name,
-        "migrationSucceeded": workload.migration_succeeded,
-        "publicUrl": f"https://{s.domain}",
+        # What infra.automation's smoke check asks for /health/ready before switching colours.
+        "previewServices": workload.preview_services,
+        "migrationStatus": workload.migration_status,
+    }
+
+
+def alerting(
+    s: StackSettings,
+    account_id: pulumi.Input[str],
+    database: Database,
+    cache: Cache,
+    distribution_id: pulumi.Input[str] | None,
+    us_east_1: aws.Provider,
+) -> Alerting:
+    return Alerting(
+        "alerting",
+        AlertingArgs(
+            s.name_prefix,
+            account_id,
+            s.alert_email,
+            s.monthly_budget_usd,
+            database.identifier,
+            database.replica_identifier,
+            cache.group_id,
+            distribution_id,
+            us_east_1,
+            s.tags,
+        ),
+    )
+
+
+def release_state(s: StackSettings) -> dict[str, Any]:
+    """What the release steps change; infra.automation writes it back into the config before each action."""
+    return {
+        "imageTag": s.image_tag,
+        "imageTagBlue": s.image_tag_blue,
+        "imageTagGreen": s.image_tag_green,
+        "activeColor": s.active_color,
+        "storefrontStableTag": s.storefront_stable_tag,
+        "storefrontCanaryTag": s.storefront_canary_tag,
+        "canaryWeight": s.canary_weight,
     }
 
 

@@ -43,11 +43,18 @@ def _storefront() -> list[ControllerRouterHandler]:
     return [public.router, product.router, media.router]
 
 
+def _payments() -> list[ControllerRouterHandler]:
+    from storefront.pages import builder_sales, checkout, downloads, library
+
+    return [checkout.router, downloads.router, library.router, builder_sales.router]
+
+
 PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
     "stores": _stores,
     "catalog": _catalog,
     "storefront": _storefront,
+    "payments": _payments,
 }
 
 

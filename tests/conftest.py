@@ -24,7 +24,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from windsurf.app import create_app
-from windsurf.core import jobs
+from windsurf.core import db, jobs
 from windsurf.core.migrate import migrate
 from windsurf.settings import Settings
 
@@ -102,6 +102,22 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'windsurf.sqlite'}"
 
 
+class ManualClock:
+    """Wall-clock seconds that move only when the test moves them."""
+
+    # 2027-01-01T00:00:00Z: the first second of every rate-limit window (minutes, quarter hours, hours, days).
+    WINDOW_START = 1_798_761_600.0
+
+    def __init__(self, now: float = WINDOW_START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "test",
@@ -117,35 +133,73 @@ def make_settings(**overrides: Any) -> Settings:
     return Settings.from_env({}, **values)
 
 
-@pytest.fixture
-def backend_settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for one backend, with sessions and rate limits in the real Redis.
+@pytest.fixture(scope="session")
+def database(backend: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The session's database of ``backend``, as settings fields.
 
     A plain (sync) fixture, because it asks for the database fixture of its backend by name.
     """
-    namespace = request.getfixturevalue("redis_namespace")
     if backend == "postgres":
         urls = request.getfixturevalue("postgres_urls")
-        database = {"database_url": urls["app"], "migration_database_url": urls["owner"]}
-    else:
-        database = {"database_url": request.getfixturevalue("sqlite_url")}
+        return {"database_url": urls["app"], "migration_database_url": urls["owner"]}
+    return {"database_url": request.getfixturevalue("sqlite_url")}
+
+
+@pytest.fixture(scope="session")
+async def migrated_database(database: dict[str, str]) -> dict[str, str]:
+    """The session's database of one backend, migrated once for the whole run (tests never share rows they
+    assert on: each makes its own creators)."""
+    await migrate(make_settings(**database))
+    return database
+
+
+@pytest.fixture
+def backend_settings(migrated_database: dict[str, str], tmp_path: Path, redis_namespace: str) -> Settings:
+    """Settings for one backend's migrated database, with sessions and rate limits in the real Redis (a
+    namespace of the test's own) and files under the test's own folder."""
     return make_settings(
-        **database,
+        **migrated_database,
         redis_url=REDIS_URL,
-        redis_namespace=f"{namespace}-{uuid.uuid4().hex[:6]}",
+        redis_namespace=f"{redis_namespace}-{uuid.uuid4().hex[:6]}",
         var_dir=tmp_path,
     )
 
 
 @pytest.fixture
 async def settings(backend_settings: Settings) -> Settings:
-    await migrate(backend_settings)
+    # What migrate leaves behind: the tables bound to the owner's engine (create_app rebinds to the app's).
+    db.bind(db.create_engine(backend_settings.effective_migration_database_url))
     return backend_settings
 
 
+@pytest.fixture(scope="session")
+async def demo(
+    migrated_database: dict[str, str], tmp_path_factory: pytest.TempPathFactory, redis_namespace: str
+) -> Settings:
+    """@demo (``windsurf demo``), seeded once per database for the run. Tests that read it build their app
+    with these settings: the demo's images live in this folder."""
+    from windsurf.demo import seed_demo
+
+    settings = make_settings(
+        **migrated_database,
+        redis_url=REDIS_URL,
+        redis_namespace=f"{redis_namespace}-demo",
+        var_dir=tmp_path_factory.mktemp("demo"),
+    )
+    await seed_demo(settings)
+    return settings
+
+
 @pytest.fixture
-async def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+async def app(settings: Settings, rate_limit_clock: ManualClock) -> Litestar:
+    return create_app(settings, clock=rate_limit_clock)
+
+
+@pytest.fixture
+def rate_limit_clock() -> ManualClock:
+    """The clock the test's app counts rate-limit windows on: it stands still at the start of every window
+    until the test moves it, so no window boundary falls in the middle of a test."""
+    return ManualClock()
 
 
 @pytest.fixture

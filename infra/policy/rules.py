@@ -40,7 +40,17 @@ RDS_PARAMETERS = "aws:rds/parameterGroup:ParameterGroup"
 RDS_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
-EKS = "eks:index:Cluster"
+EKS = "aws:eks/cluster:Cluster"  # the provider resource (pulumi-eks's component registers no properties)
+KMS_KEY = "aws:kms/key:Key"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+CONFIG_RECORDER = "aws:cfg/recorder:Recorder"
+CONFIG_RECORDER_STATUS = "aws:cfg/recorderStatus:RecorderStatus"
+EBS_DEFAULT_ENCRYPTION = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 CLOUDFRONT = "aws:cloudfront/distribution:Distribution"
 TRAIL = "aws:cloudtrail/trail:Trail"
 DETECTOR = "aws:guardduty/detector:Detector"
@@ -223,18 +233,17 @@ def _check_redis_in_transit(props: Props, _: ResourceValidationArgs) -> str | No
 
 
 def _check_eks_endpoint(props: Props, _: ResourceValidationArgs) -> str | None:
-    if props.get("endpointPublicAccess") is False:
-        return None
-    cidrs = props.get("publicAccessCidrs") or []
-    if not cidrs or any(c in ("0.0.0.0/0", "::/0") for c in cidrs):
-        return "the API endpoint must be private or limited to named CIDRs"
+    # FSBP EKS.1 fails any public endpoint, whatever CIDRs limit it.
+    if (props.get("vpcConfig") or {}).get("endpointPublicAccess") is not False:
+        return "the API endpoint must not be public (vpcConfig.endpointPublicAccess false)"
     return None
 
 
 def _check_eks_secrets(props: Props, _: ResourceValidationArgs) -> str | None:
-    return (
-        None if props.get("encryptionConfigKeyArn") else "Kubernetes secrets must be encrypted with a KMS key"
-    )
+    config = props.get("encryptionConfig") or {}
+    if "secrets" in (config.get("resources") or []) and (config.get("provider") or {}).get("keyArn"):
+        return None
+    return "Kubernetes secrets must be encrypted with a KMS key"
 
 
 def _check_eks_logs(props: Props, _: ResourceValidationArgs) -> str | None:
@@ -298,13 +307,60 @@ def _check_default_sg(props: Props, _: ResourceValidationArgs) -> str | None:
     )
 
 
+WORLD = {"0.0.0.0/0", "::/0"}
+
+
 def _check_open_ingress(props: Props, args: ResourceValidationArgs) -> str | None:
-    for rule in props.get("ingress") or []:
-        world = {"0.0.0.0/0", "::/0"} & {*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])}
-        if world and not (
-            rule.get("fromPort") == 443 and rule.get("toPort") == 443 and rule.get("protocol") == "tcp"
-        ):
-            return f"ingress from {sorted(world)[0]} is allowed only on tcp/443 (load balancers)"
+    """EC2.18/EC2.19: nothing takes traffic from the whole internet; the ALB takes CloudFront's prefix list.
+
+    Rules written as their own resources count as much as inline ones."""
+    if args.resource_type == SECURITY_GROUP:
+        rules = props.get("ingress") or []
+    elif args.resource_type == SG_RULE:
+        rules = [props] if props.get("type") == "ingress" else []
+    else:  # SG_INGRESS_RULE
+        rules = [{"cidrBlocks": [props.get("cidrIpv4")], "ipv6CidrBlocks": [props.get("cidrIpv6")]}]
+    for rule in rules:
+        world = WORLD & {*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])}
+        if world:
+            return f"ingress from {sorted(world)[0]} is forbidden (the load balancer takes CloudFront only)"
+    return None
+
+
+def _check_kms_rotation(props: Props, _: ResourceValidationArgs) -> str | None:
+    if props.get("customerMasterKeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+        return None
+    return (
+        None if props.get("enableKeyRotation") is True else "symmetric keys must rotate (enableKeyRotation)"
+    )
+
+
+def _check_ecr_scan(props: Props, _: ResourceValidationArgs) -> str | None:
+    scanning = props.get("imageScanningConfiguration") or {}
+    return None if scanning.get("scanOnPush") is True else "images must be scanned on push"
+
+
+def _check_ecr_immutable(props: Props, _: ResourceValidationArgs) -> str | None:
+    return None if props.get("imageTagMutability") == "IMMUTABLE" else "image tags must be immutable"
+
+
+def _check_redis_backups(props: Props, _: ResourceValidationArgs) -> str | None:
+    days = props.get("snapshotRetentionLimit") or 0
+    return None if days >= 1 else "automatic backups must be kept (snapshotRetentionLimit >= 1)"
+
+
+def _check_redis_minor_upgrades(props: Props, _: ResourceValidationArgs) -> str | None:
+    return (
+        None if props.get("autoMinorVersionUpgrade") in (True, "true") else "minor upgrades must be automatic"
+    )
+
+
+def _check_config_recorder(props: Props, _: ResourceValidationArgs) -> str | None:
+    group = props.get("recordingGroup") or {}
+    if group.get("allSupported") is not True or group.get("includeGlobalResourceTypes") is not True:
+        return "the recorder must record every supported and global resource type"
+    if "aws-service-role/config.amazonaws.com/" not in str(props.get("roleArn")):
+        return "the recorder must use the AWS Config service-linked role"
     return None
 
 
@@ -531,9 +587,33 @@ RESOURCE_RULES = [
     _resource_rule(
         "ec2-no-open-ingress",
         "EC2.18/EC2.19",
-        "only load balancers take internet traffic, on 443",
-        [SECURITY_GROUP],
+        "no security group or rule takes traffic from the whole internet",
+        [SECURITY_GROUP, SG_RULE, SG_INGRESS_RULE],
         _check_open_ingress,
+    ),
+    _resource_rule("kms-rotation", "KMS.4", "customer keys rotate yearly", [KMS_KEY], _check_kms_rotation),
+    _resource_rule(
+        "ecr-scan-on-push", "ECR.1", "images are scanned on push", [ECR_REPOSITORY], _check_ecr_scan
+    ),
+    _resource_rule(
+        "ecr-immutable-tags", "ECR.2", "image tags are immutable", [ECR_REPOSITORY], _check_ecr_immutable
+    ),
+    _resource_rule(
+        "elasticache-backups", "ElastiCache.1", "Redis keeps automatic backups", [REDIS], _check_redis_backups
+    ),
+    _resource_rule(
+        "elasticache-minor-upgrades",
+        "ElastiCache.2",
+        "Redis takes minor version upgrades",
+        [REDIS],
+        _check_redis_minor_upgrades,
+    ),
+    _resource_rule(
+        "config-recorder",
+        "Config.1",
+        "Config records everything through its service-linked role",
+        [CONFIG_RECORDER],
+        _check_config_recorder,
     ),
     _resource_rule(
         "pod-security-restricted",
@@ -599,6 +679,23 @@ def _account_block(resources: list[PolicyResource]) -> list[tuple[str, str | Non
     return []
 
 
+def _buckets_use_kms(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    """S3.17 is about KMS keys: SSE-S3 passes only for the bucket ALB access logs need (they accept nothing
+    else), recognised by its Purpose tag."""
+    buckets = _bucket_ids(resources)
+    problems: list[tuple[str, str | None]] = []
+    for config in _by_type(resources, BUCKET_ENCRYPTION):
+        bucket = buckets.get(str(config.props.get("bucket")))
+        rules = config.props.get("rules") or []
+        algorithms = {(r.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for r in rules}
+        exempt = bucket is not None and (bucket.props.get("tags") or {}).get("Purpose") == "alb-logs"
+        if not algorithms <= {"aws:kms", "aws:kms:dsse"} and not exempt:
+            problems.append(
+                (f"bucket {config.props.get('bucket')} is not encrypted with a KMS key", config.urn)
+            )
+    return problems
+
+
 def _db_subnets_private(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
     subnets = {str(r.props.get("id")): r for r in _by_type(resources, SUBNET)}
     problems: list[tuple[str, str | None]] = []
@@ -624,6 +721,36 @@ def _vpc_hygiene(resources: list[PolicyResource]) -> list[tuple[str, str | None]
         if vpc_id not in flow_log_vpcs:
             problems.append((f"VPC {vpc.name} has no flow log (EC2.6)", vpc.urn))
     return problems
+
+
+def _ecr_lifecycle(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    covered = {str(r.props.get("repository")) for r in _by_type(resources, ECR_LIFECYCLE)}
+    return [
+        (f"repository {r.props.get('name')} has no lifecycle policy", r.urn)
+        for r in _by_type(resources, ECR_REPOSITORY)
+        if str(r.props.get("name")) not in covered
+    ]
+
+
+def _config_enabled(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    recording = [r for r in _by_type(resources, CONFIG_RECORDER_STATUS) if r.props.get("isEnabled") is True]
+    return (
+        [] if _by_type(resources, CONFIG_RECORDER) and recording else [("AWS Config is not recording", None)]
+    )
+
+
+def _ebs_default_encryption(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    enabled = [r for r in _by_type(resources, EBS_DEFAULT_ENCRYPTION) if r.props.get("enabled", True) is True]
+    return [] if enabled else [("EBS encryption by default is not enabled in the region", None)]
+
+
+def _waf_logging(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    logged = {str(r.props.get("resourceArn")) for r in _by_type(resources, WEB_ACL_LOGGING)}
+    return [
+        (f"web ACL {r.name} does not log", r.urn)
+        for r in _by_type(resources, WEB_ACL)
+        if str(r.props.get("arn")) not in logged
+    ]
 
 
 def _guardduty_present(resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
@@ -652,6 +779,7 @@ STACK_RULES = [
         "every bucket has default encryption",
         _every_bucket_has(BUCKET_ENCRYPTION, "default encryption"),
     ),
+    _stack_rule("s3-buckets-use-kms", "S3.17", "buckets are encrypted with KMS keys", _buckets_use_kms),
     _stack_rule(
         "s3-every-bucket-logs-access",
         "S3.9",
@@ -671,6 +799,10 @@ STACK_RULES = [
         _vpc_hygiene,
     ),
     _stack_rule("guardduty-present", "GuardDuty.1", "the account runs GuardDuty", _guardduty_present),
+    _stack_rule("ecr-lifecycle", "ECR.3", "every repository has a lifecycle policy", _ecr_lifecycle),
+    _stack_rule("config-enabled", "Config.1", "AWS Config records in the account", _config_enabled),
+    _stack_rule("ebs-default-encryption", "EC2.7", "new EBS volumes are encrypted", _ebs_default_encryption),
+    _stack_rule("waf-logging", "WAF.11", "every web ACL logs its decisions", _waf_logging),
 ]
 
 ALL_RULES = [*RESOURCE_RULES, *STACK_RULES]

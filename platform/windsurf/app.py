@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
@@ -17,7 +18,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, openapi, storage
+from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, offload, openapi, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware, OptionsAllow
@@ -28,6 +29,7 @@ from windsurf.core.stores import build_stores
 from windsurf.dependencies import PlatformObjects, platform_dependencies
 from windsurf.identity import validation
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.providers.registry import build_providers
 from windsurf.payments.sandbox.api import gateway_routers
 from windsurf.settings import Settings, SettingsError
 
@@ -50,6 +52,12 @@ def _catalog() -> list[ControllerRouterHandler]:
     return [api.router]
 
 
+def _payments() -> list[ControllerRouterHandler]:
+    from windsurf.payments import api
+
+    return [api.router]
+
+
 # The JSON routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them. The face
 # plugin mounts the pages of the same services.
 SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
@@ -57,6 +65,7 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "stores": _stores,
     "catalog": _catalog,
     "storefront": list,
+    "payments": _payments,
 }
 
 
@@ -86,12 +95,14 @@ def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
     validation.reserve_route_segments([*route_paths(every), "/schema", "/metrics"])
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
+    """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
     from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+    from windsurf.payments import jobs as payments_jobs  # noqa: F401 - registers reconciliation
     from windsurf.stores import jobs as stores_jobs  # noqa: F401 - registers the stores' file referrers
 
     settings = settings or Settings.from_env()
@@ -99,13 +110,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = db.create_engine(settings.effective_database_url)
     db.bind(engine)
     storage.bind_public_base(settings)
+    offload.configure(settings)
     stores = build_stores(settings)
     objects = PlatformObjects(
         settings=settings,
         storage=storage.build_storage(settings),
         page_cache=PageCache(stores["pages"], enabled=settings.page_cache),
         sessions=SessionManager(stores["sessions"], settings),
-        rate_limiter=RateLimiter(stores["rate_limits"]),
+        rate_limiter=RateLimiter(stores["rate_limits"], clock=clock),
+        payment_providers=build_providers(settings),
     )
     face = load_face(settings.face)(objects)
     job_context = jobs.JobContext(
@@ -134,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             await db.close_pool(engine)
+            await objects.payment_providers.aclose()
 
     route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, metrics.metrics]
     for name in settings.services:

@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import getpass
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from windsurf.settings import Settings, SettingsError
 
@@ -80,6 +82,23 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
     return 0
 
 
+# The worker serves no HTTP: it touches this file while its event loop runs, and Kubernetes' exec probes
+# (components/manifests.py) check its age. Written only once the database pool is up, so it also means "ready".
+WORKER_HEARTBEAT = "windsurf-worker-heartbeat"
+HEARTBEAT_SECONDS = 10
+
+
+def heartbeat_path() -> Path:
+    return Path(tempfile.gettempdir()) / WORKER_HEARTBEAT
+
+
+async def _heartbeat() -> None:
+    path = heartbeat_path()
+    while True:
+        path.touch()
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
 def _worker(settings: Settings) -> int:
     from windsurf.app import create_app
     from windsurf.core import db, jobs
@@ -88,7 +107,11 @@ def _worker(settings: Settings) -> int:
 
     async def run() -> None:
         await db.start_pool(db.bound_engine(), settings.database_pool_size)
-        await jobs.work_forever(app.state.jobs)
+        beat = asyncio.create_task(_heartbeat())
+        try:
+            await jobs.work_forever(app.state.jobs)
+        finally:
+            beat.cancel()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())

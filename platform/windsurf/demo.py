@@ -29,7 +29,7 @@ async def seed_demo(settings: Settings) -> str:
                     handle=DEMO_HANDLE,
                     display_name="Selam Bekele",
                     email=DEMO_EMAIL,
-                    password_hash=security.hash_password(DEMO_PASSWORD),
+                    password_hash=await security.hash_password(DEMO_PASSWORD),
                     locale="am",
                 )
             ).on_conflict(target=Creator.handle, action="DO NOTHING")

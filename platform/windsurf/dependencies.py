@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotFoundException
 from litestar.params import SkipValidation
 
 from windsurf.core.pagecache import PageCache
@@ -22,6 +23,7 @@ from windsurf.core.web import Renderer
 from windsurf.identity.auth import provide_account, provide_tenant, provide_viewer
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
+from windsurf.payments.providers.registry import Providers
 from windsurf.settings import Settings
 
 # What a handler names to receive each dependency. They are our own objects, handed over as they are: nothing
@@ -31,6 +33,7 @@ StorageDep = NamedDependency[SkipValidation[ObjectStorage]]
 PageCacheDep = NamedDependency[SkipValidation[PageCache]]
 SessionsDep = NamedDependency[SkipValidation[SessionManager]]
 RateLimiterDep = NamedDependency[SkipValidation[RateLimiter]]
+ProvidersDep = NamedDependency[SkipValidation[Providers]]
 RendererDep = NamedDependency[SkipValidation[Renderer]]
 UowDep = NamedDependency[SkipValidation[UnitOfWork]]
 TenantDep = NamedDependency[SkipValidation[Tenant]]
@@ -47,6 +50,7 @@ class PlatformObjects:
     page_cache: PageCache
     sessions: SessionManager
     rate_limiter: RateLimiter
+    payment_providers: Providers
 
 
 def _constant(value: Any) -> Provide:
@@ -56,13 +60,20 @@ def _constant(value: Any) -> Provide:
     return Provide(provide, use_cache=True, sync_to_thread=False)
 
 
+def _no_face() -> Renderer:
+    """The renderer of a process without an HTML face: its pages are not there (the face provides its own)."""
+    raise NotFoundException()
+
+
 def platform_dependencies(objects: PlatformObjects) -> dict[str, Provide]:
     return {
+        "renderer": Provide(_no_face, sync_to_thread=False),
         "settings": _constant(objects.settings),
         "storage": _constant(objects.storage),
         "page_cache": _constant(objects.page_cache),
         "sessions": _constant(objects.sessions),
         "rate_limiter": _constant(objects.rate_limiter),
+        "payment_providers": _constant(objects.payment_providers),
         "uow": Provide(provide_uow),
         "viewer": Provide(provide_viewer),
         "account": Provide(provide_account),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-ALL_SERVICES = ("identity", "stores", "catalog", "storefront")
+ALL_SERVICES = ("identity", "stores", "catalog", "storefront", "payments")
 PAYMENT_PROVIDERS = ("sandbox", "chapa", "telebirr", "webirr")
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 Environment = Literal["development", "test", "production"]
@@ -38,6 +38,9 @@ class Settings:
     workers: int = 1
     max_request_mb: int = 60
     trust_forwarded_for: bool = False
+    # The secret CloudFront adds to every origin request (header X-Windsurf-Origin); a request carrying it came
+    # through the edge, so CloudFront's viewer-address header names the real caller. "" -> never trusted.
+    edge_secret: str = field(default="", repr=False)
     services: tuple[str, ...] = ALL_SERVICES
     face: str = "storefront.plugin:StorefrontPlugin"  # the HTML face: a Litestar plugin, by dotted path
     var_dir: Path = Path("var")
@@ -51,6 +54,11 @@ class Settings:
     s3_endpoint_url: str = ""
     media_url: str = ""  # where public images are served from (a CDN in front of the bucket); "" -> /media
     max_file_mb: int = 50  # largest product file a creator may upload
+    offload: bool = (
+        True  # slow work in worker threads (windsurf.core.offload); off only to measure the difference
+    )
+    offload_cpu_threads: int = 0  # hashing, images, QR codes at once per process; 0: one per core
+    offload_io_threads: int = 16  # blocking file, S3 and SMTP calls at once per process
     sms_backend: Literal["console", "recording", "http"] = "console"
     sms_url: str = ""  # the SMS gateway's send endpoint (sms_backend=http)
     sms_token: str = ""  # its bearer token
@@ -194,6 +202,10 @@ class Settings:
             )
         if self.workers < 1:
             raise SettingsError("WINDSURF_WORKERS must be at least 1")
+        if self.offload_cpu_threads < 0:
+            raise SettingsError("WINDSURF_OFFLOAD_CPU_THREADS must be 0 (one per core) or more")
+        if self.offload_io_threads < 1:
+            raise SettingsError("WINDSURF_OFFLOAD_IO_THREADS must be at least 1")
         if self.is_production:
             problems = []
             if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:

@@ -23,6 +23,7 @@ from litestar.response import Redirect
 from windsurf.catalog import service
 from windsurf.catalog.validation import KINDS
 from windsurf.core import web
+from windsurf.core.disposition import attachment
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.pagecache import PageCache
@@ -337,13 +338,12 @@ async def file_response(storage: ObjectStorage, info: service.FileInfo) -> Respo
     if presigned:
         return Redirect(path=presigned, status_code=303, headers=private)
     data = await service.read_file(storage, info)
-    safe_name = (
-        "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in info.filename)[:100] or "download"
-    )
+    # RFC 6266: the real name (any script) in filename*, an ASCII stand-in in filename; a raw Amharic name
+    # cannot be written into a header at all.
     return Response(
         data,
         media_type=info.content_type,
-        headers={**private, "Content-Disposition": f'attachment; filename="{safe_name}"'},
+        headers={**private, "Content-Disposition": attachment(info.filename)},
     )
 
 

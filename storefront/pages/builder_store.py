@@ -25,7 +25,7 @@ from litestar.response import Redirect
 from storefront.pages import store_view
 from storefront.pages.public import invalidate_store
 from windsurf.catalog import service as catalog
-from windsurf.core import web
+from windsurf.core import offload, web
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.pagecache import PageCache
@@ -63,6 +63,18 @@ def store_url(settings: Settings, account: Account) -> str:
     return f"{settings.public_url.rstrip('/')}/@{account.handle}"
 
 
+# QR codes are drawn in a worker thread (windsurf.core.offload): segno is pure Python and takes milliseconds
+# of the loop per drawing, which every buyer of the process would wait behind.
+def _qr_inline(url: str) -> str:
+    return str(segno.make(url, error="m").svg_inline(scale=4, omitsize=True))
+
+
+def _qr_file(url: str, title: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=10, border=4, title=title)
+    return buffer.getvalue()
+
+
 async def provide_builder(
     request: Req,
     account: AccountDep,
@@ -83,6 +95,7 @@ Build = NamedDependency[SkipValidation[Builder]]
 async def _context(b: Builder, account: Account, state: StoreState, **extra: Any) -> dict[str, Any]:
     tenant = b.tenant
     cards = await catalog.published_cards(tenant)
+    leads, lead_count = await service.recent_leads(tenant, limit=20)
     settings = b.settings
     view = store_view.build_view(
         settings, account.handle or "", account.display_name, state.draft, cards, preview=True
@@ -97,9 +110,9 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "card_titles": {str(card.id): card.title for card in cards},
         "store_url": store_url(settings, account),
         "handle": account.handle,
-        "qr_svg": segno.make(store_url(settings, account), error="m").svg_inline(scale=4, omitsize=True),
-        "leads": await service.list_leads(tenant, limit=20),
-        "lead_count": await service.count_leads(tenant),
+        "qr_svg": await offload.cpu(_qr_inline, store_url(settings, account)),
+        "leads": leads,
+        "lead_count": lead_count,
         "palettes": service.PALETTES,
         "palette_names": service.PALETTE_NAMES,
         "networks": service.SOCIAL_LABELS,
@@ -120,12 +133,11 @@ async def _answer(
 ) -> Response[Any]:
     """Run a builder action; answer 303 / the changed section (htmx), or 422 with the messages.
 
-    The action runs in a savepoint of the request's unit of work: when it fails half-way (a handle saved,
-    then a draft rule broken), none of it stays, and the page is rendered again from what is stored."""
+    The action runs in the request's unit of work; an action that writes in more than one step (the profile:
+    handle, then draft) keeps them together in a savepoint of its own."""
     request, account = b.request, b.account
     try:
-        async with b.tenant.savepoint():
-            state = await action()
+        state = await action()
     except ServiceError as exc:
         if isinstance(exc, NotFoundError):  # another creator's block, or none: a plain 404
             raise
@@ -289,12 +301,8 @@ async def publish(b: Build) -> Response[Any]:
 async def qr_code(b: Build) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
     account = b.account
-    buffer = io.BytesIO()
-    segno.make(store_url(b.settings, account), error="m").save(
-        buffer, kind="svg", scale=10, border=4, title=f"@{account.handle}"
-    )
     return Response(
-        buffer.getvalue(),
+        await offload.cpu(_qr_file, store_url(b.settings, account), f"@{account.handle}"),
         media_type="image/svg+xml",
         headers={
             "Content-Disposition": f'inline; filename="{account.handle}-qr.svg"',

@@ -36,7 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT_S = 30.0
+# Only for a server that neither becomes ready nor exits (a hang): the wait ends as soon as it is ready.
+HANG_GUARD_S = 180.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_live(server, process)
+            _wait_until_ready(server, process)
             yield server
         finally:
             process.terminate()
@@ -93,22 +94,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 process.wait()
 
 
-def _wait_until_live(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+def _wait_until_ready(server: LiveServer, process: subprocess.Popen[bytes]) -> None:
+    """Poll ``/health/ready`` (the database and stores checked, as a load balancer would) until it says 200.
+
+    A server that exits fails the session at once, with its log; a 503 means it is up but not ready yet.
+    """
+    deadline = time.monotonic() + HANG_GUARD_S
+    last = "no answer yet"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(
                 f"windsurf serve exited with {process.returncode}:\n{server.log_tail()}", pytrace=False
             )
         try:
-            if httpx.get(f"{server.url}/health/live", timeout=1.0).status_code == 200:
+            response = httpx.get(f"{server.url}/health/ready", timeout=5.0)
+            if response.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(
-        f"windsurf serve did not answer within {STARTUP_TIMEOUT_S:.0f} s:\n{server.log_tail()}", pytrace=False
-    )
+            last = f"{response.status_code} {response.text}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        time.sleep(0.05)
+    pytest.fail(f"windsurf serve never became ready ({last}):\n{server.log_tail()}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

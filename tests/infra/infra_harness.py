@@ -1,8 +1,11 @@
 """Runs the whole Pulumi program of one stack under Pulumi's mocks and records every resource it registers.
 
-The mocks stand in for the engine and the providers only: they echo inputs back as outputs and add the few
-computed attributes the program reads (ids, ARNs, endpoints, the EKS kubeconfig). Everything else is the real
-program, reading the real stack file.
+The mocks stand in for the engine and the providers only. They echo inputs back and add what AWS or Kubernetes
+would compute, as realistically as the program could meet it: generated passwords carry every special
+character the resource allows, the cluster has a real endpoint and certificate, and the migration Job fails
+when its image was never pushed (`pushed` names the tags the registry holds). The monitor also records each
+resource's dependencies and custom timeouts, which the ordering and deadline tests read. Everything else is the
+real program, reading the real stack file (with `overrides`, as a release would set them).
 """
 
 from __future__ import annotations
@@ -21,6 +24,16 @@ STACKS = ("dev", "staging", "production")
 ACCOUNT_ID = "111122223333"
 
 
+RELEASE = {
+    "windsurf:imageTag": "v1",
+    "windsurf:imageTagBlue": "v1",
+    "windsurf:imageTagGreen": "v1",
+    "windsurf:storefrontStableTag": "v1",
+    "windsurf:storefrontCanaryTag": "v1",
+}
+DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"  # random.RandomPassword's alphabet when overrideSpecial is unset
+
+
 @dataclass
 class Recorded:
     type: str
@@ -30,6 +43,8 @@ class Recorded:
     provider: str
     urn: str = ""
     parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    timeouts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,6 +61,47 @@ class StackRun:
         matches = [r for r in self.resources if r.type == type_ and r.name == name]
         assert len(matches) == 1, f"expected one {type_} named {name}, found {len(matches)}"
         return matches[0]
+
+    def by_urn(self, urn: str) -> Recorded:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def depends_on(self, resource: Recorded) -> set[str]:
+        """Every URN `resource` waits for: its own dependencies and, transitively, theirs and its parents'."""
+        seen: set[str] = set()
+        todo = [*resource.dependencies, resource.parent]
+        parents = {r.urn: r for r in self.resources}
+        while todo:
+            urn = todo.pop()
+            if not urn or urn in seen:
+                continue
+            seen.add(urn)
+            other = parents.get(urn)
+            if other is not None:
+                todo += [*other.dependencies, other.parent]
+        return seen
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc's marker of a wrapped secret value
+
+
+def unwrap(value: Any) -> Any:
+    """Secret values as the engine hands them to providers and policies: plain."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value and "value" in value:
+            return unwrap(value["value"])
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def password(inputs: dict[str, Any]) -> str:
+    """What random.RandomPassword could produce: every allowed special character appears at least once."""
+    length = int(inputs.get("length", 16))
+    alphabet = "aZ09"
+    if inputs.get("special", True):
+        alphabet += inputs.get("overrideSpecial") or DEFAULT_SPECIAL
+    return (alphabet * (length // len(alphabet) + 1))[:length] if length >= len(alphabet) else alphabet
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -88,39 +144,81 @@ def _computed(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     elif type_ == "aws:route53/record:Record":
         out["fqdn"] = inputs.get("name", name)
     elif type_ == "random:index/randomPassword:RandomPassword":
-        out["result"] = "x" * int(inputs.get("length", 32))
-    elif type_ == "eks:index:Cluster":
+        out["result"] = password(inputs)
+    elif type_ == "aws:eks/cluster:Cluster":
         out.update(
-            kubeconfigJson=json.dumps({"apiVersion": "v1", "clusters": [], "contexts": [], "users": []}),
-            kubeconfig={},
-            oidcProviderArn=f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.eks.af-south-1.amazonaws.com/id/X",
-            oidcProviderUrl="https://oidc.eks.af-south-1.amazonaws.com/id/X",
+            endpoint="https://0123456789ABCDEF0123456789ABCDEF.gr7.af-south-1.eks.amazonaws.com",
+            certificateAuthority={"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM="},
+            identities=[
+                {"oidcs": [{"issuer": "https://oidc.eks.af-south-1.amazonaws.com/id/0123456789ABCDEF"}]}
+            ],
         )
+    elif type_ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{inputs['url'].removeprefix('https://')}"
+    elif type_ == "aws:iam/role:Role":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+    elif type_ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+        service = inputs["awsServiceName"]
+        out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{service}/AWSServiceRoleFor{name}"
+    elif type_ == "aws:route53/zone:Zone":
+        out.update(zoneId="Z0123456789ABCDEFGHIJ", nameServers=["ns-1.awsdns-01.org", "ns-2.awsdns-02.net"])
+    elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        out["latestVersion"] = 1
     elif type_ == "kubernetes:networking.k8s.io/v1:Ingress":
         out["status"] = {
             "loadBalancer": {"ingress": [{"hostname": "k8s-windsurf-123.af-south-1.elb.amazonaws.com"}]}
         }
-    elif type_ == "kubernetes:batch/v1:Job":
-        out["status"] = {"succeeded": 1}
     return out
 
 
-def run_stack(stack: str) -> StackRun:
+def _image_tag(inputs: dict[str, Any]) -> str:
+    containers = inputs["spec"]["template"]["spec"]["containers"]
+    return str(containers[0]["image"]).rsplit(":", 1)[1]
+
+
+def _job_status(inputs: dict[str, Any], pushed: frozenset[str]) -> dict[str, Any]:
+    """The Job succeeds only when the registry holds its image; otherwise it ends as Kubernetes ends it."""
+    if _image_tag(inputs) in pushed:
+        return {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}
+    return {
+        "failed": int(inputs["spec"].get("backoffLimit", 6)) + 1,
+        "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}],
+    }
+
+
+def run_stack(
+    stack: str, overrides: tuple[tuple[str, Any], ...] = (), pushed: frozenset[str] = frozenset()
+) -> StackRun:
     """Execute infra.program.build for `stack` under mocks; returns every registered resource."""
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     import pulumi
+    from pulumi.runtime import mocks
 
-    run = StackRun(stack, stack_config(stack))
+    run = StackRun(stack, {**stack_config(stack), **dict(overrides)})
+    pending: dict[str, Any] = {}
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-            inputs = dict(args.inputs)
+            inputs = unwrap(dict(args.inputs))
             outputs = {**inputs, **_computed(args.typ, args.name, inputs)}
+            if args.typ == "kubernetes:batch/v1:Job":
+                outputs["status"] = _job_status(inputs, pushed)
             resource_id = f"{args.name}-id"
             if args.typ == "aws:s3/bucket:Bucket":
                 resource_id = outputs["bucket"]
+            request = pending.pop((args.typ, args.name), None)
             run.resources.append(
-                Recorded(args.typ, args.name, inputs, {**outputs, "id": resource_id}, args.provider or "")
+                Recorded(
+                    args.typ,
+                    args.name,
+                    inputs,
+                    {**outputs, "id": resource_id},
+                    args.provider or "",
+                    urn=request["urn"] if request else "",
+                    parent=request["parent"] if request else "",
+                    dependencies=request["dependencies"] if request else [],
+                    timeouts=request["timeouts"] if request else {},
+                )
             )
             return resource_id, outputs
 
@@ -132,9 +230,31 @@ def run_stack(stack: str) -> StackRun:
                     "userId": "ci",
                     "id": ACCOUNT_ID,
                 }
+            if args.token == "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+                assert args.args["name"] == "com.amazonaws.global.cloudfront.origin-facing"
+                return {"id": "pl-c6a54faf", "name": args.args["name"], "entries": [], "maxEntries": 55}
             raise NotImplementedError(f"the program called {args.token}, which the mocks do not know")
 
-    pulumi.runtime.set_mocks(Mocks(), project="windsurf", stack=stack, preview=False)
+    class Monitor(mocks.MockMonitor):
+        """Pulumi's mock monitor, also keeping what the engine would order and time by."""
+
+        def RegisterResource(self, request: Any) -> Any:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            timeouts = request.customTimeouts
+            pending[(request.type, request.name)] = {
+                "urn": urn,
+                "parent": request.parent,
+                "dependencies": list(request.dependencies),
+                "timeouts": {
+                    k: getattr(timeouts, k) for k in ("create", "update", "delete") if getattr(timeouts, k)
+                },
+            }
+            return super().RegisterResource(request)
+
+    monitor_mocks = Mocks()
+    pulumi.runtime.set_mocks(
+        monitor_mocks, project="windsurf", stack=stack, preview=False, monitor=Monitor(monitor_mocks)
+    )
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in run.config.items()}
     )
@@ -152,7 +272,14 @@ def run_stack(stack: str) -> StackRun:
 
 @cache
 def stack_run(stack: str) -> StackRun:
+    """The stack exactly as committed: nothing released yet, no image pushed (a first `up`)."""
     return run_stack(stack)
+
+
+@cache
+def released_run(stack: str) -> StackRun:
+    """The stack after a release of `v1`, whose images the registry holds."""
+    return run_stack(stack, tuple(RELEASE.items()), frozenset({"v1"}))
 
 
 def policy_resources(run: StackRun) -> list[Any]:

@@ -27,7 +27,19 @@ def test_committed_stack_files_load(stack: str) -> None:
     [
         ("windsurf:natGateways", 7, "windsurf:natGateways must be between 1 and 3"),
         ("windsurf:activeColor", "purple", "windsurf:activeColor must be blue or green"),
-        ("windsurf:apiPublicCidrs", ["0.0.0.0/0"], "windsurf:apiPublicCidrs items must be CIDRs"),
+        (
+            "windsurf:clusterAdminRoleArns",
+            ["alice"],
+            "windsurf:clusterAdminRoleArns items must be IAM role ARNs",
+        ),
+        (
+            "windsurf:clusterAdminRoleArns",
+            ["arn:aws:iam::999999999999:role/x"],
+            "windsurf:clusterAdminRoleArns must name roles of the stack's account",
+        ),
+        ("aws:allowedAccountIds", ["12"], "aws:allowedAccountIds items must be 12-digit AWS account ids"),
+        ("windsurf:ephemeral", True, "windsurf:ephemeral must be false in production"),
+        ("windsurf:nodeCapacityType", "SPOT", "windsurf:nodeCapacityType must be ON_DEMAND in production"),
         ("windsurf:dbMultiAz", False, "windsurf:dbMultiAz must be true in production"),
         ("aws:region", "eu-west-1", "aws:region must be af-south-1"),
         ("windsurf:dbMultiAz", "maybe", "windsurf:dbMultiAz must be true or false"),

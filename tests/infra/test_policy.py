@@ -117,10 +117,15 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     ),
     "eks-private-endpoint": (
         rules.EKS,
-        {"endpointPublicAccess": True, "publicAccessCidrs": ["196.188.0.10/32"]},
-        {"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+        {"vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False}},
+        # FSBP EKS.1 fails a public endpoint even when CIDRs limit it.
+        {"vpcConfig": {"endpointPublicAccess": True, "publicAccessCidrs": ["196.188.0.10/32"]}},
     ),
-    "eks-secrets-encrypted": (rules.EKS, {"encryptionConfigKeyArn": "arn:aws:kms:k"}, {}),
+    "eks-secrets-encrypted": (
+        rules.EKS,
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:k"}}},
+        {"encryptionConfigKeyArn": "arn:aws:kms:k"},  # the pulumi-eks component's input, not the cluster's
+    ),
     "eks-audit-logging": (
         rules.EKS,
         {"enabledClusterLogTypes": ["api", "audit", "authenticator"]},
@@ -159,8 +164,36 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     ),
     "ec2-no-open-ingress": (
         rules.SECURITY_GROUP,
+        {"ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "prefixListIds": ["pl-c6a54faf"]}]},
         {"ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}]},
-        {"ingress": [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]},
+    ),
+    "kms-rotation": (rules.KMS_KEY, {"enableKeyRotation": True}, {"enableKeyRotation": False}),
+    "ecr-scan-on-push": (
+        rules.ECR_REPOSITORY,
+        {"imageScanningConfiguration": {"scanOnPush": True}},
+        {"imageScanningConfiguration": {"scanOnPush": False}},
+    ),
+    "ecr-immutable-tags": (
+        rules.ECR_REPOSITORY,
+        {"imageTagMutability": "IMMUTABLE"},
+        {"imageTagMutability": "MUTABLE"},
+    ),
+    "elasticache-backups": (rules.REDIS, {"snapshotRetentionLimit": 1}, {"snapshotRetentionLimit": 0}),
+    "elasticache-minor-upgrades": (
+        rules.REDIS,
+        {"autoMinorVersionUpgrade": True},
+        {"autoMinorVersionUpgrade": False},
+    ),
+    "config-recorder": (
+        rules.CONFIG_RECORDER,
+        {
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+            "roleArn": "arn:aws:iam::1:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+        },
+        {
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+            "roleArn": "arn:aws:iam::1:role/config",
+        },
     ),
     "pod-security-restricted": (
         "kubernetes:apps/v1:Deployment",
@@ -244,7 +277,77 @@ STACK_CASES: dict[str, tuple[list[PolicyResource], list[PolicyResource]]] = {
         [_resource(rules.VPC, "v", {"id": "v1"}), _resource(rules.FLOW_LOG, "f", {"vpcId": "v1"})],
     ),
     "guardduty-present": ([_resource(rules.DETECTOR, "d", {"enable": True})], []),
+    "s3-buckets-use-kms": (
+        [
+            BUCKET,
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "e",
+                {
+                    "bucket": "b",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}],
+                },
+            ),
+            _resource(rules.BUCKET, "a", {"bucket": "a", "tags": {"Purpose": "alb-logs"}}),
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "ea",
+                {
+                    "bucket": "a",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+                },
+            ),
+        ],
+        [
+            BUCKET,
+            _resource(
+                rules.BUCKET_ENCRYPTION,
+                "e",
+                {
+                    "bucket": "b",
+                    "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}],
+                },
+            ),
+        ],
+    ),
+    "ecr-lifecycle": (
+        [
+            _resource(rules.ECR_REPOSITORY, "r", {"name": "x/storefront"}),
+            _resource(rules.ECR_LIFECYCLE, "l", {"repository": "x/storefront"}),
+        ],
+        [_resource(rules.ECR_REPOSITORY, "r", {"name": "x/storefront"})],
+    ),
+    "config-enabled": (
+        [
+            _resource(rules.CONFIG_RECORDER, "r", {}),
+            _resource(rules.CONFIG_RECORDER_STATUS, "s", {"isEnabled": True}),
+        ],
+        [_resource(rules.CONFIG_RECORDER, "r", {})],
+    ),
+    "ebs-default-encryption": ([_resource(rules.EBS_DEFAULT_ENCRYPTION, "e", {"enabled": True})], []),
+    "waf-logging": (
+        [
+            _resource(rules.WEB_ACL, "w", {"arn": "arn:waf:1"}),
+            _resource(rules.WEB_ACL_LOGGING, "l", {"resourceArn": "arn:waf:1"}),
+        ],
+        [_resource(rules.WEB_ACL, "w", {"arn": "arn:waf:1"})],
+    ),
 }
+
+
+@pytest.mark.parametrize(
+    ("type_", "props"),
+    [
+        (rules.SG_RULE, {"type": "ingress", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}),
+        (rules.SG_INGRESS_RULE, {"fromPort": 5432, "toPort": 5432, "cidrIpv6": "::/0"}),
+    ],
+)
+def test_security_group_rules_written_as_their_own_resources_are_checked(type_: str, props: dict) -> None:
+    assert _validate("ec2-no-open-ingress", type_, props)
+    assert (
+        _validate("ec2-no-open-ingress", type_, {**props, "cidrBlocks": ["10.0.0.0/8"], "cidrIpv6": None})
+        == []
+    )
 
 
 def test_every_stack_rule_has_fixtures() -> None:
@@ -280,4 +383,14 @@ def test_whole_pack_passes_on_every_resource_of_the_stack(stack: str) -> None:
         policy.validate(StackValidationArgs(resources), lambda message, urn=None: violations.append(message))
     assert violations == []
     checked = {r.resource_type for r in resources}
-    assert {rules.RDS, rules.REDIS, rules.EKS, rules.CLOUDFRONT, rules.TRAIL, rules.BUCKET} <= checked
+    assert {
+        rules.RDS,
+        rules.REDIS,
+        rules.EKS,
+        rules.CLOUDFRONT,
+        rules.TRAIL,
+        rules.BUCKET,
+        rules.ECR_REPOSITORY,
+        rules.CONFIG_RECORDER,
+        rules.WEB_ACL,
+    } <= checked

@@ -54,7 +54,8 @@ async def test_draft_is_404_unlisted_is_reachable_and_page_is_cacheable(
             page.headers["cache-control"].startswith("public")
             and "s-maxage=60" in page.headers["cache-control"]
         )
-        assert f'href="/checkout/{product_id}"' in page.text and "A 90-minute session" in page.text
+        checkout = f'href="/checkout/{identity["handle"]}/business-plan-coaching"'
+        assert checkout in page.text and "A 90-minute session" in page.text
         etag = page.headers["etag"]
         again = await stranger.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag

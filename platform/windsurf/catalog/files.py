@@ -2,17 +2,36 @@
 
 A file is accepted when its bytes are one of the allowed types AND its extension agrees with them; the
 Office formats and EPUB are ZIP containers, told apart by the members they must contain.
+
+Archives (ZIP, EPUB, Word, Excel, PowerPoint) are judged by their metadata only: the member count from the end
+record before the directory is parsed, then the sizes each member declares. One that would unpack to absurd sizes
+or ratios (a 1 MB file that inflates to gigabytes) is refused without inflating anything; the one member ever read,
+EPUB's ``mimetype``, is read at most 64 bytes. ``check_upload`` runs the whole check in a worker thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
+from windsurf.core import offload
 from windsurf.core.i18n import N_
 
 FILENAME_MAX = 200
+MAX_ARCHIVE_MEMBERS = (
+    10_000  # a course of many small files fits; a directory built to exhaust memory does not
+)
+MAX_ARCHIVE_UNPACKED = 4 * 1024**3  # declared unpacked bytes in total
+MAX_RATIO = 100  # declared unpacked / packed; text and XML pack 5-20 times, bombs a thousand and more
+RATIO_FLOOR = 1024 * 1024  # below this unpacked size, a high ratio costs nothing and is not judged
+MIMETYPE_MAX = 64
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
 
 
 class FileRejected(ValueError):
@@ -65,13 +84,77 @@ def check_filename(filename: str) -> tuple[str, str]:
     return filename, extension
 
 
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    file_type: FileType
+    sha256: str
+
+
+def _declared_members(data: bytes) -> int | None:
+    """The member count the end-of-central-directory record declares (ZIP64 included), read without parsing the
+    directory; None when there is no readable record (zipfile then refuses the file itself)."""
+    end = data.rfind(_EOCD, max(0, len(data) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(data):
+        return None
+    (total,) = struct.unpack_from("<H", data, end + 10)
+    if total != 0xFFFF:
+        return int(total)
+    locator = end - 20
+    if locator < 0 or data[locator : locator + 4] != _ZIP64_LOCATOR:
+        return None
+    (record,) = struct.unpack_from("<Q", data, locator + 8)
+    if record + 40 > len(data) or data[record : record + 4] != _ZIP64_EOCD:
+        return None
+    (total64,) = struct.unpack_from("<Q", data, record + 32)
+    return int(total64)
+
+
+def _too_many_members() -> FileRejected:
+    return FileRejected(
+        N_("That archive holds more than %(count)s files. Split it into smaller archives."),
+        count=f"{MAX_ARCHIVE_MEMBERS:,}",
+    )
+
+
+def _check_archive(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive whose declared sizes or ratios are absurd, by its metadata alone."""
+    if len(members) > MAX_ARCHIVE_MEMBERS:  # a directory longer than its end record said
+        raise _too_many_members()
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    absurd = unpacked > MAX_ARCHIVE_UNPACKED or (
+        unpacked > RATIO_FLOOR and unpacked > MAX_RATIO * max(packed, 1)
+    )
+    absurd = absurd or any(
+        m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members
+    )
+    if absurd:
+        raise FileRejected(
+            N_(
+                "That archive says it unpacks to far more than its size, which is how harmful archives look. "
+                "Zip the files again and upload the new archive."
+            )
+        )
+
+
 def _zip_kind(data: bytes) -> str:
+    declared = _declared_members(data)
+    if declared is not None and declared > MAX_ARCHIVE_MEMBERS:
+        raise _too_many_members()  # before zipfile builds an object per member
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == b"application/epub+zip":
-                return "epub"
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+            members = archive.infolist()
+            _check_archive(members)
+            names = {member.filename for member in members}
+            mimetype = next((m for m in members if m.filename == "mimetype"), None)
+            if mimetype is not None and mimetype.file_size <= MIMETYPE_MAX:
+                with archive.open(mimetype) as member:
+                    if member.read(MIMETYPE_MAX).strip() == b"application/epub+zip":
+                        return "epub"
+    except FileRejected:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError, EOFError, zlib.error):
         return ""
     if "[Content_Types].xml" in names:
         for prefix, kind in (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx")):
@@ -119,3 +202,13 @@ def check_file(data: bytes, filename: str, *, max_bytes: int) -> tuple[str, File
     if extension not in file_type.extensions:
         raise FileRejected(N_("The file name does not match what the file contains."))
     return name, file_type
+
+
+def _checked(data: bytes, filename: str, max_bytes: int) -> CheckedFile:
+    name, file_type = check_file(data, filename, max_bytes=max_bytes)
+    return CheckedFile(name, file_type, hashlib.sha256(data).hexdigest())
+
+
+async def check_upload(data: bytes, filename: str, *, max_bytes: int) -> CheckedFile:
+    """``check_file`` and the file's SHA-256, in a CPU worker thread (50 MB take a while to hash and to sniff)."""
+    return await offload.cpu(_checked, data, filename, max_bytes)

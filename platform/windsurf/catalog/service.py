@@ -30,7 +30,7 @@ from windsurf.core import security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.images import ImageRejected, process_image
+from windsurf.core.images import COVER, ImageRejected, process_upload
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.uow import Tenant
 from windsurf.identity import validation as contact_validation
@@ -594,7 +594,7 @@ async def set_cover(
     async with tenant.scope():
         await _row(creator_id, product_id)
     try:
-        image = process_image(data, filename)
+        image = await process_upload(data, filename, COVER)
     except ImageRejected as exc:
         raise ServiceError(exc.message, field="cover") from None
     entries = []
@@ -654,10 +654,11 @@ async def add_file(
     if count >= MAX_FILES_PER_PRODUCT:
         raise ServiceError(N_("A product can have at most 20 files."), field="file")
     try:
-        name, file_type = files.check_file(data, filename, max_bytes=max_bytes)
+        checked = await files.check_upload(data, filename, max_bytes=max_bytes)
     except files.FileRejected as exc:
         variables = cast(dict[str, Any], exc.variables)
         raise ServiceError(exc.message, field="file", code="file_rejected", **variables) from None
+    name, file_type = checked.name, checked.file_type
     file_id = uuid.uuid4()
     key = f"private/files/{creator_id}/{product_id}/{file_id}"
     await storage.put(key, data, file_type.content_type)
@@ -669,7 +670,7 @@ async def add_file(
         filename=name,
         content_type=file_type.content_type,
         size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=checked.sha256,
     )
     try:
         async with tenant.scope():
@@ -756,21 +757,21 @@ async def capture_lead(tenant: Tenant, product_id: uuid.UUID, contact: str) -> L
         raise InvalidInput({"contact": exc.message}) from None
     column = Lead.email if field == "email" else Lead.phone
     async with tenant.scope():
-        existing = (
-            await Lead.select()
-            .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
-            .first()
-        )
-        if existing is None:
-            lead = Lead(
+        # Once per contact and product: the unique indexes keep a repeat (or a concurrent twin) out.
+        await Lead.insert(
+            Lead(
                 id=uuid.uuid4(),
                 creator_id=creator_id,
                 product_id=product_id,
                 email=clean if field == "email" else None,
                 phone=clean if field == "phone" else None,
             )
-            await lead.save()
-            existing = await Lead.select().where(Lead.id == lead.id).first()
+        ).on_conflict(action="DO NOTHING")
+        existing = (
+            await Lead.select()
+            .where((Lead.creator_id == creator_id) & (Lead.product_id == product_id) & (column == clean))
+            .first()
+        )
     assert existing is not None
     return LeadView(
         existing["id"], existing["product_id"], existing["email"], existing["phone"], existing["created_at"]

@@ -1,6 +1,6 @@
 """Products, their downloadable files, and the leads a lead magnet captured. All creator-owned (RLS)."""
 
-from piccolo.columns import JSON, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -10,7 +10,8 @@ from windsurf.core.tenancy import creator_owned
 
 @creator_owned
 class Product(Table, tablename="product"):
-    """One product. ``(creator_id, slug)`` is unique (an index made by the migration)."""
+    """One product. ``(creator_id, slug)`` is unique, and ``(creator_id, visibility, position, created_at)`` lists
+    a store page's products in order: indexes the migrations make (Piccolo declares one-column indexes only)."""
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)
@@ -25,7 +26,7 @@ class Product(Table, tablename="product"):
     external_url = Varchar(length=500, default="")  # link products; a lead magnet's delivered link
     duration_minutes = Integer(null=True, default=None)  # coaching
     lead_field = Varchar(length=8, default="email")  # what a lead magnet asks for: email | phone
-    cover = JSON(null=True, default=None)  # [{"key", "width", "height"}, ...] smallest first
+    cover = JSONB(null=True, default=None)  # [{"key", "width", "height"}, ...] smallest first
     visibility = Varchar(length=12, default="draft", index=True)  # draft | published | unlisted
     sales_limit = Integer(null=True, default=None)
     position = Integer(default=0)
@@ -35,7 +36,10 @@ class Product(Table, tablename="product"):
 
 @creator_owned
 class ProductFile(Table, tablename="product_file"):
-    """A file a buyer receives, kept under a private storage key that no public route serves."""
+    """A file a buyer receives, kept under a private storage key that no public route serves.
+
+    ``product_id`` references ``product.id`` (ON DELETE CASCADE), a constraint the migration adds.
+    """
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)
@@ -50,7 +54,9 @@ class ProductFile(Table, tablename="product_file"):
 
 @creator_owned
 class Lead(Table, tablename="lead"):
-    """An email or phone number a buyer left in exchange for a lead magnet. The creator owns the list."""
+    """An email or phone number a buyer left in exchange for a lead magnet. The creator owns the list, which
+    outlives a deleted product: ``product_id`` is deliberately no foreign key. ``(creator_id, product_id, email)``
+    and ``(creator_id, product_id, phone)`` are unique (migration indexes)."""
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)

@@ -292,6 +292,7 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                 await _use_code(tenant, priced.discount_code_id)
             # Gives back the sales place and the discount use if nobody pays (checkout.jobs.expire_order).
             await jobs.enqueue(
+                tenant.uow,
                 "checkout.expire_order",
                 {"creator_id": str(tenant.creator_id), "order_id": str(order_id)},
                 delay=ORDER_TTL + dt.timedelta(seconds=5),
@@ -358,35 +359,27 @@ async def list_orders(tenant: Tenant, *, limit: int = 50) -> list[OrderView]:
     return [_order(row) for row in rows]
 
 
-async def attach_payment(tenant: Tenant, order_id: uuid.UUID, provider: str, reference: str) -> None:
-    """Record which provider payment belongs to the order (unique per provider) before the buyer pays."""
-    async with tenant.scope():
-        await Order.update(
-            {Order.provider: provider, Order.provider_reference: reference, Order.updated_at: _now()}
-        ).where(
-            (Order.creator_id == tenant.creator_id) & (Order.id == order_id) & (Order.status == "pending")
-        )
-
-
 async def mark_paid(
     tenant: Tenant, order_id: uuid.UUID, *, provider: str, reference: str, amount_santim: int, currency: str
 ) -> OrderView | None:
     """The one pending -> paid transition; the order when this call made it, None when it was already made.
 
-    The amount, currency and payment reference must be the order's own. A payment confirmed after the order
-    expired still pays it (the buyer's money was taken): its sales place is taken back without the limit.
+    The amount and currency must be the order's own; ``(provider, reference)`` is the payment that paid it. A
+    payment confirmed after the order expired still pays it (the buyer's money was taken): its sales place is
+    taken back without the limit.
     """
     order = await get_order(tenant, order_id)
-    if (order.provider, order.provider_reference) != (provider, reference):
-        raise OrderError(N_("The payment does not belong to this order."), code="reference_mismatch")
     if (order.amount_santim, order.currency) != (amount_santim, currency):
         raise OrderError(N_("The amount paid does not match the order."), code="amount_mismatch")
     async with tenant.scope():
         rows = await Order.raw(
-            "UPDATE checkout_order SET status = 'paid', paid_at = {}, updated_at = {} "
-            "WHERE id = {} AND creator_id = {} AND status IN ('pending', 'expired') RETURNING status",
+            "UPDATE checkout_order SET status = 'paid', paid_at = {}, updated_at = {}, provider = {}, "
+            "provider_reference = {} WHERE id = {} AND creator_id = {} AND status IN ('pending', 'expired') "
+            "RETURNING status",
             _now(),
             _now(),
+            provider,
+            reference,
             order_id,
             tenant.creator_id,
         )

@@ -31,7 +31,9 @@ class Order(Table, tablename="checkout_order"):
     discount_santim = Integer(default=0)
     amount_santim = Integer()
     currency = Varchar(length=3, default="ETB")
-    discount_code_id = UUID(null=True, default=None)
+    discount_code_id = UUID(
+        null=True, default=None
+    )  # references discount_code (ON DELETE SET NULL; migration)
     status = Varchar(length=12, default="pending", index=True)
     provider = Varchar(length=16, null=True, default=None)
     provider_reference = Varchar(length=64, null=True, default=None)

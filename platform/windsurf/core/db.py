@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import asyncpg
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig
 from piccolo.engine.base import Engine
@@ -86,13 +87,26 @@ async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POO
     if engine.pool is not None:
         return True
     try:
-        await asyncio.wait_for(engine.start_connection_pool(max_size=max_size), wait_seconds)
+        await asyncio.wait_for(
+            engine.start_connection_pool(max_size=max_size, reset=_reset_if_dirty), wait_seconds
+        )
     except Exception as exc:
         _log.error(
             "database connection pool could not start", extra={"error": f"{type(exc).__name__}: {exc}"}
         )
         return False
     return True
+
+
+async def _reset_if_dirty(connection: asyncpg.Connection) -> None:
+    """What a connection needs on its way back to the pool: usually nothing, and no round trip.
+
+    asyncpg's default reset sends ``RESET ALL; UNLISTEN *; CLOSE ALL; pg_advisory_unlock_all()`` after every
+    request. We keep no session state: the tenant is a transaction-local setting, and nothing listens, holds
+    cursors or advisory locks beyond a transaction. Only a connection given back inside a transaction (a
+    failed rollback) gets the full reset."""
+    if connection.is_in_transaction():
+        await connection.reset()
 
 
 async def close_pool(engine: Engine) -> None:

@@ -108,11 +108,13 @@ def _gettext(request: Request[Any, Any, Any], message: str, **variables: Any) ->
 
 
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
-    """JSON callers: our API (/api/...), the sandbox gateway's provider API (/sandbox-pay/api/...), or anyone
-    asking for JSON."""
+    """JSON callers: our API, provider callbacks (machines too), the sandbox gateway's provider API
+    (/sandbox-pay/api/...), or anyone asking for JSON: problem documents, never an HTML page."""
     path = request.url.path
     return (
-        path.startswith("/api/") or "/api/" in path or "application/json" in request.headers.get("accept", "")
+        path.startswith(("/api/", "/webhooks/"))
+        or "/api/" in path
+        or "application/json" in request.headers.get("accept", "")
     )
 
 

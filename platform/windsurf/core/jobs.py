@@ -3,7 +3,8 @@
 ``enqueue`` writes a row inside the caller's transaction, so the job exists exactly when the change that
 caused it was committed. ``run_due_jobs`` claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so many workers never take the same job), runs the handler, and records the outcome; a job that
-keeps failing ends as ``dead`` with its last error, visible to staff, instead of vanishing.
+keeps failing ends as ``dead`` with its last error, visible to staff, instead of vanishing. Done jobs are
+pruned by the worker loop once they are a week old, so the table (and the claim query's index) stays small.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from piccolo.querystring import QueryString
 from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
 from windsurf.core.tables import Job
-from windsurf.core.uow import unit_of_work
+from windsurf.core.uow import UnitOfWork, unit_of_work
 from windsurf.settings import Settings
 
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)
+DONE_KEPT = dt.timedelta(days=7)  # done jobs older than this are deleted; dead ones stay for staff
+PRUNE_EVERY = dt.timedelta(hours=1)
 _log = logging.getLogger("windsurf.jobs")
 
 
@@ -54,11 +57,15 @@ def job(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-async def enqueue(name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()) -> uuid.UUID:
+async def enqueue(
+    uow: UnitOfWork, name: str, payload: dict[str, Any], *, delay: dt.timedelta = dt.timedelta()
+) -> uuid.UUID:
+    """Write the job in ``uow``'s transaction: it exists exactly when the change that caused it is committed."""
     if name not in _handlers:
         raise KeyError(f"no job handler named {name!r}")
     job_id = uuid.uuid4()
-    await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay)).run()
+    async with uow.scope():
+        await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay))
     return job_id
 
 
@@ -156,10 +163,30 @@ async def _run(context: JobContext, row: dict[str, Any]) -> None:
     await Job.update({Job.status: "done", Job.locked_until: None}).where(Job.id == row["id"])
 
 
+async def prune_finished(*, kept: dt.timedelta = DONE_KEPT) -> int:
+    """Delete done jobs last run more than ``kept`` ago; returns how many. Dead jobs are never pruned.
+
+    A done job's ``run_at`` is when its last (successful) attempt was due, so it ran at or just after that.
+    """
+    cutoff = _now() - kept
+    deleted = await Job.delete().where((Job.status == "done") & (Job.run_at < cutoff)).returning(Job.id)
+    return len(deleted)
+
+
 async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> None:
-    """The worker loop (``windsurf worker`` and the embedded in-process worker)."""
+    """The worker loop (``windsurf worker`` and the embedded in-process worker); prunes done jobs hourly.
+
+    Every worker prunes: the DELETE is idempotent, and one statement an hour per worker costs nothing.
+    """
+    next_prune = time.monotonic()
     last_run: dict[str, float] = {}
     while True:
+        if time.monotonic() >= next_prune:
+            next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
+            try:
+                await prune_finished()
+            except Exception:
+                _log.exception("job pruning error")
         try:
             ran = await run_due_jobs(context)
             await run_periodic_tasks(context, last_run)
@@ -174,8 +201,6 @@ async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> Non
 
 Periodic = Callable[[JobContext], Awaitable[object]]
 _periodic: dict[str, tuple[float, Periodic]] = {}
-DONE_KEPT = dt.timedelta(hours=1)  # long enough to look at a burst of sends, short enough to hold little
-DEAD_KEPT = dt.timedelta(days=30)  # failures stay visible to staff for a month
 
 
 def periodic(name: str, every_seconds: float) -> Callable[[Periodic], Periodic]:
@@ -203,21 +228,6 @@ async def run_periodic_tasks(context: JobContext, last_run: dict[str, float]) ->
             _log.exception("periodic task failed", extra={"task": name})
         ran.append(name)
     return ran
-
-
-@periodic("jobs.prune", every_seconds=600)
-async def prune_finished(context: JobContext | None = None, *, now: dt.datetime | None = None) -> int:
-    """Delete jobs that finished: done ones after DONE_KEPT, dead ones after DEAD_KEPT. Returns how many."""
-    now = now or _now()
-    removed = await (
-        Job.delete()
-        .where(
-            ((Job.status == "done") & (Job.run_at < now - DONE_KEPT))
-            | ((Job.status == "dead") & (Job.run_at < now - DEAD_KEPT))
-        )
-        .returning(Job.id)
-    )
-    return len(removed)
 
 
 def _now() -> dt.datetime:

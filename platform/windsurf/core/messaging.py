@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Protocol
 
 import httpx
 
+from windsurf.core import offload
 from windsurf.settings import Settings
 
 _log = logging.getLogger("windsurf.messaging")
@@ -68,7 +68,7 @@ class SmtpBackend:
     sender: str
 
     async def send_email(self, message: Email) -> None:
-        await asyncio.to_thread(self._send, message)
+        await offload.io(self._send, message)
 
     def _send(self, message: Email) -> None:
         mail = EmailMessage()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from litestar.stores.base import Store
@@ -41,14 +42,22 @@ class RateLimitExceeded(Exception):
 
 
 class RateLimiter:
-    def __init__(self, store: Store) -> None:
+    """Counts attempts per fixed window of wall-clock time (``clock``: seconds since the epoch).
+
+    The clock is a parameter so that a test can say where a window boundary falls instead of hoping that none
+    falls in the middle of it.
+    """
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._clock = clock
         self._lock = asyncio.Lock()
 
     async def hit(self, limit: Limit, *, ip: str, account: str | None) -> None:
         """Count one attempt; raise RateLimitExceeded once either counter passes its limit."""
-        window = int(time.time()) // limit.window_seconds
-        retry_after = limit.window_seconds - int(time.time()) % limit.window_seconds
+        now = int(self._clock())
+        window = now // limit.window_seconds
+        retry_after = limit.window_seconds - now % limit.window_seconds
         keys = []
         if limit.per_ip:
             keys.append((f"{limit.action}:ip:{ip}:{window}", limit.per_ip))

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
+from windsurf.core import offload
+from windsurf.core.disposition import attachment
 from windsurf.settings import Settings
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-.]*)*$")
@@ -72,31 +74,37 @@ class ObjectStorage(Protocol):
 
 
 class LocalStorage:
+    """A folder on local disk. Every disk call runs in an I/O worker thread (windsurf.core.offload): a 50 MB
+    product file written on the event loop would hold up every buyer of the process meanwhile."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    async def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self._path(key)
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename: a reader never sees half a file, and a crash leaves no partial object.
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
             handle.write(data)
         os.replace(handle.name, path)
 
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await offload.io(self._write, self._path(key), data)
+
     async def get(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            return await offload.io(self._path(key).read_bytes)
         except FileNotFoundError:
             raise StorageError(f"no object {key!r}") from None
 
     async def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        await offload.io(self._path(key).unlink, missing_ok=True)
 
     async def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return await offload.io(self._path(key).is_file)
 
     async def presigned_url(self, key: str, *, filename: str, expires_in: int = 300) -> str | None:
         return None
@@ -130,7 +138,7 @@ class S3Storage:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await asyncio.to_thread(
+        await offload.io(
             self.client.put_object,
             Bucket=self.bucket,
             Key=self._key(key),
@@ -140,31 +148,30 @@ class S3Storage:
 
     async def get(self, key: str) -> bytes:
         try:
-            response = await asyncio.to_thread(self.client.get_object, Bucket=self.bucket, Key=self._key(key))
+            response = await offload.io(self.client.get_object, Bucket=self.bucket, Key=self._key(key))
         except self.client.exceptions.NoSuchKey:
             raise StorageError(f"no object {key!r}") from None
-        body: bytes = await asyncio.to_thread(response["Body"].read)
+        body: bytes = await offload.io(response["Body"].read)
         return body
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
+        await offload.io(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
 
     async def exists(self, key: str) -> bool:
         try:
-            await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
+            await offload.io(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
         except self.client.exceptions.ClientError:
             return False
         return True
 
     async def presigned_url(self, key: str, *, filename: str, expires_in: int = 300) -> str | None:
-        safe_name = re.sub(r"[^\w.\- ]", "_", filename)[:100] or "download"
-        url: str = await asyncio.to_thread(
+        url: str = await offload.io(
             self.client.generate_presigned_url,
             "get_object",
             Params={
                 "Bucket": self.bucket,
                 "Key": self._key(key),
-                "ResponseContentDisposition": f'attachment; filename="{safe_name}"',
+                "ResponseContentDisposition": attachment(filename),
             },
             ExpiresIn=expires_in,
         )

@@ -9,7 +9,9 @@ full page would show.
 
 from __future__ import annotations
 
+import hmac
 import html
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,8 +114,29 @@ def csrf_token(request: Request[Any, Any, Any]) -> str:
     return token if isinstance(token, str) else ""
 
 
+EDGE_SECRET_HEADER = "x-windsurf-origin"  # noqa: S105 - a header name
+VIEWER_ADDRESS_HEADER = "cloudfront-viewer-address"
+
+
+def edge_viewer_address(secret: str, headers: Any) -> str | None:
+    """CloudFront's `CloudFront-Viewer-Address` ("ip:port", IPv6 too), only when the request carries the edge's
+    secret: anybody else can send that header, and rate limits must not key on a value the caller chose."""
+    presented = headers.get(EDGE_SECRET_HEADER, "")
+    if not secret or not presented or not hmac.compare_digest(presented.encode(), secret.encode()):
+        return None
+    address = headers.get(VIEWER_ADDRESS_HEADER, "").rpartition(":")[0].strip("[]")
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
 def client_ip(request: Request[Any, Any, Any], settings: Settings) -> str:
-    """The caller's address; behind our load balancer, the last X-Forwarded-For hop is the one it saw."""
+    """The caller's address: the viewer CloudFront saw when the request came through our edge; otherwise,
+    behind our load balancer, the last X-Forwarded-For hop is the one it saw."""
+    viewer = edge_viewer_address(settings.edge_secret, request.headers)
+    if viewer is not None:
+        return viewer
     if settings.trust_forwarded_for:
         forwarded = request.headers.get("x-forwarded-for", "")
         if forwarded:

@@ -1,4 +1,5 @@
-"""Delivery's background jobs: the buyer's links by email and SMS, and stamping PDFs with who bought them.
+"""Delivery's background jobs: the buyer's links by email and SMS, library links, and stamping PDFs with who
+bought them.
 
 Both are idempotent. Sending reads the contact at send time (the outbox row carries ids only); stamping skips a
 file already stamped, and a PDF it cannot stamp keeps being delivered as it is.
@@ -10,12 +11,10 @@ import logging
 import uuid
 from typing import Any
 
-import anyio.to_thread
-
-from windsurf.core import storage
+from windsurf.core import offload, storage
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
-from windsurf.core.uow import tenant_for
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery import service, stamping
 
 _log = logging.getLogger("windsurf.delivery")
@@ -73,7 +72,7 @@ async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
     files = storage.build_storage(context.settings)
     original = await files.get(original_key)
     try:
-        stamped = await anyio.to_thread.run_sync(stamping.stamp, original, line)
+        stamped = await offload.cpu(stamping.stamp, original, line)  # bounded with the other CPU work
     except stamping.StampError as exc:
         # The buyer keeps getting the original; retrying cannot make a damaged or encrypted PDF stampable.
         _log.warning("pdf not stamped", extra={"grant_id": str(grant_id), "reason": str(exc)})
@@ -82,3 +81,28 @@ async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
     await files.put(key, stamped, service.PDF)
     async with tenant_for(creator_id) as tenant:
         await service.record_stamp(tenant, grant_id, file_id, key)
+
+
+@job(service.LIBRARY_JOB)
+async def send_library_link(context: JobContext, payload: dict[str, Any]) -> None:
+    """A one-time library link, sent only when the contact has bought something (the page never says which)."""
+    contact, locale = payload["contact"], payload.get("locale", "am")
+    secret, base = context.settings.secret_key, context.settings.public_url
+    async with unit_of_work() as uow:
+        buyer = await uow.act_for_buyer(service.buyer_key(secret, contact))
+        if not await service.library(buyer):
+            return
+        token = await service.new_library_link(uow, secret, contact)
+    url = f"{base.rstrip('/')}/library/open/{token}"
+    _ = context.translations(locale if locale in ("am", "en") else "am").gettext
+    if "@" in contact:
+        body = (
+            _("Open your library to download everything you bought (the link works once, for one hour):")
+            + "\n"
+            + url
+        )
+        await context.email.send_email(Email(to=contact, subject=_("Your library"), body=body))
+    else:
+        await context.sms.send_sms(
+            Sms(to=contact, body=_("Your library (one hour, once): %(url)s") % {"url": url})
+        )

@@ -30,6 +30,7 @@ LINK_LIFETIME = dt.timedelta(days=7)
 LIBRARY_LINK_LIFETIME = dt.timedelta(hours=1)
 STAMP_JOB = "delivery.stamp_file"
 SEND_JOB = "delivery.send_links"
+LIBRARY_JOB = "delivery.send_library_link"
 PDF = "application/pdf"
 
 
@@ -184,6 +185,7 @@ async def grant_for_order(tenant: Tenant, new: NewGrant, *, secret_key: str) -> 
                 )
                 if ref.content_type == PDF:
                     await jobs.enqueue(
+                        tenant.uow,
                         STAMP_JOB,
                         {
                             "creator_id": str(tenant.creator_id),
@@ -191,7 +193,9 @@ async def grant_for_order(tenant: Tenant, new: NewGrant, *, secret_key: str) -> 
                             "file_id": str(ref.file_id),
                         },
                     )
-            await jobs.enqueue(SEND_JOB, {"creator_id": str(tenant.creator_id), "grant_id": str(grant_id)})
+            await jobs.enqueue(
+                tenant.uow, SEND_JOB, {"creator_id": str(tenant.creator_id), "grant_id": str(grant_id)}
+            )
     return await grant_for(tenant, order_id=new.order_id)
 
 

@@ -37,7 +37,10 @@ class Grant(Table, tablename="delivery_grant"):
 
 @creator_owned
 class GrantFile(Table, tablename="delivery_grant_file"):
-    """A file the grant delivers, as it was when the order was paid; ``stamped_key`` once the PDF is stamped."""
+    """A file the grant delivers, as it was when the order was paid; ``stamped_key`` once the PDF is stamped.
+
+    ``grant_id`` references ``delivery_grant.id`` (ON DELETE CASCADE), a constraint the migration adds.
+    """
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)

@@ -121,14 +121,14 @@ async def sign_up_with_email(
     async with uow.scope():
         if await Creator.exists().where(Creator.email == clean_email):
             # Told to the address instead; the page asks the person to check their email.
-            await jobs.enqueue("identity.send_account_exists", {"email": clean_email, "locale": locale})
+            await jobs.enqueue(uow, "identity.send_account_exists", {"email": clean_email, "locale": locale})
             raise AccountExists()
     return await _create(
         uow,
         display_name=name,
         handle=clean_handle,
         email=clean_email,
-        password_hash=security.hash_password(clean_password),
+        password_hash=await security.hash_password(clean_password),
         locale=locale,
     )
 
@@ -155,14 +155,14 @@ async def authenticate(uow: UnitOfWork, email: str, password: str) -> Account:
     try:
         clean_email = validation.clean_email(email)
     except FieldError:
-        security.verify_password(None, password[: validation.PASSWORD_MAX])
+        await security.verify_password(None, password[: validation.PASSWORD_MAX])
         raise failure from None
     async with uow.scope():
         row = await Creator.select().where(Creator.email == clean_email).first()
     if row is None:
-        security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
+        await security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
         raise failure
-    if not security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
+    if not await security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
         raise failure
     return _account(row)
 
@@ -194,7 +194,7 @@ async def request_phone_code(
     async with uow.scope():
         if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
             # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
-            await jobs.enqueue("identity.send_account_exists", {"phone": clean_phone, "locale": locale})
+            await jobs.enqueue(uow, "identity.send_account_exists", {"phone": clean_phone, "locale": locale})
             return clean_phone
         if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
             # Say nothing: the page reads the same whether or not the number has an account.
@@ -217,6 +217,7 @@ async def request_phone_code(
         ).save()
         # The outbox holds the code only sealed (encrypted, expiring with the code), never in clear.
         await jobs.enqueue(
+            uow,
             "identity.send_code",
             {"phone": clean_phone, "sealed_code": security.seal(secret_key, code), "locale": locale},
         )
@@ -316,7 +317,7 @@ async def start_password_reset(
         row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
         if row is None:
             # The page reads the same; the address learns that it has no account (and how to make one).
-            await jobs.enqueue("identity.send_no_account", {"email": clean_email, "locale": locale})
+            await jobs.enqueue(uow, "identity.send_no_account", {"email": clean_email, "locale": locale})
             return
     token = _reset_token(row["id"])
     # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
@@ -329,6 +330,7 @@ async def start_password_reset(
             expires_at=_now() + RESET_LIFETIME,
         ).save()
         await jobs.enqueue(
+            uow,
             "identity.send_reset_link",
             {
                 "email": clean_email,
@@ -350,6 +352,8 @@ async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, passwo
     if creator_id is None:
         raise expired
     digest = security.keyed_digest(secret_key, token[:200])
+    # Hashed before the first query (the transaction begins there), so no connection waits on argon2.
+    new_hash = await security.hash_password(clean_password)
     tenant = await uow.act_for(creator_id)
     async with tenant.scope():
         row = (
@@ -370,9 +374,7 @@ async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, passwo
         await PasswordReset.update({PasswordReset.used_at: _now()}).where(
             (PasswordReset.creator_id == creator_id) & PasswordReset.used_at.is_null()
         )
-        await Creator.update({Creator.password_hash: security.hash_password(clean_password)}).where(
-            Creator.id == creator_id
-        )
+        await Creator.update({Creator.password_hash: new_hash}).where(Creator.id == creator_id)
     account = await get_account(uow, creator_id)
     if account is None:
         raise NotFoundError()
@@ -418,7 +420,7 @@ async def create_staff(uow: UnitOfWork, *, email: str, password: str, display_na
     name = _clean(errors, "display_name", validation.clean_display_name, display_name)
     if errors:
         raise InvalidInput(errors)
-    password_hash = security.hash_password(clean_password)
+    password_hash = await security.hash_password(clean_password)  # before the transaction begins
     async with uow.scope():
         # One statement, whichever comes first: the unique email decides between insert and update.
         await Creator.insert(

@@ -1,6 +1,6 @@
 """Accounts, one-time phone codes, password resets and the sign-in history creators can review."""
 
-from piccolo.columns import JSON, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, Integer, Timestamptz, Varchar
 from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -30,7 +30,7 @@ class PhoneCode(Table, tablename="phone_code"):
     phone = Varchar(length=16, index=True)
     purpose = Varchar(length=16)  # signup | login
     code_digest = Varchar(length=64)
-    pending = JSON(default={})  # what a signup asked for, applied when the code is confirmed
+    pending = JSONB(default={})  # what a signup asked for, applied when the code is confirmed
     attempts = Integer(default=0)
     expires_at = Timestamptz()
     consumed_at = Timestamptz(null=True, default=None)
@@ -51,7 +51,10 @@ class PasswordReset(Table, tablename="password_reset"):
 
 @creator_owned
 class SignIn(Table, tablename="sign_in"):
-    """One successful sign-in, so a creator can spot a session that was not theirs."""
+    """One successful sign-in, so a creator can spot a session that was not theirs.
+
+    Listed newest first from the index ``(creator_id, created_at)`` that the migration makes.
+    """
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)

@@ -1,13 +1,20 @@
-"""The sandbox gateway's own state: the payments it was asked to collect, so a restart loses none of them.
+"""Payment attempts (ours), and the sandbox gateway's own state (the fake provider's).
 
-This is the fake provider's database, not our orders: checkout keeps its own records and reaches these
-only through the gateway's HTTP API, as it would reach Chapa's.
+``PaymentAttempt`` is each try at paying an order through one provider, under a reference of ours; it is
+creator-owned (row-level security), and ``(provider, reference)`` is unique (the migration's index), so a
+notification or a status answer names exactly one attempt. The reference starts with the creator's id, so a
+callback, which carries nothing else of ours, can be handled acting for that creator.
+
+``SandboxPayment`` is the sandbox gateway's database, not our orders: the payments domain reaches it only through
+the gateway's HTTP API, as it reaches Chapa's.
 """
 
 from piccolo.columns import BigInt, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from windsurf.core.tenancy import creator_owned
 
 
 class SandboxPayment(Table, tablename="sandbox_payment"):
@@ -23,3 +30,23 @@ class SandboxPayment(Table, tablename="sandbox_payment"):
     notifications_sent = Integer(default=0)  # deliveries the merchant acknowledged with a 2xx
     created_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
+
+
+@creator_owned
+class PaymentAttempt(Table, tablename="payment_attempt"):
+    """``status``: starting -> started (the buyer may pay) or unknown (a start that timed out) -> paid | failed."""
+
+    id = UUID(primary_key=True)
+    creator_id = UUID(index=True)
+    order_id = UUID(index=True)
+    provider = Varchar(length=16)
+    reference = Varchar(length=64)
+    provider_reference = Varchar(length=128, default="")
+    redirect_url = Text(default="")
+    payment_code = Varchar(length=64, default="")
+    amount_santim = Integer()
+    currency = Varchar(length=3)
+    status = Varchar(length=12, default="starting")
+    error_code = Varchar(length=40, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

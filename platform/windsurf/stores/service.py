@@ -18,8 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from piccolo.querystring import QueryString
+
 from windsurf.catalog import service as catalog
-from windsurf.core import images
+from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.storage import ObjectStorage
@@ -33,7 +35,7 @@ BIO_MAX = 300
 TITLE_MAX = 80
 URL_MAX = 500
 MAX_BLOCKS = 60
-AVATAR_WIDTHS = (160, 480)
+AVATAR_WIDTHS = images.AVATAR.widths
 DEFAULT_ACCENT = "#0b7a53"
 BLOCK_TYPES = ("product", "link", "capture")
 CONTACT_KINDS = ("email", "phone")
@@ -311,12 +313,14 @@ async def update_profile(tenant: Tenant, *, display_name: str, handle: str, bio:
     clean_bio_value = _collect(errors, "bio", clean_bio, bio)
     new_handle = _collect(errors, "handle", validation.clean_handle, handle)
     _raise(errors)
-    await identity.change_handle(tenant, new_handle)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, name=name, bio=clean_bio_value)
 
-    return await _edit(tenant, change)
+    # A savepoint of its own: when the draft part fails, the new handle goes too, whatever the caller does next.
+    async with tenant.savepoint():
+        await identity.change_handle(tenant, new_handle)
+        return await _edit(tenant, change)
 
 
 async def update_theme(tenant: Tenant, *, palette: str, accent: str) -> StoreState:
@@ -364,7 +368,7 @@ def avatar_key(avatar: Avatar, width: int) -> str:
 async def set_avatar(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
     """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
     try:
-        processed = images.process_image(data, filename, widths=AVATAR_WIDTHS)
+        processed = await images.process_upload(data, filename, images.AVATAR)
     except images.ImageRejected as exc:
         raise InvalidInput({"avatar": exc.message}) from None
     avatar = Avatar(
@@ -533,19 +537,17 @@ async def add_lead(tenant: Tenant, block_id: str, contact: str) -> None:
         value = cleaner(contact)
     except FieldError as exc:
         raise InvalidInput({"contact": exc.message}) from None
-    async with tenant.scope():
-        if not await StoreLead.exists().where(
-            (StoreLead.creator_id == creator_id) & (StoreLead.contact == value)
-        ):
-            await StoreLead.insert(
-                StoreLead(
-                    id=uuid.uuid4(),
-                    creator_id=creator_id,
-                    block_id=block_id,
-                    contact_kind=block.contact,
-                    contact=value,
-                )
-            )
+    lead = StoreLead(
+        id=uuid.uuid4(), creator_id=creator_id, block_id=block_id, contact_kind=block.contact, contact=value
+    )
+    # (creator_id, contact) is unique: a repeat hits the constraint, inside a savepoint so the rest stands.
+    try:
+        async with tenant.savepoint():
+            await StoreLead.insert(lead)
+    except Exception as exc:
+        if not db.is_unique_violation(exc):
+            raise
+        # already subscribed
 
 
 async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:
@@ -556,6 +558,20 @@ async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:
             .order_by(StoreLead.created_at, ascending=False)
             .limit(limit)
         )
+
+
+async def recent_leads(tenant: Tenant, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """The newest leads and how many there are in all, in one query (the dashboard shows both)."""
+    rows = await tenant.uow.run(
+        QueryString(
+            "SELECT contact, contact_kind, created_at, COUNT(*) OVER () AS total FROM store_lead"
+            " WHERE creator_id = {} ORDER BY created_at DESC LIMIT {}",
+            tenant.creator_id,
+            limit,
+        )
+    )
+    total = int(rows[0]["total"]) if rows else 0
+    return [{k: row[k] for k in ("contact", "contact_kind", "created_at")} for row in rows], total
 
 
 async def count_leads(tenant: Tenant) -> int:

@@ -5,7 +5,7 @@ copies the draft into ``published`` in a single UPDATE, so buyers never see half
 never leak.
 """
 
-from piccolo.columns import JSON, Timestamptz, Varchar
+from piccolo.columns import JSONB, Timestamptz, Varchar
 from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -17,15 +17,19 @@ from windsurf.core.tenancy import creator_owned
 class Store(Table, tablename="store"):
     id = UUID(primary_key=True)
     creator_id = UUID(unique=True)
-    draft = JSON(default={})
-    published = JSON(null=True, default=None)
+    draft = JSONB(default={})
+    published = JSONB(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
 @creator_owned
 class StoreLead(Table, tablename="store_lead"):
-    """An email address or phone number a buyer left in a store's capture block; the creator owns it."""
+    """An email address or phone number a buyer left in a store's capture block; the creator owns it.
+
+    The migrations make ``(creator_id, contact)`` unique (a contact is kept once per store) and ``creator_id``
+    reference ``store.creator_id``.
+    """
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)

@@ -203,3 +203,19 @@ async def test_moving_a_product_is_one_statement_and_keeps_positions_dense(app: 
     assert [p.id for p in listed] == [made[i].id for i in (0, 1, 2, 3, 4)]
     with pytest.raises(NotFoundError):
         await acting(await new_creator(), service.move_product, made[0].id, "down")
+
+
+async def test_a_lead_is_kept_once_however_many_captures_race(app: Litestar, backend: str) -> None:
+    creator = await new_creator()
+    magnet = await acting(
+        creator, service.create_product, "lead_magnet", {"title": "Guide", "external_url": "https://a.et/g"}
+    )
+    await acting(creator, service.set_visibility, magnet.id, "published")
+    # SQLite serialises writers (a concurrent one is refused), so there the captures come one after another.
+    captures = [acting(creator, service.capture_lead, magnet.id, " Buyer@Example.com ") for _ in range(4)]
+    if backend == "postgres":
+        leads = await asyncio.gather(*captures)
+    else:
+        leads = [await capture for capture in captures]
+    assert len({lead.id for lead in leads}) == 1
+    assert [lead.email for lead in await acting(creator, service.list_leads)] == ["buyer@example.com"]

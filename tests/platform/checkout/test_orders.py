@@ -124,17 +124,11 @@ async def test_an_expired_order_gives_back_its_place_and_its_code_use(app: Lites
     assert (await _place(offer, _request(discount_code="ONCE"))).discount_santim == 1_000
 
 
-async def test_paid_once_only_for_its_own_amount_and_reference(app: Litestar) -> None:
+async def test_paid_once_only_for_its_own_amount(app: Litestar) -> None:
     creator = uuid.uuid4()
     order = await _place(_offer(creator), _request())
-    async with tenant_for(creator) as tenant:
-        await service.attach_payment(tenant, order.id, "sandbox", "ref-1")
     paid = {"provider": "sandbox", "reference": "ref-1", "amount_santim": 25_000, "currency": "ETB"}
-    for wrong, code in (
-        ({"amount_santim": 1}, "amount_mismatch"),
-        ({"currency": "USD"}, "amount_mismatch"),
-        ({"reference": "ref-2"}, "reference_mismatch"),
-    ):
+    for wrong, code in (({"amount_santim": 1}, "amount_mismatch"), ({"currency": "USD"}, "amount_mismatch")):
         async with tenant_for(creator) as tenant:
             with pytest.raises(OrderError) as raised:
                 await service.mark_paid(tenant, order.id, **{**paid, **wrong})  # type: ignore[arg-type]
@@ -142,6 +136,7 @@ async def test_paid_once_only_for_its_own_amount_and_reference(app: Litestar) ->
     async with tenant_for(creator) as tenant:
         made = await service.mark_paid(tenant, order.id, **paid)  # type: ignore[arg-type]
         assert made is not None and made.status == "paid" and made.paid_at is not None
+        assert (made.provider, made.provider_reference) == ("sandbox", "ref-1")
     async with tenant_for(creator) as tenant:
         assert await service.mark_paid(tenant, order.id, **paid) is None  # type: ignore[arg-type]
 
@@ -187,8 +182,6 @@ async def test_a_double_tap_is_one_order_and_a_code_is_used_at_most_max_times(ap
 async def test_concurrent_confirmations_pay_an_order_once(app: Litestar) -> None:
     creator = uuid.uuid4()
     order = await _place(_offer(creator), _request())
-    async with tenant_for(creator) as tenant:
-        await service.attach_payment(tenant, order.id, "sandbox", "ref-9")
 
     async def confirm() -> service.OrderView | None:
         async with tenant_for(creator) as tenant:

@@ -54,7 +54,8 @@ def test_migrate_twice_demo_twice_and_create_staff_on_sqlite(tmp_path: Path) -> 
         assert connection.execute("SELECT count(*) FROM creator WHERE handle = 'demo'").fetchone() == (1,)
 
     staff = windsurf(env, "create-staff", "ops@windsurf.et", "--name", "Ops", stdin="a long staff password\n")
-    assert staff.returncode == 0, staff.stderr and "staff account ops@windsurf.et is ready" in staff.stdout
+    assert staff.returncode == 0, staff.stderr
+    assert "staff account ops@windsurf.et is ready" in staff.stdout
     again = windsurf(env, "create-staff", "OPS@windsurf.et", stdin="another long password\n")
     assert again.returncode == 0, again.stderr
     with sqlite3.connect(tmp_path / "windsurf.sqlite") as connection:

@@ -105,6 +105,7 @@ class BareFace:
 
 
 async def test_the_face_is_the_plugin_the_setting_names(settings: Settings) -> None:
+    # Builds although platform pages (the sandbox gateway's) ask for a renderer only a face provides.
     bare = create_app(Settings(**{**vars(settings), "face": f"{__name__}:BareFace"}))
     assert all(type(plugin).__name__ != "StorefrontPlugin" for plugin in bare.plugins)
     async with AsyncTestClient(app=bare) as client:

@@ -16,6 +16,7 @@ from tests.conftest import make_settings
 from windsurf.core import jobs, security
 from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
 from windsurf.core.migrate import migrate
+from windsurf.core.uow import unit_of_work
 
 
 class Inbox:
@@ -68,15 +69,17 @@ async def test_reset_link_job_sends_through_smtp(smtp_server: tuple[Inbox, int],
 
     app = create_app(settings)
     assert isinstance(app.state.jobs.email, SmtpBackend)
-    await jobs.enqueue(
-        "identity.send_reset_link",
-        {
-            "email": "abebe@example.com",
-            "reset_url": "https://w/r",
-            "sealed_token": security.seal(settings.secret_key, "1"),
-            "locale": "en",
-        },
-    )
+    async with unit_of_work() as uow:
+        await jobs.enqueue(
+            uow,
+            "identity.send_reset_link",
+            {
+                "email": "abebe@example.com",
+                "reset_url": "https://w/r",
+                "sealed_token": security.seal(settings.secret_key, "1"),
+                "locale": "en",
+            },
+        )
     assert await jobs.run_due_jobs(app.state.jobs) == 1
     (_, recipients, message) = inbox.messages[-1]
     assert recipients == ["abebe@example.com"]
@@ -96,15 +99,17 @@ async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path)
 
     app = create_app(settings)
     assert isinstance(build_email_backend(settings), SmtpBackend)
-    job_id = await jobs.enqueue(
-        "identity.send_reset_link",
-        {
-            "email": "a@example.com",
-            "reset_url": "u",
-            "sealed_token": security.seal(settings.secret_key, "1"),
-            "locale": "en",
-        },
-    )
+    async with unit_of_work() as uow:
+        job_id = await jobs.enqueue(
+            uow,
+            "identity.send_reset_link",
+            {
+                "email": "a@example.com",
+                "reset_url": "u",
+                "sealed_token": security.seal(settings.secret_key, "1"),
+                "locale": "en",
+            },
+        )
     assert await jobs.run_due_jobs(app.state.jobs) == 1
     from windsurf.core.tables import Job
 

@@ -115,14 +115,21 @@ def test_a_sealed_value_opens_only_within_its_lifetime_and_key() -> None:
 async def test_finished_jobs_are_pruned(app: Litestar) -> None:
     import datetime as dt
 
+    from windsurf.core.uow import unit_of_work
+
     await drain_jobs(app)
-    done_id = await jobs.enqueue("identity.send_no_account", {"email": "x@example.com", "locale": "en"})
+    async with unit_of_work() as uow:
+        done_id = await jobs.enqueue(
+            uow, "identity.send_no_account", {"email": "x@example.com", "locale": "en"}
+        )
     await drain_jobs(app)
-    later = dt.datetime.now(dt.UTC) + jobs.DONE_KEPT + dt.timedelta(minutes=1)
-    pending_id = await jobs.enqueue(
-        "identity.send_no_account", {"email": "y@example.com", "locale": "en"}, delay=dt.timedelta(days=1)
-    )
-    assert await jobs.prune_finished(now=later) >= 1
+    async with unit_of_work() as uow:
+        pending_id = await jobs.enqueue(
+            uow,
+            "identity.send_no_account",
+            {"email": "y@example.com", "locale": "en"},
+            delay=dt.timedelta(days=1),
+        )
+    assert await jobs.prune_finished(kept=-dt.timedelta(minutes=1)) >= 1
     assert not await Job.exists().where(Job.id == done_id)
     assert await Job.exists().where(Job.id == pending_id)
-    assert "jobs.prune" in await jobs.run_periodic_tasks(app.state.jobs, {})

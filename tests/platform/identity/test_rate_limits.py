@@ -1,4 +1,8 @@
-"""Rate limits on log-in, code requests and password resets: per account and per IP, on the real Redis."""
+"""Rate limits on log-in, code requests and password resets: per account and per IP, on the real Redis.
+
+The test app counts on a clock the test controls (``rate_limit_clock``, see tests/conftest.py), standing at the
+first second of every window: no window boundary can fall in the middle of a test and reset a counter it relies on.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 import storefront
 from storefront.pages.auth import LOGIN, LOGIN_ACCOUNT, RESET, SEND_CODE
-from tests.conftest import post_form, serve
+from tests.conftest import ManualClock, post_form, serve
 from tests.helpers import new_phone, reset_link_for, sign_up_by_email, sign_up_by_phone
 from windsurf.app import create_app
 from windsurf.core.i18n import translations_for
@@ -26,9 +30,9 @@ def assert_limited(response: object, window_seconds: int, locale: str = "en") ->
     headers = response.headers  # type: ignore[attr-defined]
     text = response.text  # type: ignore[attr-defined]
     assert status == 429, text
-    retry_after = int(headers["retry-after"])
-    assert 0 < retry_after <= window_seconds
-    minutes = max(1, -(-retry_after // 60))
+    # The clock stands at the first second of the window: the whole window is left.
+    assert int(headers["retry-after"]) == window_seconds
+    minutes = window_seconds // 60
     expected = translations_for(storefront.LOCALES_DIR, locale).gettext(MESSAGE) % {"minutes": minutes}
     assert expected in text
     assert headers["content-language"] == locale
@@ -152,14 +156,28 @@ async def test_htmx_request_gets_the_same_429(client: AsyncTestClient[Litestar])
     assert_limited(response, RESET.window_seconds)
 
 
-async def test_limits_count_in_redis_across_app_instances(app: Litestar) -> None:
+async def test_limits_count_in_redis_across_app_instances(
+    app: Litestar, rate_limit_clock: ManualClock
+) -> None:
     """Two pods share one Redis: the counter is one, not one per process."""
     from windsurf.app import create_app
 
-    other = create_app(app.state.settings)
+    other = create_app(app.state.settings, clock=rate_limit_clock)
     first: RateLimiter = app.state.rate_limiter
     second: RateLimiter = other.state.rate_limiter
     for number, limiter in enumerate((first, second) * (LOGIN_ACCOUNT.per_account // 2)):
         await limiter.hit(LOGIN_ACCOUNT, ip=f"203.0.113.{number}", account="shared@example.com")
     with pytest.raises(RateLimitExceeded):
         await first.hit(LOGIN_ACCOUNT, ip="198.51.100.10", account="shared@example.com")
+
+
+async def test_a_window_ends_at_its_boundary(app: Litestar, rate_limit_clock: ManualClock) -> None:
+    limiter: RateLimiter = app.state.rate_limiter
+    rate_limit_clock.advance(LOGIN.window_seconds - 1)  # the last second of a window
+    for _ in range(LOGIN.per_pair):
+        await limiter.hit(LOGIN, ip="203.0.113.20", account="edge@example.com")
+    with pytest.raises(RateLimitExceeded) as refused:
+        await limiter.hit(LOGIN, ip="203.0.113.20", account="edge@example.com")
+    assert refused.value.retry_after == 1
+    rate_limit_clock.advance(1)  # the next window counts afresh
+    await limiter.hit(LOGIN, ip="203.0.113.20", account="edge@example.com")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import asyncpg
@@ -10,9 +11,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import APP_ROLE, post_form, serve
+from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
+from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
+from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
+from windsurf.core.uow import tenant_for
+from windsurf.delivery import service as delivery
 from windsurf.settings import Settings
 
 
@@ -34,11 +39,14 @@ async def test_creator_b_gets_404_for_creator_a_sign_ins(
         # Indistinguishable from an id nobody has.
         missing = await other.get(f"/api/v1/identity/sign-ins/{uuid.uuid4()}")
         assert missing.status_code == 404 and missing.json()["title"] == response.json()["title"]
-        assert a_id not in {entry["id"] for entry in (await other.get("/api/v1/identity/sign-ins")).json()}
+        b_ids = {entry["id"] for entry in (await other.get("/api/v1/identity/sign-ins")).json()}
+        assert b_ids and a_id not in b_ids
         await post_form(other, "/logout", {})
 
-    # Nothing changed for A.
-    assert (await client.get("/api/v1/identity/sign-ins")).json() == a_sign_ins
+    # B's sign-ins never show up in A's list, which is exactly what it was before B came.
+    after = (await client.get("/api/v1/identity/sign-ins")).json()
+    assert not b_ids & {entry["id"] for entry in after}
+    assert after == a_sign_ins
 
 
 def test_every_table_with_a_creator_id_is_creator_owned() -> None:
@@ -69,28 +77,78 @@ def postgres_settings(settings: Settings) -> Settings:
     return settings
 
 
+async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: Litestar) -> str:
+    """A creator who has at least one row in every creator-owned table; returns the creator's id. Without rows in
+    a table, a check of that table's isolation could not fail: a new creator-owned table needs a row here too.
+
+    Rows are made the way users make them (pages and forms), or through the domain's service where no page
+    exists yet (checkout and delivery).
+    """
+    identity = await sign_up(client)
+    me = (await client.get("/api/v1/identity/me")).json()
+    await post_form(client, "/password-reset", {"email": me["email"]})
+    product_id = await create(client, kind="lead_magnet", title="Free Pack", price="")
+    await upload(client, f"/dashboard/products/{product_id}/files", "file", "pack.pdf", pdf_bytes())
+    published = await post_form(
+        client,
+        f"/dashboard/products/{product_id}/visibility",
+        {"visibility": "published", "return_to": "/dashboard/products"},
+    )
+    assert published.status_code == 303, published.text
+    await post_form(client, "/dashboard/blocks", {"type": "capture", "heading": "Join", "contact": "email"})
+    assert (await post_form(client, "/dashboard/publish", {})).status_code == 303
+    await post_form(client, "/logout", {})
+    client.cookies.clear()  # a buyer: no session, no CSRF cookie
+    store = f"/@{identity['handle']}"
+    same_origin = {"Origin": "http://testserver.local", "Sec-Fetch-Site": "same-origin"}
+    lead = await client.post(
+        f"{store}/free-pack/lead", data={"contact": "b@example.com"}, headers=same_origin
+    )
+    assert lead.status_code == 200, lead.text
+    block = re.search(r'name="block" value="([0-9a-f]+)"', (await client.get(store)).text)
+    assert block is not None
+    joined = await client.post(
+        f"/subscribe/{identity['handle']}", data={"block": block[1], "contact": "b@example.com"}
+    )
+    assert joined.status_code == 200, joined.text
+    creator_id = uuid.UUID(me["id"])
+    async with tenant_for(creator_id) as tenant:
+        await checkout.create_discount(tenant, checkout.NewDiscount(code="MESKEL", kind="percent", value=10))
+        offer = checkout.Offer(uuid.UUID(product_id), creator_id, "Free Pack", 25_000, sales_limit=10)
+        request = checkout.CheckoutRequest(
+            uuid.uuid4().hex, "Abebe", "b@example.com", None, "telebirr", "MESKEL"
+        )
+        order = await checkout.place_order(tenant, offer, request)
+        files = (delivery.FileRef(uuid.uuid4(), "pack.zip", "application/zip", "private/x/pack.zip"),)
+        new_grant = delivery.NewGrant(
+            order.id, order.number, offer.product_id, "Free Pack", "Store", "b@example.com", None, files
+        )
+        await delivery.grant_for_order(tenant, new_grant, secret_key=SECRET)
+    await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
+    return str(creator_id)
+
+
 @ON_POSTGRES
 async def test_rls_hides_rows_without_the_creator_setting(
     postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
 ) -> None:
-    await sign_up_by_email(client)
-    a_id = (await client.get("/api/v1/identity/me")).json()["id"]
-    await post_form(
-        client, "/password-reset", {"email": (await client.get("/api/v1/identity/me")).json()["email"]}
-    )
-    await post_form(client, "/logout", {})
-    await sign_up_by_email(client)
-    b_id = (await client.get("/api/v1/identity/me")).json()["id"]
+    a_id = await creator_with_rows_everywhere(client, app)
+    b_id = await creator_with_rows_everywhere(client, app)
 
     owner = await asyncpg.connect(postgres_settings.migration_database_url)
-    owned_by_a = {
-        table._meta.tablename: await owner.fetchval(
-            f'SELECT count(*) FROM "{table._meta.tablename}" WHERE creator_id = $1', uuid.UUID(a_id)
+    owned_by_a, rows_in_all = {}, {}
+    for table in tenancy.creator_owned_tables():
+        name = table._meta.tablename
+        owned_by_a[name] = await owner.fetchval(
+            f'SELECT count(*) FROM "{name}" WHERE creator_id = $1', uuid.UUID(a_id)
         )
-        for table in tenancy.creator_owned_tables()
-    }
+        rows_in_all[name] = await owner.fetchval(f'SELECT count(*) FROM "{name}"')
     await owner.close()
-    assert owned_by_a["sign_in"] >= 1 and owned_by_a["password_reset"] >= 1
+    for name, count in owned_by_a.items():
+        # A has rows, and so does somebody else (B at least): each check below can tell A's rows from others'.
+        assert 1 <= count < rows_in_all[name], (
+            f"{name}: give creators a row there in creator_with_rows_everywhere"
+        )
     connection = await asyncpg.connect(postgres_settings.database_url)
     try:
         assert await connection.fetchval("SELECT current_user") == APP_ROLE

@@ -16,10 +16,9 @@ from windsurf.identity import service as identity
 from windsurf.settings import Settings
 
 
-async def test_demo_store_is_published_and_idempotent(settings: Settings) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)
-    app: Litestar = create_app(settings)
+async def test_demo_store_is_published_and_idempotent(demo: Settings) -> None:
+    await seed_demo(demo)  # the second time: the fixture seeded it once for the run
+    app: Litestar = create_app(demo)
     async with serve(app) as client:
         page = await client.get("/@demo", headers={"Accept-Encoding": "gzip"})
         assert page.status_code == 200 and page.headers["content-language"] == "am"

@@ -181,12 +181,14 @@ async def decide(
         decided = (await get_payment(uow, reference)) or payment
         mode = cast(NotifyMode, notify or payment.notify or settings.sandbox_notify)
         async with uow.scope():  # the notifications commit with the decision, or not at all
-            await _schedule_notifications(decided, mode, settings)
+            await _schedule_notifications(uow, decided, mode, settings)
         return decided
     return (await get_payment(uow, reference)) or payment
 
 
-async def _schedule_notifications(payment: GatewayPayment, mode: NotifyMode, settings: Settings) -> None:
+async def _schedule_notifications(
+    uow: UnitOfWork, payment: GatewayPayment, mode: NotifyMode, settings: Settings
+) -> None:
     if mode == "drop":
         return
     payload = {
@@ -197,7 +199,7 @@ async def _schedule_notifications(payment: GatewayPayment, mode: NotifyMode, set
     delay = dt.timedelta(seconds=settings.sandbox_notify_delay_seconds if mode == "delay" else 0)
     # A duplicate is the same notification (same id) delivered twice, as providers' retries are.
     for _ in range(2 if mode == "duplicate" else 1):
-        await jobs.enqueue(NOTIFY_JOB, payload, delay=delay)
+        await jobs.enqueue(uow, NOTIFY_JOB, payload, delay=delay)
 
 
 async def record_delivery(uow: UnitOfWork, reference: str) -> None:

@@ -1,0 +1,68 @@
+"""Payments' jobs: reconciliation settles an attempt whose notification never came from the provider's own
+answer; the creator is told of each sale."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from windsurf.checkout import service as checkout
+from windsurf.core import i18n
+from windsurf.core.jobs import JobContext, job
+from windsurf.core.messaging import Email, Sms
+from windsurf.core.uow import tenant_for
+from windsurf.identity import service as identity
+from windsurf.payments import service
+from windsurf.payments.providers.registry import build_providers
+
+
+@job(service.RECONCILE_JOB)
+async def reconcile(context: JobContext, payload: dict[str, Any]) -> None:
+    """Idempotent: a settled attempt is left alone; a provider that is down makes the outbox retry later."""
+    providers = build_providers(context.settings)
+    try:
+        await service.reconcile(
+            uuid.UUID(payload["creator_id"]),
+            payload["provider"],
+            payload["reference"],
+            int(payload.get("round", 0)),
+            providers=providers,
+            secret_key=context.settings.secret_key,
+        )
+    finally:
+        await providers.aclose()
+
+
+@job(service.SALE_NOTICE_JOB)
+async def sale_notice(context: JobContext, payload: dict[str, Any]) -> None:
+    """The creator hears of each sale once it is paid (email, or SMS for a phone-only account)."""
+    creator_id = uuid.UUID(payload["creator_id"])
+    async with tenant_for(creator_id) as tenant:
+        order = await checkout.get_order(tenant, uuid.UUID(payload["order_id"]))
+        creator = await identity.get_account(tenant.uow, creator_id)
+    if creator is None:
+        return  # the account was deleted since: nobody to tell
+    _ = context.translations(creator.locale).gettext
+    variables = {
+        "product": order.product_title,
+        "amount": i18n.format_money(order.amount_santim, creator.locale, order.currency),
+        "number": order.number,
+    }
+    if creator.email:
+        await context.email.send_email(
+            Email(
+                to=creator.email,
+                subject=_("New sale: %(product)s") % variables,
+                body=_("You sold %(product)s for %(amount)s (order %(number)s).") % variables
+                + "\n\n"
+                + _("It is in your dashboard under Orders.")
+                + f"\n{context.settings.public_url.rstrip('/')}/dashboard/orders",
+            )
+        )
+    elif creator.phone:
+        await context.sms.send_sms(
+            Sms(
+                to=creator.phone,
+                body=_("You sold %(product)s for %(amount)s (order %(number)s).") % variables,
+            )
+        )

@@ -1,0 +1,390 @@
+"""Taking payment for an order and settling it exactly once: the only code that writes payment attempts.
+
+The money path of DESIGN.md §7:
+
+- ``start_payment`` records an attempt under a fresh reference of ours, asks the provider outside any database
+  transaction (a provider that takes ten seconds must not hold a connection or a lock), and records what it
+  answered. A start that timed out is ``unknown``: the provider may or may not have the payment, so the buyer
+  is told to try again and reconciliation finds out. A refreshed page reuses the attempt it has.
+- ``confirm`` is the one way an order gets paid, whether a notification arrived or reconciliation asked. It
+  never trusts a notification: it queries the provider, and the reference, amount and currency must be the
+  attempt's own. The paid transition is one conditional UPDATE (checkout.mark_paid); only the call that made it
+  grants the download and queues the messages, in the same transaction, so fifty notifications at once deliver
+  once.
+
+Each step opens its own short unit of work for the creator named by the reference, because a provider call sits
+between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from windsurf.catalog import service as catalog
+from windsurf.checkout import service as checkout
+from windsurf.checkout.service import OrderView
+from windsurf.core import jobs
+from windsurf.core.errors import NotFoundError, ServiceError
+from windsurf.core.i18n import N_
+from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
+from windsurf.delivery import service as delivery
+from windsurf.payments.providers.base import (
+    ErrorCode,
+    PaymentError,
+    PaymentRequest,
+    PaymentState,
+    PaymentStatus,
+)
+from windsurf.payments.providers.registry import Providers
+from windsurf.payments.tables import PaymentAttempt
+
+_log = logging.getLogger("windsurf.payments")
+RECONCILE_JOB = "payments.reconcile"
+SALE_NOTICE_JOB = "payments.sale_notice"
+# When reconciliation asks the provider about an attempt that heard nothing: soon, then less often.
+RECONCILE_AFTER = (
+    dt.timedelta(minutes=2),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=15),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+)
+# The providers that can take each payment method, in order of preference; the first enabled one is used.
+METHOD_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "telebirr": ("telebirr", "chapa", "sandbox"),
+    "cbebirr": ("chapa", "sandbox"),
+    "mpesa": ("chapa", "sandbox"),
+    "card": ("chapa", "sandbox"),
+    "webirr": ("webirr", "sandbox"),
+}
+
+
+class PaymentMismatch(ServiceError):
+    """The provider's answer is about another payment, or another amount: nothing changes, and it is logged."""
+
+    status_code = 409
+
+    def __init__(self, code: str) -> None:
+        super().__init__(N_("The payment does not belong to this order."))
+        self.code = code
+
+
+class NotPayable(ServiceError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(N_("This order can no longer be paid. Please start a new order."))
+        self.code = "not_payable"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: uuid.UUID
+    creator_id: uuid.UUID
+    order_id: uuid.UUID
+    provider: str
+    reference: str
+    provider_reference: str
+    redirect_url: str
+    payment_code: str
+    amount_santim: int
+    currency: str
+    status: str
+    error_code: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a provider sends the buyer back, and where it posts its notification."""
+
+    return_url: str
+    notify_url: str
+
+
+def _attempt(row: dict[str, Any]) -> Attempt:
+    return Attempt(
+        id=row["id"],
+        creator_id=row["creator_id"],
+        order_id=row["order_id"],
+        provider=row["provider"],
+        reference=row["reference"],
+        provider_reference=row["provider_reference"],
+        redirect_url=row["redirect_url"],
+        payment_code=row["payment_code"],
+        amount_santim=row["amount_santim"],
+        currency=row["currency"],
+        status=row["status"],
+        error_code=row["error_code"],
+        created_at=row["created_at"],
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- methods and references ---------------------------------------------------------------------------------
+
+
+def available_methods(providers: Providers) -> list[str]:
+    """The payment methods a buyer can choose, given the enabled providers."""
+    return [method for method, names in METHOD_PROVIDERS.items() if any(name in providers for name in names)]
+
+
+def provider_for(method: str, providers: Providers) -> str:
+    for name in METHOD_PROVIDERS.get(method, ()):
+        if name in providers:
+            return name
+    raise PaymentError(ErrorCode.PROVIDER_MISCONFIGURED, method, "no enabled provider takes this method")
+
+
+def new_reference(creator_id: uuid.UUID) -> str:
+    """Ours, unique per attempt: the creator's id (so a callback can act for them) and 48 random bits."""
+    return f"{creator_id.hex}-{secrets.token_hex(6)}"
+
+
+def creator_of(reference: str) -> uuid.UUID:
+    """The creator a reference belongs to; anything that is not one of ours is an unknown payment (404)."""
+    head, _, tail = reference.partition("-")
+    try:
+        if len(head) != 32 or len(tail) != 12:
+            raise ValueError
+        int(tail, 16)
+        return uuid.UUID(hex=head)
+    except ValueError:
+        raise NotFoundError() from None
+
+
+# --- attempts -----------------------------------------------------------------------------------------------
+
+
+async def _find(tenant: Tenant, provider: str, reference: str) -> Attempt:
+    async with tenant.scope():
+        row = (
+            await PaymentAttempt.select()
+            .where(
+                (PaymentAttempt.creator_id == tenant.creator_id)
+                & (PaymentAttempt.provider == provider)
+                & (PaymentAttempt.reference == reference)
+            )
+            .first()
+        )
+    if row is None:
+        raise NotFoundError()
+    return _attempt(row)
+
+
+async def attempts_for(tenant: Tenant, order_id: uuid.UUID) -> list[Attempt]:
+    async with tenant.scope():
+        rows = (
+            await PaymentAttempt.select()
+            .where((PaymentAttempt.creator_id == tenant.creator_id) & (PaymentAttempt.order_id == order_id))
+            .order_by(PaymentAttempt.created_at, ascending=False)
+        )
+    return [_attempt(row) for row in rows]
+
+
+async def _record(tenant: Tenant, attempt_id: uuid.UUID, **changes: Any) -> None:
+    values = {getattr(PaymentAttempt, name): value for name, value in changes.items()}
+    values[PaymentAttempt.updated_at] = _now()
+    async with tenant.scope():
+        await PaymentAttempt.update(values).where(
+            (PaymentAttempt.creator_id == tenant.creator_id) & (PaymentAttempt.id == attempt_id)
+        )
+
+
+async def _schedule_reconcile(uow: UnitOfWork, attempt: Attempt, round_: int) -> None:
+    if round_ < len(RECONCILE_AFTER):
+        await jobs.enqueue(
+            uow,
+            RECONCILE_JOB,
+            {
+                "creator_id": str(attempt.creator_id),
+                "provider": attempt.provider,
+                "reference": attempt.reference,
+                "round": round_,
+            },
+            delay=RECONCILE_AFTER[round_],
+        )
+
+
+# --- starting -----------------------------------------------------------------------------------------------
+
+
+async def start_payment(
+    creator_id: uuid.UUID,
+    order_id: uuid.UUID,
+    *,
+    providers: Providers,
+    links: Links,
+    locale: str,
+) -> Attempt:
+    """Ask the provider for the order's payment; an attempt already started for it is reused, not repeated."""
+    async with tenant_for(creator_id) as tenant:
+        order = await checkout.get_order(tenant, order_id)
+        if order.status != "pending":
+            raise NotPayable()
+        name = provider_for(order.method, providers)
+        for earlier in await attempts_for(tenant, order_id):
+            if earlier.provider == name and earlier.status == "started":
+                return earlier
+        attempt_id = uuid.uuid4()
+        async with tenant.scope():
+            await PaymentAttempt.insert(
+                PaymentAttempt(
+                    id=attempt_id,
+                    creator_id=creator_id,
+                    order_id=order_id,
+                    provider=name,
+                    reference=new_reference(creator_id),
+                    amount_santim=order.amount_santim,
+                    currency=order.currency,
+                )
+            )
+            attempt = next(a for a in await attempts_for(tenant, order_id) if a.id == attempt_id)
+            # Reconciliation asks about it even if nothing else ever does (a lost notification, a crash here).
+            await _schedule_reconcile(tenant.uow, attempt, 0)
+    try:
+        started = await providers.get(name).start_payment(
+            PaymentRequest(
+                reference=attempt.reference,
+                amount=attempt.amount_santim,
+                currency=attempt.currency,
+                description=order.product_title[:100],
+                return_url=links.return_url,
+                notify_url=links.notify_url,
+                customer_name=order.buyer_name,
+                customer_email=order.email or "",
+                customer_phone=order.phone or "",
+                locale=locale,
+            )
+        )
+    except PaymentError as error:
+        # A timeout leaves it open whether the provider has the payment: reconciliation will ask.
+        status = "unknown" if error.code == ErrorCode.PROVIDER_TIMEOUT else "failed"
+        async with tenant_for(creator_id) as tenant:
+            await _record(tenant, attempt.id, status=status, error_code=str(error.code))
+        raise
+    async with tenant_for(creator_id) as tenant:
+        await _record(
+            tenant,
+            attempt.id,
+            status="started",
+            provider_reference=started.provider_reference or "",
+            redirect_url=started.redirect_url or "",
+            payment_code=started.payment_code or "",
+        )
+        return await _find(tenant, name, attempt.reference)
+
+
+# --- settling -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    attempt: Attempt
+    status: str  # paid | pending | failed
+    paid_now: bool  # this call made the order paid
+
+
+async def confirm(reference: str, provider: str, *, providers: Providers, secret_key: str) -> Outcome:
+    """Ask the provider about one of our payments and settle the order from its answer (and only from it)."""
+    creator_id = creator_of(reference)
+    async with tenant_for(creator_id) as tenant:
+        attempt = await _find(tenant, provider, reference)
+    state = await providers.get(provider).query_payment(reference, attempt.provider_reference)
+    async with tenant_for(creator_id) as tenant:
+        return await settle(tenant, attempt, state, secret_key=secret_key)
+
+
+async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, secret_key: str) -> Outcome:
+    if (state.provider, state.reference) != (attempt.provider, attempt.reference):
+        _log.warning("payment answer for another reference", extra={"reference": attempt.reference})
+        raise PaymentMismatch("reference_mismatch")
+    if state.status == PaymentStatus.PENDING:
+        return Outcome(attempt, "pending", False)
+    if state.status == PaymentStatus.FAILED:
+        if attempt.status not in ("paid", "failed"):
+            await _record(tenant, attempt.id, status="failed", error_code="provider_failed")
+        return Outcome(attempt, "failed", False)
+    if (state.amount, state.currency) != (attempt.amount_santim, attempt.currency):
+        _log.warning(
+            "paid amount differs from the attempt",
+            extra={"reference": attempt.reference, "amount": state.amount, "currency": state.currency},
+        )
+        raise PaymentMismatch("amount_mismatch")
+    order = await checkout.mark_paid(
+        tenant,
+        attempt.order_id,
+        provider=attempt.provider,
+        reference=attempt.reference,
+        amount_santim=state.amount,
+        currency=state.currency,
+    )
+    if attempt.status != "paid":
+        await _record(tenant, attempt.id, status="paid", error_code="")
+    if order is None:
+        return Outcome(attempt, "paid", False)  # a duplicate: the order was paid by an earlier call
+    await _on_paid(tenant, order, secret_key=secret_key)
+    return Outcome(attempt, "paid", True)
+
+
+async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None:
+    """What exactly one paid transition causes, in its transaction: the buyer's grant and links, the creator's
+    notice."""
+    product = await catalog.get_product(tenant, order.product_id)
+    files = tuple(
+        delivery.FileRef(file.id, file.filename, file.content_type, file.storage_key)
+        for file in product.files
+    )
+    await delivery.grant_for_order(
+        tenant,
+        delivery.NewGrant(
+            order_id=order.id,
+            order_number=order.number,
+            product_id=order.product_id,
+            product_title=order.product_title,
+            store_name="",
+            email=order.email,
+            phone=order.phone,
+            files=files,
+        ),
+        secret_key=secret_key,
+    )
+    await jobs.enqueue(
+        tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
+    )
+
+
+async def reconcile(
+    creator_id: uuid.UUID,
+    provider: str,
+    reference: str,
+    round_: int,
+    *,
+    providers: Providers,
+    secret_key: str,
+) -> Outcome | None:
+    """Settle an attempt that heard nothing; ask again later while the provider still says pending."""
+    async with tenant_for(creator_id) as tenant:
+        attempt = await _find(tenant, provider, reference)
+    if attempt.status in ("paid", "failed"):
+        return None
+    try:
+        outcome = await confirm(reference, provider, providers=providers, secret_key=secret_key)
+    except PaymentError as error:
+        if error.code != ErrorCode.PAYMENT_NOT_FOUND:
+            raise  # the outbox retries a provider that is down
+        async with tenant_for(creator_id) as tenant:
+            await _record(tenant, attempt.id, status="failed", error_code=str(error.code))
+        return None
+    if outcome.status == "pending":
+        async with tenant_for(creator_id) as tenant:
+            await _schedule_reconcile(tenant.uow, attempt, round_ + 1)
+    return outcome
