@@ -51,7 +51,7 @@ def test_values_are_parsed_by_type() -> None:
         ({"WINDSURF_PORT": "eighty"}, "WINDSURF_PORT"),
         ({"WINDSURF_DEBUG": "maybe"}, "WINDSURF_DEBUG"),
         ({"WINDSURF_ENV": "staging"}, "WINDSURF_ENV"),
-        ({"WINDSURF_SERVICES": "identity,payments"}, "WINDSURF_SERVICES"),
+        ({"WINDSURF_SERVICES": "identity,shipping"}, "WINDSURF_SERVICES"),
         ({"WINDSURF_WORKERS": "0"}, "WINDSURF_WORKERS"),
     ],
 )
