@@ -70,11 +70,11 @@ async def test_login_is_limited_per_account_and_address(
 
 
 async def test_guessing_from_many_addresses_meets_the_account_limit_but_not_the_owner(
-    backend_settings: Settings,
+    backend_settings: Settings, rate_limit_clock: ManualClock
 ) -> None:
     settings = dataclasses.replace(backend_settings, trust_forwarded_for=True)
     await migrate(settings)
-    app = create_app(settings)
+    app = create_app(settings, clock=rate_limit_clock)
     async with serve(app) as owner, serve(app) as attacker:
         identity = await sign_up_by_email(owner)  # the owner's browser now carries a device cookie
         await post_form(owner, "/logout", {})
