@@ -88,6 +88,13 @@ class StorefrontPlugin:
         app_config.state[RENDERER_STATE] = renderer  # for the exception handlers' error pages only
         return app_config
 
+    def all_route_handlers(self) -> list[ControllerRouterHandler]:
+        """Every page of every service, mounted here or not: the platform reserves their paths from handles."""
+        handlers: list[ControllerRouterHandler] = [storefront.static_router()]
+        for routers in PAGE_ROUTERS.values():
+            handlers.extend(routers())
+        return handlers
+
     def wrap_asgi(self, handler: ASGIApp) -> ASGIApp:
         settings = self.objects.settings
         if "storefront" not in settings.services or not settings.page_cache:

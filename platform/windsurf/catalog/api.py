@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Literal, cast
 
 from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
@@ -19,11 +20,16 @@ from windsurf.catalog import service, validation
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.dependencies import StorageDep, TenantDep
 
+# The document lists the choices (validation.KINDS, VISIBILITIES); a value outside them is a 400 problem.
+Kind = Literal["download", "lead_magnet", "link", "coaching"]
+Visibility = Literal["draft", "published", "unlisted"]
+LeadField = Literal["email", "phone"]
+
 
 @dataclass(frozen=True)
 class ProductOut:
     id: uuid.UUID
-    kind: str
+    kind: Kind
     title: str
     slug: str
     description_md: str
@@ -33,8 +39,8 @@ class ProductOut:
     pwyw_min_santim: int | None
     external_url: str
     duration_minutes: int | None
-    lead_field: str
-    visibility: str
+    lead_field: LeadField
+    visibility: Visibility
     sales_limit: int | None
     position: int
     cover: list[str]
@@ -54,19 +60,19 @@ class ProductIn:
     pwyw_min_santim: int | None = None
     external_url: str | None = None
     duration_minutes: int | None = None
-    lead_field: str | None = None
+    lead_field: LeadField | None = None
     sales_limit: int | None = None
     clear: tuple[str, ...] = ()  # names of optional amounts/limits to remove, e.g. ("compare_at_santim",)
 
 
 @dataclass(frozen=True)
 class NewProduct(ProductIn):
-    kind: str = "download"
+    kind: Kind = "download"
 
 
 @dataclass(frozen=True)
 class VisibilityIn:
-    visibility: str
+    visibility: Visibility
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ class LeadOut:
 def _out(product: service.ProductView) -> ProductOut:
     return ProductOut(
         id=product.id,
-        kind=product.kind,
+        kind=cast(Kind, product.kind),
         title=product.title,
         slug=product.slug,
         description_md=product.description_md,
@@ -91,8 +97,8 @@ def _out(product: service.ProductView) -> ProductOut:
         pwyw_min_santim=product.pwyw_min_santim,
         external_url=product.external_url,
         duration_minutes=product.duration_minutes,
-        lead_field=product.lead_field,
-        visibility=product.visibility,
+        lead_field=cast(LeadField, product.lead_field),
+        visibility=cast(Visibility, product.visibility),
         sales_limit=product.sales_limit,
         position=product.position,
         cover=[url for url, _, _ in product.cover or ()],

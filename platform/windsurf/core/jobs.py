@@ -245,6 +245,7 @@ async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> Non
     Every worker prunes: the DELETE is idempotent, and one statement an hour per worker costs nothing.
     """
     next_prune = time.monotonic()
+    last_run: dict[str, float] = {}
     while True:
         if time.monotonic() >= next_prune:
             next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
@@ -254,11 +255,45 @@ async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> Non
                 _log.exception("job pruning error")
         try:
             ran = await run_due_jobs(context)
+            await run_periodic_tasks(context, last_run)
         except Exception:
             _log.exception("job loop error")
             ran = 0
         if ran == 0:
             await asyncio.sleep(idle_seconds)
+
+
+# --- periodic housekeeping --------------------------------------------------------------------------------
+
+Periodic = Callable[[JobContext], Awaitable[object]]
+_periodic: dict[str, tuple[float, Periodic]] = {}
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[Periodic], Periodic]:
+    """Register a housekeeping task every worker runs about every ``every_seconds``; it must be idempotent
+    (several workers may run it at once)."""
+
+    def register(task: Periodic) -> Periodic:
+        _periodic[name] = (every_seconds, task)
+        return task
+
+    return register
+
+
+async def run_periodic_tasks(context: JobContext, last_run: dict[str, float]) -> list[str]:
+    """Run the tasks that are due (by this process's clock); returns the names that ran."""
+    ran = []
+    now = time.monotonic()
+    for name, (every, task) in list(_periodic.items()):
+        if name in last_run and now - last_run[name] < every:
+            continue
+        last_run[name] = now
+        try:
+            await task(context)
+        except Exception:
+            _log.exception("periodic task failed", extra={"task": name})
+        ran.append(name)
+    return ran
 
 
 def _now() -> dt.datetime:
