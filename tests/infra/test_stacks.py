@@ -80,7 +80,7 @@ def test_every_pod_is_restricted(run: StackRun) -> None:
     run = released_run(run.stack)
     kinds = ("kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job")
     pods = [r.inputs["spec"]["template"]["spec"] for kind in kinds for r in run.of_type(kind)]
-    assert len(pods) == 8  # 2 services x 2 colours, 2 storefront tracks, the worker, the migration Job
+    assert len(pods) == 10  # 3 services x 2 colours, 2 storefront tracks, the worker, the migration Job
     for pod in pods:
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 1000
         assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"

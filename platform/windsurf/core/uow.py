@@ -27,6 +27,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from windsurf.core import db
@@ -134,7 +135,14 @@ class UnitOfWork:
         if self._closed:
             raise UnitOfWorkClosed("this unit of work has already ended")
         if self._transaction is None:
-            transaction = self._engine.transaction(allow_nested=False)
+            if isinstance(self._engine, SQLiteEngine):
+                # SQLite: take the write lock at BEGIN. A deferred transaction that reads, then writes, fails at
+                # once with "database is locked" when another writer got there first; an immediate one waits.
+                transaction = self._engine.transaction(
+                    transaction_type=TransactionType.immediate, allow_nested=False
+                )
+            else:
+                transaction = self._engine.transaction(allow_nested=False)
             # What Piccolo's __aenter__ does, without binding the transaction to the context it was begun in.
             transaction.connection = await transaction.get_connection()
             if isinstance(transaction, PostgresTransaction):

@@ -14,7 +14,7 @@ from windsurf.settings import Settings, SettingsError
 
 PRODUCTION = {
     "WINDSURF_ENV": "production",
-    "WINDSURF_SECRET_KEY": "k" * 40,
+    "WINDSURF_SECRET_KEY": "Vq3x9LmP2sR7tK4wZ8yB1nC6dF0gH5jQ-aE_uI",
     "WINDSURF_DATABASE_URL": "postgres://app@db.internal/windsurf",
     "WINDSURF_PUBLIC_URL": "https://windsurf.et",
 }
