@@ -96,11 +96,16 @@ class ProductionDeployment:
     workdir: Path
     commands: list[str] = field(default_factory=list)
 
-    def run_cli(self, *args: str) -> str:
+    def run_cli(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         command = [*windsurf_command(), *args]
-        self.commands.append("windsurf " + " ".join(args))
+        self.commands.append(" ".join([*(f"{k}={v}" for k, v in (env or {}).items()), "windsurf", *args]))
         completed = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-            command, env=self.environ, cwd=self.workdir, capture_output=True, text=True, check=False
+            command,
+            env={**self.environ, **(env or {})},
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if completed.returncode != 0:
             raise RuntimeError(f"windsurf {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
@@ -166,12 +171,18 @@ def production_deployment() -> Iterator[ProductionDeployment]:
         "WINDSURF_REDIS_NAMESPACE": namespace,
         "WINDSURF_INLINE_WORKER": "false",
         "WINDSURF_VAR_DIR": str(workdir / "var"),
+        # Production refuses console messaging; no job runs in the web process, so nothing is ever sent.
+        "WINDSURF_EMAIL_BACKEND": "smtp",
+        "WINDSURF_SMS_BACKEND": "http",
+        "WINDSURF_SMS_URL": "https://sms.bench.windsurf.invalid/api/send",
+        "WINDSURF_SMS_TOKEN": secrets.token_urlsafe(24),
     }
     asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
     try:
         deployment = ProductionDeployment(database=database, environ=environ, workdir=workdir)
         deployment.run_cli("migrate")
-        deployment.run_cli("demo")
+        # Production refuses `windsurf demo` (its password is published): seed it as a developer would.
+        deployment.run_cli("demo", env={"WINDSURF_ENV": "development"})
         yield deployment
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))

@@ -63,7 +63,7 @@ SERVICES = (
     ServiceSpec(
         "builder",
         "stores,catalog",
-        ("/dashboard", "/manifest.webmanifest", "/api/v1/stores", "/api/v1/catalog"),
+        ("/dashboard", "/staff", "/manifest.webmanifest", "/api/v1/stores", "/api/v1/catalog"),
         "blue-green",
     ),
     # Checkout pages, provider callbacks, downloads and the buyer library: scaled apart from the storefront.

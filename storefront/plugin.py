@@ -27,9 +27,10 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store
+    from storefront.pages import builder_store, payouts, staff_payouts
 
-    return [builder_store.router]
+    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it.
+    return [builder_store.router, payouts.router, staff_payouts.router]
 
 
 def _catalog() -> list[ControllerRouterHandler]:
@@ -86,6 +87,13 @@ class StorefrontPlugin:
         app_config.dependencies["renderer"] = Provide(provide_renderer, use_cache=True, sync_to_thread=False)
         app_config.state[RENDERER_STATE] = renderer  # for the exception handlers' error pages only
         return app_config
+
+    def all_route_handlers(self) -> list[ControllerRouterHandler]:
+        """Every page of every service, mounted here or not: the platform reserves their paths from handles."""
+        handlers: list[ControllerRouterHandler] = [storefront.static_router()]
+        for routers in PAGE_ROUTERS.values():
+            handlers.extend(routers())
+        return handlers
 
     def wrap_asgi(self, handler: ASGIApp) -> ASGIApp:
         settings = self.objects.settings

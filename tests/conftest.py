@@ -217,7 +217,9 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Litestar, base_url: str = "http://testserver.local") -> AsyncIterator[Any]:
+async def serve(
+    app: Litestar, base_url: str = "http://testserver.local", client_address: str = "198.51.100.7"
+) -> AsyncIterator[Any]:
     """Run ``app``'s lifespan (in a task of its own: anyio scopes must end in the task that began them)."""
     started, stop = asyncio.Event(), asyncio.Event()
 
@@ -234,7 +236,7 @@ async def serve(app: Litestar, base_url: str = "http://testserver.local") -> Asy
         lifespan.result()  # raises the start-up error
     try:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 50000)),
+            transport=httpx.ASGITransport(app=app, client=(client_address, 50000)),
             base_url=base_url,
             follow_redirects=False,
         ) as http_client:

@@ -10,29 +10,28 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import db, health, i18n, jobs, messaging, offload, storage
+from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, offload, openapi, storage
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
-from windsurf.core.http import EdgeMiddleware
+from windsurf.core.http import EdgeMiddleware, OptionsAllow
 from windsurf.core.logging import configure_logging
 from windsurf.core.pagecache import PageCache
 from windsurf.core.ratelimit import RateLimiter
 from windsurf.core.stores import build_stores
 from windsurf.dependencies import PlatformObjects, platform_dependencies
+from windsurf.identity import validation
 from windsurf.identity.sessions import SessionManager
 from windsurf.payments.providers.registry import build_providers
 from windsurf.payments.sandbox.api import gateway_routers
-from windsurf.settings import Settings
+from windsurf.settings import Settings, SettingsError
 
 
 def _identity() -> list[ControllerRouterHandler]:
@@ -70,12 +69,41 @@ SERVICE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
 }
 
 
+def route_paths(handlers: list[ControllerRouterHandler]) -> list[str]:
+    """Every path the given routers and handlers serve, read without registering them anywhere (registering
+    a handler in a second router would change which dependencies it resolves)."""
+    paths: list[str] = []
+    for handler in handlers:
+        if isinstance(handler, Router):
+            paths.extend(route.path for route in handler.routes)
+        elif isinstance(handler, type):  # a Controller class
+            paths.append(getattr(handler, "path", "/"))
+        else:
+            paths.extend(getattr(handler, "paths", ()))
+    return paths
+
+
+def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
+    """No creator handle may take a first path segment of any service's routes or pages, mounted here or not.
+
+    The face lists all its pages (``all_route_handlers``, whichever services this process serves).
+    """
+    every = list(core)
+    for routers in SERVICE_ROUTERS.values():
+        every.extend(routers())
+    every.extend(getattr(face, "all_route_handlers", list)())
+    validation.reserve_route_segments([*route_paths(every), "/schema", "/metrics"])
+
+
 def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
     """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
+    from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
+    from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
     from windsurf.payments import jobs as payments_jobs  # noqa: F401 - registers reconciliation
+    from windsurf.stores import jobs as stores_jobs  # noqa: F401 - registers the stores' file referrers
 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -105,7 +133,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start_pool(engine, settings.database_pool_size)
+        started = await db.start_pool(engine, settings.database_pool_size)
+        if started and settings.is_production:
+            reasons = await db.unsafe_role_reasons(engine)
+            if reasons:
+                await db.close_pool(engine)
+                raise SettingsError(
+                    "refusing to start in production: WINDSURF_DATABASE_URL " + "; ".join(reasons)
+                )
         worker = asyncio.create_task(jobs.work_forever(job_context)) if settings.inline_worker else None
         try:
             yield
@@ -117,10 +152,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
             await db.close_pool(engine)
             await objects.payment_providers.aclose()
 
-    route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, PrometheusController]
+    route_handlers: list[ControllerRouterHandler] = [health.live, health.ready, metrics.metrics]
     for name in settings.services:
         route_handlers.extend(SERVICE_ROUTERS[name]())
     route_handlers.extend(gateway_routers(settings))  # the sandbox payment gateway, when enabled
+    reserve_handles(route_handlers, face)
 
     # Handlers receive these as dependencies; the state keeps them for the CLI (the worker's job context).
     state: dict[str, Any] = {**vars(objects), "jobs": job_context}
@@ -130,11 +166,6 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         lifespan=[lifespan],
         stores=stores,
         state=State(state),
-        middleware=[
-            PrometheusConfig(
-                app_name="windsurf", prefix="windsurf", exclude=["/metrics", "/health"]
-            ).middleware,
-        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name=settings.csrf_cookie_name,
@@ -150,17 +181,21 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[HTMXPlugin(), face],
-        openapi_config=OpenAPIConfig(
-            title="Stan Store Windsurf API",
-            version="1",
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
+        request_class=boundary.CleanRequest,
+        openapi_config=openapi.config(settings),
         request_max_body_size=settings.max_request_mb * 1024 * 1024,
         logging_config=None,  # configure_logging above owns the log format (JSON lines)
         debug=settings.debug,
     )
     # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
     # the security headers, a request id and an access-log line too; route middleware never sees those.
-    app.asgi_handler = EdgeMiddleware(face.wrap_asgi(app.asgi_handler), production=settings.is_production)
+    allow = {
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
+    if settings.serves_api_schema:
+        openapi.install(app, settings, allow)
+    handler = metrics.MetricsMiddleware(OptionsAllow(face.wrap_asgi(app.asgi_handler), allow))
+    app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
     return app

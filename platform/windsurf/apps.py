@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.checkout.piccolo_app",
         "windsurf.delivery.piccolo_app",
         "windsurf.payments.piccolo_app",
+        "windsurf.ledger.piccolo_app",
     ]
 )

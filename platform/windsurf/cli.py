@@ -42,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(migrate(settings))
         print("database is up to date")
         return 0
+    if args.command == "demo" and settings.is_production:
+        # The demo login's password is published in the README: it must never exist on a real platform.
+        print("windsurf: refusing to create the demo store in production", file=sys.stderr)
+        return 2
     if args.command == "demo":
         from windsurf.demo import seed_demo
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -57,7 +59,10 @@ class Settings:
     )
     offload_cpu_threads: int = 0  # hashing, images, QR codes at once per process; 0: one per core
     offload_io_threads: int = 16  # blocking file, S3 and SMTP calls at once per process
-    sms_backend: Literal["console", "recording"] = "console"
+    sms_backend: Literal["console", "recording", "http"] = "console"
+    sms_url: str = ""  # the SMS gateway's send endpoint (sms_backend=http)
+    sms_token: str = ""  # its bearer token
+    sms_sender: str = ""  # the sender name or short code the gateway registered for us
     email_backend: Literal["console", "smtp", "recording"] = "console"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -66,12 +71,21 @@ class Settings:
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14
     inline_worker: bool = True
+    ledger_holding_days: int = 7  # a sale's earnings become available for payout this many days after it
+    payout_minimum_santim: int = 10_000  # the smallest payout a creator may request (100 birr)
+    platform_fee_bps: int = 500  # the platform's fee on each sale, in hundredths of a percent (5%)
+    # What each provider keeps of a payment, in hundredths of a percent, as the merchant contract says.
+    chapa_fee_bps: int = 0
+    telebirr_fee_bps: int = 0
+    webirr_fee_bps: int = 0
     page_cache: bool = True  # rendered pages in Redis (and each process's near cache) in front of the table
     page_near_cache_ms: int = 2000  # how long a process keeps what it read from Redis; 0: no near cache
     # False renders buyers' pages on every request and stores none: only the benchmark's uncached baseline
     stored_pages: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+    metrics_token: str = ""  # /metrics answers only "Authorization: Bearer <token>"; empty: not served
+    api_schema: Literal["auto", "on", "off"] = "auto"  # auto: /schema everywhere but production
     # Payment providers (windsurf.payments.providers). Keys come only from the environment; none is in the repo.
     payment_providers: tuple[str, ...] = ("sandbox",)
     payment_timeout_seconds: float = 10.0  # per provider call (connect, read, write, pool)
@@ -130,6 +144,10 @@ class Settings:
     @property
     def uses_postgres(self) -> bool:
         return self.effective_database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def serves_api_schema(self) -> bool:
+        return self.api_schema == "on" or (self.api_schema == "auto" and not self.is_production)
 
     @property
     def media_dir(self) -> Path:
@@ -202,6 +220,23 @@ class Settings:
             problems = []
             if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
                 problems.append("WINDSURF_SECRET_KEY must be set to a random value of at least 32 characters")
+            elif estimated_entropy_bits(self.secret_key) < MIN_SECRET_BITS:
+                problems.append(
+                    "WINDSURF_SECRET_KEY looks guessable (too few distinct characters); use a random value "
+                    "such as the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
+            if self.metrics_token and estimated_entropy_bits(self.metrics_token) < MIN_SECRET_BITS:
+                problems.append("WINDSURF_METRICS_TOKEN looks guessable; use a long random value")
+            # Console and recording backends would put reset links and login codes into the log (or nowhere).
+            if self.email_backend != "smtp":
+                problems.append("WINDSURF_EMAIL_BACKEND must be smtp (console and recording never deliver)")
+            if self.sms_backend != "http":
+                problems.append("WINDSURF_SMS_BACKEND must be http (console and recording never deliver)")
+            elif not (self.sms_url.startswith("https://") and self.sms_token):
+                problems.append("WINDSURF_SMS_URL (https://) and WINDSURF_SMS_TOKEN must be set")
+            if self.workers > 1 and not self.redis_url:
+                # Sessions, rate limits and caches in memory would differ between the worker processes.
+                problems.append("WINDSURF_WORKERS above 1 needs WINDSURF_REDIS_URL")
             if self.debug:
                 problems.append("WINDSURF_DEBUG must be off")
             if not self.uses_postgres:
@@ -213,6 +248,22 @@ class Settings:
                 problems.append("the enabled payment providers need " + ", ".join(missing))
             if problems:
                 raise SettingsError("refusing to start in production: " + "; ".join(problems))
+
+
+MIN_SECRET_BITS = 100
+
+
+def estimated_entropy_bits(value: str) -> float:
+    """An upper bound on the value's entropy from its character frequencies (Shannon, times its length).
+
+    It cannot prove a key random, but it catches the keys people type: 32 identical characters score 0,
+    "abababab..." 1 bit a character, while secrets.token_urlsafe(32) scores about 200.
+    """
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    per_char = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return per_char * len(value)
 
 
 def _parse(key: str, raw: str, annotation: Any) -> Any:

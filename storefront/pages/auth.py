@@ -14,7 +14,6 @@ from litestar.response import Redirect
 
 from windsurf.core import web
 from windsurf.core.errors import InvalidInput, ServiceError, rate_limit_message
-from windsurf.core.i18n import LANGUAGE_COOKIE, SUPPORTED_LOCALES
 from windsurf.core.ratelimit import Limit, RateLimiter, RateLimitExceeded
 from windsurf.core.uow import UnitOfWork
 from windsurf.core.web import Renderer
@@ -27,7 +26,7 @@ from windsurf.dependencies import (
     UowDep,
     ViewerDep,
 )
-from windsurf.identity import service, validation
+from windsurf.identity import devices, service, validation
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
@@ -35,7 +34,12 @@ from windsurf.settings import Settings
 # Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
 # carrier-NAT
 # address, so the per-IP numbers are generous.
-LOGIN = Limit("login", per_ip=100, per_account=10, window_seconds=15 * 60)
+# Log-in: ten guesses per (account, address) and a hundred per address every 15 minutes, so a stranger who
+# knows an email cannot lock its owner out; spread over many addresses, LOGIN_ACCOUNT stops them, except on a
+# device the account logged in from before (a signed cookie), and the owner can always get in by an emailed
+# reset link or an SMS code, which count apart.
+LOGIN = Limit("login", per_ip=100, per_account=0, per_pair=10, window_seconds=15 * 60)
+LOGIN_ACCOUNT = Limit("login-account", per_ip=0, per_account=50, window_seconds=60 * 60)
 SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
 SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
 VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
@@ -116,6 +120,8 @@ async def _log_in(
         user_agent=request.headers.get("user-agent", ""),
     )
     response = Redirect(path=safe_next(next_url), status_code=303)
+    if account.email:
+        devices.remember(settings, response, account.email)
     response.set_cookie(
         key=settings.session_cookie_name,
         value=session.id,
@@ -160,6 +166,8 @@ async def signup_email(
     try:
         await _limit(request, rate_limiter, settings, SIGNUP, form["email"])
         account = await service.sign_up_with_email(uow, **form, locale=renderer.locale(request))
+    except service.AccountExists:
+        return renderer.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
     except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
         context = {"form": form, "method": "email"}
@@ -260,6 +268,8 @@ async def login(
     form = await web.form_fields(request, "email", "password", "next")
     try:
         await _limit(request, rate_limiter, settings, LOGIN, form["email"])
+        if not devices.recognised(settings, request, _account_key(form["email"])):
+            await _limit(request, rate_limiter, settings, LOGIN_ACCOUNT, form["email"])
         account = await service.authenticate(uow, form["email"], form["password"])
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}
@@ -356,11 +366,10 @@ async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Res
 
 
 @post("/language")
-async def choose_language(request: Req) -> Response[Any]:
+async def choose_language(request: Req, settings: Config) -> Response[Any]:
     form = await web.form_fields(request, "lang", "next")
     response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
-    if form["lang"] in SUPPORTED_LOCALES:
-        response.set_cookie(LANGUAGE_COOKIE, form["lang"], path="/", max_age=365 * 24 * 3600, samesite="lax")
+    web.remember_language(settings, response, form["lang"])
     return response
 
 

@@ -40,6 +40,7 @@ from windsurf.stores import service as stores
 Req = HTMXRequest
 STORE_LEAD = Limit("store-lead", per_ip=10, per_account=300, window_seconds=60 * 60)
 _HANDLE = re.compile(r"^@[a-z0-9_]{1,30}$")
+STORE_ROUTE = "/{segment}"  # store_page's route template
 
 
 @route("/", http_method=["GET", "HEAD"])
@@ -67,10 +68,7 @@ async def store_page(
     chosen = request.query_params.get("lang")
     if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
         response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
-        if chosen in i18n.SUPPORTED_LOCALES:
-            response.set_cookie(
-                i18n.LANGUAGE_COOKIE, chosen, path="/", max_age=365 * 24 * 3600, samesite="lax"
-            )
+        web.remember_language(settings, response, chosen)
         return response
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
@@ -145,6 +143,7 @@ class CachedStorePages:
             http_scope = cast(HTTPScope, scope)
             method = http_scope["method"]
             if method in {"GET", "HEAD"} and await self._answer(http_scope, send, head=method == "HEAD"):
+                http_scope["path_template"] = STORE_ROUTE  # counted in /metrics as store_page would be
                 return
         await self.app(scope, receive, send)
 

@@ -11,20 +11,23 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from windsurf.catalog import inputs, service
+from windsurf.catalog.inputs import Kind, LeadField, Visibility
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.dependencies import StorageDep, TenantDep
+
+# The document lists the choices (the service's typed inputs); a value outside them is a 400 problem.
 
 
 @dataclass(frozen=True)
 class ProductOut:
     id: uuid.UUID
-    kind: str
+    kind: Kind
     title: str
     slug: str
     description_md: str
@@ -34,8 +37,8 @@ class ProductOut:
     pwyw_min_santim: int | None
     external_url: str
     duration_minutes: int | None
-    lead_field: str
-    visibility: str
+    lead_field: LeadField
+    visibility: Visibility
     sales_limit: int | None
     position: int
     cover: list[str]
@@ -55,19 +58,19 @@ class ProductIn:
     pwyw_min_santim: int | None = None
     external_url: str | None = None
     duration_minutes: int | None = None
-    lead_field: str | None = None
+    lead_field: LeadField | None = None
     sales_limit: int | None = None
     clear: tuple[str, ...] = ()  # names of optional amounts/limits to remove, e.g. ("compare_at_santim",)
 
 
 @dataclass(frozen=True)
 class NewProduct(ProductIn):
-    kind: str = "download"
+    kind: Kind = "download"
 
 
 @dataclass(frozen=True)
 class VisibilityIn:
-    visibility: str
+    visibility: Visibility
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ class LeadOut:
 def _out(product: service.ProductView) -> ProductOut:
     return ProductOut(
         id=product.id,
-        kind=product.kind,
+        kind=cast(Kind, product.kind),
         title=product.title,
         slug=product.slug,
         description_md=product.description_md,
@@ -92,8 +95,8 @@ def _out(product: service.ProductView) -> ProductOut:
         pwyw_min_santim=product.pwyw_min_santim,
         external_url=product.external_url,
         duration_minutes=product.duration_minutes,
-        lead_field=product.lead_field,
-        visibility=product.visibility,
+        lead_field=cast(LeadField, product.lead_field),
+        visibility=cast(Visibility, product.visibility),
         sales_limit=product.sales_limit,
         position=product.position,
         cover=[url for url, _, _ in product.cover or ()],
@@ -159,7 +162,7 @@ async def set_visibility(
     product_id: FromPath[uuid.UUID],
     data: JSONBody[VisibilityIn],
 ) -> ProductOut:
-    product = await service.set_visibility(tenant, product_id, inputs.clean_visibility(data.visibility))
+    product = await service.set_visibility(tenant, product_id, data.visibility)
     return _out(product)
 
 

@@ -497,8 +497,9 @@ async def set_cover(
     tenant: Tenant, product_id: uuid.UUID, storage: ObjectStorage, data: bytes, filename: str
 ) -> ProductView:
     creator_id = tenant.creator_id
-    async with tenant.scope():
-        await _row(creator_id, product_id)
+    # Checked before the upload is processed, without beginning the transaction (see UnitOfWork.read).
+    if not await tenant.uow.read(Product.exists().where(_mine(creator_id) & (Product.id == product_id))):
+        raise NotFoundError()
     try:
         image = await process_upload(data, filename, COVER)
     except ImageRejected as exc:
@@ -552,11 +553,17 @@ async def add_file(
 ) -> FileInfo:
     """Check the upload in full, then store it under a private key we generate."""
     creator_id = tenant.creator_id
-    async with tenant.scope():
-        row = await _row(creator_id, product_id)
-        count = await ProductFile.count().where(
+    # Read without beginning the transaction: the upload is checked before anything is written.
+    row = await tenant.uow.read(
+        Product.select(Product.kind).where(_mine(creator_id) & (Product.id == product_id)).first()
+    )
+    if row is None:
+        raise NotFoundError()
+    count = await tenant.uow.read(
+        ProductFile.count().where(
             (ProductFile.creator_id == creator_id) & (ProductFile.product_id == product_id)
         )
+    )
     if row["kind"] not in {"download", "lead_magnet"}:
         raise ServiceError(N_("Only downloads and lead magnets have files."), field="file")
     if count >= MAX_FILES_PER_PRODUCT:

@@ -124,3 +124,38 @@ def is_unique_violation(exc: BaseException) -> bool:
     if getattr(exc, "sqlstate", None) == _UNIQUE_SQLSTATE:
         return True
     return getattr(exc, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES
+
+
+async def unsafe_role_reasons(engine: Engine) -> list[str]:
+    """Why the role ``engine`` connects as must not serve requests in production (empty when it is safe).
+
+    Row-level security is the second wall between creators only for a role that is no superuser, has no
+    BYPASSRLS and owns no table (an owner is exempt from its table's policies unless FORCE is on, and may
+    turn them off). Asked of PostgreSQL itself, since the URL alone cannot tell.
+    """
+    if not is_postgres(engine):
+        return []
+    from piccolo.querystring import QueryString
+
+    rows = await engine.run_querystring(
+        QueryString(
+            """
+            SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
+                   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.relowner = r.oid AND c.relkind IN ('r', 'p', 'v', 'm')
+                      AND n.nspname NOT IN ('pg_catalog', 'information_schema')) AS owned
+            FROM pg_roles r WHERE r.rolname = current_user
+            """
+        )
+    )
+    if not rows:
+        return ["the database role could not be found"]
+    row = rows[0]
+    reasons = []
+    if row["superuser"]:
+        reasons.append(f"role {row['role']} is a superuser")
+    if row["bypassrls"]:
+        reasons.append(f"role {row['role']} has BYPASSRLS")
+    if row["owned"]:
+        reasons.append(f"role {row['role']} owns {row['owned']} tables (use the migration role for that)")
+    return reasons

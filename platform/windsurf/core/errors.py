@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from windsurf.core import web
 from windsurf.core.i18n import N_
 from windsurf.core.ratelimit import RateLimitExceeded
+from windsurf.core.stores import StoreUnavailable
 
 _log = logging.getLogger("windsurf.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -36,6 +37,13 @@ STATUS_TEXT = {
     405: (N_("That action is not allowed here"), N_("Go back and try again from the page itself.")),
     413: (N_("That upload is too large"), N_("Please choose a smaller file.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes and try again.")),
+    503: (
+        N_("This is briefly unavailable"),
+        N_(
+            "Logging in and your account pages are unavailable for a moment. Stores and products still work. "
+            "Please try again in a minute."
+        ),
+    ),
     500: (
         N_("Something went wrong on our side"),
         N_("We have been told about it. Please try again in a moment."),
@@ -100,9 +108,14 @@ def _gettext(request: Request[Any, Any, Any], message: str, **variables: Any) ->
 
 
 def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
-    # Provider callbacks are machines too: they get problem documents, never an HTML page.
+    """JSON callers: our API, provider callbacks (machines too), the sandbox gateway's provider API
+    (/sandbox-pay/api/...), or anyone asking for JSON: problem documents, never an HTML page."""
     path = request.url.path
-    return path.startswith(("/api/", "/webhooks/")) or "application/json" in request.headers.get("accept", "")
+    return (
+        path.startswith(("/api/", "/webhooks/"))
+        or "/api/" in path
+        or "application/json" in request.headers.get("accept", "")
+    )
 
 
 def problem(
@@ -213,9 +226,19 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         return Response("Internal Server Error", status_code=500, media_type=MediaType.TEXT)
 
 
+def handle_store_unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
+    """Redis is down or hung (see core.stores): what needs it (logins, sessions, limits) is a 503, not a 500."""
+    _log.warning("shared store unavailable", extra={"error": str(exc)})
+    response = respond(request, 503)
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: handle_http_exception,
     ServiceError: handle_service_error,
     RateLimitExceeded: handle_rate_limit,
+    StoreUnavailable: handle_store_unavailable,
     Exception: handle_unexpected,
 }

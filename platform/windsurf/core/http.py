@@ -22,7 +22,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         # Critical CSS is inlined in every page; scripts stay strictly external.
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: https:",
-        "form-action 'self' https:",
+        # Payment providers are reached through a redirect from our server, never by a form posting to them.
+        "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",
@@ -104,3 +105,30 @@ class EdgeMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class OptionsAllow:
+    """Makes the ``Allow`` of an OPTIONS answer list every method of the route.
+
+    Litestar builds a path's OPTIONS handler with the first handler registered for the path, so
+    ``@get("/products")`` then ``@post("/products")`` answered ``Allow: GET, OPTIONS``. ``allow`` maps each
+    route template to its full method list, taken from the finished route table.
+    """
+
+    def __init__(self, app: ASGIApp, allow: dict[str, str]) -> None:
+        self.app = app
+        self.allow = allow
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            allowed = self.allow.get(scope.get("path_template", ""))
+            if message["type"] == "http.response.start" and message["status"] == 204 and allowed:
+                headers = MutableScopeHeaders.from_message(message)
+                headers["allow"] = allowed
+            await send(message)
+
+        await self.app(scope, receive, send_with_allow)

@@ -5,6 +5,13 @@ caused it was committed. ``run_due_jobs`` claims due rows one at a time (``FOR U
 PostgreSQL, so many workers never take the same job), runs the handler, and records the outcome; a job that
 keeps failing ends as ``dead`` with its last error, visible to staff, instead of vanishing. Done jobs are
 pruned by the worker loop once they are a week old, so the table (and the claim query's index) stays small.
+
+Fencing: a claim hands out a token, the job's ``attempts`` counter after the claim, which every later claim
+raises. The write that finishes a job (done, or back to pending after a failure) only matches while the row is
+still ``running`` with that token and an unexpired lease, so a worker that stalled past its lease can no longer
+finish or reset a job another worker has taken since. The handler runs inside a unit of work that the completing
+write joins: when the fence refuses, the handler's own database writes roll back with it, and the job's effect is
+recorded once, by the worker that still held the lease.
 """
 
 from __future__ import annotations
@@ -43,6 +50,20 @@ class JobContext:
     email: EmailBackend
     translations: Callable[[str], Translations]
     page_cache: PageCache | None = None
+
+
+class LeaseLost(RuntimeError):
+    """The worker's lease on a job ran out and the job may belong to another worker: its result is discarded."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job taken by one worker; ``attempts`` is the fencing token its completing write must present."""
+
+    id: uuid.UUID
+    name: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
@@ -85,18 +106,19 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 async def run_due_jobs(context: JobContext, *, limit: int = 100) -> int:
-    """Run up to ``limit`` due jobs; returns how many ran (succeeded or failed)."""
+    """Run up to ``limit`` due jobs; returns how many ran (succeeded, failed, or lost their lease)."""
     ran = 0
     while ran < limit:
-        claimed = await _claim_one()
+        claimed = await claim_one()
         if claimed is None:
             break
-        await _run(context, claimed)
+        await run_claimed(context, claimed)
         ran += 1
     return ran
 
 
-async def _claim_one() -> dict[str, Any] | None:
+async def claim_one() -> Claim | None:
+    """Take the next due job (or one whose worker's lease ran out) and raise its fencing token."""
     engine = db.bound_engine()
     now = _now()
     if db.is_postgres(engine):
@@ -116,7 +138,7 @@ async def _claim_one() -> dict[str, Any] | None:
                 now,
             )
         )
-        return dict(rows[0]) if rows else None
+        return _claim(rows[0]) if rows else None
     # SQLite: pick a candidate, then take it with an update that only matches while nobody else has (the
     # attempts counter is its version); a lost race moves on to the next candidate.
     for _ in range(10):
@@ -141,37 +163,70 @@ async def _claim_one() -> dict[str, Any] | None:
         )
         if taken:
             row["attempts"] += 1
-            return row
+            return _claim(row)
     return None
 
 
-async def _run(context: JobContext, row: dict[str, Any]) -> None:
+def _claim(row: Any) -> Claim:
     payload = row["payload"]
     if isinstance(payload, str):  # SQLite hands JSON back as text
         payload = json.loads(payload)
-    handler = _handlers.get(row["name"])
+    return Claim(id=row["id"], name=row["name"], payload=payload, attempts=row["attempts"])
+
+
+def _fenced(claim: Claim) -> Any:
+    """The rows a completing write may touch: still ours, by token, with the lease not yet run out."""
+    return (
+        (Job.id == claim.id)
+        & (Job.status == "running")
+        & (Job.attempts == claim.attempts)
+        & (Job.locked_until > _now())
+    )
+
+
+async def run_claimed(context: JobContext, claim: Claim) -> None:
+    """Run a claimed job's handler and record the outcome, both behind the fence."""
+    handler = _handlers.get(claim.name)
     try:
-        if handler is None:
-            raise LookupError(f"no handler registered for job {row['name']!r}")
-        # One unit of work per job: what the handler's services write commits when it succeeds, and is
-        # rolled back when it fails (and is retried).
-        async with unit_of_work():
-            await handler(context, payload)
+        # One unit of work per job: what the handler's services write commits with the fenced completion, and is
+        # rolled back when the handler fails (and is retried) or the lease was lost.
+        async with unit_of_work() as uow:
+            if handler is None:
+                raise LookupError(f"no handler registered for job {claim.name!r}")
+            await handler(context, claim.payload)
+            finished = await uow.run(
+                Job.update({Job.status: "done", Job.locked_until: None})
+                .where(_fenced(claim))
+                .returning(Job.id)
+            )
+            if not finished:
+                raise LeaseLost(f"job {claim.id} is no longer leased to this worker")
+    except LeaseLost:
+        _log.warning("job lease lost; result discarded", extra={"job": claim.name, "job_id": str(claim.id)})
+        return
     except Exception as exc:
-        dead = row["attempts"] >= MAX_ATTEMPTS
-        _log.warning(
-            "job failed", extra={"job": row["name"], "job_id": str(row["id"]), "dead": dead}, exc_info=exc
-        )
+        await _record_failure(claim, exc)
+
+
+async def _record_failure(claim: Claim, exc: Exception) -> None:
+    dead = claim.attempts >= MAX_ATTEMPTS
+    reset = (
         await Job.update(
             {
                 Job.status: "dead" if dead else "pending",
-                Job.run_at: _now() + backoff(row["attempts"]),
+                Job.run_at: _now() + backoff(claim.attempts),
                 Job.locked_until: None,
                 Job.last_error: f"{type(exc).__name__}: {exc}"[:2000],
             }
-        ).where(Job.id == row["id"])
-        return
-    await Job.update({Job.status: "done", Job.locked_until: None}).where(Job.id == row["id"])
+        )
+        .where(_fenced(claim))
+        .returning(Job.id)
+    )
+    _log.warning(
+        "job failed",
+        extra={"job": claim.name, "job_id": str(claim.id), "dead": dead, "recorded": bool(reset)},
+        exc_info=exc,
+    )
 
 
 async def prune_finished(*, kept: dt.timedelta = DONE_KEPT) -> int:
@@ -190,6 +245,7 @@ async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> Non
     Every worker prunes: the DELETE is idempotent, and one statement an hour per worker costs nothing.
     """
     next_prune = time.monotonic()
+    last_run: dict[str, float] = {}
     while True:
         if time.monotonic() >= next_prune:
             next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
@@ -199,11 +255,45 @@ async def work_forever(context: JobContext, *, idle_seconds: float = 1.0) -> Non
                 _log.exception("job pruning error")
         try:
             ran = await run_due_jobs(context)
+            await run_periodic_tasks(context, last_run)
         except Exception:
             _log.exception("job loop error")
             ran = 0
         if ran == 0:
             await asyncio.sleep(idle_seconds)
+
+
+# --- periodic housekeeping --------------------------------------------------------------------------------
+
+Periodic = Callable[[JobContext], Awaitable[object]]
+_periodic: dict[str, tuple[float, Periodic]] = {}
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[Periodic], Periodic]:
+    """Register a housekeeping task every worker runs about every ``every_seconds``; it must be idempotent
+    (several workers may run it at once)."""
+
+    def register(task: Periodic) -> Periodic:
+        _periodic[name] = (every_seconds, task)
+        return task
+
+    return register
+
+
+async def run_periodic_tasks(context: JobContext, last_run: dict[str, float]) -> list[str]:
+    """Run the tasks that are due (by this process's clock); returns the names that ran."""
+    ran = []
+    now = time.monotonic()
+    for name, (every, task) in list(_periodic.items()):
+        if name in last_run and now - last_run[name] < every:
+            continue
+        last_run[name] = now
+        try:
+            await task(context)
+        except Exception:
+            _log.exception("periodic task failed", extra={"task": name})
+        ran.append(name)
+    return ran
 
 
 def _now() -> dt.datetime:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
+import httpx
+
 from windsurf.core import offload
 from windsurf.settings import Settings
 
@@ -78,7 +80,37 @@ class SmtpBackend:
             client.send_message(mail)
 
 
+@dataclass(frozen=True)
+class HttpSmsBackend:
+    """An SMS gateway's JSON API (AfroMessage's shape): POST {to, message, sender} with a bearer token.
+
+    A gateway that answers anything but a 2xx with ``"acknowledge": "success"`` has not taken the message,
+    so the job fails and the outbox retries it.
+    """
+
+    url: str
+    token: str
+    sender: str
+    timeout: float = 10.0
+
+    async def send_sms(self, message: Sms) -> None:
+        async with httpx.AsyncClient(timeout=self.timeout) as client:
+            response = await client.post(
+                self.url,
+                json={"to": message.to, "message": message.body, "sender": self.sender},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )
+        answer = (
+            response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        )
+        if not response.is_success or answer.get("acknowledge") != "success":
+            # Never the body: it may carry a login code.
+            raise RuntimeError(f"SMS gateway refused the message: HTTP {response.status_code}")
+
+
 def build_sms_backend(settings: Settings) -> SmsBackend:
+    if settings.sms_backend == "http":
+        return HttpSmsBackend(settings.sms_url, settings.sms_token, settings.sms_sender)
     return RecordingBackend() if settings.sms_backend == "recording" else ConsoleBackend()
 
 

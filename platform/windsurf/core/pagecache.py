@@ -9,15 +9,22 @@ pages, so a key of the new version is only ever filled from them. ``WINDSURF_PAG
 In front of the shared store each process keeps a small near cache of what it read, for ``NEAR_TTL`` seconds:
 a popular store page is then served without a round trip to Redis. The process that makes a change updates its
 near cache at once; other pods see the new version within ``NEAR_TTL`` seconds.
+
+When the shared store is unavailable (Redis stopped or hung, see ``core.stores``) the cache degrades instead of
+failing: a read answers what the near cache last held, however old, or a miss (the page is then rendered
+afresh from the database), and writes are skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections import OrderedDict
 
 from litestar.stores.base import Store
+
+from windsurf.core.stores import StoreUnavailable
 
 PAGE_TTL = 24 * 3600
 NEAR_TTL = 2.0
@@ -50,18 +57,23 @@ class PageCache:
 
     async def set(self, key: str, body: bytes) -> None:
         if self.enabled:
-            await self._store.set(f"page:{key}", body, expires_in=PAGE_TTL)
             self._remember(f"page:{key}", body)
+            with contextlib.suppress(StoreUnavailable):
+                await self._store.set(f"page:{key}", body, expires_in=PAGE_TTL)
 
     async def delete(self, key: str) -> None:
         self._near.pop(f"page:{key}", None)
-        await self._store.delete(f"page:{key}")
+        with contextlib.suppress(StoreUnavailable):
+            await self._store.delete(f"page:{key}")
 
     async def _read(self, key: str) -> bytes | None:
         near = self._near.get(key)
         if near is not None and near[0] > time.monotonic():
             return near[1]
-        value = await self._store.get(key)
+        try:
+            value = await self._store.get(key)
+        except StoreUnavailable:
+            return near[1] if near is not None else None  # stale beats nothing while Redis is away
         if value is not None:
             self._remember(key, value)
         return value

@@ -14,15 +14,24 @@ from dataclasses import dataclass
 
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
+
+from windsurf.core.stores import GuardedRedisStore
 
 
 @dataclass(frozen=True)
 class Limit:
+    """Attempts allowed per window: per client IP, per account, and per (account, IP) pair; 0 counts none.
+
+    Limiting an account alone lets anyone who knows its email lock its owner out; the pair limit stops
+    guessing from one address without touching the owner's, and a slower per-account limit (a Limit of its
+    own) stops guessing spread over many addresses.
+    """
+
     action: str
     per_ip: int
     per_account: int
     window_seconds: int
+    per_pair: int = 0
 
 
 class RateLimitExceeded(Exception):
@@ -49,9 +58,13 @@ class RateLimiter:
         now = int(self._clock())
         window = now // limit.window_seconds
         retry_after = limit.window_seconds - now % limit.window_seconds
-        keys = [(f"{limit.action}:ip:{ip}:{window}", limit.per_ip)]
-        if account:
+        keys = []
+        if limit.per_ip:
+            keys.append((f"{limit.action}:ip:{ip}:{window}", limit.per_ip))
+        if account and limit.per_account:
             keys.append((f"{limit.action}:account:{account.lower()}:{window}", limit.per_account))
+        if account and limit.per_pair:
+            keys.append((f"{limit.action}:pair:{account.lower()}:{ip}:{window}", limit.per_pair))
         exceeded = False
         for key, allowed in keys:
             count = await self._increment(key, limit.window_seconds)
@@ -60,14 +73,19 @@ class RateLimiter:
             raise RateLimitExceeded(limit, retry_after)
 
     async def _increment(self, key: str, ttl: int) -> int:
-        if isinstance(self._store, RedisStore):
+        if isinstance(self._store, GuardedRedisStore):
             redis = self._store._redis
             full_key = self._store._make_key(key)
-            async with redis.pipeline(transaction=True) as pipe:
-                pipe.incr(full_key)
-                pipe.expire(full_key, ttl, nx=True)
-                count, _ = await pipe.execute()
-            return int(count)
+
+            async def increment() -> int:
+                async with redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(full_key)
+                    pipe.expire(full_key, ttl, nx=True)
+                    count, _ = await pipe.execute()
+                return int(count)
+
+            # An unavailable Redis raises StoreUnavailable: a limit that cannot be counted is not waived.
+            return await self._store.breaker.call(increment)
         if not isinstance(self._store, MemoryStore):
             raise TypeError(f"unsupported rate-limit store {type(self._store).__name__}")
         async with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import hmac
@@ -9,6 +10,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.fernet import Fernet, InvalidToken
 
 from windsurf.core import offload
 
@@ -55,3 +57,28 @@ def keyed_digest(secret_key: str, value: str) -> str:
 
 def digests_match(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+def _sealing_key(secret_key: str) -> Fernet:
+    # A key of its own, derived from the secret key, so that a sealed value can never double as a signature.
+    derived = hashlib.sha256(b"windsurf-seal\x00" + secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal(secret_key: str, value: str) -> str:
+    """Encrypt and authenticate ``value`` (AES-CBC + HMAC, Fernet) for a job that sends it later.
+
+    The outbox then holds no code or token in clear; ``unseal`` refuses it once it is older than its lifetime.
+    """
+    return _sealing_key(secret_key).encrypt(value.encode()).decode()
+
+
+class SealExpired(ValueError):
+    """A sealed value is past its lifetime, or was not sealed with this key."""
+
+
+def unseal(secret_key: str, sealed: str, *, max_age_seconds: int) -> str:
+    try:
+        return _sealing_key(secret_key).decrypt(sealed.encode(), ttl=max_age_seconds).decode()
+    except InvalidToken:
+        raise SealExpired("sealed value expired or forged") from None

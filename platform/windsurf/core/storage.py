@@ -7,6 +7,8 @@ S3 hands out short-lived presigned URLs, the local backend is read through the a
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import os
 import re
 import tempfile
@@ -66,6 +68,10 @@ class ObjectStorage(Protocol):
         """A temporary direct download URL, or None when the application must stream the file itself."""
         ...
 
+    async def list_keys(self) -> list[tuple[str, dt.datetime]]:
+        """Every object's key and when it was last written (UTC): what the orphan sweep compares with rows."""
+        ...
+
 
 class LocalStorage:
     """A folder on local disk. Every disk call runs in an I/O worker thread (windsurf.core.offload): a 50 MB
@@ -102,6 +108,19 @@ class LocalStorage:
 
     async def presigned_url(self, key: str, *, filename: str, expires_in: int = 300) -> str | None:
         return None
+
+    async def list_keys(self) -> list[tuple[str, dt.datetime]]:
+        return await asyncio.to_thread(self._list_keys)
+
+    def _list_keys(self) -> list[tuple[str, dt.datetime]]:
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in self.root.rglob("*"):
+            if path.is_file():
+                modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+                found.append((path.relative_to(self.root).as_posix(), modified))
+        return found
 
 
 class S3Storage:
@@ -157,6 +176,18 @@ class S3Storage:
             ExpiresIn=expires_in,
         )
         return url
+
+    async def list_keys(self) -> list[tuple[str, dt.datetime]]:
+        def listing() -> list[tuple[str, dt.datetime]]:
+            prefix = f"{self.prefix}/" if self.prefix else ""
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            return [
+                (item["Key"].removeprefix(prefix), item["LastModified"])
+                for page in pages
+                for item in page.get("Contents", [])
+            ]
+
+        return await asyncio.to_thread(listing)
 
 
 def build_storage(settings: Settings) -> ObjectStorage:

@@ -107,6 +107,23 @@ class UnitOfWork:
                 return await self._engine.run_querystring(query)
             return await query.run()
 
+    async def read(self, query: Any) -> Any:
+        """A read that needs no transaction of its own: in the unit's transaction once it has begun, otherwise on
+        a connection of its own, leaving the unit unbegun.
+
+        SQLite locks the whole file for a transaction's life, and a reader that later writes can deadlock with
+        another writer: a request that looks up its account, re-encodes an upload for a second, then writes must
+        not hold a transaction through that second. On PostgreSQL a tenant's read stays in the transaction,
+        where its row-level security setting lives.
+        """
+        if self._transaction is not None or (
+            isinstance(self._engine, PostgresEngine) and self._creator_id is not None
+        ):
+            return await self.run(query)
+        if self._closed:
+            raise UnitOfWorkClosed("this unit of work has already ended")
+        return await query.run()
+
     async def commit(self) -> None:
         await self._finish(commit=True)
 

@@ -152,3 +152,16 @@ async def form_fields(request: Request[Any, Any, Any], *names: str) -> dict[str,
         value = form.get(name, "")
         values[name] = value if isinstance(value, str) else ""
     return values
+
+
+def remember_language(settings: Settings, response: Response[Any], locale: str) -> None:
+    """Keep the visitor's language choice for a year (Secure in production, like every cookie we set)."""
+    if locale in i18n.SUPPORTED_LOCALES:
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE,
+            locale,
+            path="/",
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=settings.is_production,
+        )

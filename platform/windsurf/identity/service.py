@@ -14,7 +14,6 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from windsurf.core import jobs, security
 from windsurf.core.db import is_unique_violation
@@ -36,6 +35,13 @@ TAKEN = {
     "phone": ("phone_taken", N_("An account with this phone number already exists. Log in instead.")),
     "handle": ("handle_taken", HANDLE_TAKEN),
 }
+
+
+class AccountExists(ServiceError):
+    """Sign-up with an address that already has an account; the address itself was sent a message."""
+
+    def __init__(self) -> None:
+        super().__init__(N_("Check your email to continue."))
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,7 @@ def _clean(errors: dict[str, str], field: str, cleaner: Any, raw: str) -> Any:
 
 
 async def get_account(uow: UnitOfWork, account_id: uuid.UUID) -> Account | None:
-    async with uow.scope():
-        row = await Creator.select().where(Creator.id == account_id).first()
+    row = await uow.read(Creator.select().where(Creator.id == account_id).first())
     return _account(row) if row else None
 
 
@@ -110,8 +115,14 @@ async def sign_up_with_email(
     clean_password = _clean(errors, "password", validation.clean_password, password)
     if errors:
         codes: dict[str, str] = {}
-        await _taken(uow, errors, codes, email=clean_email, handle=clean_handle)
+        # Whether the email has an account is not said on the page (it would tell anyone which addresses do).
+        await _taken(uow, errors, codes, handle=clean_handle)
         raise InvalidInput(errors, codes)
+    async with uow.scope():
+        if await Creator.exists().where(Creator.email == clean_email):
+            # Told to the address instead; the page asks the person to check their email.
+            await jobs.enqueue(uow, "identity.send_account_exists", {"email": clean_email, "locale": locale})
+            raise AccountExists()
     return await _create(
         uow,
         display_name=name,
@@ -175,11 +186,16 @@ async def request_phone_code(
         pending["handle"] = _clean(errors, "handle", validation.clean_handle, handle)
     codes: dict[str, str] = {}
     if purpose == "signup":
-        # Said early, before an SMS is paid for; the unique constraints decide when the code is confirmed.
-        await _taken(uow, errors, codes, phone=clean_phone, handle=pending["handle"])
+        # Said early, before an SMS is paid for (the phone is not: see below); the unique constraints decide
+        # when the code is confirmed.
+        await _taken(uow, errors, codes, handle=pending["handle"])
     if errors:
         raise InvalidInput(errors, codes)
     async with uow.scope():
+        if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
+            # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
+            await jobs.enqueue(uow, "identity.send_account_exists", {"phone": clean_phone, "locale": locale})
+            return clean_phone
         if purpose == "login" and not await Creator.exists().where(Creator.phone == clean_phone):
             # Say nothing: the page reads the same whether or not the number has an account.
             return clean_phone
@@ -199,7 +215,12 @@ async def request_phone_code(
             code_digest=security.keyed_digest(secret_key, f"{clean_phone}:{code}"),
             expires_at=_now() + CODE_LIFETIME,
         ).save()
-        await jobs.enqueue(uow, "identity.send_code", {"phone": clean_phone, "code": code, "locale": locale})
+        # The outbox holds the code only sealed (encrypted, expiring with the code), never in clear.
+        await jobs.enqueue(
+            uow,
+            "identity.send_code",
+            {"phone": clean_phone, "sealed_code": security.seal(secret_key, code), "locale": locale},
+        )
     return clean_phone
 
 
@@ -287,15 +308,17 @@ def _reset_creator(token: str) -> uuid.UUID | None:
 async def start_password_reset(
     uow: UnitOfWork, *, secret_key: str, email: str, reset_url: str, locale: str
 ) -> None:
-    """Email a reset link if the address has an account; silently nothing otherwise."""
+    """Email a reset link if the address has an account, else tell the address it has none; the page is alike."""
     try:
         clean_email = validation.clean_email(email)
     except FieldError as exc:
         raise InvalidInput({"email": exc.message}) from None
     async with uow.scope():
         row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
-    if row is None:
-        return
+        if row is None:
+            # The page reads the same; the address learns that it has no account (and how to make one).
+            await jobs.enqueue(uow, "identity.send_no_account", {"email": clean_email, "locale": locale})
+            return
     token = _reset_token(row["id"])
     # password_reset is creator-owned (RLS on PostgreSQL): write it acting for its creator, with the job.
     tenant = await uow.act_for(row["id"])
@@ -309,7 +332,12 @@ async def start_password_reset(
         await jobs.enqueue(
             uow,
             "identity.send_reset_link",
-            {"email": clean_email, "url": f"{reset_url}?{urlencode({'token': token})}", "locale": locale},
+            {
+                "email": clean_email,
+                "reset_url": reset_url,
+                "sealed_token": security.seal(secret_key, token),
+                "locale": locale,
+            },
         )
 
 
@@ -342,6 +370,10 @@ async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, passwo
         )
         if not used:
             raise expired
+        # Using one link ends every other one still outstanding: an older email must not reset it again.
+        await PasswordReset.update({PasswordReset.used_at: _now()}).where(
+            (PasswordReset.creator_id == creator_id) & PasswordReset.used_at.is_null()
+        )
         await Creator.update({Creator.password_hash: new_hash}).where(Creator.id == creator_id)
     account = await get_account(uow, creator_id)
     if account is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -30,8 +31,33 @@ RESERVED_HANDLES = frozenset(
         *("metrics", "official", "password-reset", "payments", "privacy", "root", "schema", "security"),
         *("settings", "signup", "static", "staff", "status", "store", "stores", "support", "system", "terms"),
         *("webhooks", "windsurf", "www"),
+        # First path segments the platform serves or plans to serve, besides those its routes already take
+        # (create_app reserves every route's first segment: see reserve_route_segments).
+        *("abuse", "account", "accounts", "auth", "cart", "checkout", "download", "language", "library"),
+        *("media", "null", "none", "undefined", "orders", "pay", "payment", "payouts", "subscribe"),
+        *("verify", "well_known", "favicon", "robots", "sitemap", "oauth", "sso"),
     ]
 )
+_route_segments: set[str] = set()
+
+
+def reserve_route_segments(paths: Iterable[str]) -> None:
+    """Reserve the first segment of every route path, so that no handle can ever shadow a platform page.
+
+    Called by create_app with the paths of every service's routes (whether or not this process mounts
+    them), so the list follows the route table instead of being kept by hand.
+    """
+    for path in paths:
+        first = path.strip("/").split("/", 1)[0].lower()
+        if first and "{" not in first:
+            _route_segments.add(first.removeprefix("@").replace("-", "_").replace(".", "_"))
+            _route_segments.add(first.removeprefix("@"))
+
+
+def is_reserved_handle(value: str) -> bool:
+    return value in RESERVED_HANDLES or value in _route_segments
+
+
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 80
 EMAIL_MAX = 254
@@ -84,7 +110,7 @@ def clean_handle(raw: str) -> str:
                 "not at either end."
             )
         )
-    if value in RESERVED_HANDLES:
+    if is_reserved_handle(value):
         raise FieldError(N_("That handle is reserved. Please choose another."))
     return value
 

@@ -40,7 +40,7 @@ async def notification(
         raise
     try:
         outcome = await service.confirm(
-            note.reference, provider, providers=payment_providers, secret_key=settings.secret_key
+            note.reference, provider, providers=payment_providers, settings=settings
         )
     except (NotFoundError, service.PaymentMismatch) as error:
         _log.warning(

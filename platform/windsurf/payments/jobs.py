@@ -27,7 +27,7 @@ async def reconcile(context: JobContext, payload: dict[str, Any]) -> None:
             payload["reference"],
             int(payload.get("round", 0)),
             providers=providers,
-            secret_key=context.settings.secret_key,
+            settings=context.settings,
         )
     finally:
         await providers.aclose()

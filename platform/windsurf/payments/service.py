@@ -33,6 +33,7 @@ from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
+from windsurf.ledger import service as ledger
 from windsurf.payments.providers.base import (
     ErrorCode,
     PaymentError,
@@ -42,6 +43,7 @@ from windsurf.payments.providers.base import (
 )
 from windsurf.payments.providers.registry import Providers
 from windsurf.payments.tables import PaymentAttempt
+from windsurf.settings import Settings
 
 _log = logging.getLogger("windsurf.payments")
 RECONCILE_JOB = "payments.reconcile"
@@ -293,17 +295,17 @@ class Outcome:
     paid_now: bool  # this call made the order paid
 
 
-async def confirm(reference: str, provider: str, *, providers: Providers, secret_key: str) -> Outcome:
+async def confirm(reference: str, provider: str, *, providers: Providers, settings: Settings) -> Outcome:
     """Ask the provider about one of our payments and settle the order from its answer (and only from it)."""
     creator_id = creator_of(reference)
     async with tenant_for(creator_id) as tenant:
         attempt = await _find(tenant, provider, reference)
     state = await providers.get(provider).query_payment(reference, attempt.provider_reference)
     async with tenant_for(creator_id) as tenant:
-        return await settle(tenant, attempt, state, secret_key=secret_key)
+        return await settle(tenant, attempt, state, settings=settings)
 
 
-async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, secret_key: str) -> Outcome:
+async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, settings: Settings) -> Outcome:
     if (state.provider, state.reference) != (attempt.provider, attempt.reference):
         _log.warning("payment answer for another reference", extra={"reference": attempt.reference})
         raise PaymentMismatch("reference_mismatch")
@@ -331,11 +333,17 @@ async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, secre
         await _record(tenant, attempt.id, status="paid", error_code="")
     if order is None:
         return Outcome(attempt, "paid", False)  # a duplicate: the order was paid by an earlier call
-    await _on_paid(tenant, order, secret_key=secret_key)
+    await _on_paid(tenant, order, settings=settings)
     return Outcome(attempt, "paid", True)
 
 
-async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None:
+def provider_fee(provider: str, gross: int, settings: Settings) -> int:
+    """What the provider keeps of ``gross`` santim (the sandbox keeps nothing)."""
+    bps = int(getattr(settings, f"{provider}_fee_bps", 0))
+    return gross * bps // 10_000
+
+
+async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> None:
     """What exactly one paid transition causes, in its transaction: the buyer's grant and links, the creator's
     notice."""
     product = await catalog.get_product(tenant, order.product_id)
@@ -355,7 +363,15 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, secret_key: str) -> None
             phone=order.phone,
             files=files,
         ),
-        secret_key=secret_key,
+        secret_key=settings.secret_key,
+    )
+    await ledger.post_sale(
+        tenant,
+        order_reference=order.number,
+        gross=order.amount_santim,
+        provider_fee=provider_fee(order.provider or "", order.amount_santim, settings),
+        policy=ledger.LedgerPolicy.from_settings(settings),
+        currency=order.currency,
     )
     await jobs.enqueue(
         tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
@@ -369,7 +385,7 @@ async def reconcile(
     round_: int,
     *,
     providers: Providers,
-    secret_key: str,
+    settings: Settings,
 ) -> Outcome | None:
     """Settle an attempt that heard nothing; ask again later while the provider still says pending."""
     async with tenant_for(creator_id) as tenant:
@@ -377,7 +393,7 @@ async def reconcile(
     if attempt.status in ("paid", "failed"):
         return None
     try:
-        outcome = await confirm(reference, provider, providers=providers, secret_key=secret_key)
+        outcome = await confirm(reference, provider, providers=providers, settings=settings)
     except PaymentError as error:
         if error.code != ErrorCode.PAYMENT_NOT_FOUND:
             raise  # the outbox retries a provider that is down

@@ -121,3 +121,14 @@ async def test_the_app_stores_product_files_and_covers_in_the_bucket(
             )
         ).status_code == 303
         assert keys() == []
+
+
+async def test_listing_keys_strips_the_prefix_and_sees_only_its_own(s3_endpoint: str) -> None:
+    mine = S3Storage(BUCKET, f"list-{uuid.uuid4().hex[:6]}", s3_endpoint)
+    other = S3Storage(BUCKET, f"list-{uuid.uuid4().hex[:6]}", s3_endpoint)
+    await mine.put("private/files/a/b/c", b"x", "application/octet-stream")
+    await mine.put("public/covers/a/b/d-480.webp", b"y", "image/webp")
+    await other.put("private/files/z/z/z", b"z", "application/octet-stream")
+    listed = await mine.list_keys()
+    assert sorted(key for key, _ in listed) == ["private/files/a/b/c", "public/covers/a/b/d-480.webp"]
+    assert all(modified.tzinfo is not None for _, modified in listed)

@@ -10,9 +10,13 @@ from windsurf.settings import DEFAULT_SECRET_KEY, Settings, SettingsError
 
 SAFE_PRODUCTION = {
     "WINDSURF_ENV": "production",
-    "WINDSURF_SECRET_KEY": "k" * 40,
+    "WINDSURF_SECRET_KEY": "tQ9x-3vLr_8KpZ2mWc7YhN4bJf6sDg1aEu5oRi0Tq",
     "WINDSURF_DATABASE_URL": "postgres://app@db.internal/windsurf",
     "WINDSURF_PUBLIC_URL": "https://windsurf.et",
+    "WINDSURF_EMAIL_BACKEND": "smtp",
+    "WINDSURF_SMS_BACKEND": "http",
+    "WINDSURF_SMS_URL": "https://sms.example.et/api/send",
+    "WINDSURF_SMS_TOKEN": "gateway-token",
 }
 
 
@@ -47,7 +51,7 @@ def test_values_are_parsed_by_type() -> None:
         ({"WINDSURF_PORT": "eighty"}, "WINDSURF_PORT"),
         ({"WINDSURF_DEBUG": "maybe"}, "WINDSURF_DEBUG"),
         ({"WINDSURF_ENV": "staging"}, "WINDSURF_ENV"),
-        ({"WINDSURF_SERVICES": "identity,payments"}, "WINDSURF_SERVICES"),
+        ({"WINDSURF_SERVICES": "identity,shipping"}, "WINDSURF_SERVICES"),
         ({"WINDSURF_WORKERS": "0"}, "WINDSURF_WORKERS"),
     ],
 )
@@ -72,12 +76,36 @@ def test_safe_production_settings_start() -> None:
         ({"WINDSURF_DATABASE_URL": ""}, "not SQLite"),
         ({"WINDSURF_DATABASE_URL": "sqlite:///var/prod.sqlite"}, "not SQLite"),
         ({"WINDSURF_PUBLIC_URL": "http://windsurf.et"}, "WINDSURF_PUBLIC_URL"),
+        ({"WINDSURF_SECRET_KEY": "k" * 40}, "WINDSURF_SECRET_KEY looks guessable"),
+        ({"WINDSURF_SECRET_KEY": "ab" * 24}, "WINDSURF_SECRET_KEY looks guessable"),
+        ({"WINDSURF_EMAIL_BACKEND": "console"}, "WINDSURF_EMAIL_BACKEND"),
+        ({"WINDSURF_EMAIL_BACKEND": "recording"}, "WINDSURF_EMAIL_BACKEND"),
+        ({"WINDSURF_SMS_BACKEND": "console"}, "WINDSURF_SMS_BACKEND"),
+        ({"WINDSURF_SMS_BACKEND": "recording"}, "WINDSURF_SMS_BACKEND"),
+        ({"WINDSURF_SMS_URL": "http://sms.example.et/api/send"}, "WINDSURF_SMS_URL"),
+        ({"WINDSURF_SMS_TOKEN": ""}, "WINDSURF_SMS_TOKEN"),
+        ({"WINDSURF_WORKERS": "2"}, "WINDSURF_WORKERS above 1 needs WINDSURF_REDIS_URL"),
+        ({"WINDSURF_METRICS_TOKEN": "metrics"}, "WINDSURF_METRICS_TOKEN"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match="refusing to start in production") as refused:
         Settings.from_env({**SAFE_PRODUCTION, **override})
     assert named in str(refused.value)
+
+
+def test_production_takes_several_workers_with_redis_and_a_random_key() -> None:
+    settings = Settings.from_env(
+        {
+            **SAFE_PRODUCTION,
+            "WINDSURF_WORKERS": "4",
+            "WINDSURF_REDIS_URL": "redis://cache.internal:6379/0",
+            "WINDSURF_SECRET_KEY": "0123456789abcdef" * 2,  # 32 hex digits: 128 random bits
+        }
+    )
+    assert settings.workers == 4 and not settings.serves_api_schema
+    assert Settings.from_env({**SAFE_PRODUCTION, "WINDSURF_API_SCHEMA": "on"}).serves_api_schema
+    assert Settings.from_env({}).serves_api_schema
 
 
 def test_production_lists_every_problem_at_once() -> None:

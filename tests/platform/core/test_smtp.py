@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import make_settings
-from windsurf.core import jobs
+from windsurf.core import jobs, security
 from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
 from windsurf.core.migrate import migrate
 from windsurf.core.uow import unit_of_work
@@ -73,13 +73,18 @@ async def test_reset_link_job_sends_through_smtp(smtp_server: tuple[Inbox, int],
         await jobs.enqueue(
             uow,
             "identity.send_reset_link",
-            {"email": "abebe@example.com", "url": "https://w/r?t=1", "locale": "en"},
+            {
+                "email": "abebe@example.com",
+                "reset_url": "https://w/r",
+                "sealed_token": security.seal(settings.secret_key, "1"),
+                "locale": "en",
+            },
         )
     assert await jobs.run_due_jobs(app.state.jobs) == 1
     (_, recipients, message) = inbox.messages[-1]
     assert recipients == ["abebe@example.com"]
     assert message["Subject"] == "Reset your Stan Store Windsurf password"
-    assert "https://w/r?t=1" in message.get_content()
+    assert "https://w/r?token=1" in message.get_content()
 
 
 async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path) -> None:
@@ -96,7 +101,14 @@ async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path)
     assert isinstance(build_email_backend(settings), SmtpBackend)
     async with unit_of_work() as uow:
         job_id = await jobs.enqueue(
-            uow, "identity.send_reset_link", {"email": "a@example.com", "url": "u", "locale": "en"}
+            uow,
+            "identity.send_reset_link",
+            {
+                "email": "a@example.com",
+                "reset_url": "u",
+                "sealed_token": security.seal(settings.secret_key, "1"),
+                "locale": "en",
+            },
         )
     assert await jobs.run_due_jobs(app.state.jobs) == 1
     from windsurf.core.tables import Job

@@ -103,3 +103,15 @@ async def test_the_setting_never_outlives_its_transaction(app: Litestar) -> None
         )
         await uow.commit()
         assert rows[0]["value"] == ""
+
+
+async def test_a_read_before_any_write_leaves_the_unit_unbegun(app: Litestar, backend: str) -> None:
+    creator = uuid.uuid4()
+    async with unit_of_work() as uow:
+        assert await uow.read(Store.select(Store.id).where(Store.creator_id == creator)) == []
+        assert not uow.begun  # no transaction, so no SQLite lock, while the request works on
+        tenant = await uow.act_for(creator)
+        async with tenant.scope():
+            await Store.insert(_store(creator))
+        # Once begun, a read sees the unit's own uncommitted writes.
+        assert len(await uow.read(Store.select(Store.id).where(Store.creator_id == creator))) == 1

@@ -75,7 +75,7 @@ async def test_malformed_emails_and_phones(client: AsyncTestClient[Litestar]) ->
         "@example.com",
         "a b@example.com",
         "a@example..com",
-        "a\x00@example.com",
+        "a\x01@example.com",
     ):
         response = await post_form(client, "/signup/email", {**new_identity(), "email": email})
         assert response.status_code == 422, email
@@ -89,13 +89,17 @@ async def test_malformed_emails_and_phones(client: AsyncTestClient[Litestar]) ->
 
 
 async def test_names_with_control_characters_are_refused(client: AsyncTestClient[Litestar]) -> None:
-    for name in ("\x00", "Hana\x00", "Hana\x07Tesfaye"):
+    for name in ("\x07", "Hana\x1b", "Hana\x07Tesfaye"):
         identity = {**new_identity(), "display_name": name}
         response = await post_form(client, "/signup/email", identity)
         assert response.status_code == 422
         assert "Your name can only have letters, digits, spaces and punctuation." in response.text
     ok = await post_form(client, "/signup/email", {**new_identity(), "display_name": "ሐና ተስፋዬ 🙂"})
     assert ok.status_code == 303
+    await post_form(client, "/logout", {})
+    # NUL is removed where the body is read (PostgreSQL refuses it in text), so it never reaches a rule.
+    nul = await post_form(client, "/signup/email", {**new_identity(), "display_name": "Hana\x00"})
+    assert nul.status_code == 303
 
 
 async def test_wrong_shaped_codes(client: AsyncTestClient[Litestar]) -> None:
@@ -188,6 +192,6 @@ async def test_fuzzed_forms_never_answer_500(client: AsyncTestClient[Litestar]) 
 
 async def test_field_messages_are_in_the_users_language(client: AsyncTestClient[Litestar]) -> None:
     client.cookies.set("lang", "am")
-    response = await post_form(client, "/signup/email", {**new_identity(), "display_name": "Hana\x00"})
+    response = await post_form(client, "/signup/email", {**new_identity(), "display_name": "Hana\x07"})
     assert response.status_code == 422 and response.headers["content-language"] == "am"
     assert "ስምዎ ፊደሎች፣ አሃዞች፣ ክፍተቶች እና ሥርዓተ ነጥቦች ብቻ ሊኖሩት ይችላል።" in response.text

@@ -6,16 +6,21 @@ first second of every window: no window boundary can fall in the middle of a tes
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 import storefront
-from storefront.pages.auth import LOGIN, RESET, SEND_CODE
-from tests.conftest import ManualClock, post_form
-from tests.helpers import new_phone, sign_up_by_email, sign_up_by_phone
+from storefront.pages.auth import LOGIN, LOGIN_ACCOUNT, RESET, SEND_CODE
+from tests.conftest import ManualClock, post_form, serve
+from tests.helpers import new_phone, reset_link_for, sign_up_by_email, sign_up_by_phone
+from windsurf.app import create_app
 from windsurf.core.i18n import translations_for
+from windsurf.core.migrate import migrate
 from windsurf.core.ratelimit import RateLimiter, RateLimitExceeded
+from windsurf.settings import Settings
 
 MESSAGE = "Too many attempts. Try again in %(minutes)s minutes."
 
@@ -33,15 +38,18 @@ def assert_limited(response: object, window_seconds: int, locale: str = "en") ->
     assert headers["content-language"] == locale
 
 
-async def test_login_is_limited_per_account(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+async def test_login_is_limited_per_account_and_address(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
     identity = await sign_up_by_email(client)
     await post_form(client, "/logout", {})
-    for _ in range(LOGIN.per_account):
+    client.cookies.delete("windsurf-device")
+    for _ in range(LOGIN.per_pair):
         response = await post_form(
             client, "/login", {"email": identity["email"], "password": "wrong password"}
         )
         assert response.status_code == 422
-    # Even the right password is refused now, with the form, the message and when to come back.
+    # Even the right password is refused now from this address, with the form, the message and when to come back.
     response = await post_form(
         client, "/login", {"email": identity["email"].upper(), "password": identity["password"]}
     )
@@ -53,6 +61,52 @@ async def test_login_is_limited_per_account(client: AsyncTestClient[Litestar], a
         client, "/login", {"email": "someone-else@example.com", "password": "whatever123"}
     )
     assert other.status_code == 422
+    # And the owner, from another address, is not locked out by whoever guessed from this one.
+    async with serve(app, client_address="203.0.113.50") as owner:
+        response = await post_form(
+            owner, "/login", {"email": identity["email"], "password": identity["password"]}
+        )
+        assert response.status_code == 303
+
+
+async def test_guessing_from_many_addresses_meets_the_account_limit_but_not_the_owner(
+    backend_settings: Settings, rate_limit_clock: ManualClock
+) -> None:
+    settings = dataclasses.replace(backend_settings, trust_forwarded_for=True)
+    await migrate(settings)
+    app = create_app(settings, clock=rate_limit_clock)
+    async with serve(app) as owner, serve(app) as attacker:
+        identity = await sign_up_by_email(owner)  # the owner's browser now carries a device cookie
+        await post_form(owner, "/logout", {})
+        for n in range(LOGIN_ACCOUNT.per_account):
+            response = await post_form(
+                attacker,
+                "/login",
+                {"email": identity["email"], "password": f"guess {n}"},
+                headers={"x-forwarded-for": f"203.0.113.{n % 250}, 10.{n}.0.1"},
+            )
+            assert response.status_code == 422
+        fresh = {"x-forwarded-for": "198.51.100.99"}
+        blocked = await post_form(
+            attacker, "/login", {"email": identity["email"], "password": identity["password"]}, headers=fresh
+        )
+        assert_limited(blocked, LOGIN_ACCOUNT.window_seconds)
+        # The owner's recognised browser still gets in with the password,
+        welcome = await post_form(
+            owner, "/login", {"email": identity["email"], "password": identity["password"]}
+        )
+        assert welcome.status_code == 303
+        await post_form(owner, "/logout", {})
+        # and from a new browser the owner gets in by an emailed reset link.
+        async with serve(app) as new_browser:
+            assert (
+                await post_form(new_browser, "/password-reset", {"email": identity["email"]})
+            ).status_code == 200
+            token = (await reset_link_for(app, identity["email"])).split("token=", 1)[1]
+            reset = await post_form(
+                new_browser, "/password-reset/confirm", {"token": token, "password": "a fresh password"}
+            )
+            assert reset.status_code == 303 and reset.headers["location"] == "/dashboard"
 
 
 async def test_code_requests_are_limited_per_phone_however_it_is_written(
@@ -111,16 +165,16 @@ async def test_limits_count_in_redis_across_app_instances(
     other = create_app(app.state.settings, clock=rate_limit_clock)
     first: RateLimiter = app.state.rate_limiter
     second: RateLimiter = other.state.rate_limiter
-    for limiter in (first, second) * (LOGIN.per_account // 2):
-        await limiter.hit(LOGIN, ip="203.0.113.9", account="shared@example.com")
+    for number, limiter in enumerate((first, second) * (LOGIN_ACCOUNT.per_account // 2)):
+        await limiter.hit(LOGIN_ACCOUNT, ip=f"203.0.113.{number}", account="shared@example.com")
     with pytest.raises(RateLimitExceeded):
-        await first.hit(LOGIN, ip="203.0.113.10", account="shared@example.com")
+        await first.hit(LOGIN_ACCOUNT, ip="198.51.100.10", account="shared@example.com")
 
 
 async def test_a_window_ends_at_its_boundary(app: Litestar, rate_limit_clock: ManualClock) -> None:
     limiter: RateLimiter = app.state.rate_limiter
     rate_limit_clock.advance(LOGIN.window_seconds - 1)  # the last second of a window
-    for _ in range(LOGIN.per_account):
+    for _ in range(LOGIN.per_pair):
         await limiter.hit(LOGIN, ip="203.0.113.20", account="edge@example.com")
     with pytest.raises(RateLimitExceeded) as refused:
         await limiter.hit(LOGIN, ip="203.0.113.20", account="edge@example.com")

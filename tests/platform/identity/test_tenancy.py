@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -18,6 +19,7 @@ from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
 from windsurf.delivery import service as delivery
+from windsurf.ledger import service as ledger
 from windsurf.payments.tables import PaymentAttempt
 from windsurf.settings import Settings
 
@@ -137,6 +139,15 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
             order.id, order.number, offer.product_id, "Free Pack", "Store", "b@example.com", None, files
         )
         await delivery.grant_for_order(tenant, new_grant, secret_key=SECRET)
+        # The ledger: a sale and a refund in the creator's book, a payout destination and a payout (with its event).
+        ready = ledger.LedgerPolicy(holding=dt.timedelta(0), payout_minimum=100, platform_fee_bps=500)
+        sale = uuid.uuid4().hex
+        await ledger.post_sale(tenant, order_reference=sale, gross=25_000, provider_fee=500, policy=ready)
+        await ledger.post_refund(
+            tenant, order_reference=sale, refund_reference=uuid.uuid4().hex, amount=1_000
+        )
+        destination = await ledger.add_destination(tenant, kind="telebirr", phone="0911 234 567")
+        await ledger.request_payout(tenant, destination_id=destination.id, amount=10_000, policy=ready)
     await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
     return str(creator_id)
 

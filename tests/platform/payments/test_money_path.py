@@ -28,6 +28,8 @@ from windsurf.core import storage
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for
 from windsurf.delivery.tables import Grant
+from windsurf.ledger import service as ledger
+from windsurf.ledger.tables import LedgerTransaction
 from windsurf.payments import service as payments
 from windsurf.payments.providers.base import ErrorCode, PaymentError
 from windsurf.payments.providers.registry import Providers, build_providers
@@ -154,6 +156,10 @@ async def test_a_paid_order_is_delivered_once(platform: Platform) -> None:
     assert await platform.grants(order) == 1
     mails = platform.emails_to(order)
     assert len(mails) == 1 and "/download/" in mails[0].body
+    async with tenant_for(platform.creator_id) as tenant:
+        earned = await ledger.balance(tenant)
+    fee = order.amount_santim * platform.settings.platform_fee_bps // 10_000  # the sandbox keeps nothing
+    assert (earned.pending, earned.available) == (order.amount_santim - fee, 0)  # held, then available
 
 
 async def test_a_notification_that_never_comes_is_reconciled(platform: Platform) -> None:
@@ -271,6 +277,8 @@ async def test_fifty_notifications_at_once_pay_once_and_replays_change_nothing(p
     responses = await asyncio.gather(*(_notify(platform, raw, headers) for _ in range(50)))
     assert {response.status_code for response in responses} == {200}
     assert await platform.status(order) == "paid" and await platform.grants(order) == 1
+    async with tenant_for(platform.creator_id) as tenant, tenant.scope():
+        assert await LedgerTransaction.count().where(LedgerTransaction.creator_id == platform.creator_id) == 1
     sends = await Job.count().where(Job.name == "delivery.send_links")
     for _ in range(100):
         assert (await _notify(platform, raw, headers)).status_code == 200

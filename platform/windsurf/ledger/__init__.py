@@ -1,0 +1,1 @@
+"""The ledger: double-entry books per creator, balances as sums of entries, and payouts."""

@@ -1,0 +1,73 @@
+"""The ledger's operations, the only code that writes its tables: the books (``books``) and payouts (``payouts``).
+
+Other domains import from here: checkout calls ``post_sale`` when an order is paid and ``post_refund`` when it is
+refunded; the payment adapters' transfer call plugs into ``PayoutExecutor``.
+"""
+
+from windsurf.ledger.books import (
+    ACCOUNTS,
+    Balance,
+    LedgerPolicy,
+    UnbalancedTransaction,
+    balance,
+    post_refund,
+    post_sale,
+    upcoming,
+)
+from windsurf.ledger.payouts import (
+    BANKS,
+    STATUS_LABELS,
+    Destination,
+    ExecutionResult,
+    Outlook,
+    PayoutExecutor,
+    PayoutInstruction,
+    PayoutView,
+    add_destination,
+    approve,
+    execute,
+    get_payout,
+    list_destinations,
+    list_payouts,
+    mark_failed,
+    mark_paid,
+    outlook,
+    parse_amount,
+    reject,
+    request_payout,
+    staff_payout,
+    staff_queue,
+)
+
+__all__ = [
+    "ACCOUNTS",
+    "BANKS",
+    "STATUS_LABELS",
+    "Balance",
+    "Destination",
+    "ExecutionResult",
+    "LedgerPolicy",
+    "Outlook",
+    "PayoutExecutor",
+    "PayoutInstruction",
+    "PayoutView",
+    "UnbalancedTransaction",
+    "add_destination",
+    "approve",
+    "balance",
+    "execute",
+    "get_payout",
+    "list_destinations",
+    "list_payouts",
+    "mark_failed",
+    "mark_paid",
+    "outlook",
+    "parse_amount",
+    "post_refund",
+    "post_sale",
+    "reject",
+    "request_payout",
+    "staff_payout",
+    "staff_queue",
+    "upcoming",
+]

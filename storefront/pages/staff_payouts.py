@@ -1,0 +1,124 @@
+"""The staff review queue at /staff/payouts: approve or reject with a reason, then mark paid or failed.
+
+Staff accounts only: anyone else (logged out, or a creator) gets the same 404 as a page that does not exist, so the
+console does not announce itself. Every decision needs a reason, which the creator sees and the audit trail keeps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Response, Router, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect
+
+from storefront.pages.payouts import NO_STORE, errors_of
+from windsurf.core import web
+from windsurf.core.errors import ServiceError
+from windsurf.core.i18n import N_
+from windsurf.core.uow import UnitOfWork
+from windsurf.core.web import Renderer
+from windsurf.dependencies import RendererDep, UowDep, ViewerDep
+from windsurf.identity.service import Account
+from windsurf.ledger import service
+
+Req = HTMXRequest
+QUEUE = "/staff/payouts"
+DONE = {
+    "approved": N_("Payout approved."),
+    "rejected": N_("Payout rejected."),
+    "paid": N_("Payout marked as paid."),
+    "failed": N_("Payout marked as failed; the money is back in the creator's balance."),
+}
+
+
+def _staff(viewer: Account | None) -> Account:
+    """Staff only: the review queue acts for each payout's creator in turn, so it never takes the viewer's tenant."""
+    if viewer is None or not viewer.is_staff:
+        raise NotFoundException()
+    return viewer
+
+
+@get(QUEUE)
+async def queue(request: Req, renderer: RendererDep, uow: UowDep, viewer: ViewerDep) -> Response[Any]:
+    staff = _staff(viewer)
+    context = {
+        "payouts": await service.staff_queue(uow, staff),
+        "status_labels": service.STATUS_LABELS,
+        "banks": service.BANKS,
+    }
+    return renderer.render(request, "ledger/staff_queue.html", context, headers=NO_STORE)
+
+
+async def _detail(
+    request: Req,
+    renderer: Renderer,
+    uow: UnitOfWork,
+    staff: Account,
+    payout_id: uuid.UUID,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+) -> Response[Any]:
+    payout = await service.staff_payout(uow, staff, payout_id)
+    context = {
+        "payout": payout,
+        "status_labels": service.STATUS_LABELS,
+        "banks": service.BANKS,
+        "errors": errors or {},
+        "form": form or {},
+        "done": None if errors else DONE.get(request.query_params.get("done", "")),
+    }
+    return renderer.render(
+        request, "ledger/staff_payout.html", context, status_code=422 if errors else 200, headers=NO_STORE
+    )
+
+
+@get(f"{QUEUE}/{{payout_id:uuid}}")
+async def detail(
+    request: Req, renderer: RendererDep, uow: UowDep, viewer: ViewerDep, payout_id: FromPath[uuid.UUID]
+) -> Response[Any]:
+    return await _detail(request, renderer, uow, _staff(viewer), payout_id)
+
+
+@post(f"{QUEUE}/{{payout_id:uuid}}/{{action:str}}")
+async def decide(
+    request: Req,
+    renderer: RendererDep,
+    uow: UowDep,
+    viewer: ViewerDep,
+    payout_id: FromPath[uuid.UUID],
+    action: FromPath[str],
+) -> Response[Any]:
+    staff = _staff(viewer)
+    form = await web.form_fields(request, "reason", "reference")
+    try:
+        async with uow.savepoint():
+            if action == "approve":
+                await service.approve(uow, staff, payout_id, form["reason"])
+            elif action == "reject":
+                await service.reject(uow, staff, payout_id, form["reason"])
+            elif action == "paid":
+                await service.mark_paid(uow, staff, payout_id, form["reference"], form["reason"])
+            elif action == "failed":
+                await service.mark_failed(uow, staff, payout_id, form["reason"])
+            else:
+                raise NotFoundException()
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _detail(
+            request, renderer, uow, staff, payout_id, errors=errors_of(exc), form={**form, "action": action}
+        )
+    outcome = {"approve": "approved", "reject": "rejected"}.get(action, action)
+    return Redirect(path=f"{QUEUE}/{payout_id}?done={outcome}", status_code=303, headers=NO_STORE)
+
+
+router = Router(
+    path="/",
+    route_handlers=[queue, detail, decide],
+    include_in_schema=False,
+)
