@@ -41,12 +41,21 @@ class PageCache:
     async def version(self, scope: str) -> str:
         """The scope's current content version (created on first use)."""
         current = await self._read(f"version:{scope}")
-        if current is None:
-            return await self.invalidate(scope)
-        return current.decode()
+        if current is not None:
+            return current.decode()
+        # First use, or Redis away with nothing remembered here: a reader never fails for want of a version.
+        version = secrets.token_hex(8)
+        self._remember(f"version:{scope}", version.encode())
+        with contextlib.suppress(StoreUnavailable):
+            await self._store.set(f"version:{scope}", version)
+        return version
 
     async def invalidate(self, scope: str) -> str:
-        """Start a new version: every cached page of this scope is stale from now on."""
+        """Start a new version: every cached page of this scope is stale from now on.
+
+        Raises StoreUnavailable when Redis is away: the render job that calls it fails and is retried, so other
+        processes do not keep serving the old page.
+        """
         version = secrets.token_hex(8)
         await self._store.set(f"version:{scope}", version)
         self._remember(f"version:{scope}", version.encode())
