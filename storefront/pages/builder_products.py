@@ -20,7 +20,7 @@ from litestar.params import FromPath, SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
-from windsurf.catalog import service
+from windsurf.catalog import inputs, service
 from windsurf.catalog.validation import KINDS
 from windsurf.core import web
 from windsurf.core.disposition import attachment
@@ -176,7 +176,7 @@ async def create_product(p: P) -> Response[Any]:
     fields = {key: value for key, value in form.items() if key != "kind" and value}
     fields["title"] = form["title"]
     try:
-        product = await service.create_product(p.tenant, form["kind"], fields)
+        product = await service.create_product(p.tenant, inputs.new_product_form(form["kind"], fields))
     except ServiceError as exc:
         return _new_page(p.request, p.renderer, form, _errors(exc), status_code=422)
     return _back(f"{LIST_URL}/{product.id}", "created")
@@ -228,7 +228,8 @@ async def update_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]
     }[product.kind]
     form = await web.form_fields(p.request, *names)
     try:
-        await service.update_product(p.tenant, product_id, form)
+        changes = inputs.product_form(form, current=product)
+        await service.update_product(p.tenant, product_id, changes)
     except ServiceError as exc:
         merged = {**product.form_values(), **form}
         return await _edit_page(p, product_id, form=merged, errors=_errors(exc), status_code=422)
@@ -240,7 +241,8 @@ async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
     form = await web.form_fields(p.request, "visibility", "return_to")
     back = _return_to(form["return_to"], product_id)
     try:
-        await service.set_visibility(p.tenant, product_id, form["visibility"])
+        visibility = inputs.clean_visibility(form["visibility"])
+        await service.set_visibility(p.tenant, product_id, visibility)
     except NotFoundError:
         raise
     except ServiceError as exc:
@@ -255,7 +257,7 @@ async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
 @post(f"{LIST_URL}/{{product_id:uuid}}/move")
 async def move_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     form = await web.form_fields(p.request, "direction")
-    await service.move_product(p.tenant, product_id, form["direction"])
+    await service.move_product(p.tenant, product_id, inputs.clean_direction(form["direction"]))
     if p.request.htmx:
         return await _list_page(p)
     return _back(LIST_URL)

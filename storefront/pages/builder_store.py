@@ -34,7 +34,7 @@ from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageD
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
-from windsurf.stores import service
+from windsurf.stores import inputs, service
 from windsurf.stores.service import StoreState
 
 Req = HTMXRequest
@@ -208,7 +208,9 @@ async def preview(b: Build) -> Response[Any]:
 async def save_profile(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, "display_name", "handle", "bio")
 
-    return await _answer(b, "profile", lambda: service.update_profile(b.tenant, **form), form)
+    return await _answer(
+        b, "profile", lambda: service.update_profile(b.tenant, inputs.profile_form(**form)), form
+    )
 
 
 @post("/dashboard/avatar")
@@ -232,13 +234,15 @@ async def delete_avatar(b: Build) -> Response[Any]:
 @post("/dashboard/theme")
 async def save_theme(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, "palette", "accent")
-    return await _answer(b, "theme", lambda: service.update_theme(b.tenant, **form), form)
+    return await _answer(b, "theme", lambda: service.update_theme(b.tenant, inputs.theme_form(**form)), form)
 
 
 @post("/dashboard/socials")
 async def save_socials(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, *service.SOCIAL_NETWORKS)
-    return await _answer(b, "socials", lambda: service.update_socials(b.tenant, form), form)
+    return await _answer(
+        b, "socials", lambda: service.update_socials(b.tenant, inputs.socials_form(form)), form
+    )
 
 
 @post("/dashboard/settings")
@@ -248,7 +252,10 @@ async def save_settings(b: Build) -> Response[Any]:
         b,
         "settings",
         lambda: service.update_settings(
-            b.tenant, language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"
+            b.tenant,
+            inputs.settings_form(
+                language=form["language"], ethiopian_calendar=form["ethiopian_calendar"] == "on"
+            ),
         ),
         form,
     )
@@ -258,13 +265,21 @@ async def save_settings(b: Build) -> Response[Any]:
 async def add_block(b: Build) -> Response[Any]:
     form = await web.form_fields(b.request, "type", *BLOCK_FIELDS)
     section = f"block-new-{form['type']}"
-    return await _answer(b, section, lambda: service.add_block(b.tenant, form["type"], form), form)
+    return await _answer(
+        b, section, lambda: service.add_block(b.tenant, inputs.block_form(form["type"], form)), form
+    )
 
 
 @post("/dashboard/blocks/{block_id:str}")
 async def edit_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
     form = await web.form_fields(b.request, *BLOCK_FIELDS)
-    return await _answer(b, f"block-{block_id}", lambda: service.update_block(b.tenant, block_id, form), form)
+
+    async def action() -> StoreState:
+        # The block keeps its type: its form is read as that type's.
+        kind = (await service.get_store(b.tenant)).draft.block(block_id).type
+        return await service.update_block(b.tenant, block_id, inputs.block_form(kind, form))
+
+    return await _answer(b, f"block-{block_id}", action, form)
 
 
 @post("/dashboard/blocks/{block_id:str}/delete")
@@ -275,7 +290,9 @@ async def delete_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
 @post("/dashboard/blocks/{block_id:str}/move")
 async def move_block(b: Build, block_id: FromPath[str]) -> Response[Any]:
     form = await web.form_fields(b.request, "direction")
-    return await _answer(b, "blocks", lambda: service.move_block(b.tenant, block_id, form["direction"]))
+    return await _answer(
+        b, "blocks", lambda: service.move_block(b.tenant, block_id, inputs.clean_direction(form["direction"]))
+    )
 
 
 @post("/dashboard/publish")

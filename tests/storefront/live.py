@@ -25,6 +25,7 @@ from tests.conftest import drain_jobs, serve
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from tests.storefront.store_helpers import sign_up
 from windsurf.app import create_app
+from windsurf.catalog import inputs
 from windsurf.catalog import service as catalog
 from windsurf.checkout.tables import Order
 from windsurf.core import storage
@@ -74,7 +75,7 @@ class Live:
         owner = creator or self.creator
         values = {"title": f"Injera at home {uuid.uuid4().hex[:4]}", "price": "250", **fields}
         async with tenant_for(owner.id) as tenant:
-            product = await catalog.create_product(tenant, "download", values)
+            product = await catalog.create_product(tenant, inputs.new_product_form("download", values))
             await catalog.add_file(
                 tenant,
                 product.id,

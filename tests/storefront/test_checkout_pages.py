@@ -35,7 +35,7 @@ async def test_a_purchase_from_product_page_to_download(shop: Live) -> None:
     assert form.headers["cache-control"] == "private, no-store"
     check_page(form.text)
     async with tenant_for(shop.creator.id) as tenant:
-        await stores.update_settings(tenant, language="en", ethiopian_calendar=True)
+        await stores.update_settings(tenant, stores.StoreSettings("en", ethiopian_calendar=True))
 
     # A tampered price, currency and quantity are not read; the same submission twice is one order.
     tampered = {"price": "1", "amount": "1", "currency": "USD", "quantity": "5", "amount_santim": "100"}

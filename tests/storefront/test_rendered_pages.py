@@ -237,7 +237,7 @@ async def test_when_redis_blinks_the_job_is_retried_until_the_cache_moves_on(
         account = await identity.find_by_handle(uow, handle)
     assert account is not None
     async with tenant_for(account.id) as tenant:
-        await stores.add_block(tenant, "link", {"title": "After the blink", "url": "https://b.example"})
+        await stores.add_block(tenant, stores.LinkBlock("After the blink", "https://b.example"))
         await stores.publish(tenant)
     # A Redis nobody answers on: the pages are stored, but the version cannot move on, so the job fails...
     unreachable = PageCache(RedisStore(Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)))

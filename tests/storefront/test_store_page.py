@@ -128,7 +128,7 @@ async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_o
     ] == first.headers["etag"]
     # ...until the render job (here: of a publish) stores new pages and starts a new version (nothing is purged).
     async with tenant_for(account.id) as tenant:
-        await stores.add_block(tenant, "link", {"title": "Sneaky", "url": "https://b.example"})
+        await stores.add_block(tenant, stores.LinkBlock("Sneaky", "https://b.example"))
         await stores.publish(tenant)
     assert await drain_jobs(app) == 1
     fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})

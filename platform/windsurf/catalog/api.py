@@ -10,20 +10,18 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Literal, cast
+from dataclasses import dataclass, fields
+from typing import Any, cast
 
 from litestar import Router, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
-from windsurf.catalog import service, validation
+from windsurf.catalog import inputs, service
+from windsurf.catalog.inputs import Kind, LeadField, Visibility
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.dependencies import StorageDep, TenantDep
 
-# The document lists the choices (validation.KINDS, VISIBILITIES); a value outside them is a 400 problem.
-Kind = Literal["download", "lead_magnet", "link", "coaching"]
-Visibility = Literal["draft", "published", "unlisted"]
-LeadField = Literal["email", "phone"]
+# The document lists the choices (the service's typed inputs); a value outside them is a 400 problem.
 
 
 @dataclass(frozen=True)
@@ -107,29 +105,12 @@ def _out(product: service.ProductView) -> ProductOut:
     )
 
 
-_AMOUNTS = {"price_santim": "price", "compare_at_santim": "compare_at", "pwyw_min_santim": "pwyw_min"}
-# The service speaks the form's field names; this API reports its own.
-_API_FIELDS = {form: api for api, form in _AMOUNTS.items()} | {"description": "description"}
+# The service and the cleaning speak the form's field names; this API reports its own.
+_API_FIELDS = {form: api for api, form in inputs.API_AMOUNTS.items()}
 
 
-def _raw(data: JSONBody[ProductIn]) -> dict[str, str]:
-    """The JSON fields as the form text the service cleans (amounts as birr)."""
-    raw: dict[str, str] = {}
-    for name in ("title", "slug", "description", "external_url", "lead_field"):
-        value = getattr(data, name)
-        if value is not None:
-            raw[name] = value
-    for name, field in _AMOUNTS.items():
-        amount = getattr(data, name)
-        if amount is not None:
-            raw[field] = validation.santim_to_input(amount) if amount >= 0 else str(amount)
-    for name in ("duration_minutes", "sales_limit"):
-        number = getattr(data, name)
-        if number is not None:
-            raw[name] = str(number)
-    for name in data.clear:
-        raw[_AMOUNTS.get(name, name)] = ""
-    return raw
+def _given(data: ProductIn) -> dict[str, Any]:
+    return {f.name: getattr(data, f.name) for f in fields(ProductIn) if f.name != "clear"}
 
 
 @asynccontextmanager
@@ -151,7 +132,9 @@ async def list_products(tenant: TenantDep) -> list[ProductOut]:
 @post("/products")
 async def create_product(tenant: TenantDep, data: JSONBody[NewProduct]) -> ProductOut:
     async with _api_fields():
-        product = await service.create_product(tenant, data.kind, _raw(data))
+        product = await service.create_product(
+            tenant, inputs.new_product_api(data.kind, _given(data), data.clear)
+        )
     return _out(product)
 
 
@@ -167,7 +150,9 @@ async def update_product(
     data: JSONBody[ProductIn],
 ) -> ProductOut:
     async with _api_fields():
-        product = await service.update_product(tenant, product_id, _raw(data))
+        current = await service.get_product(tenant, product_id)
+        changes = inputs.product_api(_given(data), data.clear, current=current)
+        product = await service.update_product(tenant, product_id, changes)
     return _out(product)
 
 

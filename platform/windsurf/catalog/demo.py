@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from windsurf.catalog import service
+from windsurf.catalog import inputs, service
 from windsurf.core.storage import ObjectStorage, build_storage
 from windsurf.core.uow import Tenant
 from windsurf.settings import Settings
@@ -327,7 +327,7 @@ async def seed_demo_products(
             "duration_minutes": item.minutes,
             "lead_field": item.lead_field,
         }
-        product = await service.create_product(tenant, item.kind, fields)
+        product = await service.create_product(tenant, inputs.new_product_form(item.kind, fields))
         await service.set_cover(tenant, product.id, storage, draw_cover(index), "cover.png")
         if item.file:
             await service.add_file(

@@ -3,7 +3,8 @@
 Every function takes the ``Tenant`` of the caller's unit of work and runs its queries in ``tenant.scope()``; a
 product of another creator is indistinguishable from one that does not exist (NotFoundError). A slug is unique
 per creator in the schema: a duplicate is told by its error code (``slug_taken``), never checked beforehand.
-Raw form text goes in, clean values come out: rule violations raise InvalidInput/ServiceError carrying msgids.
+Typed values go in (``inputs.py``, re-exported here; the pages and the API clean what people send): only the
+rules between fields and against stored state raise InvalidInput/ServiceError here, carrying msgids.
 Files and images are checked in full before anything is stored, so a refused upload leaves no object behind.
 
 The read model for other domains (the store page): ``ProductCard``, ``published_cards``, ``product_card``.
@@ -23,9 +24,15 @@ from typing import Any, cast
 
 from piccolo.querystring import QueryString
 
-from windsurf.catalog import files, validation
+from windsurf.catalog import files, inputs, validation
+from windsurf.catalog.inputs import KEEP as KEEP  # the typed inputs, re-exported for the service's callers
+from windsurf.catalog.inputs import Direction as Direction
+from windsurf.catalog.inputs import Kind as Kind
+from windsurf.catalog.inputs import LeadField as LeadField
+from windsurf.catalog.inputs import NewProduct as NewProduct
+from windsurf.catalog.inputs import ProductChanges as ProductChanges
+from windsurf.catalog.inputs import Visibility as Visibility
 from windsurf.catalog.tables import Lead, Product, ProductFile
-from windsurf.catalog.validation import FieldError
 from windsurf.core import security
 from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -40,18 +47,6 @@ Variant = tuple[str, int, int]  # (url, width, height)
 MAX_FILES_PER_PRODUCT = 20
 MAX_PRODUCTS = 500
 DELIVERY_LIFETIME = dt.timedelta(hours=24)
-EDITABLE = (
-    "title",
-    "slug",
-    "description",
-    "price",
-    "compare_at",
-    "pwyw_min",
-    "external_url",
-    "duration_minutes",
-    "lead_field",
-    "sales_limit",
-)
 
 
 @dataclass(frozen=True)
@@ -304,101 +299,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _clean(errors: dict[str, str], field: str, cleaner: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return cleaner(*args, **kwargs)
-    except FieldError as exc:
-        errors[field] = exc.message
-        return None
-
-
-def _clean_values(
-    kind: str, raw: Mapping[str, str], current: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean the fields present in ``raw`` and check the rules between fields on the merged result."""
+def _checked(kind: str, changes: ProductChanges, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns to write: the typed fields, checked by the rules between fields against the stored product
+    (each field on its own is already clean), plus the description rendered once."""
+    values = changes.values()
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    v = validation
-    if "title" in raw:
-        values["title"] = _clean(errors, "title", v.clean_title, raw["title"])
-    if raw.get("slug", "").strip():
-        values["slug"] = _clean(errors, "slug", v.clean_slug, raw["slug"])
-    if "description" in raw:
-        description = _clean(errors, "description", v.clean_description, raw["description"])
-        if description is not None:
-            values["description_md"] = description
-            values["description_html"] = v.render_markdown(description)
-    if "price" in raw:
-        values["price_santim"] = _clean(errors, "price", v.parse_price, raw["price"], required=False) or 0
-    if "compare_at" in raw:
-        values["compare_at_santim"] = _clean(
-            errors, "compare_at", v.parse_price, raw["compare_at"], required=False
-        )
-    if "pwyw_min" in raw:
-        values["pwyw_min_santim"] = _clean(errors, "pwyw_min", v.parse_price, raw["pwyw_min"], required=False)
-    if "external_url" in raw:
-        values["external_url"] = _clean(
-            errors, "external_url", v.clean_url, raw["external_url"], required=False
-        )
-    if "duration_minutes" in raw:
-        values["duration_minutes"] = _clean(
-            errors,
-            "duration_minutes",
-            v.clean_whole_number,
-            raw["duration_minutes"],
-            low=v.DURATION_RANGE[0],
-            high=v.DURATION_RANGE[1],
-            message=N_("Enter a duration between 15 and 480 minutes."),
-        )
-    if "lead_field" in raw:
-        if raw["lead_field"] in {"email", "phone"}:
-            values["lead_field"] = raw["lead_field"]
-        else:
-            errors["lead_field"] = N_("Choose whether to ask for an email or a phone number.")
-    if "sales_limit" in raw:
-        values["sales_limit"] = _clean(
-            errors,
-            "sales_limit",
-            v.clean_whole_number,
-            raw["sales_limit"],
-            low=1,
-            high=v.SALES_LIMIT_MAX,
-            message=N_("Enter a whole number of sales, or leave it empty for no limit."),
-        )
-    merged = {**current, **{key: value for key, value in values.items() if key not in errors}}
-    _check_rules(kind, merged, errors, values)
-    return values, errors
-
-
-def _check_rules(
-    kind: str, merged: Mapping[str, Any], errors: dict[str, str], values: dict[str, Any]
-) -> None:
-    price = merged.get("price_santim") or 0
-    compare_at = merged.get("compare_at_santim")
-    pwyw_min = merged.get("pwyw_min_santim")
-    if kind == "lead_magnet":
-        # Free by definition: the buyer pays with an email or phone number.
-        values.update(price_santim=0, compare_at_santim=None, pwyw_min_santim=None)
-        return
-    if kind in validation.PAID_KINDS and "price" not in errors:
-        if pwyw_min is not None:
-            if pwyw_min < validation.MIN_PRICE_SANTIM and "pwyw_min" not in errors:
-                errors["pwyw_min"] = N_("The minimum must be at least 1 birr.")
-            elif price and price < pwyw_min and "pwyw_min" not in errors:
-                errors["price"] = N_("The suggested price cannot be below the minimum.")
-            elif not price:
-                values["price_santim"] = pwyw_min
-        elif price < validation.MIN_PRICE_SANTIM:
-            errors["price"] = N_("Enter a price of at least 1 birr, or set a pay-what-you-want minimum.")
-    if kind == "link" and pwyw_min is not None and "pwyw_min" not in errors:
-        errors["pwyw_min"] = N_("External links cannot be pay what you want.")
-    effective_price = values.get("price_santim", price)
-    if compare_at is not None and "compare_at" not in errors and compare_at <= effective_price:
-        errors["compare_at"] = N_("The compare-at price must be higher than the price.")
-    if kind == "coaching" and not merged.get("duration_minutes") and "duration_minutes" not in errors:
-        errors["duration_minutes"] = N_("Enter a duration between 15 and 480 minutes.")
-    if kind == "link" and not merged.get("external_url") and "external_url" not in errors:
-        errors["external_url"] = N_("Enter the link, starting with https://")
+    inputs.check_rules(kind, {**current, **values}, errors, values)
+    if errors:
+        raise InvalidInput(errors)
+    if "description_md" in values:
+        values["description_html"] = validation.render_markdown(values["description_md"])
+    return values
 
 
 SLUG_TAKEN = N_("You already have a product at that address. Choose another.")
@@ -429,16 +340,11 @@ async def _free_slug(creator_id: uuid.UUID, title: str) -> str:
     return slug
 
 
-async def create_product(tenant: Tenant, kind: str, raw: Mapping[str, str]) -> ProductView:
-    """A new draft product of ``kind`` from form text (title required, the rest optional)."""
+async def create_product(tenant: Tenant, new: NewProduct) -> ProductView:
+    """A new draft product; fields not given take their defaults."""
     creator_id = tenant.creator_id
-    errors: dict[str, str] = {}
-    clean_kind = _clean(errors, "kind", validation.clean_kind, kind)
-    fields = {"title": "", **{key: raw[key] for key in EDITABLE if key in raw}}
-    values, field_errors = _clean_values(clean_kind or "download", fields, {"lead_field": "email"})
-    errors.update(field_errors)
-    if errors:
-        raise InvalidInput(errors)
+    clean_kind = new.kind
+    values = {"title": new.title, **_checked(clean_kind, new.fields, inputs.CREATE_DEFAULTS)}
     chosen = values.pop("slug", None)
     async with tenant.scope():
         if await Product.count().where(_mine(creator_id)) >= MAX_PRODUCTS:
@@ -474,14 +380,12 @@ async def create_product(tenant: Tenant, kind: str, raw: Mapping[str, str]) -> P
     raise ServiceError(N_("Some fields are missing or not valid."), field="slug", code="slug_taken")
 
 
-async def update_product(tenant: Tenant, product_id: uuid.UUID, raw: Mapping[str, str]) -> ProductView:
-    """Change the fields present in ``raw``; absent ones keep their value."""
+async def update_product(tenant: Tenant, product_id: uuid.UUID, changes: ProductChanges) -> ProductView:
+    """Change the fields given in ``changes``; the others keep their value."""
     creator_id = tenant.creator_id
     async with tenant.scope():
         row = await _row(creator_id, product_id)
-    values, errors = _clean_values(row["kind"], {k: raw[k] for k in EDITABLE if k in raw}, row)
-    if errors:
-        raise InvalidInput(errors)
+    values = _checked(row["kind"], changes, row)
     values["updated_at"] = _now()
     try:
         async with tenant.savepoint():
@@ -501,12 +405,9 @@ async def update_product(tenant: Tenant, product_id: uuid.UUID, raw: Mapping[str
     return _view(rows[0], file_rows)
 
 
-async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: str) -> ProductView:
+async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: Visibility) -> ProductView:
     creator_id = tenant.creator_id
-    try:
-        clean = validation.clean_visibility(visibility)
-    except FieldError as exc:
-        raise ServiceError(exc.message, field="visibility") from None
+    clean = visibility
     async with tenant.scope():
         row = await _row(creator_id, product_id)
         file_rows = await _file_rows(creator_id, product_id)
@@ -555,10 +456,8 @@ RETURNING product.id
 """
 
 
-async def move_product(tenant: Tenant, product_id: uuid.UUID, direction: str) -> None:
+async def move_product(tenant: Tenant, product_id: uuid.UUID, direction: Direction) -> None:
     """Swap the product with its neighbour above ('up') or below ('down'); at either end nothing changes."""
-    if direction not in {"up", "down"}:
-        raise ServiceError(N_("Some fields are missing or not valid."), field="direction")
     step = -1 if direction == "up" else 1
     named = {"{creator}": tenant.creator_id, "{product}": product_id}
     parts = re.split(r"(\{creator\}|\{product\})", _MOVE % {"step": step})

@@ -12,7 +12,7 @@ from windsurf.catalog import service as catalog
 from windsurf.catalog.demo import seed_demo_products
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
-from windsurf.stores import service
+from windsurf.stores import inputs, service
 
 BIO = (
     "ግራፊክ ዲዛይነርና መምህር ከአዲስ አበባ። ለኢትዮጵያውያን ፈጣሪዎች አብነቶች፣ መመሪያዎችና ኮርሶች።\n"
@@ -47,22 +47,22 @@ async def seed_demo_store(tenant: Tenant, handle: str, storage: ObjectStorage) -
     state = await service.get_store(tenant)
     first_time = state.published is None and not state.draft.blocks
     if first_time:
-        await service.update_profile(tenant, display_name=state.draft.name, handle=handle, bio=BIO)
-        await service.update_settings(tenant, language="am", ethiopian_calendar=True)
-        await service.update_theme(tenant, palette="sand", accent="#0b7a53")
-        await service.update_socials(tenant, SOCIALS)
+        await service.update_profile(
+            tenant, inputs.profile_form(display_name=state.draft.name, handle=handle, bio=BIO)
+        )
+        await service.update_settings(tenant, inputs.StoreSettings("am", ethiopian_calendar=True))
+        await service.update_theme(tenant, inputs.Theme("sand", "#0b7a53"))
+        await service.update_socials(tenant, inputs.socials_form(SOCIALS))
         await service.set_avatar(tenant, storage, avatar_image(), "selam.png")
     present = {block.product_id for block in (await service.get_store(tenant)).draft.blocks}
     for card in await catalog.published_cards(tenant):
         if str(card.id) not in present:
-            await service.add_block(tenant, "product", {"product_id": str(card.id)})
+            await service.add_block(tenant, inputs.ProductBlock(card.id))
     if first_time:
         await service.add_block(
-            tenant,
-            "capture",
-            {"heading": "ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "contact": "email"},
+            tenant, inputs.CaptureBlock("ነፃ የዲዛይን መመሪያ ያግኙ · Get my free design guide", "email")
         )
         for title, url in LINKS:
-            await service.add_block(tenant, "link", {"title": title, "url": url})
+            await service.add_block(tenant, inputs.LinkBlock(title, url))
     if (await service.get_store(tenant)).unpublished_changes:
         await service.publish(tenant, storage)

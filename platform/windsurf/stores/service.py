@@ -4,19 +4,18 @@ A creator's store is one JSON document edited as a draft and copied whole into `
 function takes the ``Tenant`` of the caller's unit of work, runs its queries in ``tenant.scope()`` and only ever
 loads that creator's row, so a block id of another creator is simply not found (404). The store row is made on
 first use by one ``INSERT ... ON CONFLICT DO NOTHING`` (its creator_id is unique), so concurrent first loads
-never race. Rule violations raise InvalidInput/ServiceError with msgids.
+never race. Functions take typed values (``inputs.py``; the pages clean the forms); what depends on stored
+state raises InvalidInput/ServiceError with msgids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import secrets
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from piccolo.querystring import QueryString
 
@@ -30,17 +29,27 @@ from windsurf.core.uow import Tenant
 from windsurf.identity import service as identity
 from windsurf.identity import validation
 from windsurf.identity.validation import FieldError
+from windsurf.stores import inputs
+from windsurf.stores.inputs import BIO_MAX as BIO_MAX  # the typed inputs and their limits, re-exported
+from windsurf.stores.inputs import CONTACT_KINDS as CONTACT_KINDS
+from windsurf.stores.inputs import SOCIAL_NETWORKS as SOCIAL_NETWORKS
+from windsurf.stores.inputs import TITLE_MAX as TITLE_MAX
+from windsurf.stores.inputs import URL_MAX as URL_MAX
+from windsurf.stores.inputs import BlockInput as BlockInput
+from windsurf.stores.inputs import CaptureBlock as CaptureBlock
+from windsurf.stores.inputs import Direction as Direction
+from windsurf.stores.inputs import LinkBlock as LinkBlock
+from windsurf.stores.inputs import ProductBlock as ProductBlock
+from windsurf.stores.inputs import Profile as Profile
+from windsurf.stores.inputs import Socials as Socials
+from windsurf.stores.inputs import StoreSettings as StoreSettings
+from windsurf.stores.inputs import Theme as Theme
 from windsurf.stores.tables import Store, StoreLead
 
-BIO_MAX = 300
-TITLE_MAX = 80
-URL_MAX = 500
 MAX_BLOCKS = 60
 AVATAR_WIDTHS = images.AVATAR.widths
 DEFAULT_ACCENT = "#0b7a53"
 BLOCK_TYPES = ("product", "link", "capture")
-CONTACT_KINDS = ("email", "phone")
-SOCIAL_NETWORKS = ("telegram", "tiktok", "instagram", "youtube", "facebook", "x")
 SOCIAL_LABELS = {
     "telegram": "Telegram",
     "tiktok": "TikTok",
@@ -64,8 +73,6 @@ PALETTE_NAMES = {
     "sky": N_("Sky"),
     "rose": N_("Rose"),
 }
-_ACCENT = re.compile(r"^#[0-9a-f]{6}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -244,120 +251,39 @@ async def _edit(tenant: Tenant, change: Any) -> StoreState:
     return StoreState(tenant.creator_id, draft, state.published, state.published_at)
 
 
-# --- validation ---------------------------------------------------------------------------------------------
-
-
-def clean_text(raw: str, *, limit: int, required: str | None = None, too_long: str) -> str:
-    value = " ".join(_CONTROL.sub("", raw).split())
-    if not value and required:
-        raise FieldError(required)
-    if len(value) > limit:
-        raise FieldError(too_long)
-    return value
-
-
-def clean_bio(raw: str) -> str:
-    """Plain text; line breaks kept (at most one empty line in a row), other control characters dropped."""
-    lines = [" ".join(line.split()) for line in _CONTROL.sub("", raw.replace("\r\n", "\n")).split("\n")]
-    value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    if len(value) > BIO_MAX:
-        raise FieldError(N_("Your bio can have at most 300 characters."))
-    return value
-
-
-def clean_url(raw: str, *, required: bool = True) -> str:
-    """An absolute http(s) URL; javascript:, data: and every other scheme are refused."""
-    value = raw.strip()
-    if not value:
-        if required:
-            raise FieldError(N_("Enter a link starting with https://"))
-        return ""
-    if len(value) > URL_MAX or _CONTROL.search(value) or any(c.isspace() for c in value):
-        raise FieldError(N_("Enter a link starting with https://"))
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        raise FieldError(N_("Enter a link starting with https://")) from None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or "." not in parts.hostname:
-        raise FieldError(N_("Enter a link starting with https://"))
-    return value
-
-
-def clean_accent(raw: str) -> str:
-    value = raw.strip().lower()
-    if not _ACCENT.match(value):
-        raise FieldError(N_("Choose a colour like #0b7a53."))
-    return value
-
-
-def _collect(errors: dict[str, str], name: str, cleaner: Any, raw: Any) -> Any:
-    try:
-        return cleaner(raw)
-    except FieldError as exc:
-        errors[name] = exc.message
-        return None
-
-
-def _raise(errors: dict[str, str]) -> None:
-    if errors:
-        raise InvalidInput(errors)
-
-
 # --- profile, theme, links, settings ------------------------------------------------------------------------
 
 
-async def update_profile(tenant: Tenant, *, display_name: str, handle: str, bio: str) -> StoreState:
+async def update_profile(tenant: Tenant, profile: Profile) -> StoreState:
     """Name and bio go to the draft; a new handle takes effect at once (it is the store's address). Both are
     written in the caller's unit of work: they commit together or not at all."""
-    errors: dict[str, str] = {}
-    name = _collect(errors, "display_name", validation.clean_display_name, display_name)
-    clean_bio_value = _collect(errors, "bio", clean_bio, bio)
-    new_handle = _collect(errors, "handle", validation.clean_handle, handle)
-    _raise(errors)
 
     async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, name=name, bio=clean_bio_value)
+        return replace(doc, name=profile.display_name, bio=profile.bio)
 
     # A savepoint of its own: when the draft part fails, the new handle goes too, whatever the caller does next.
     async with tenant.savepoint():
-        await identity.change_handle(tenant, new_handle)
+        await identity.change_handle(tenant, profile.handle)
         return await _edit(tenant, change)
 
 
-async def update_theme(tenant: Tenant, *, palette: str, accent: str) -> StoreState:
-    errors: dict[str, str] = {}
-    if palette not in PALETTES:
-        errors["palette"] = N_("Choose one of the palettes.")
-    clean = _collect(errors, "accent", clean_accent, accent)
-    _raise(errors)
-
+async def update_theme(tenant: Tenant, theme: Theme) -> StoreState:
     async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, palette=palette, accent=clean)
+        return replace(doc, palette=theme.palette, accent=theme.accent)
 
     return await _edit(tenant, change)
 
 
-async def update_socials(tenant: Tenant, links: dict[str, str]) -> StoreState:
-    errors: dict[str, str] = {}
-    socials: dict[str, str] = {}
-    for network in SOCIAL_NETWORKS:
-        url = _collect(errors, network, lambda raw: clean_url(raw, required=False), links.get(network, ""))
-        if url:
-            socials[network] = url
-    _raise(errors)
-
+async def update_socials(tenant: Tenant, socials: Socials) -> StoreState:
     async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, socials=socials)
+        return replace(doc, socials=dict(socials.links))
 
     return await _edit(tenant, change)
 
 
-async def update_settings(tenant: Tenant, *, language: str, ethiopian_calendar: bool) -> StoreState:
-    if language not in SUPPORTED_LOCALES:
-        raise InvalidInput({"language": N_("Choose Amharic or English.")})
-
+async def update_settings(tenant: Tenant, settings: StoreSettings) -> StoreState:
     async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, language=language, ethiopian_calendar=ethiopian_calendar)
+        return replace(doc, language=settings.language, ethiopian_calendar=settings.ethiopian_calendar)
 
     return await _edit(tenant, change)
 
@@ -415,69 +341,36 @@ async def _delete_unused(storage: ObjectStorage, state: StoreState, candidates: 
 # --- blocks -------------------------------------------------------------------------------------------------
 
 
-async def _clean_block(tenant: Tenant, block_id: str, kind: str, fields: dict[str, str]) -> Block:
-    errors: dict[str, str] = {}
-    if kind == "link":
-        title = _collect(
-            errors,
-            "title",
-            lambda raw: clean_text(
-                raw,
-                limit=TITLE_MAX,
-                required=N_("Give the link a title."),
-                too_long=N_("A title can have at most 80 characters."),
-            ),
-            fields.get("title", ""),
-        )
-        url = _collect(errors, "url", clean_url, fields.get("url", ""))
-        _raise(errors)
-        return Block(id=block_id, type="link", title=title, url=url)
-    if kind == "capture":
-        heading = _collect(
-            errors,
-            "heading",
-            lambda raw: clean_text(
-                raw,
-                limit=TITLE_MAX,
-                required=N_("Write a heading, like “Get my free guide”."),
-                too_long=N_("A title can have at most 80 characters."),
-            ),
-            fields.get("heading", ""),
-        )
-        contact = fields.get("contact", "")
-        if contact not in CONTACT_KINDS:
-            errors["contact"] = N_("Choose email or phone.")
-        _raise(errors)
-        return Block(id=block_id, type="capture", heading=heading, contact=contact)
-    if kind == "product":
-        try:
-            product_id = uuid.UUID(fields.get("product_id", ""))
-        except ValueError:
-            product_id = None
-        if product_id is None or await catalog.product_card(tenant, product_id) is None:
-            raise InvalidInput({"product_id": N_("Choose one of your products.")})
-        return Block(id=block_id, type="product", product_id=str(product_id))
-    raise InvalidInput({"type": N_("Choose what to add.")})
+async def _block(tenant: Tenant, block_id: str, block: BlockInput) -> Block:
+    """The stored form of a typed block; a product block must point at one of the creator's public products."""
+    if isinstance(block, LinkBlock):
+        return Block(id=block_id, type="link", title=block.title, url=block.url)
+    if isinstance(block, CaptureBlock):
+        return Block(id=block_id, type="capture", heading=block.heading, contact=block.contact)
+    if await catalog.product_card(tenant, block.product_id) is None:
+        raise InvalidInput({"product_id": inputs.PRODUCT_MISSING})
+    return Block(id=block_id, type="product", product_id=str(block.product_id))
 
 
-async def add_block(tenant: Tenant, kind: str, fields: dict[str, str]) -> StoreState:
-    block = await _clean_block(tenant, secrets.token_hex(6), kind, fields)
+async def add_block(tenant: Tenant, block: BlockInput) -> StoreState:
+    stored = await _block(tenant, secrets.token_hex(6), block)
 
     async def change(doc: StoreDoc) -> StoreDoc:
         if len(doc.blocks) >= MAX_BLOCKS:
             raise ServiceError(N_("A store can have at most 60 blocks."))
-        return replace(doc, blocks=(*doc.blocks, block))
+        return replace(doc, blocks=(*doc.blocks, stored))
 
     return await _edit(tenant, change)
 
 
-async def update_block(tenant: Tenant, block_id: str, fields: dict[str, str]) -> StoreState:
-    current = (await get_store(tenant)).draft.block(block_id)
-    block = await _clean_block(tenant, block_id, current.type, fields)
+async def update_block(tenant: Tenant, block_id: str, block: BlockInput) -> StoreState:
+    """Replace the block's content; its type stays what it is (a block of another type is refused)."""
 
     async def change(doc: StoreDoc) -> StoreDoc:
-        doc.block(block_id)  # still there (404 otherwise)
-        return replace(doc, blocks=tuple(block if b.id == block_id else b for b in doc.blocks))
+        if doc.block(block_id).type != block.type:  # doc.block: still there (404 otherwise)
+            raise InvalidInput({"type": N_("Choose what to add.")})
+        stored = await _block(tenant, block_id, block)
+        return replace(doc, blocks=tuple(stored if b.id == block_id else b for b in doc.blocks))
 
     return await _edit(tenant, change)
 
@@ -490,9 +383,7 @@ async def remove_block(tenant: Tenant, block_id: str) -> StoreState:
     return await _edit(tenant, change)
 
 
-async def move_block(tenant: Tenant, block_id: str, direction: str) -> StoreState:
-    if direction not in {"up", "down"}:
-        raise InvalidInput({"direction": N_("Choose up or down.")})
+async def move_block(tenant: Tenant, block_id: str, direction: Direction) -> StoreState:
 
     async def change(doc: StoreDoc) -> StoreDoc:
         blocks = list(doc.blocks)

@@ -10,7 +10,7 @@ from litestar import Litestar
 
 from tests.helpers import acting
 from tests.statements import recorded
-from windsurf.catalog import service
+from windsurf.catalog import inputs, service
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.uow import tenant_for
 from windsurf.identity.tables import Creator
@@ -25,18 +25,23 @@ async def new_creator() -> uuid.UUID:
 async def test_create_download_generates_a_unique_slug_and_starts_as_draft(app: Litestar) -> None:
     creator = await new_creator()
     first = await acting(
-        creator, service.create_product, "download", {"title": "Ethiopian Coffee Guide", "price": "150"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("download", {"title": "Ethiopian Coffee Guide", "price": "150"}),
     )
     second = await acting(
-        creator, service.create_product, "download", {"title": "Ethiopian coffee guide!", "price": "150.50"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("download", {"title": "Ethiopian coffee guide!", "price": "150.50"}),
     )
     assert first.slug == "ethiopian-coffee-guide" and second.slug == "ethiopian-coffee-guide-2"
     assert (first.visibility, first.price_santim, second.price_santim) == ("draft", 15000, 15050)
     amharic = await acting(
         creator,
         service.create_product,
-        "coaching",
-        {"title": "የቡና ሥነ ሥርዓት", "price": "500", "duration_minutes": "60"},
+        inputs.new_product_form(
+            "coaching", {"title": "የቡና ሥነ ሥርዓት", "price": "500", "duration_minutes": "60"}
+        ),
     )
     assert amharic.slug.startswith("product-")
     assert [p.id for p in await acting(creator, service.list_products)] == [first.id, second.id, amharic.id]
@@ -46,24 +51,35 @@ async def test_rules_between_fields_are_reported_per_field(app: Litestar) -> Non
     creator = await new_creator()
     with pytest.raises(InvalidInput) as caught:
         await acting(
-            creator, service.create_product, "coaching", {"title": "", "price": "10", "compare_at": "5"}
+            creator,
+            service.create_product,
+            inputs.new_product_form("coaching", {"title": "", "price": "10", "compare_at": "5"}),
         )
     assert set(caught.value.errors) == {"title", "compare_at", "duration_minutes"}
     with pytest.raises(InvalidInput) as caught:
         await acting(
             creator,
             service.create_product,
-            "link",
-            {"title": "My YouTube", "external_url": "javascript:alert(1)"},
+            inputs.new_product_form("link", {"title": "My YouTube", "external_url": "javascript:alert(1)"}),
         )
     assert set(caught.value.errors) == {"external_url"}
     with pytest.raises(InvalidInput) as caught:
-        await acting(creator, service.create_product, "download", {"title": "Free?", "price": "0"})
+        await acting(
+            creator,
+            service.create_product,
+            inputs.new_product_form("download", {"title": "Free?", "price": "0"}),
+        )
     assert set(caught.value.errors) == {"price"}
-    pwyw = await acting(creator, service.create_product, "download", {"title": "Zine", "pwyw_min": "50"})
+    pwyw = await acting(
+        creator,
+        service.create_product,
+        inputs.new_product_form("download", {"title": "Zine", "pwyw_min": "50"}),
+    )
     assert (pwyw.price_santim, pwyw.pwyw_min_santim) == (5000, 5000)
     magnet = await acting(
-        creator, service.create_product, "lead_magnet", {"title": "Free checklist", "price": "99"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("lead_magnet", {"title": "Free checklist", "price": "99"}),
     )
     assert magnet.price_santim == 0
 
@@ -73,24 +89,24 @@ async def test_published_cards_lists_only_published_in_order(app: Litestar) -> N
     link = await acting(
         creator,
         service.create_product,
-        "link",
-        {
-            "title": "My podcast",
-            "external_url": "https://example.com/pod",
-            "description": "**Weekly** talks about *design* " + "word " * 60,
-        },
+        inputs.new_product_form(
+            "link",
+            {
+                "title": "My podcast",
+                "external_url": "https://example.com/pod",
+                "description": "**Weekly** talks about *design* " + "word " * 60,
+            },
+        ),
     )
     coaching = await acting(
         creator,
         service.create_product,
-        "coaching",
-        {"title": "1:1", "price": "900", "duration_minutes": "45"},
+        inputs.new_product_form("coaching", {"title": "1:1", "price": "900", "duration_minutes": "45"}),
     )
     hidden = await acting(
         creator,
         service.create_product,
-        "coaching",
-        {"title": "Secret", "price": "900", "duration_minutes": "45"},
+        inputs.new_product_form("coaching", {"title": "Secret", "price": "900", "duration_minutes": "45"}),
     )
     for product in (link, coaching):
         await acting(creator, service.set_visibility, product.id, "published")
@@ -102,14 +118,20 @@ async def test_published_cards_lists_only_published_in_order(app: Litestar) -> N
     assert cards[1].cover is None and cards[0].kind == "coaching"
     assert await acting(creator, service.product_card, hidden.id) is not None
     draft = await acting(
-        creator, service.create_product, "link", {"title": "Draft", "external_url": "https://a.et"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("link", {"title": "Draft", "external_url": "https://a.et"}),
     )
     assert await acting(creator, service.product_card, draft.id) is None
 
 
 async def test_a_download_needs_a_file_before_it_is_published(app: Litestar) -> None:
     creator = await new_creator()
-    product = await acting(creator, service.create_product, "download", {"title": "Ebook", "price": "200"})
+    product = await acting(
+        creator,
+        service.create_product,
+        inputs.new_product_form("download", {"title": "Ebook", "price": "200"}),
+    )
     with pytest.raises(ServiceError):
         await acting(creator, service.set_visibility, product.id, "published")
 
@@ -117,12 +139,14 @@ async def test_a_download_needs_a_file_before_it_is_published(app: Litestar) -> 
 async def test_another_creator_sees_nothing_and_changes_nothing(app: Litestar) -> None:
     owner, other = await new_creator(), await new_creator()
     product = await acting(
-        owner, service.create_product, "link", {"title": "Mine", "external_url": "https://a.et"}
+        owner,
+        service.create_product,
+        inputs.new_product_form("link", {"title": "Mine", "external_url": "https://a.et"}),
     )
     storage = app.state.storage
     for attempt in (
         acting(other, service.get_product, product.id),
-        acting(other, service.update_product, product.id, {"title": "Stolen"}),
+        acting(other, service.update_product, product.id, inputs.product_form({"title": "Stolen"})),
         acting(other, service.set_visibility, product.id, "published"),
         acting(other, service.move_product, product.id, "up"),
         acting(other, service.delete_product, product.id, storage),
@@ -138,21 +162,26 @@ async def test_another_creator_sees_nothing_and_changes_nothing(app: Litestar) -
 async def test_a_taken_slug_is_a_coded_field_error_told_by_the_unique_index(app: Litestar) -> None:
     creator = await new_creator()
     first = await acting(
-        creator, service.create_product, "link", {"title": "A", "external_url": "https://a.et"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("link", {"title": "A", "external_url": "https://a.et"}),
     )
     other = await acting(
-        creator, service.create_product, "link", {"title": "B", "external_url": "https://b.et"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("link", {"title": "B", "external_url": "https://b.et"}),
     )
     with pytest.raises(InvalidInput) as caught:
         await acting(
             creator,
             service.create_product,
-            "link",
-            {"title": "C", "slug": first.slug, "external_url": "https://c.et"},
+            inputs.new_product_form(
+                "link", {"title": "C", "slug": first.slug, "external_url": "https://c.et"}
+            ),
         )
     assert caught.value.codes == {"slug": "slug_taken"} and set(caught.value.errors) == {"slug"}
     with pytest.raises(InvalidInput) as caught:
-        await acting(creator, service.update_product, other.id, {"slug": first.slug})
+        await acting(creator, service.update_product, other.id, inputs.product_form({"slug": first.slug}))
     assert caught.value.codes == {"slug": "slug_taken"}
     assert (await acting(creator, service.get_product, other.id)).slug == other.slug
     # Another creator may use the same address under their own handle.
@@ -160,8 +189,7 @@ async def test_a_taken_slug_is_a_coded_field_error_told_by_the_unique_index(app:
     same = await acting(
         elsewhere,
         service.create_product,
-        "link",
-        {"title": "A", "slug": first.slug, "external_url": "https://a.et"},
+        inputs.new_product_form("link", {"title": "A", "slug": first.slug, "external_url": "https://a.et"}),
     )
     assert same.slug == first.slug
 
@@ -172,7 +200,11 @@ async def test_concurrent_creations_with_one_title_each_get_their_own_slug(app: 
     creator = await new_creator()
     made = await asyncio.gather(
         *(
-            acting(creator, service.create_product, "link", {"title": "Same", "external_url": "https://a.et"})
+            acting(
+                creator,
+                service.create_product,
+                inputs.new_product_form("link", {"title": "Same", "external_url": "https://a.et"}),
+            )
             for _ in range(4)
         )
     )
@@ -183,7 +215,9 @@ async def test_moving_a_product_is_one_statement_and_keeps_positions_dense(app: 
     creator = await new_creator()
     made = [
         await acting(
-            creator, service.create_product, "link", {"title": f"P{i}", "external_url": "https://a.et"}
+            creator,
+            service.create_product,
+            inputs.new_product_form("link", {"title": f"P{i}", "external_url": "https://a.et"}),
         )
         for i in range(5)
     ]
@@ -208,7 +242,9 @@ async def test_moving_a_product_is_one_statement_and_keeps_positions_dense(app: 
 async def test_a_lead_is_kept_once_however_many_captures_race(app: Litestar, backend: str) -> None:
     creator = await new_creator()
     magnet = await acting(
-        creator, service.create_product, "lead_magnet", {"title": "Guide", "external_url": "https://a.et/g"}
+        creator,
+        service.create_product,
+        inputs.new_product_form("lead_magnet", {"title": "Guide", "external_url": "https://a.et/g"}),
     )
     await acting(creator, service.set_visibility, magnet.id, "published")
     # SQLite serialises writers (a concurrent one is refused), so there the captures come one after another.

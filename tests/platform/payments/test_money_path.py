@@ -121,7 +121,10 @@ async def platform(settings: Settings, tmp_path: Any) -> AsyncIterator[Platform]
             creator_id = uuid.uuid4()
             async with tenant_for(creator_id) as tenant:
                 product = await catalog.create_product(
-                    tenant, "download", {"title": "Injera at home", "price": "250"}
+                    tenant,
+                    catalog.NewProduct(
+                        "download", "Injera at home", catalog.ProductChanges(price_santim=25000)
+                    ),
                 )
                 await catalog.add_file(
                     tenant,

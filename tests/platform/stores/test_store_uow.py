@@ -42,7 +42,7 @@ async def test_a_failure_after_the_profile_save_leaves_handle_and_draft_unchange
     with pytest.raises(Later):
         async with tenant_for(creator_id) as tenant:
             saved = await service.update_profile(
-                tenant, display_name="New name", handle=new_handle, bio="New bio"
+                tenant, service.Profile(display_name="New name", handle=new_handle, bio="New bio")
             )
             assert saved.draft.name == "New name"
             assert (await identity.get_account(tenant.uow, creator_id)).handle == new_handle  # type: ignore[union-attr]
@@ -54,7 +54,9 @@ async def test_a_failure_after_the_profile_save_leaves_handle_and_draft_unchange
     assert after.draft == before.draft
     # And on success both are there.
     async with tenant_for(creator_id) as tenant:
-        await service.update_profile(tenant, display_name="New name", handle=new_handle, bio="New bio")
+        await service.update_profile(
+            tenant, service.Profile(display_name="New name", handle=new_handle, bio="New bio")
+        )
     async with tenant_for(creator_id) as tenant:
         assert (await identity.get_account(tenant.uow, creator_id)).handle == new_handle  # type: ignore[union-attr]
         assert (await service.get_store(tenant)).draft.bio == "New bio"

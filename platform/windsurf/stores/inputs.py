@@ -1,0 +1,233 @@
+"""Typed inputs of the store service, and the cleaning that makes them from the builder's forms.
+
+The pages clean; the service takes these values. A cleaning function returns the typed value or raises
+InvalidInput with one msgid per field (the names the builder's forms use). What depends on stored state (a
+product block pointing at one of the creator's public products, a block's type on edit, a free handle) is
+still checked by the service.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+from urllib.parse import urlsplit
+
+from windsurf.core.errors import InvalidInput
+from windsurf.core.i18n import N_, SUPPORTED_LOCALES
+from windsurf.identity import validation
+from windsurf.identity.validation import FieldError
+
+BIO_MAX = 300
+TITLE_MAX = 80
+URL_MAX = 500
+PALETTE_KEYS = ("sand", "night", "forest", "sky", "rose")
+CONTACT_KINDS = ("email", "phone")
+SOCIAL_NETWORKS = ("telegram", "tiktok", "instagram", "youtube", "facebook", "x")
+_ACCENT = re.compile(r"^#[0-9a-f]{6}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Palette = Literal["sand", "night", "forest", "sky", "rose"]
+Language = Literal["am", "en"]
+ContactKind = Literal["email", "phone"]
+Network = Literal["telegram", "tiktok", "instagram", "youtube", "facebook", "x"]
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    handle: str
+    bio: str
+
+
+@dataclass(frozen=True)
+class Theme:
+    palette: Palette
+    accent: str  # "#rrggbb", lower case
+
+
+@dataclass(frozen=True)
+class Socials:
+    links: tuple[tuple[Network, str], ...]  # in SOCIAL_NETWORKS order, only the ones given
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    language: Language
+    ethiopian_calendar: bool
+
+
+@dataclass(frozen=True)
+class LinkBlock:
+    title: str
+    url: str
+    type: Literal["link"] = "link"
+
+
+@dataclass(frozen=True)
+class CaptureBlock:
+    heading: str
+    contact: ContactKind
+    type: Literal["capture"] = "capture"
+
+
+@dataclass(frozen=True)
+class ProductBlock:
+    product_id: uuid.UUID
+    type: Literal["product"] = "product"
+
+
+BlockInput = LinkBlock | CaptureBlock | ProductBlock
+
+
+# --- per field ----------------------------------------------------------------------------------------------
+
+
+def clean_text(raw: str, *, limit: int, required: str | None = None, too_long: str) -> str:
+    value = " ".join(_CONTROL.sub("", raw).split())
+    if not value and required:
+        raise FieldError(required)
+    if len(value) > limit:
+        raise FieldError(too_long)
+    return value
+
+
+def clean_bio(raw: str) -> str:
+    """Plain text; line breaks kept (at most one empty line in a row), other control characters dropped."""
+    lines = [" ".join(line.split()) for line in _CONTROL.sub("", raw.replace("\r\n", "\n")).split("\n")]
+    value = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if len(value) > BIO_MAX:
+        raise FieldError(N_("Your bio can have at most 300 characters."))
+    return value
+
+
+def clean_url(raw: str, *, required: bool = True) -> str:
+    """An absolute http(s) URL; javascript:, data: and every other scheme are refused."""
+    value = raw.strip()
+    if not value:
+        if required:
+            raise FieldError(N_("Enter a link starting with https://"))
+        return ""
+    if len(value) > URL_MAX or _CONTROL.search(value) or any(c.isspace() for c in value):
+        raise FieldError(N_("Enter a link starting with https://"))
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise FieldError(N_("Enter a link starting with https://")) from None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or "." not in parts.hostname:
+        raise FieldError(N_("Enter a link starting with https://"))
+    return value
+
+
+def clean_accent(raw: str) -> str:
+    value = raw.strip().lower()
+    if not _ACCENT.match(value):
+        raise FieldError(N_("Choose a colour like #0b7a53."))
+    return value
+
+
+def _collect(errors: dict[str, str], name: str, cleaner: Callable[[str], Any], raw: str) -> Any:
+    try:
+        return cleaner(raw)
+    except FieldError as exc:
+        errors[name] = exc.message
+        return None
+
+
+def _raise(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput(errors)
+
+
+# --- forms --------------------------------------------------------------------------------------------------
+
+
+def profile_form(*, display_name: str, handle: str, bio: str) -> Profile:
+    errors: dict[str, str] = {}
+    name = _collect(errors, "display_name", validation.clean_display_name, display_name)
+    clean_bio_value = _collect(errors, "bio", clean_bio, bio)
+    new_handle = _collect(errors, "handle", validation.clean_handle, handle)
+    _raise(errors)
+    return Profile(name, new_handle, clean_bio_value)
+
+
+def theme_form(*, palette: str, accent: str) -> Theme:
+    errors: dict[str, str] = {}
+    if palette not in PALETTE_KEYS:
+        errors["palette"] = N_("Choose one of the palettes.")
+    clean = _collect(errors, "accent", clean_accent, accent)
+    _raise(errors)
+    return Theme(cast(Palette, palette), clean)
+
+
+def socials_form(links: Mapping[str, str]) -> Socials:
+    errors: dict[str, str] = {}
+    socials: list[tuple[Network, str]] = []
+    for network in SOCIAL_NETWORKS:
+        url = _collect(errors, network, lambda raw: clean_url(raw, required=False), links.get(network, ""))
+        if url:
+            socials.append((cast(Network, network), url))
+    _raise(errors)
+    return Socials(tuple(socials))
+
+
+def settings_form(*, language: str, ethiopian_calendar: bool) -> StoreSettings:
+    if language not in SUPPORTED_LOCALES:
+        raise InvalidInput({"language": N_("Choose Amharic or English.")})
+    return StoreSettings(cast(Language, language), ethiopian_calendar)
+
+
+def block_form(kind: str, fields: Mapping[str, str]) -> BlockInput:
+    """A block of ``kind`` from the builder's block form (a product block's product is checked by the
+    service: only it can see whether the product is the creator's and public)."""
+    errors: dict[str, str] = {}
+    if kind == "link":
+        title = _collect(
+            errors,
+            "title",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Give the link a title."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("title", ""),
+        )
+        url = _collect(errors, "url", clean_url, fields.get("url", ""))
+        _raise(errors)
+        return LinkBlock(title=title, url=url)
+    if kind == "capture":
+        heading = _collect(
+            errors,
+            "heading",
+            lambda raw: clean_text(
+                raw,
+                limit=TITLE_MAX,
+                required=N_("Write a heading, like “Get my free guide”."),
+                too_long=N_("A title can have at most 80 characters."),
+            ),
+            fields.get("heading", ""),
+        )
+        contact = fields.get("contact", "")
+        if contact not in CONTACT_KINDS:
+            errors["contact"] = N_("Choose email or phone.")
+        _raise(errors)
+        return CaptureBlock(heading=heading, contact=cast(ContactKind, contact))
+    if kind == "product":
+        try:
+            return ProductBlock(uuid.UUID(fields.get("product_id", "")))
+        except ValueError:
+            raise InvalidInput({"product_id": PRODUCT_MISSING}) from None
+    raise InvalidInput({"type": N_("Choose what to add.")})
+
+
+PRODUCT_MISSING = N_("Choose one of your products.")
+
+
+def clean_direction(raw: str) -> Direction:
+    if raw not in {"up", "down"}:
+        raise InvalidInput({"direction": N_("Choose up or down.")})
+    return cast(Direction, raw)
