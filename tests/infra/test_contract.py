@@ -265,9 +265,11 @@ def _local_services(env: dict[str, str], database_url: str, redis_url: str) -> d
     return {**env, "WINDSURF_DATABASE_URL": database_url, "WINDSURF_REDIS_URL": redis_url}
 
 
+# The app role, as the pods connect: production refuses to start as a superuser or a table owner.
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 @pytest.mark.parametrize("workload", ["identity-blue", "builder-green", "storefront-stable"])
 def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
-    workload: str, postgres_urls: dict[str, str], redis_namespace: str
+    workload: str, migrated_database: dict[str, str], redis_namespace: str
 ) -> None:
     from tests.conftest import REDIS_URL
 
@@ -281,7 +283,7 @@ def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
     address, port = _outbound_address(), _free_port()
     process_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("WINDSURF_")},
-        **_local_services(env, postgres_urls["owner"], REDIS_URL),
+        **_local_services(env, migrated_database["database_url"], REDIS_URL),
         "WINDSURF_REDIS_NAMESPACE": redis_namespace,
         "WINDSURF_VAR_DIR": str(ROOT / "var" / f"contract-{workload}"),
     }
