@@ -12,6 +12,12 @@ still ``running`` with that token and an unexpired lease, so a worker that stall
 finish or reset a job another worker has taken since. The handler runs inside a unit of work that the completing
 write joins: when the fence refuses, the handler's own database writes roll back with it, and the job's effect is
 recorded once, by the worker that still held the lease.
+
+A job that calls out over the network (a payment provider, a transfer API) is registered with
+``job(name, own_units=True)``: it runs outside any unit of work and opens short ones around its database reads and
+writes, so no transaction (and, on SQLite, no write lock) is held while a provider takes its time. Its writes
+commit as they go, so such a handler must be idempotent in its effects (conditional updates, unique keys), not
+merely in its result; the fenced completing write then runs in a unit of its own.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ class Claim:
 
 Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 _handlers: dict[str, Handler] = {}
+_own_units: set[str] = set()  # handlers that open their own short units of work around network calls
 # Jobs a lower layer enqueues and a higher one handles (a domain service asks for pages to be rendered; the
 # storefront renders them): the name is known everywhere, the handler only where the higher layer is loaded.
 _declared: set[str] = set()
@@ -79,11 +86,18 @@ def declare(name: str) -> str:
     return name
 
 
-def job(name: str) -> Callable[[Handler], Handler]:
-    """Register ``handler`` under ``name``; the handler must be safe to run more than once."""
+def job(name: str, *, own_units: bool = False) -> Callable[[Handler], Handler]:
+    """Register ``handler`` under ``name``; the handler must be safe to run more than once.
+
+    ``own_units``: the handler calls out over the network and opens its own short units of work (see above).
+    """
 
     def register(handler: Handler) -> Handler:
         _handlers[name] = handler
+        if own_units:
+            _own_units.add(name)
+        else:
+            _own_units.discard(name)
         return handler
 
     return register
@@ -188,6 +202,19 @@ async def run_claimed(context: JobContext, claim: Claim) -> None:
     """Run a claimed job's handler and record the outcome, both behind the fence."""
     handler = _handlers.get(claim.name)
     try:
+        if handler is not None and claim.name in _own_units:
+            # Outside any unit of work: the handler's own short units commit as it goes, and no transaction is
+            # held across its provider calls. Only the completing write is fenced.
+            await handler(context, claim.payload)
+            async with unit_of_work() as uow:
+                finished = await uow.run(
+                    Job.update({Job.status: "done", Job.locked_until: None})
+                    .where(_fenced(claim))
+                    .returning(Job.id)
+                )
+            if not finished:
+                raise LeaseLost(f"job {claim.id} is no longer leased to this worker")
+            return
         # One unit of work per job: what the handler's services write commits with the fenced completion, and is
         # rolled back when the handler fails (and is retried) or the lease was lost.
         async with unit_of_work() as uow:

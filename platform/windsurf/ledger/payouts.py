@@ -52,6 +52,15 @@ STATUS_LABELS = {
     "failed": N_("Failed"),
 }
 # When a creator may expect the money, counted from the request (review) or the approval (sending).
+# Reasons the platform writes itself (staff type their own): stored as msgids, translated where they are shown.
+SYSTEM_REASONS = frozenset(
+    {
+        N_("Sent to the provider."),
+        N_("The transfer failed."),
+        N_("The provider confirmed the transfer."),
+        N_("This destination cannot be paid through Chapa."),
+    }
+)
 REVIEW_DAYS = 1
 SEND_DAYS = 2
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
@@ -82,6 +91,11 @@ class PayoutEventView:
     reason: str
     created_at: dt.datetime
 
+    @property
+    def reason_is_msgid(self) -> bool:
+        """The platform wrote this reason: show it translated."""
+        return self.reason in SYSTEM_REASONS
+
 
 @dataclass(frozen=True)
 class PayoutView:
@@ -96,6 +110,10 @@ class PayoutView:
     requested_at: dt.datetime
     updated_at: dt.datetime
     events: tuple[PayoutEventView, ...] = ()
+
+    @property
+    def reason_is_msgid(self) -> bool:
+        return self.reason in SYSTEM_REASONS
 
     @property
     def expected_by(self) -> dt.datetime | None:

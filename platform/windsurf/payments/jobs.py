@@ -16,7 +16,7 @@ from windsurf.payments import service
 from windsurf.payments.providers.registry import build_providers
 
 
-@job(service.RECONCILE_JOB)
+@job(service.RECONCILE_JOB, own_units=True)
 async def reconcile(context: JobContext, payload: dict[str, Any]) -> None:
     """Idempotent: a settled attempt is left alone; a provider that is down makes the outbox retry later."""
     providers = build_providers(context.settings)

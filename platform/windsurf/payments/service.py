@@ -41,7 +41,7 @@ from windsurf.payments.providers.base import (
     PaymentState,
     PaymentStatus,
 )
-from windsurf.payments.providers.registry import Providers
+from windsurf.payments.providers.registry import Providers, fee_rates
 from windsurf.payments.tables import PaymentAttempt
 from windsurf.settings import Settings
 
@@ -338,9 +338,8 @@ async def settle(tenant: Tenant, attempt: Attempt, state: PaymentState, *, setti
 
 
 def provider_fee(provider: str, gross: int, settings: Settings) -> int:
-    """What the provider keeps of ``gross`` santim (the sandbox keeps nothing)."""
-    bps = int(getattr(settings, f"{provider}_fee_bps", 0))
-    return gross * bps // 10_000
+    """What the provider keeps of ``gross`` santim, by its contract's rate (``fee_rates``)."""
+    return gross * fee_rates(settings).get(provider, 0) // 10_000
 
 
 async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> None:

@@ -21,6 +21,7 @@ from litestar import Litestar
 
 from tests.conftest import drain_jobs, post_form, serve
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
+from tests.storefront.live import PDF, live
 from windsurf.app import create_app
 from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
@@ -92,54 +93,29 @@ class Platform:
         return [mail for mail in self.app.state.jobs.email.emails if mail.to == order.email]
 
 
-async def _relay(holder: dict[str, httpx.AsyncClient], request: Recorded) -> Reply:
-    """Hand a loopback request to the app and its answer back."""
-    response = await holder["client"].request(
-        request.method,
-        request.path,
-        params=request.query,
-        content=request.body,
-        headers={k: v for k, v in request.headers.items() if k not in {"host", "content-length"}},
-    )
-    return Reply(
-        response.status_code, response.content, {"Content-Type": response.headers.get("content-type", "")}
-    )
-
-
 @pytest.fixture
-async def platform(settings: Settings, tmp_path: Any) -> AsyncIterator[Platform]:
-    holder: dict[str, httpx.AsyncClient] = {}
-
-    async def relay(request: Recorded) -> Reply:
-        return await _relay(holder, request)
-
-    async with LoopbackServer(relay) as server:
-        live = dataclasses.replace(settings, public_url=server.url, payment_retry_backoff_seconds=0.001)
-        app = create_app(live)
-        async with serve(app, base_url=server.url) as client:
-            holder["client"] = client
-            creator_id = uuid.uuid4()
-            async with tenant_for(creator_id) as tenant:
-                product = await catalog.create_product(
-                    tenant,
-                    catalog.NewProduct(
-                        "download", "Injera at home", catalog.ProductChanges(price_santim=25000)
-                    ),
-                )
-                await catalog.add_file(
-                    tenant,
-                    product.id,
-                    storage.build_storage(live),
-                    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
-                    "guide.pdf",
-                    max_bytes=10_000_000,
-                )
-                product = await catalog.get_product(tenant, product.id)
-            providers = build_providers(live)
-            try:
-                yield Platform(live, app, client, providers, creator_id, product)
-            finally:
-                await providers.aclose()
+async def platform(settings: Settings) -> AsyncIterator[Platform]:
+    """The app on a loopback port (tests/storefront/live.py) with a creator and a download to sell."""
+    async with live(settings) as shop:
+        async with tenant_for(shop.creator.id) as tenant:
+            product = await catalog.create_product(
+                tenant,
+                catalog.NewProduct("download", "Injera at home", catalog.ProductChanges(price_santim=25000)),
+            )
+            await catalog.add_file(
+                tenant,
+                product.id,
+                storage.build_storage(shop.settings),
+                PDF,
+                "guide.pdf",
+                max_bytes=10_000_000,
+            )
+            product = await catalog.get_product(tenant, product.id)
+        providers = build_providers(shop.settings)
+        try:
+            yield Platform(shop.settings, shop.app, shop.new_client(), providers, shop.creator.id, product)
+        finally:
+            await providers.aclose()
 
 
 async def test_a_paid_order_is_delivered_once(platform: Platform) -> None:

@@ -8,9 +8,10 @@ from storefront import LOCALES_DIR
 from windsurf.core.i18n import translations_for
 from windsurf.payments.providers.base import ErrorCode, PaymentError, PaymentProvider
 from windsurf.payments.providers.chapa import ChapaProvider
-from windsurf.payments.providers.registry import build_providers
+from windsurf.payments.providers.registry import build_providers, fee_rates
 from windsurf.payments.providers.sandbox import SandboxProvider
-from windsurf.settings import Settings, SettingsError
+from windsurf.payments.service import provider_fee
+from windsurf.settings import PAYMENT_PROVIDERS, Settings, SettingsError
 
 PRODUCTION = {
     "WINDSURF_ENV": "production",
@@ -103,3 +104,12 @@ def test_every_error_code_has_a_message_in_amharic_and_english(code: ErrorCode) 
     english = translations_for(LOCALES_DIR, "en").gettext(error.message)
     assert amharic != english and english == error.message
     assert 400 <= error.status_code < 600 and str(error) == f"chapa: {code} (detail for the log)"
+
+
+def test_every_provider_has_its_contract_fee_rate() -> None:
+    settings = Settings.from_env({"WINDSURF_CHAPA_FEE_BPS": "350", "WINDSURF_TELEBIRR_FEE_BPS": "120"})
+    rates = fee_rates(settings)
+    assert set(rates) == set(PAYMENT_PROVIDERS)
+    assert provider_fee("chapa", 10_000, settings) == 350
+    assert provider_fee("telebirr", 10_000, settings) == 120
+    assert provider_fee("sandbox", 10_000, settings) == 0

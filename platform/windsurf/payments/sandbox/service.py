@@ -135,7 +135,8 @@ async def create_payment(uow: UnitOfWork, data: object) -> GatewayPayment:
 async def get_payment(uow: UnitOfWork, reference: str) -> GatewayPayment | None:
     if not REFERENCE.fullmatch(reference):
         return None
-    row = await uow.read(SandboxPayment.select().where(SandboxPayment.reference == reference).first())
+    async with uow.scope():
+        row = await SandboxPayment.select().where(SandboxPayment.reference == reference).first()
     return _view(row) if row else None
 
 
