@@ -150,8 +150,9 @@ async def update_product(
     data: JSONBody[ProductIn],
 ) -> ProductOut:
     async with _api_fields():
-        current = await service.get_product(tenant, product_id)
-        changes = inputs.product_api(_given(data), data.clear, current=current)
+        # Each field is cleaned here; the rules between fields are checked by the service against the row it
+        # reads for the update, so the product is read once.
+        changes = inputs.product_api(_given(data), data.clear)
         product = await service.update_product(tenant, product_id, changes)
     return _out(product)
 
