@@ -7,9 +7,12 @@ import re
 import time
 import uuid
 
+import httpx
+
 from tests.helpers import new_phone
 from tests.storefront.live import PDF, Live, buy, check_page, hidden, pay
-from windsurf.core.uow import tenant_for
+from windsurf.core.tables import Job
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery import service as delivery
 from windsurf.delivery.tables import Grant
 
@@ -62,6 +65,13 @@ async def ask_for_library(shop: Live, contact: str) -> str:
     return answer.text.split("<main", 1)[1]
 
 
+async def open_library(shop: Live, path: str) -> httpx.Response:
+    """Open a library link as the buyer does: the page, then its button."""
+    page = await shop.buyer.get(path)
+    assert page.status_code == 200, page.text
+    return await shop.buyer.post(path, data={"_csrf_token": hidden(page.text, "_csrf_token")})
+
+
 async def test_the_library_by_a_one_time_link(shop: Live) -> None:
     email = f"meron.{uuid.uuid4().hex[:6]}@example.com"
     await paid_download(shop, email)
@@ -74,7 +84,17 @@ async def test_the_library_by_a_one_time_link(shop: Live) -> None:
     assert url
     path = url.group(0).split(shop.server.url, 1)[1]
 
-    opened = await shop.buyer.get(path)
+    # The job's payload named the buyer by digest only, never by the address.
+    async with unit_of_work() as uow, uow.scope():
+        payloads = await Job.select(Job.payload).where(Job.name == delivery.LIBRARY_JOB)
+    assert payloads and not any(email in str(row["payload"]) for row in payloads)
+
+    # Following the link (as a mail scanner does) spends nothing; the button on the page opens the library.
+    for _ in range(2):
+        shown = await shop.buyer.get(path)
+        assert shown.status_code == 200 and shown.headers["cache-control"] == "private, no-store"
+        check_page(shown.text)
+    opened = await open_library(shop, path)
     assert opened.status_code == 303 and opened.headers["location"] == "/library"
     cookie = opened.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/library" in cookie
@@ -84,7 +104,7 @@ async def test_the_library_by_a_one_time_link(shop: Live) -> None:
     check_page(library.text)
     links = re.findall(r'href="(/download/[^"]+)"', library.text)
     assert len(links) == 1 and (await shop.buyer.get(links[0])).content == PDF
-    again = await shop.buyer.get(path)
+    again = await open_library(shop, path)
     assert again.status_code == 410 and "expired or was already used" in again.text
 
 
@@ -114,5 +134,31 @@ async def test_a_buyer_who_paid_with_only_a_phone_gets_the_library_link_by_sms(s
     ]
     assert len(texts) == 1
     path = texts[0].split(shop.server.url, 1)[1].split()[0]
-    assert (await shop.buyer.get(path)).status_code == 303
+    assert (await open_library(shop, path)).status_code == 303
     assert product.title in (await shop.buyer.get("/library")).text
+
+
+async def test_a_buyer_who_gave_email_and_phone_opens_the_library_by_either(shop: Live) -> None:
+    typed, e164 = new_phone()
+    email = f"both.{uuid.uuid4().hex[:6]}@example.com"
+    product = await shop.product()
+    placed, _ = await buy(shop, product.slug, email=email, phone=typed)
+    await pay(shop, placed.headers["location"])
+    for contact in (typed, email):
+        await ask_for_library(shop, contact)
+    await shop.jobs()
+    texts = [
+        sms.body for sms in shop.app.state.jobs.sms.sms if sms.to == e164 and "/library/open/" in sms.body
+    ]
+    mails = [
+        mail.body
+        for mail in shop.app.state.jobs.email.emails
+        if mail.to == email and "/library/open/" in mail.body
+    ]
+    assert len(texts) == 1 and len(mails) == 1
+    for message in (texts[0], mails[0]):
+        shop.buyer.cookies.clear()
+        url = re.search(r"https?://\S+/library/open/\S+", message)
+        assert url
+        assert (await open_library(shop, url.group(0).split(shop.server.url, 1)[1])).status_code == 303
+        assert product.title in (await shop.buyer.get("/library")).text

@@ -85,14 +85,17 @@ async def stamp_file(context: JobContext, payload: dict[str, Any]) -> None:
 
 @job(service.LIBRARY_JOB)
 async def send_library_link(context: JobContext, payload: dict[str, Any]) -> None:
-    """A one-time library link, sent only when the contact has bought something (the page never says which)."""
-    contact, locale = payload["contact"], payload.get("locale", "am")
+    """A one-time library link, sent only when the buyer has bought something (the page never says which).
+
+    The payload names the buyer by their keyed digest only; the contact is read from their purchases here.
+    """
+    key, locale = payload["buyer_key"], payload.get("locale", "am")
     secret, base = context.settings.secret_key, context.settings.public_url
     async with unit_of_work() as uow:
-        buyer = await uow.act_for_buyer(service.buyer_key(secret, contact))
-        if not await service.library(buyer):
+        contact = await service.library_contact(await uow.act_for_buyer(key), secret)
+        if contact is None:
             return
-        token = await service.new_library_link(uow, secret, contact)
+        token = await service.new_library_link(uow, secret, key)
     url = f"{base.rstrip('/')}/library/open/{token}"
     _ = context.translations(locale if locale in ("am", "en") else "am").gettext
     if "@" in contact:

@@ -148,6 +148,8 @@ def _one_file(tenant: Tenant, grant_id: uuid.UUID, file_id: uuid.UUID) -> Any:
 async def grant_for_order(tenant: Tenant, new: NewGrant, *, secret_key: str) -> GrantView:
     """The order's grant, made once (``order_id`` is unique): a repeated call returns the first one."""
     contact = new.email or new.phone or ""
+    # A buyer who gave both can open the library by either: the phone gets a key of its own.
+    phone_key = buyer_key(secret_key, new.phone) if new.email and new.phone else None
     grant_id = uuid.uuid4()
     async with tenant.scope():
         inserted = (
@@ -164,6 +166,7 @@ async def grant_for_order(tenant: Tenant, new: NewGrant, *, secret_key: str) -> 
                     buyer_phone=new.phone,
                     locale=new.locale,
                     buyer_key=buyer_key(secret_key, contact),
+                    phone_buyer_key=phone_key,
                     download_limit=DOWNLOAD_LIMIT,
                 )
             )
@@ -393,14 +396,15 @@ async def use_download(tenant: Tenant, grant_id: uuid.UUID, file_id: uuid.UUID) 
 # --- the buyer's library ------------------------------------------------------------------------------------
 
 
-async def new_library_link(uow: UnitOfWork, secret_key: str, contact: str) -> str:
-    """A one-time token opening the library of whoever holds ``contact`` (sent there, never shown here)."""
+async def new_library_link(uow: UnitOfWork, secret_key: str, key: str) -> str:
+    """A one-time token opening the library of the buyer whose ``buyer_key`` is ``key`` (sent to their contact,
+    never shown here)."""
     token = security.new_token()
     async with uow.scope():
         await LibraryLink.insert(
             LibraryLink(
                 token_digest=security.keyed_digest(secret_key, f"library:{token}"),
-                buyer_key=buyer_key(secret_key, contact),
+                buyer_key=key,
                 expires_at=dt.datetime.now(dt.UTC) + LIBRARY_LINK_LIFETIME,
             )
         )
@@ -426,13 +430,27 @@ async def redeem_library_link(uow: UnitOfWork, secret_key: str, token: str) -> s
     return str(rows[0]["buyer_key"])
 
 
-async def library(buyer: Buyer) -> list[GrantView]:
-    """Every purchase of the buyer, newest first, across stores."""
+def _bought_by(buyer: Buyer) -> Any:
+    return (Grant.buyer_key == buyer.buyer_key) | (Grant.phone_buyer_key == buyer.buyer_key)
+
+
+async def library_contact(buyer: Buyer, secret_key: str) -> str | None:
+    """The email or phone behind the buyer's key, read from one of their grants; None when they bought nothing.
+
+    The library's job carries the key only (never the contact in clear) and finds where to send the link here.
+    """
     async with buyer.scope():
-        rows = (
-            await Grant.select()
-            .where(Grant.buyer_key == buyer.buyer_key)
-            .order_by(Grant.created_at, ascending=False)
-        )
+        rows = await Grant.select(Grant.buyer_email, Grant.buyer_phone).where(_bought_by(buyer)).limit(5)
+    for row in rows:
+        for contact in (row["buyer_email"], row["buyer_phone"]):
+            if contact and security.digests_match(buyer_key(secret_key, contact), buyer.buyer_key):
+                return str(contact)
+    return None
+
+
+async def library(buyer: Buyer) -> list[GrantView]:
+    """Every purchase of the buyer, newest first, across stores (found by either of their contacts)."""
+    async with buyer.scope():
+        rows = await Grant.select().where(_bought_by(buyer)).order_by(Grant.created_at, ascending=False)
         files = await _files([row["id"] for row in rows])
     return [_view(row, files[row["id"]]) for row in rows]

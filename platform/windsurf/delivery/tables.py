@@ -1,9 +1,9 @@
 """What a buyer may download: one grant per paid order, the files it covers, and one-time library links.
 
 Grants and their files are creator-owned (row-level security). The buyer's library reads grants across stores, so
-on PostgreSQL ``delivery_grant`` has a second, read-only policy (see the migration) that shows the rows whose
-``buyer_key`` is the transaction's ``windsurf.buyer_key`` setting: a keyed digest of a contact the buyer proved
-they hold by opening a one-time link. ``library_link`` holds digests only; it names no creator.
+on PostgreSQL ``delivery_grant`` has a second, read-only policy (see the migrations) that shows the rows whose
+``buyer_key`` or ``phone_buyer_key`` is the transaction's ``windsurf.buyer_key`` setting: a keyed digest of a
+contact the buyer proved they hold by opening a one-time link. ``library_link`` holds digests only; it names no creator.
 """
 
 from piccolo.columns import Integer, Timestamptz, Varchar
@@ -28,7 +28,10 @@ class Grant(Table, tablename="delivery_grant"):
     locale = Varchar(length=2, default="am")  # the language the buyer checked out in: their messages use it
     buyer_key = Varchar(
         length=64, index=True
-    )  # keyed digest of the buyer's contact (the library finds it by this)
+    )  # keyed digest of the buyer's contact (the library finds it by this): the email's when there is one
+    phone_buyer_key = Varchar(
+        length=64, null=True, default=None, index=True
+    )  # the phone's digest when the buyer gave a phone beside an email: the library opens by either
     downloads = Integer(default=0)
     download_limit = Integer()
     revoked_at = Timestamptz(null=True, default=None)  # a refund ends access

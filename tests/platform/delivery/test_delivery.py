@@ -166,7 +166,7 @@ async def test_the_library_opens_once_and_lists_purchases_across_stores(app: Lit
     await _grant(uuid.uuid4(), (_file(),), email="somebody.else@example.com")
 
     async with unit_of_work() as uow:
-        token = await service.new_library_link(uow, SECRET, contact)
+        token = await service.new_library_link(uow, SECRET, service.buyer_key(SECRET, contact))
     async with unit_of_work() as uow:
         key = await service.redeem_library_link(uow, SECRET, token)
     async with unit_of_work() as uow:
