@@ -21,8 +21,10 @@ from windsurf.core import i18n, web
 from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant
-from windsurf.dependencies import RendererDep, TenantDep
+from windsurf.core.web import Renderer
+from windsurf.dependencies import ProvidersDep, RendererDep, TenantDep
 from windsurf.identity.validation import FieldError
+from windsurf.payments import service as payments
 from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
@@ -36,6 +38,7 @@ STATUS_LABELS = {
     "failed": N_("Failed"),
     "refunded": N_("Refunded"),
 }
+REFUNDABLE = ("paid", "fulfilled")
 DISCOUNT_FIELDS = ("code", "kind", "value", "product_id", "max_uses", "expires_at")
 
 
@@ -55,17 +58,77 @@ async def orders_page(request: Req, tenant: TenantDep, renderer: RendererDep) ->
     return renderer.render(request, "builder/sales/orders.html", context, headers=NO_STORE)
 
 
+async def _order_page(
+    request: Req,
+    tenant: Tenant,
+    renderer: Renderer,
+    order_id: uuid.UUID,
+    *,
+    template: str = "builder/sales/order.html",
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
+    order = await checkout.get_order(tenant, order_id)
+    context = {
+        "section": "orders",
+        "order": order,
+        "labels": STATUS_LABELS,
+        "ethiopian": await _ethiopian(tenant),
+        "refundable": order.status in REFUNDABLE,
+        "refund_url": f"{ORDERS_URL}/{order.id}/refund",
+        "form": form or {},
+        "errors": errors or {},
+        "done": request.query_params.get("done") == "refunded" and not errors,
+    }
+    return renderer.render(request, template, context, status_code=status_code, headers=NO_STORE)
+
+
 @get(f"{ORDERS_URL}/{{order_id:uuid}}")
 async def order_detail(
     request: Req, order_id: FromPath[uuid.UUID], tenant: TenantDep, renderer: RendererDep
 ) -> Response[Any]:
-    context = {
-        "section": "orders",
-        "order": await checkout.get_order(tenant, order_id),
-        "labels": STATUS_LABELS,
-        "ethiopian": await _ethiopian(tenant),
-    }
-    return renderer.render(request, "builder/sales/order.html", context, headers=NO_STORE)
+    return await _order_page(request, tenant, renderer, order_id)
+
+
+@get(f"{ORDERS_URL}/{{order_id:uuid}}/refund")
+async def refund_confirm(
+    request: Req, order_id: FromPath[uuid.UUID], tenant: TenantDep, renderer: RendererDep
+) -> Response[Any]:
+    """The confirm step: what will happen, and the reason the buyer will read."""
+    return await _order_page(request, tenant, renderer, order_id, template="builder/sales/refund.html")
+
+
+@post(f"{ORDERS_URL}/{{order_id:uuid}}/refund")
+async def refund(
+    request: Req,
+    order_id: FromPath[uuid.UUID],
+    tenant: TenantDep,
+    renderer: RendererDep,
+    payment_providers: ProvidersDep,
+) -> Response[Any]:
+    form = await web.form_fields(request, "reason")
+    try:
+        # Refunding opens its own short units of work around the provider's answer; the request's stays unbegun.
+        await payments.refund_order(
+            tenant.creator_id, order_id, reason=form["reason"], actor="creator", providers=payment_providers
+        )
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise
+        errors = exc.errors if isinstance(exc, InvalidInput) else {"_form": exc.message}
+        status = exc.status_code if exc.status_code >= 400 else 422
+        return await _order_page(
+            request,
+            tenant,
+            renderer,
+            order_id,
+            template="builder/sales/refund.html",
+            form=form,
+            errors=errors,
+            status_code=status,
+        )
+    return Redirect(path=f"{ORDERS_URL}/{order_id}?done=refunded", status_code=303, headers=NO_STORE)
 
 
 async def _discounts_page(
@@ -169,6 +232,14 @@ async def set_active(request: Req, code_id: FromPath[uuid.UUID], tenant: TenantD
 
 router = Router(
     path="/",
-    route_handlers=[orders_page, order_detail, discounts_page, create_discount, set_active],
+    route_handlers=[
+        orders_page,
+        order_detail,
+        refund_confirm,
+        refund,
+        discounts_page,
+        create_discount,
+        set_active,
+    ],
     include_in_schema=False,
 )

@@ -390,6 +390,22 @@ async def mark_paid(
     return await get_order(tenant, order_id)
 
 
+async def mark_refunded(tenant: Tenant, order_id: uuid.UUID) -> OrderView | None:
+    """The one paid -> refunded transition; the order when this call made it, None when it was made already (a
+    double click) or the order is not paid."""
+    async with tenant.scope():
+        rows = await Order.raw(
+            "UPDATE checkout_order SET status = 'refunded', updated_at = {} "
+            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') RETURNING id",
+            _now(),
+            order_id,
+            tenant.creator_id,
+        )
+    if not rows:
+        return None
+    return await get_order(tenant, order_id)
+
+
 async def expire(tenant: Tenant, order_id: uuid.UUID) -> bool:
     """An unpaid order past its time gives back its sales place and discount use; True when this call did it."""
     async with tenant.scope():

@@ -168,7 +168,8 @@ async def post_refund(
             if refund_ids
             else []
         )
-    sold = {row["account"]: row["amount"] for row in sale_legs}
+    # A leg of zero (a provider that keeps no fee, as the sandbox) is not written: it counts as zero here.
+    sold = {account: 0 for account in ACCOUNTS} | {row["account"]: row["amount"] for row in sale_legs}
     gross = sold[BUYER]
     refunded = -sum(row["amount"] for row in refunded_legs if row["account"] == BUYER)
     if amount <= 0:

@@ -11,6 +11,7 @@ from windsurf.core import i18n
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
 from windsurf.core.uow import tenant_for
+from windsurf.delivery import service as delivery
 from windsurf.identity import service as identity
 from windsurf.payments import service
 from windsurf.payments.providers.registry import build_providers
@@ -66,3 +67,32 @@ async def sale_notice(context: JobContext, payload: dict[str, Any]) -> None:
                 body=_("You sold %(product)s for %(amount)s (order %(number)s).") % variables,
             )
         )
+
+
+@job(service.REFUND_NOTICE_JOB)
+async def refund_notice(context: JobContext, payload: dict[str, Any]) -> None:
+    """The buyer hears that their money is coming back, in the language they bought in (email and/or SMS)."""
+    creator_id = uuid.UUID(payload["creator_id"])
+    async with tenant_for(creator_id) as tenant:
+        order = await checkout.get_order(tenant, uuid.UUID(payload["order_id"]))
+        grant = await delivery.grant_for(tenant, order_id=order.id)
+        to = await delivery.recipient(tenant, grant.id)
+    _ = context.translations(to.locale).gettext
+    variables = {
+        "product": order.product_title,
+        "amount": i18n.format_money(order.amount_santim, to.locale, order.currency),
+        "number": order.number,
+        "reason": str(payload.get("reason", ""))[: service.REASON_MAX],
+    }
+    body = (
+        _("Your order %(number)s (%(product)s) was refunded: %(amount)s is on its way back to you.")
+        % variables
+    )
+    if variables["reason"]:
+        body += "\n" + _("Reason: %(reason)s") % variables
+    if to.email:
+        await context.email.send_email(
+            Email(to=to.email, subject=_("Refund for order %(number)s") % variables, body=body)
+        )
+    if to.phone:
+        await context.sms.send_sms(Sms(to=to.phone, body=body))

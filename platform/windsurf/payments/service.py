@@ -6,6 +6,10 @@ The money path of DESIGN.md §7:
   transaction (a provider that takes ten seconds must not hold a connection or a lock), and records what it
   answered. A start that timed out is ``unknown``: the provider may or may not have the payment, so the buyer
   is told to try again and reconciliation finds out. A refreshed page reuses the attempt it has.
+- ``refund_order`` asks the provider to give a paid order's money back (outside any transaction), then in one
+  unit of work marks the order refunded (one conditional UPDATE), posts the reverse in the ledger, revokes the
+  downloads and queues the buyer's message; a double click asks the provider twice under one refund reference
+  (refunded once) and changes the books once.
 - ``confirm`` is the one way an order gets paid, whether a notification arrived or reconciliation asked. It
   never trusts a notification: it queries the provider, and the reference, amount and currency must be the
   attempt's own. The paid transition is one conditional UPDATE (checkout.mark_paid); only the call that made it
@@ -29,7 +33,7 @@ from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
 from windsurf.checkout.service import OrderView
 from windsurf.core import jobs
-from windsurf.core.errors import NotFoundError, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
@@ -40,6 +44,8 @@ from windsurf.payments.providers.base import (
     PaymentRequest,
     PaymentState,
     PaymentStatus,
+    RefundingProvider,
+    RefundRequest,
 )
 from windsurf.payments.providers.registry import Providers, fee_rates
 from windsurf.payments.tables import PaymentAttempt
@@ -48,6 +54,8 @@ from windsurf.settings import Settings
 _log = logging.getLogger("windsurf.payments")
 RECONCILE_JOB = "payments.reconcile"
 SALE_NOTICE_JOB = "payments.sale_notice"
+REFUND_NOTICE_JOB = "payments.refund_notice"
+REASON_MAX = 500
 # When reconciliation asks the provider about an attempt that heard nothing: soon, then less often.
 RECONCILE_AFTER = (
     dt.timedelta(minutes=2),
@@ -403,3 +411,102 @@ async def reconcile(
         async with tenant_for(creator_id) as tenant:
             await _schedule_reconcile(tenant.uow, attempt, round_ + 1)
     return outcome
+
+
+# --- refunds ------------------------------------------------------------------------------------------------
+
+
+class NotRefundable(ServiceError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(N_("Only a paid order can be refunded."))
+        self.code = "not_refundable"
+
+
+class RefundByHand(ServiceError):
+    """The provider that took the payment has no refund API (telebirr, WeBirr): the money goes back by hand."""
+
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_(
+                "This payment method cannot be refunded from here. Please contact support to refund the buyer."
+            )
+        )
+        self.code = "refund_by_hand"
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    order: OrderView
+    refunded_now: bool  # this call made the refund (a double click's second call did not)
+
+
+def refund_reference(order: OrderView) -> str:
+    """One full refund per order: the same reference every time, so the provider and the ledger refund once."""
+    return f"{order.number}-refund"
+
+
+def clean_reason(raw: str) -> str:
+    reason = " ".join(raw.split())
+    if not reason:
+        raise InvalidInput({"reason": N_("Give a reason for the refund: the buyer sees it.")})
+    if len(reason) > REASON_MAX:
+        raise InvalidInput({"reason": N_("Keep the reason under 500 characters.")})
+    return reason
+
+
+async def refund_order(
+    creator_id: uuid.UUID,
+    order_id: uuid.UUID,
+    *,
+    reason: str,
+    actor: str,
+    providers: Providers,
+) -> RefundOutcome:
+    """Refund a paid order in full: the provider first, then our records once, in one unit of work.
+
+    ``actor`` ("creator" or "staff") is logged with the refund. The ledger takes the refund from the creator's
+    earnings even when they were paid out already (the balance goes below zero, and later sales make it up; no
+    payout can be requested meanwhile), as its rules say.
+    """
+    reason = clean_reason(reason)
+    async with tenant_for(creator_id) as tenant:
+        order = await checkout.get_order(tenant, order_id)  # another creator's order is a 404
+    if order.status == "refunded":
+        return RefundOutcome(order, False)
+    if order.status not in ("paid", "fulfilled") or not order.provider or not order.provider_reference:
+        raise NotRefundable()
+    provider = providers.get(order.provider)
+    if not isinstance(provider, RefundingProvider):
+        raise RefundByHand()
+    # No transaction is open while the provider answers; asking twice (a double click) refunds once there.
+    await provider.refund(
+        RefundRequest(
+            reference=order.provider_reference,
+            refund_reference=refund_reference(order),
+            amount=order.amount_santim,
+            currency=order.currency,
+            reason=reason,
+        )
+    )
+    async with tenant_for(creator_id) as tenant:
+        refunded = await checkout.mark_refunded(tenant, order_id)
+        if refunded is None:
+            return RefundOutcome(await checkout.get_order(tenant, order_id), False)
+        await ledger.post_refund(
+            tenant,
+            order_reference=order.number,
+            refund_reference=refund_reference(order),
+            amount=order.amount_santim,
+        )
+        await delivery.revoke(tenant, order_id)
+        await jobs.enqueue(
+            tenant.uow,
+            REFUND_NOTICE_JOB,
+            {"creator_id": str(creator_id), "order_id": str(order_id), "reason": reason},
+        )
+    _log.info("order refunded", extra={"order": order.number, "by": actor})
+    return RefundOutcome(refunded, True)

@@ -23,6 +23,12 @@ Every provider (the sandbox gateway, Chapa, telebirr, WeBirr) is one ``PaymentPr
     ``provider_reference`` is what ``start_payment`` returned; providers that can look a payment up by our
     reference alone ignore it.
 
+``refund(request)`` (``RefundingProvider``, where the provider can give money back through its API: the sandbox
+gateway and Chapa)
+    Give ``request.amount`` santim of a paid payment back to the buyer. ``request.refund_reference`` is ours and
+    names the refund: asking again with the same one (a double click, a retry after a timeout) refunds once.
+    Returns a ``RefundResult``; a provider that refuses raises ``PaymentError`` (``provider_declined``).
+
 Every failure is a ``PaymentError`` with a stable ``code`` (see ``ErrorCode``) and a translatable ``message``
 (msgid), so a page can show ``gettext(error.message)`` and a log or metric can use ``error.code``. Amounts are
 integer santim everywhere (1 birr = 100 santim); adapters convert to the provider's decimal strings and back
@@ -166,6 +172,32 @@ class PaymentProvider(Protocol):
     async def query_payment(self, reference: str, provider_reference: str = "") -> PaymentState: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    reference: str  # ours, of the payment being refunded
+    refund_reference: str  # ours, unique per refund: repeating it never refunds twice
+    amount: int  # santim, > 0, at most what was paid
+    currency: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    provider: str
+    reference: str
+    refund_reference: str
+    provider_reference: str = ""  # the provider's id for the refund, when it gives one
+
+
+@runtime_checkable
+class RefundingProvider(Protocol):
+    """A provider whose API gives a paid payment back to the buyer (telebirr and WeBirr refunds go by hand)."""
+
+    name: str
+
+    async def refund(self, request: RefundRequest) -> RefundResult: ...
 
 
 def santim_to_decimal(santim: int) -> str:

@@ -4,7 +4,9 @@ Initialize (``POST /v1/transaction/initialize``) returns ``data.checkout_url``; 
 (``GET /v1/transaction/verify/{tx_ref}``) reports the status. Our reference is Chapa's ``tx_ref``. Webhooks
 carry ``x-chapa-signature``: the hex HMAC-SHA256 of the raw request body keyed with the webhook secret, checked
 on the bytes as received (re-serialising the JSON would change them). Payouts go through the transfers API
-(``transfer``), which the ledger calls.
+(``transfer``), which the ledger calls. Refunds: ``POST /v1/refund/{tx_ref}`` with ``reason``, ``amount`` and our
+``reference`` for the refund (Chapa refuses a second refund of a refunded transaction; the same reference again is
+answered as the first time).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from windsurf.payments.providers.base import (
     PaymentRequest,
     PaymentState,
     PaymentStatus,
+    RefundRequest,
+    RefundResult,
     StartedPayment,
     decimal_to_santim,
     santim_to_decimal,
@@ -153,6 +157,29 @@ class ChapaProvider:
             currency=str(payment.get("currency", "")),
             provider_reference=str(payment.get("reference") or ""),
         )
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        response = await self.http.request(
+            "POST",
+            f"/v1/refund/{quote(request.reference, safe='')}",
+            safe=False,  # money moves: a timeout is reported, and the caller repeats with the same reference
+            json_body={
+                "reason": request.reason[:200] or "refund",
+                "amount": santim_to_decimal(request.amount),
+                "reference": request.refund_reference,
+            },
+            headers=self._auth(),
+        )
+        data = self.http.json_of(response)
+        if response.status_code == 404:
+            raise PaymentError(ErrorCode.PAYMENT_NOT_FOUND, NAME, _message(data))
+        if response.is_success and data.get("status") == "success":
+            refund = data.get("data")
+            chapa_reference = refund.get("ref_id", "") if isinstance(refund, dict) else ""
+            return RefundResult(NAME, request.reference, request.refund_reference, str(chapa_reference or ""))
+        if response.is_success:
+            raise PaymentError(ErrorCode.PROVIDER_BAD_RESPONSE, NAME, f"refund: {_message(data)}")
+        raise PaymentError(ErrorCode.PROVIDER_DECLINED, NAME, _message(data))
 
     async def transfer(self, transfer: Transfer) -> TransferResult:
         """Send a payout; never retried here (a timeout leaves it unknown: check ``transfer_status``)."""

@@ -9,6 +9,9 @@ Protocol (all under the gateway's base URL, ``WINDSURF_SANDBOX_URL``, default ``
   ``pending``, ``paid``, ``failed`` or ``cancelled``.
 - ``POST /api/payments/{reference}/decision`` (same key) with ``{action: pay|fail|cancel, notify?}``: what the
   buyer's click on the hosted page does, for scripts (tests, benchmarks), as providers' test modes offer.
+- ``POST /api/payments/{reference}/refund`` (same key) with ``{amount, refund_reference, reason?}``: gives a paid
+  payment back in full -> 200 ``{reference, status: "refunded", ...}``; asking again for a refunded payment answers
+  the same (idempotent); 409 when the payment is not paid, 422 when the amount is not the amount paid.
 - Notifications: ``POST notify_url`` with JSON ``{event, notification_id, reference, status, amount, currency}``
   and ``X-Sandbox-Signature``: hex HMAC-SHA256 of the raw body keyed with the sandbox secret.
 
@@ -29,6 +32,8 @@ from windsurf.payments.providers.base import (
     PaymentRequest,
     PaymentState,
     PaymentStatus,
+    RefundRequest,
+    RefundResult,
     StartedPayment,
 )
 from windsurf.payments.providers.http import ProviderHttp
@@ -109,6 +114,29 @@ class SandboxProvider:
             currency=str(data.get("currency", "")),
             provider_reference=reference,
         )
+
+    async def refund(self, request: RefundRequest) -> RefundResult:
+        response = await self.http.request(
+            "POST",
+            f"/api/payments/{quote(request.reference, safe='')}/refund",
+            safe=True,  # the gateway refunds a payment once, however often it is asked
+            json_body={
+                "amount": request.amount,
+                "refund_reference": request.refund_reference,
+                "reason": request.reason[:200],
+            },
+            headers=self._auth(),
+        )
+        data = self.http.json_of(response)
+        if response.status_code == 404:
+            raise PaymentError(ErrorCode.PAYMENT_NOT_FOUND, NAME, request.reference)
+        if response.status_code != 200:
+            raise PaymentError(
+                ErrorCode.PROVIDER_DECLINED, NAME, f"{response.status_code}: {data.get('detail', '')}"
+            )
+        if data.get("reference") != request.reference or data.get("status") != "refunded":
+            raise PaymentError(ErrorCode.PROVIDER_BAD_RESPONSE, NAME, "refund answered for something else")
+        return RefundResult(NAME, request.reference, request.refund_reference, request.refund_reference)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -32,6 +32,7 @@ STATUS_TEXT = {
     "paid": N_("Paid"),
     "failed": N_("Failed"),
     "cancelled": N_("Cancelled"),
+    "refunded": N_("Refunded"),
 }
 NOTIFY_CHOICES = [
     ("", N_("As the gateway is set up")),
@@ -102,6 +103,20 @@ async def decide_by_api(
     return payment.as_json()
 
 
+@post("/api/payments/{reference:str}/refund", opt={"exclude_from_csrf": True}, status_code=200)
+async def refund(
+    request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Give a paid payment back (``{amount, refund_reference, reason?}``); a second request answers the same."""
+    _check_key(request, settings)
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        data = None
+    payment = await service.refund(uow, reference, data)
+    return payment.as_json()
+
+
 def _page_url(settings: Settings, reference: str) -> str:
     return f"{settings.effective_sandbox_url}/pay/{reference}"
 
@@ -144,7 +159,7 @@ async def decide(request: Req, reference: FromPath[str], uow: UowDep, settings: 
 
 router = Router(
     path=PREFIX,
-    route_handlers=[create_payment, payment_status, decide_by_api, payment_page, decide],
+    route_handlers=[create_payment, payment_status, decide_by_api, refund, payment_page, decide],
     tags=["sandbox gateway"],
 )
 

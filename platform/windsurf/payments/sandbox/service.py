@@ -202,6 +202,35 @@ async def _schedule_notifications(
         await jobs.enqueue(uow, NOTIFY_JOB, payload, delay=delay)
 
 
+class NotRefundable(ServiceError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(N_("Only a paid payment can be refunded."))
+
+
+async def refund(uow: UnitOfWork, reference: str, data: object) -> GatewayPayment:
+    """Give a paid payment back in full; a refunded one is answered as it is (asking twice refunds once)."""
+    payment = await get_payment(uow, reference)
+    if payment is None:
+        raise NotFoundError()
+    amount = data.get("amount") if isinstance(data, dict) else None
+    if isinstance(amount, bool) or amount != payment.amount:
+        raise InvalidInput({"amount": N_("The sandbox refunds the whole amount paid.")})
+    if payment.status == "refunded":
+        return payment
+    async with uow.scope():
+        changed = (
+            await SandboxPayment.update({SandboxPayment.status: "refunded"})
+            .where((SandboxPayment.reference == reference) & (SandboxPayment.status == "paid"))
+            .returning(SandboxPayment.reference)
+        )
+    current = (await get_payment(uow, reference)) or payment
+    if not changed and current.status != "refunded":
+        raise NotRefundable()
+    return current
+
+
 async def record_delivery(uow: UnitOfWork, reference: str) -> None:
     async with uow.scope():
         await SandboxPayment.update(
