@@ -92,6 +92,21 @@ class FakeChapa:
                 "method": "telebirr",
             }
             return Reply(200, {"message": "Payment details", "status": "success", "data": data})
+        if request.method == "POST" and request.path.startswith("/v1/refund/"):
+            return self._refund(request.path.rsplit("/", 1)[-1], request.json())
+        if request.method == "GET" and request.path.startswith("/v1/transfers/verify/"):
+            transfer = self.transfers.get(request.path.rsplit("/", 1)[-1])
+            if transfer is None:
+                return Reply(404, {"message": "Transfer not found", "status": "failed", "data": None})
+            data = {
+                "reference": transfer["reference"],
+                "amount": transfer["amount"],
+                "currency": transfer["currency"],
+                "account_number": transfer["account_number"],
+                "bank_code": transfer["bank_code"],
+                "status": transfer.get("status", "pending"),
+            }
+            return Reply(200, {"message": "Transfer details fetched", "status": "success", "data": data})
         if request.method == "POST" and request.path == "/v1/transfers":
             body = request.json()
             if body["reference"] in self.transfers or Decimal(body["amount"]) > 100000:
@@ -101,6 +116,31 @@ class FakeChapa:
                 200, {"message": "Transfer Queued Successfully", "status": "success", "data": "queued"}
             )
         return Reply(404, {"message": "Not found"})
+
+    def _refund(self, tx_ref: str, body: dict[str, Any]) -> Reply:
+        """Chapa's refund: a paid transaction, at most its amount, once; the same refund reference again is
+        answered as the first time (our adapter relies on that to refund once when asked twice)."""
+        tx = self.transactions.get(tx_ref)
+        if tx is None:
+            return Reply(404, {"message": "Invalid transaction or Transaction not found", "status": "failed"})
+        if tx.get("refund_reference") == body.get("reference"):
+            return Reply(
+                200, {"message": "Refund processed successfully", "status": "success", "data": tx["refund"]}
+            )
+        if tx["status"] != "success":
+            return Reply(400, {"message": "Transaction cannot be refunded", "status": "failed", "data": None})
+        if Decimal(str(body.get("amount", "0"))) > Decimal(str(tx["amount"])):
+            return Reply(400, {"message": "Refund amount exceeds the transaction", "status": "failed"})
+        tx["status"] = "refunded"
+        tx["refund_reference"] = body.get("reference")
+        tx["refund"] = {
+            "ref_id": "RF" + secrets.token_hex(5),
+            "amount": body["amount"],
+            "reason": body["reason"],
+        }
+        return Reply(
+            200, {"message": "Refund processed successfully", "status": "success", "data": tx["refund"]}
+        )
 
     def webhook(self, tx_ref: str, *, secret: str | None = None) -> tuple[bytes, dict[str, str]]:
         tx = self.transactions[tx_ref]

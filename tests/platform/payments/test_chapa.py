@@ -10,7 +10,14 @@ import pytest
 
 from tests.platform.payments.conftest import payment_request, provider_settings
 from tests.platform.payments.fakes import FakeChapa
-from windsurf.payments.providers.base import ErrorCode, PaymentError, PaymentProvider, PaymentStatus
+from windsurf.payments.providers.base import (
+    ErrorCode,
+    PaymentError,
+    PaymentProvider,
+    PaymentStatus,
+    RefundingProvider,
+    RefundRequest,
+)
 from windsurf.payments.providers.chapa import ChapaProvider, Transfer, local_phone
 from windsurf.payments.providers.registry import build_provider
 
@@ -224,3 +231,41 @@ def test_phones_are_sent_in_the_ten_digit_local_form() -> None:
     assert local_phone("+251911234567") == "0911234567"
     assert local_phone("+251712345678") == "0712345678"
     assert local_phone("") == "" and local_phone("+14155550100") == "" and local_phone("garbage") == ""
+
+
+async def test_a_refund_gives_a_paid_payment_back_once(chapa: Chapa) -> None:
+    fake, adapter = chapa
+    assert isinstance(adapter, RefundingProvider)
+    await adapter.start_payment(payment_request("ord-chapa-refund", 25000))
+    refund = RefundRequest("ord-chapa-refund", "ORDER1-refund", 25000, "ETB", "wrong edition")
+
+    with pytest.raises(PaymentError) as unpaid:
+        await adapter.refund(refund)
+    assert unpaid.value.code is ErrorCode.PROVIDER_DECLINED
+
+    fake.transactions["ord-chapa-refund"]["status"] = "success"
+    first = await adapter.refund(refund)
+    again = await adapter.refund(refund)  # a double click: the same reference, the same refund
+    assert first.provider_reference.startswith("RF") and again.provider_reference == first.provider_reference
+    sent = fake.server.calls("POST", "/v1/refund/ord-chapa-refund")[-1].json()
+    assert (sent["amount"], sent["reference"], sent["reason"]) == ("250.00", "ORDER1-refund", "wrong edition")
+    assert (await adapter.query_payment("ord-chapa-refund")).status is PaymentStatus.FAILED
+
+    with pytest.raises(PaymentError) as other:  # a second, different refund of a refunded payment
+        await adapter.refund(RefundRequest("ord-chapa-refund", "ORDER1-again", 100, "ETB"))
+    assert other.value.code is ErrorCode.PROVIDER_DECLINED
+    with pytest.raises(PaymentError) as unknown:
+        await adapter.refund(RefundRequest("never-started", "X-refund", 100, "ETB"))
+    assert unknown.value.code is ErrorCode.PAYMENT_NOT_FOUND
+
+
+async def test_transfer_status_follows_chapa(chapa: Chapa) -> None:
+    fake, adapter = chapa
+    assert isinstance(adapter, ChapaProvider)
+    await adapter.transfer(Transfer("payout-st", 10000, "Hana Tesfaye", "0911234567", bank_code="855"))
+    assert await adapter.transfer_status("payout-st") == "pending"
+    fake.transfers["payout-st"]["status"] = "success"
+    assert await adapter.transfer_status("payout-st") == "success"
+    with pytest.raises(PaymentError) as unknown:
+        await adapter.transfer_status("never-sent")
+    assert unknown.value.code is ErrorCode.PAYMENT_NOT_FOUND
