@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files
     from windsurf.delivery import jobs as delivery_jobs  # noqa: F401 - registers the delivery job handlers
     from windsurf.identity import jobs as identity_jobs  # noqa: F401 - registers the identity job handlers
+    from windsurf.ledger import jobs as ledger_jobs  # noqa: F401 - registers the transfer-status job
     from windsurf.payments import jobs as payments_jobs  # noqa: F401 - registers reconciliation
     from windsurf.stores import jobs as stores_jobs  # noqa: F401 - registers the stores' file referrers
 

@@ -21,9 +21,12 @@ from windsurf.core.errors import ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import UnitOfWork
 from windsurf.core.web import Renderer
-from windsurf.dependencies import RendererDep, UowDep, ViewerDep
+from windsurf.dependencies import ProvidersDep, RendererDep, UowDep, ViewerDep
 from windsurf.identity.service import Account
 from windsurf.ledger import service
+from windsurf.ledger.executors import ChapaPayoutExecutor
+from windsurf.payments.providers.chapa import ChapaProvider
+from windsurf.payments.providers.registry import Providers
 
 Req = HTMXRequest
 QUEUE = "/staff/payouts"
@@ -32,6 +35,7 @@ DONE = {
     "rejected": N_("Payout rejected."),
     "paid": N_("Payout marked as paid."),
     "failed": N_("Payout marked as failed; the money is back in the creator's balance."),
+    "send": N_("Sent to Chapa. The payout is marked paid or failed when Chapa confirms the transfer."),
 }
 
 
@@ -40,6 +44,16 @@ def _staff(viewer: Account | None) -> Account:
     if viewer is None or not viewer.is_staff:
         raise NotFoundException()
     return viewer
+
+
+def _chapa(providers: Providers) -> ChapaPayoutExecutor:
+    """Chapa's transfers, when Chapa is enabled; otherwise the button is not shown and the action is refused."""
+    chapa = providers.get("chapa")
+    if not isinstance(chapa, ChapaProvider):
+        raise ServiceError(
+            N_("This payment method is not available at the moment. Please choose another one.")
+        )
+    return ChapaPayoutExecutor(chapa)
 
 
 @get(QUEUE)
@@ -59,6 +73,7 @@ async def _detail(
     uow: UnitOfWork,
     staff: Account,
     payout_id: uuid.UUID,
+    providers: Providers,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
@@ -68,6 +83,7 @@ async def _detail(
         "payout": payout,
         "status_labels": service.STATUS_LABELS,
         "banks": service.BANKS,
+        "chapa": "chapa" in providers,
         "errors": errors or {},
         "form": form or {},
         "done": None if errors else DONE.get(request.query_params.get("done", "")),
@@ -79,9 +95,14 @@ async def _detail(
 
 @get(f"{QUEUE}/{{payout_id:uuid}}")
 async def detail(
-    request: Req, renderer: RendererDep, uow: UowDep, viewer: ViewerDep, payout_id: FromPath[uuid.UUID]
+    request: Req,
+    renderer: RendererDep,
+    uow: UowDep,
+    viewer: ViewerDep,
+    payout_id: FromPath[uuid.UUID],
+    payment_providers: ProvidersDep,
 ) -> Response[Any]:
-    return await _detail(request, renderer, uow, _staff(viewer), payout_id)
+    return await _detail(request, renderer, uow, _staff(viewer), payout_id, payment_providers)
 
 
 @post(f"{QUEUE}/{{payout_id:uuid}}/{{action:str}}")
@@ -92,6 +113,7 @@ async def decide(
     viewer: ViewerDep,
     payout_id: FromPath[uuid.UUID],
     action: FromPath[str],
+    payment_providers: ProvidersDep,
 ) -> Response[Any]:
     staff = _staff(viewer)
     form = await web.form_fields(request, "reason", "reference")
@@ -105,13 +127,22 @@ async def decide(
                 await service.mark_paid(uow, staff, payout_id, form["reference"], form["reason"])
             elif action == "failed":
                 await service.mark_failed(uow, staff, payout_id, form["reason"])
+            elif action == "send":
+                await service.execute(uow, staff, payout_id, _chapa(payment_providers))
             else:
                 raise NotFoundException()
     except ServiceError as exc:
         if exc.status_code == 404:
             raise
         return await _detail(
-            request, renderer, uow, staff, payout_id, errors=errors_of(exc), form={**form, "action": action}
+            request,
+            renderer,
+            uow,
+            staff,
+            payout_id,
+            payment_providers,
+            errors=errors_of(exc),
+            form={**form, "action": action},
         )
     outcome = {"approve": "approved", "reject": "rejected"}.get(action, action)
     return Redirect(path=f"{QUEUE}/{payout_id}?done={outcome}", status_code=303, headers=NO_STORE)

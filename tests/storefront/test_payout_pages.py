@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -9,11 +10,15 @@ from typing import Any
 
 from litestar import Litestar
 
-from tests.conftest import post_form, serve
+from tests.conftest import drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
+from tests.platform.payments.fakes import FakeChapa
+from windsurf.app import create_app
+from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.ledger import service
+from windsurf.ledger.payouts import TRANSFER_STATUS_JOB
 
 READY = service.LedgerPolicy(holding=dt.timedelta(0), payout_minimum=10_000, platform_fee_bps=0)
 
@@ -169,3 +174,73 @@ async def test_staff_review_approve_reject_and_mark_paid(client: Any, app: Lites
     assert "Wallet name differs" in page.text
     detail = await client.get(f"/dashboard/payouts/{first.id}")
     assert "Documents checked" in detail.text and "TB-778812" in detail.text
+
+
+async def test_staff_send_a_payout_through_chapa_and_a_job_follows_the_transfer(settings: Any) -> None:
+    """The button hands the payout to Chapa's transfers API (a loopback Chapa); the transfer-status job asks
+    Chapa until the transfer is paid, then records it once, translated in the creator's history."""
+    fake = FakeChapa()
+    async with fake.server:
+        configured = dataclasses.replace(
+            settings,
+            payment_providers=("sandbox", "chapa"),
+            chapa_base_url=fake.server.url,
+            chapa_secret_key=FakeChapa.SECRET,
+            chapa_webhook_secret=FakeChapa.WEBHOOK_SECRET,
+            payment_retry_backoff_seconds=0.001,
+        )
+        app = create_app(configured)
+        async with serve(app) as creator_client:
+            creator = await creator_with_sales(creator_client, ready=50_000)
+            async with tenant_for(creator) as tenant:
+                destination = await service.add_destination(tenant, kind="telebirr", phone="0911 234 567")
+                payout = await service.request_payout(
+                    tenant, destination_id=destination.id, amount=50_000, policy=READY
+                )
+            email = f"ops.{uuid.uuid4().hex[:8]}@windsurf.et"
+            async with unit_of_work() as uow:
+                await identity.create_staff(
+                    uow, email=email, password="staff password 2026", display_name="Ops"
+                )
+            async with serve(app) as staff:
+                await post_form(staff, "/login", {"email": email, "password": "staff password 2026"})
+                approved = await post_form(
+                    staff, f"/staff/payouts/{payout.id}/approve", {"reason": "Checked"}
+                )
+                assert approved.status_code == 303
+                page = await staff.get(f"/staff/payouts/{payout.id}")
+                assert f'action="/staff/payouts/{payout.id}/send"' in page.text
+                sent = await post_form(staff, f"/staff/payouts/{payout.id}/send", {})
+                assert sent.status_code == 303, sent.text
+                after = await staff.get(sent.headers["location"])
+                assert "Sent to Chapa." in after.text and f"/staff/payouts/{payout.id}/send" not in after.text
+                twice = await post_form(staff, f"/staff/payouts/{payout.id}/send", {})
+                assert twice.status_code == 422 and "already sent to the provider" in twice.text
+            assert len(fake.server.calls("POST", "/v1/transfers")) == 1
+
+            # Chapa has not paid it yet: the job asks, finds it pending, and asks again later.
+            await _run_transfer_checks(app)
+            async with tenant_for(creator) as tenant:
+                assert (await service.get_payout(tenant, payout.id)).status == "approved"
+            fake.transfers[str(payout.id)]["status"] = "success"
+            await _run_transfer_checks(app)
+            await _run_transfer_checks(app)  # nothing more to do
+            async with tenant_for(creator) as tenant:
+                paid = await service.get_payout(tenant, payout.id)
+                balance = await service.balance(tenant)
+            assert paid.status == "paid" and [e.to_status for e in paid.events][-2:] == ["approved", "paid"]
+            assert (balance.available, balance.in_review, balance.paid_out) == (0, 0, 50_000)
+            assert len(fake.server.calls("GET", f"/v1/transfers/verify/{payout.id}")) == 2
+
+            creator_client.cookies.set("lang", "am")
+            history = await creator_client.get(f"/dashboard/payouts/{payout.id}")
+            assert "ወደ አቅራቢው ተልኳል።" in history.text and "Sent to the provider." not in history.text
+            assert "አቅራቢው ዝውውሩን አረጋግጧል።" in history.text
+
+
+async def _run_transfer_checks(app: Litestar) -> None:
+    """Make the transfer-status jobs due now and run the outbox (their delays are minutes in production)."""
+    await Job.update({Job.run_at: dt.datetime.now(dt.UTC)}).where(
+        (Job.name == TRANSFER_STATUS_JOB) & (Job.status == "pending")
+    )
+    await drain_jobs(app)

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import phonenumbers
 from piccolo.querystring import QueryString
 
-from windsurf.core import db
+from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant, UnitOfWork
@@ -60,6 +60,18 @@ SYSTEM_REASONS = frozenset(
         N_("The provider confirmed the transfer."),
         N_("This destination cannot be paid through Chapa."),
     }
+)
+# Chapa's words for a transfer's outcome; anything else (pending, queued...) is asked about again later.
+TRANSFER_PAID = frozenset({"success", "successful", "completed"})
+TRANSFER_FAILED = frozenset({"failed", "failure", "cancelled", "reversed"})
+TRANSFER_STATUS_JOB = jobs.declare("ledger.transfer_status")
+# When the transfer-status job asks again after a pending answer; after the last, staff decide by hand.
+TRANSFER_CHECKS = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=10),
+    dt.timedelta(hours=1),
+    dt.timedelta(hours=6),
+    dt.timedelta(days=1),
 )
 REVIEW_DAYS = 1
 SEND_DAYS = 2
@@ -413,7 +425,15 @@ async def execute(
         PayoutInstruction(payout.id, payout.amount, payout.currency, payout.destination)
     )
     if result.queued:
-        return await _handed_over(uow, staff, payout, result.reference)
+        handed = await _handed_over(uow, staff, payout, result.reference)
+        # The provider confirms later: a job follows the transfer until it is paid or failed.
+        await jobs.enqueue(
+            uow,
+            TRANSFER_STATUS_JOB,
+            {"creator_id": str(payout.creator_id), "payout_id": str(payout.id), "round": 0},
+            delay=TRANSFER_CHECKS[0],
+        )
+        return handed
     if result.sent:
         return await _decide(
             uow, staff, payout_id, "approved", "paid", result.reference, reference=result.reference
@@ -441,6 +461,37 @@ async def _handed_over(uow: UnitOfWork, staff: Account, payout: PayoutView, refe
         tenant, payout.id, "approved", "approved", staff.id, "staff", N_("Sent to the provider."), moment
     )
     return await get_payout(tenant, payout.id)
+
+
+async def settle_transfer(tenant: Tenant, payout_id: uuid.UUID, provider_status: str) -> PayoutView | None:
+    """Record what the provider says of a transfer it accepted: paid or failed, once; None while it is pending.
+
+    The platform decides here (role ``system``), so a staff member marking it by hand at the same moment and
+    this both match only an approved payout: whichever comes first decides, the other changes nothing.
+    """
+    if provider_status in TRANSFER_PAID:
+        new, reason, step = "paid", N_("The provider confirmed the transfer."), "payout_paid"
+    elif provider_status in TRANSFER_FAILED:
+        new, reason, step = "failed", N_("The transfer failed."), "payout_release"
+    else:
+        return None
+    moment = books.now()
+    async with tenant.scope():
+        changed = (
+            await Payout.update({Payout.status: new, Payout.reason: reason, Payout.updated_at: moment})
+            .where(
+                (Payout.id == payout_id)
+                & (Payout.creator_id == tenant.creator_id)
+                & (Payout.status == "approved")
+                & (Payout.provider_reference != "")
+            )
+            .returning(Payout.amount)
+        )
+    if not changed:
+        return None
+    await books.post_payout_step(tenant, step, payout_id, changed[0]["amount"], at=moment)
+    await _audit(tenant, payout_id, "approved", new, None, "system", reason, moment)
+    return await get_payout(tenant, payout_id)
 
 
 async def _decide(
