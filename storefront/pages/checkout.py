@@ -172,7 +172,7 @@ async def checkout_page(
     return await _form_page(request, renderer, shop, payment_providers, form=form)
 
 
-def _clean(form: dict[str, str], shop: Shop, methods: list[str]) -> checkout.CheckoutRequest:
+def _clean(form: dict[str, str], shop: Shop, methods: list[str], locale: str) -> checkout.CheckoutRequest:
     """The typed form as a checkout request, or InvalidInput naming every field that is wrong."""
     errors: dict[str, str] = {}
     name = form["name"].strip()
@@ -214,6 +214,7 @@ def _clean(form: dict[str, str], shop: Shop, methods: list[str]) -> checkout.Che
         method=form["method"],
         discount_code=form["discount_code"],
         offered_santim=offered,
+        locale=locale,
     )
 
 
@@ -265,7 +266,7 @@ async def place_order(
         shop = await _shop(work, handle, slug)
         locale = renderer.locale(request, default=await stores.default_language(shop.tenant))
         try:
-            wanted = _clean(form, shop, payments.available_methods(payment_providers))
+            wanted = _clean(form, shop, payments.available_methods(payment_providers), locale)
             order = await checkout.place_order(shop.tenant, _offer(shop), wanted)
         except InvalidInput as exc:
             return await _form_page(

@@ -161,7 +161,7 @@ async def orders_of(shop: Live, product_id: uuid.UUID) -> list[dict[str, object]
 
 
 def pay_link(page: str) -> str:
-    match = re.search(r'<a class="btn full" href="([^"]+)"[^>]*>Continue to payment</a>', page)
+    match = re.search(r'<a class="btn full" href="([^"]+/sandbox-pay/pay/[^"]+)"', page)  # in either language
     assert match, page
     return match.group(1)
 

@@ -3,18 +3,23 @@ library reached by a one-time link sent to the buyer, and the same answer for a 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import uuid
 
+import ethiocalendar
 import httpx
 
 from tests.helpers import new_phone
 from tests.storefront.live import PDF, Live, buy, check_page, hidden, pay
+from windsurf.core import i18n
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery import service as delivery
 from windsurf.delivery.tables import Grant
+from windsurf.stores import service as stores
+from windsurf.stores.inputs import StoreSettings
 
 
 async def paid_download(shop: Live, email: str) -> str:
@@ -162,3 +167,30 @@ async def test_a_buyer_who_gave_email_and_phone_opens_the_library_by_either(shop
         assert url
         assert (await open_library(shop, url.group(0).split(shop.server.url, 1)[1])).status_code == 303
         assert product.title in (await shop.buyer.get("/library")).text
+
+
+async def test_receipt_messages_use_the_stores_calendar_and_the_buyers_language(shop: Live) -> None:
+    async with tenant_for(shop.creator.id) as tenant:
+        await stores.update_settings(tenant, StoreSettings("am", ethiopian_calendar=True))
+    shop.buyer.cookies.set("lang", "am")
+    amharic = f"almaz.{uuid.uuid4().hex[:6]}@example.com"
+    await paid_download(shop, amharic)
+    shop.buyer.cookies.set("lang", "en")
+    english = f"yonas.{uuid.uuid4().hex[:6]}@example.com"
+    await paid_download(shop, english)
+    await shop.jobs()
+    today = dt.datetime.now(i18n.ADDIS_ABABA).date()
+    _, month, _ = ethiocalendar.from_gregorian(today.year, today.month, today.day)
+    by = {mail.to: mail.body for mail in shop.app.state.jobs.email.emails if "/download/" in mail.body}
+    assert "ብር250.00" in by[amharic] and i18n.ETHIOPIAN_MONTHS["am"][month - 1] in by[amharic]
+    assert "ETB\u00a0250.00" in by[english] and i18n.ETHIOPIAN_MONTHS["en"][month - 1] in by[english]
+    assert "Paid ETB\u00a0250.00 on" in by[english]
+    sold = [
+        mail.body
+        for mail in shop.app.state.jobs.email.emails
+        if "You sold" in mail.body or "ሸጠዋል" in mail.body
+    ]
+    assert sold and all(
+        any(name in body for name in i18n.ETHIOPIAN_MONTHS["am"] + i18n.ETHIOPIAN_MONTHS["en"])
+        for body in sold
+    )

@@ -18,7 +18,7 @@ from typing import Any
 from windsurf.checkout.tables import DiscountCode, Order, ProductSales
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
-from windsurf.core.i18n import N_
+from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.uow import Tenant
 
 ORDER_TTL = dt.timedelta(minutes=30)
@@ -63,6 +63,7 @@ class CheckoutRequest:
     method: str
     discount_code: str = ""
     offered_santim: int | None = None  # pay what you want
+    locale: str = "am"  # the language of the checkout page: the buyer's receipt and messages use it
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class OrderView:
     created_at: dt.datetime
     expires_at: dt.datetime
     paid_at: dt.datetime | None
+    locale: str = "am"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def _order(row: dict[str, Any]) -> OrderView:
         created_at=row["created_at"],
         expires_at=row["expires_at"],
         paid_at=row["paid_at"],
+        locale=row.get("locale") or "am",
     )
 
 
@@ -276,6 +279,7 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                     buyer_email=request.email,
                     buyer_phone=request.phone,
                     method=request.method,
+                    locale=request.locale if request.locale in SUPPORTED_LOCALES else "am",
                     list_santim=priced.list_santim,
                     discount_santim=priced.discount_santim,
                     amount_santim=priced.amount_santim,

@@ -34,6 +34,7 @@ class Order(Table, tablename="checkout_order"):
     discount_code_id = UUID(
         null=True, default=None
     )  # references discount_code (ON DELETE SET NULL; migration)
+    locale = Varchar(length=2, default="am")  # the language the buyer checked out in: their messages use it
     status = Varchar(length=12, default="pending", index=True)
     provider = Varchar(length=16, null=True, default=None)
     provider_reference = Varchar(length=64, null=True, default=None)

@@ -7,15 +7,21 @@ file already stamped, and a PDF it cannot stamp keeps being delivered as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from windsurf.core import offload, storage
+from windsurf.checkout import service as checkout
+from windsurf.core import i18n, offload, storage
+from windsurf.core.errors import NotFoundError
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
-from windsurf.core.uow import tenant_for, unit_of_work
+from windsurf.core.uow import Tenant, tenant_for, unit_of_work
 from windsurf.delivery import service, stamping
+from windsurf.stores import service as stores
 
 _log = logging.getLogger("windsurf.delivery")
 
@@ -24,12 +30,41 @@ def download_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/download/{token}"
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """What the buyer's message says about the payment: the amount, when, in the store's calendar, and by whom."""
+
+    amount_santim: int
+    currency: str
+    paid_at: dt.datetime
+    ethiopian: bool
+    store_name: str
+
+    def line(self, gettext: Callable[[str], str], locale: str) -> str:
+        return gettext("Paid %(amount)s on %(date)s.") % {
+            "amount": i18n.format_money(self.amount_santim, locale, self.currency),
+            "date": i18n.format_date(self.paid_at, locale, ethiopian=self.ethiopian),
+        }
+
+
+async def receipt(tenant: Tenant, order_id: uuid.UUID) -> Receipt:
+    order = await checkout.get_order(tenant, order_id)
+    try:
+        state = await stores.get_store(tenant)
+        doc = state.published or state.draft
+        ethiopian, name = doc.ethiopian_calendar, doc.name
+    except NotFoundError:  # the creator's account is gone: Gregorian dates, no store name
+        ethiopian, name = False, ""
+    return Receipt(order.amount_santim, order.currency, order.paid_at or order.created_at, ethiopian, name)
+
+
 @job(service.SEND_JOB)
 async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
     creator_id, grant_id = uuid.UUID(payload["creator_id"]), uuid.UUID(payload["grant_id"])
     async with tenant_for(creator_id) as tenant:
         grant = await service.get_grant(tenant, grant_id)
         to = await service.recipient(tenant, grant_id)
+        paid = await receipt(tenant, grant.order_id)
     secret, base = context.settings.secret_key, context.settings.public_url
     links = [
         (
@@ -39,13 +74,20 @@ async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
         for file in grant.files
     ]
     _ = context.translations(to.locale).gettext
-    variables = {"product": grant.product_title, "store": grant.store_name, "number": grant.order_number}
+    variables = {
+        "product": grant.product_title,
+        "store": grant.store_name or paid.store_name,
+        "number": grant.order_number,
+    }
+    paid_line = paid.line(_, to.locale)
     listing = "\n".join(f"{name}: {url}" for name, url in links)
     library = f"{base.rstrip('/')}/library"
     if to.email:
         subject = _("Your purchase: %(product)s") % variables
         body = (
             _("Thank you for buying %(product)s from %(store)s. Your order number is %(number)s.") % variables
+            + "\n"
+            + paid_line
             + "\n\n"
             + _("Download your files (each link works for 7 days):")
             + "\n"
@@ -56,7 +98,11 @@ async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
         await context.email.send_email(Email(to=to.email, subject=subject, body=body))
     if to.phone:
         first = links[0][1] if links else library
-        body = _("%(product)s (order %(number)s): download at %(url)s") % {**variables, "url": first}
+        body = (
+            _("%(product)s (order %(number)s): download at %(url)s") % {**variables, "url": first}
+            + " "
+            + paid_line
+        )
         await context.sms.send_sms(Sms(to=to.phone, body=body))
 
 

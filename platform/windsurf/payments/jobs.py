@@ -11,6 +11,7 @@ from windsurf.core import i18n
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
 from windsurf.core.uow import tenant_for
+from windsurf.delivery import jobs as delivery_jobs
 from windsurf.delivery import service as delivery
 from windsurf.identity import service as identity
 from windsurf.payments import service
@@ -41,8 +42,9 @@ async def sale_notice(context: JobContext, payload: dict[str, Any]) -> None:
     async with tenant_for(creator_id) as tenant:
         order = await checkout.get_order(tenant, uuid.UUID(payload["order_id"]))
         creator = await identity.get_account(tenant.uow, creator_id)
-    if creator is None:
-        return  # the account was deleted since: nobody to tell
+        if creator is None:
+            return  # the account was deleted since: nobody to tell
+        paid = await delivery_jobs.receipt(tenant, order.id)
     _ = context.translations(creator.locale).gettext
     variables = {
         "product": order.product_title,
@@ -55,6 +57,8 @@ async def sale_notice(context: JobContext, payload: dict[str, Any]) -> None:
                 to=creator.email,
                 subject=_("New sale: %(product)s") % variables,
                 body=_("You sold %(product)s for %(amount)s (order %(number)s).") % variables
+                + "\n"
+                + paid.line(_, creator.locale)
                 + "\n\n"
                 + _("It is in your dashboard under Orders.")
                 + f"\n{context.settings.public_url.rstrip('/')}/dashboard/orders",

@@ -368,6 +368,7 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
             store_name="",
             email=order.email,
             phone=order.phone,
+            locale=order.locale,
             files=files,
         ),
         secret_key=settings.secret_key,
