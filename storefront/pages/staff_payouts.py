@@ -1,4 +1,5 @@
-"""The staff review queue at /staff/payouts: approve or reject with a reason, then mark paid or failed.
+"""The staff review queue at /staff/payouts: approve or reject with a reason, then mark paid or failed (or send
+through Chapa); and /staff/orders/<creator>/<order> where support refunds a creator's paid order.
 
 Staff accounts only: anyone else (logged out, or a creator) gets the same 404 as a page that does not exist, so the
 console does not announce itself. Every decision needs a reason, which the creator sees and the audit trail keeps.
@@ -16,6 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
 from storefront.pages.payouts import NO_STORE, errors_of
+from windsurf.checkout import service as checkout
 from windsurf.core import web
 from windsurf.core.errors import ServiceError
 from windsurf.core.i18n import N_
@@ -25,6 +27,7 @@ from windsurf.dependencies import ProvidersDep, RendererDep, UowDep, ViewerDep
 from windsurf.identity.service import Account
 from windsurf.ledger import service
 from windsurf.ledger.executors import ChapaPayoutExecutor
+from windsurf.payments import service as payments
 from windsurf.payments.providers.chapa import ChapaProvider
 from windsurf.payments.providers.registry import Providers
 
@@ -148,8 +151,80 @@ async def decide(
     return Redirect(path=f"{QUEUE}/{payout_id}?done={outcome}", status_code=303, headers=NO_STORE)
 
 
+# --- refunds by staff (support): a creator's paid order, refunded on the buyer's behalf ---------------------
+
+STAFF_ORDER = "/staff/orders/{creator_id:uuid}/{order_id:uuid}"
+
+
+async def _staff_order(
+    request: Req,
+    renderer: Renderer,
+    uow: UnitOfWork,
+    creator_id: uuid.UUID,
+    order_id: uuid.UUID,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
+    tenant = await uow.act_for(creator_id)  # the order is read in its creator's tenant, under RLS
+    order = await checkout.get_order(tenant, order_id)
+    context = {
+        "order": order,
+        "refundable": order.status in ("paid", "fulfilled"),
+        "refund_url": f"/staff/orders/{creator_id}/{order_id}/refund",
+        "form": form or {},
+        "errors": errors or {},
+        "done": request.query_params.get("done") == "refunded" and not errors,
+    }
+    return renderer.render(
+        request, "ledger/staff_order.html", context, status_code=status_code, headers=NO_STORE
+    )
+
+
+@get(STAFF_ORDER)
+async def staff_order(
+    request: Req,
+    renderer: RendererDep,
+    uow: UowDep,
+    viewer: ViewerDep,
+    creator_id: FromPath[uuid.UUID],
+    order_id: FromPath[uuid.UUID],
+) -> Response[Any]:
+    _staff(viewer)
+    return await _staff_order(request, renderer, uow, creator_id, order_id)
+
+
+@post(f"{STAFF_ORDER}/refund")
+async def staff_refund(
+    request: Req,
+    renderer: RendererDep,
+    uow: UowDep,
+    viewer: ViewerDep,
+    creator_id: FromPath[uuid.UUID],
+    order_id: FromPath[uuid.UUID],
+    payment_providers: ProvidersDep,
+) -> Response[Any]:
+    _staff(viewer)
+    form = await web.form_fields(request, "reason")
+    try:
+        await payments.refund_order(
+            creator_id, order_id, reason=form["reason"], actor="staff", providers=payment_providers
+        )
+    except ServiceError as exc:
+        if exc.status_code == 404:
+            raise
+        status = exc.status_code if exc.status_code >= 400 else 422
+        return await _staff_order(
+            request, renderer, uow, creator_id, order_id, form=form, errors=errors_of(exc), status_code=status
+        )
+    return Redirect(
+        path=f"/staff/orders/{creator_id}/{order_id}?done=refunded", status_code=303, headers=NO_STORE
+    )
+
+
 router = Router(
     path="/",
-    route_handlers=[queue, detail, decide],
+    route_handlers=[queue, detail, decide, staff_order, staff_refund],
     include_in_schema=False,
 )

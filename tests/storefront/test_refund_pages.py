@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import uuid
 
+import httpx
 import pytest
 
 from tests.conftest import csrf
@@ -18,6 +19,7 @@ from tests.helpers import new_phone
 from tests.storefront.live import Live, buy, check_page, live, orders_of, pay
 from windsurf.core.errors import InvalidInput
 from windsurf.core.uow import tenant_for, unit_of_work
+from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.ledger import service as ledger
 from windsurf.ledger.tables import LedgerTransaction
@@ -139,3 +141,35 @@ async def test_a_refund_after_a_payout_takes_the_balance_below_zero(settings: Se
             assert (balance.available, balance.paid_out) == (-earned, earned)
             with pytest.raises(InvalidInput):
                 await ledger.request_payout(tenant, destination_id=destination.id, amount=100, policy=policy)
+
+
+async def test_staff_refund_a_creators_order_and_nobody_else_can(shop: Live) -> None:
+    order, download = await paid_order(shop, email=f"meseret.{uuid.uuid4().hex[:6]}@example.com")
+    url = f"/staff/orders/{shop.creator.id}/{order['id']}"
+    # A creator (even the order's own) finds no staff page.
+    assert (await shop.creator.client.get(url)).status_code == 404
+    assert (await refund_at(shop.creator.client, f"{url}/refund", "mine")).status_code == 404
+
+    email = f"support.{uuid.uuid4().hex[:8]}@windsurf.et"
+    async with unit_of_work() as uow:
+        await identity.create_staff(uow, email=email, password="staff password 2026", display_name="Support")
+    staff = shop.new_client()
+    await staff.post(
+        "/login", data={"email": email, "password": "staff password 2026", "_csrf_token": await csrf(staff)}
+    )
+    page = await staff.get(url)
+    assert page.status_code == 200 and 'name="reason"' in page.text
+    check_page(page.text)
+    assert (
+        await staff.get(f"/staff/orders/{uuid.uuid4()}/{order['id']}")
+    ).status_code == 404  # wrong creator
+    refunded = await refund_at(staff, f"{url}/refund", "Buyer was charged twice by the bank")
+    assert refunded.status_code == 303
+    assert "The order was refunded." in (await staff.get(refunded.headers["location"])).text
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert after["status"] == "refunded"
+    assert (await shop.buyer.get(download)).status_code in (403, 404, 410)
+
+
+async def refund_at(client: httpx.AsyncClient, url: str, reason: str) -> httpx.Response:
+    return await client.post(url, data={"reason": reason, "_csrf_token": await csrf(client)})
