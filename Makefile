@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-store messages vendor-htmx clean
+.PHONY: run test lint format bench bench-store bench-checkout messages vendor-htmx clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -61,6 +61,14 @@ bench: $(UV)
 	$(UV) sync --frozen
 	$(RUN) python -m bench.run login $(BENCH_ARGS)
 	$(RUN) python -m bench.run uploads $(BENCH_ARGS)
+
+# N buyers through checkout -> sandbox payment -> notification (duplicated) -> delivery, audited in the database.
+# A short run by default; a longer one with `make bench-checkout CHECKOUT_ORDERS=2000 CHECKOUT_CONCURRENCY=64`.
+CHECKOUT_ORDERS ?= 200
+CHECKOUT_CONCURRENCY ?= 32
+bench-checkout: $(UV)
+	$(UV) sync --frozen
+	$(RUN) python -m bench.checkout --orders $(CHECKOUT_ORDERS) --concurrency $(CHECKOUT_CONCURRENCY)
 
 # The store page against nginx serving the same bytes; the last line is the one-line summary.
 bench-store: $(UV)
