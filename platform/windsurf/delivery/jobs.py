@@ -135,8 +135,10 @@ async def send_library_link(context: JobContext, payload: dict[str, Any]) -> Non
 
     The payload names the buyer by their keyed digest only; the contact is read from their purchases here.
     """
-    key, locale = payload["buyer_key"], payload.get("locale", "am")
     secret, base = context.settings.secret_key, context.settings.public_url
+    locale = payload.get("locale", "am")
+    # Jobs queued before payloads carried the key name the contact itself; they are still honoured.
+    key = payload["buyer_key"] if "buyer_key" in payload else service.buyer_key(secret, payload["contact"])
     async with unit_of_work() as uow:
         contact = await service.library_contact(await uow.act_for_buyer(key), secret)
         if contact is None:
