@@ -1,0 +1,41 @@
+"""The audience domain's operations (re-exported from its modules): contacts and consent, broadcasts."""
+
+from windsurf.audience.contacts import (
+    ContactView as ContactView,
+)
+from windsurf.audience.contacts import (
+    add_contact as add_contact,
+)
+from windsurf.audience.contacts import (
+    all_tags as all_tags,
+)
+from windsurf.audience.contacts import (
+    delete_contact as delete_contact,
+)
+from windsurf.audience.contacts import (
+    edit_contact as edit_contact,
+)
+from windsurf.audience.contacts import (
+    export_csv as export_csv,
+)
+from windsurf.audience.contacts import (
+    get_contact as get_contact,
+)
+from windsurf.audience.contacts import (
+    import_contacts as import_contacts,
+)
+from windsurf.audience.contacts import (
+    list_contacts as list_contacts,
+)
+from windsurf.audience.contacts import (
+    may_send as may_send,
+)
+from windsurf.audience.contacts import (
+    stop_sms as stop_sms,
+)
+from windsurf.audience.contacts import (
+    unsubscribe as unsubscribe,
+)
+from windsurf.audience.inputs import LeadCapture as LeadCapture
+from windsurf.audience.inputs import NewContact as NewContact
+from windsurf.audience.inputs import lead_capture as lead_capture
