@@ -53,9 +53,11 @@ def _catalog() -> list[ControllerRouterHandler]:
 
 
 def _payments() -> list[ControllerRouterHandler]:
+    from windsurf.audience import api as audience_api
     from windsurf.payments import api
 
-    return [api.router]
+    # The SMS gateway's inbound webhook lives with the other provider callbacks under /webhooks.
+    return [api.router, audience_api.router]
 
 
 # The JSON routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them. The face

@@ -7,6 +7,7 @@ which every send checks: it is honoured at once and forever, whatever is importe
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -337,3 +338,9 @@ async def export_csv(tenant: Tenant) -> str:
         values = {**vars(view), "tags": ";".join(view.tags)}
         writer.writerow([_cell(values[column]) for column in EXPORT_COLUMNS])
     return out.getvalue()
+
+
+async def unsubscribe_if_present(tenant: Tenant, contact_id: uuid.UUID, channel: Channel, how: str) -> None:
+    """An unsubscribe link of a contact deleted since: nothing is left to send to, which is what they asked."""
+    with contextlib.suppress(NotFoundError):
+        await unsubscribe(tenant, contact_id, channel, how)

@@ -36,6 +36,12 @@ from windsurf.audience.contacts import (
 from windsurf.audience.contacts import (
     unsubscribe as unsubscribe,
 )
+from windsurf.audience.contacts import (
+    unsubscribe_if_present as unsubscribe_if_present,
+)
 from windsurf.audience.inputs import LeadCapture as LeadCapture
 from windsurf.audience.inputs import NewContact as NewContact
 from windsurf.audience.inputs import lead_capture as lead_capture
+from windsurf.audience.links import read_unsubscribe_token as read_unsubscribe_token
+from windsurf.audience.links import unsubscribe_token as unsubscribe_token
+from windsurf.audience.links import unsubscribe_url as unsubscribe_url
