@@ -1,5 +1,16 @@
 """The audience domain's operations (re-exported from its modules): contacts and consent, broadcasts."""
 
+from windsurf.audience.broadcasts import BroadcastDraft as BroadcastDraft
+from windsurf.audience.broadcasts import BroadcastView as BroadcastView
+from windsurf.audience.broadcasts import Estimate as Estimate
+from windsurf.audience.broadcasts import create_broadcast as create_broadcast
+from windsurf.audience.broadcasts import delivery_counts as delivery_counts
+from windsurf.audience.broadcasts import estimate as estimate
+from windsurf.audience.broadcasts import failed_deliveries as failed_deliveries
+from windsurf.audience.broadcasts import get_broadcast as get_broadcast
+from windsurf.audience.broadcasts import list_broadcasts as list_broadcasts
+from windsurf.audience.broadcasts import request_test_send as request_test_send
+from windsurf.audience.broadcasts import start_broadcast as start_broadcast
 from windsurf.audience.contacts import (
     ContactView as ContactView,
 )

@@ -77,7 +77,7 @@ class Delivery(Table, tablename="audience_delivery"):
     """One recipient of one broadcast: queued -> sending -> sent, failed (with reason) or skipped_unsubscribed.
 
     ``sending`` is a claim with a lease (``claimed_until``): a worker that died holding it leaves it to be sent
-    again after the lease, under the same ``message_id``.
+    again after the lease, under the same Message-ID (made from the delivery's id).
     """
 
     id = UUID(primary_key=True)
@@ -91,4 +91,3 @@ class Delivery(Table, tablename="audience_delivery"):
     attempts = Integer(default=0)
     claimed_until = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
-    message_id = Varchar(length=120, default="")

@@ -675,27 +675,6 @@ async def forwards():
         schema=None,
     )
 
-    manager.add_column(
-        table_class_name="Delivery",
-        tablename="audience_delivery",
-        column_name="message_id",
-        db_column_name="message_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
 
     manager.add_column(
         table_class_name="Contact",
