@@ -33,7 +33,7 @@ from email.utils import parseaddr
 from typing import Any, Literal
 
 from windsurf.audience import contacts
-from windsurf.audience.inputs import Channel
+from windsurf.audience.inputs import BroadcastDraft, Channel
 from windsurf.audience.links import unsubscribe_token, unsubscribe_url
 from windsurf.audience.segments import SegmentCount, count_segments
 from windsurf.audience.tables import Broadcast, Contact, Delivery
@@ -51,20 +51,9 @@ MAX_DELIVERY_ATTEMPTS = 5
 JOB_SECONDS = 20.0  # one job's share of sending; then a continuation job takes over
 QUIET_START = dt.time(21, 0)
 QUIET_END = dt.time(8, 0)
-SUBJECT_MAX = 150
-BODY_MAX = 10_000
-SMS_BODY_MAX = 1_000
 
 DeliveryState = Literal["queued", "sending", "sent", "failed", "skipped_unsubscribed"]
 DELIVERY_STATES: tuple[DeliveryState, ...] = ("queued", "sending", "sent", "failed", "skipped_unsubscribed")
-
-
-@dataclass(frozen=True)
-class BroadcastDraft:
-    channel: Channel
-    subject: str
-    body_md: str
-    tag: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import io
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from windsurf.core.errors import InvalidInput
 from windsurf.core.i18n import N_
@@ -32,6 +32,9 @@ IMPORT_MAX_BYTES = 1_000_000
 YES = {"yes", "y", "true", "1", "x", "አዎ", "አዎን"}
 NO = {"", "no", "n", "false", "0", "አይ", "አይደለም"}
 CONSENT_COLUMNS = ("email_consent", "sms_consent")
+SUBJECT_MAX = 150
+BODY_MAX = 10_000
+SMS_BODY_MAX = 1_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,16 @@ class NewContact:
     sms_consent: bool | None = None
     consent_how: str = ""
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BroadcastDraft:
+    """A broadcast as composed: ``body_md`` is Markdown for email (sanitised when shown), plain text for SMS."""
+
+    channel: Channel
+    subject: str
+    body_md: str
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,3 +237,32 @@ def _import_row(cells: Mapping[str, str]) -> NewContact | tuple[str, ...]:
         consent_how="import",
         tags=tags,
     )
+
+
+def broadcast_form(raw: Mapping[str, str]) -> BroadcastDraft:
+    """The compose form: a channel, a subject (email), a body, and optionally one tag to narrow the list."""
+    errors: dict[str, str] = {}
+    channel = raw.get("channel", "")
+    if channel not in ("email", "sms"):
+        errors["channel"] = N_("Choose email or SMS.")
+    subject = " ".join(unicodedata.normalize("NFC", raw.get("subject", "")).split())
+    body = unicodedata.normalize("NFC", raw.get("body", "")).replace("\r\n", "\n").strip()
+    if channel == "email" and not subject:
+        errors["subject"] = N_("Write a subject for the email.")
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = N_("Keep the subject under 150 characters.")
+    if not body:
+        errors["body"] = N_("Write the message.")
+    elif channel == "sms" and len(body) > SMS_BODY_MAX:
+        errors["body"] = N_("Keep a text message under 1,000 characters.")
+    elif len(body) > BODY_MAX:
+        errors["body"] = N_("Keep the message under 10,000 characters.")
+    tag = ""
+    try:
+        tags = clean_tags(raw.get("tag", ""))
+        tag = tags[0] if tags else ""
+    except FieldError as exc:
+        errors["tag"] = exc.message
+    if errors:
+        raise InvalidInput(errors)
+    return BroadcastDraft(cast(Channel, channel), subject if channel == "email" else "", body, tag)

@@ -1,6 +1,5 @@
 """The audience domain's operations (re-exported from its modules): contacts and consent, broadcasts."""
 
-from windsurf.audience.broadcasts import BroadcastDraft as BroadcastDraft
 from windsurf.audience.broadcasts import BroadcastView as BroadcastView
 from windsurf.audience.broadcasts import Estimate as Estimate
 from windsurf.audience.broadcasts import create_broadcast as create_broadcast
@@ -50,6 +49,7 @@ from windsurf.audience.contacts import (
 from windsurf.audience.contacts import (
     unsubscribe_if_present as unsubscribe_if_present,
 )
+from windsurf.audience.inputs import BroadcastDraft as BroadcastDraft
 from windsurf.audience.inputs import LeadCapture as LeadCapture
 from windsurf.audience.inputs import NewContact as NewContact
 from windsurf.audience.inputs import lead_capture as lead_capture

@@ -74,7 +74,7 @@ async def _drain(context: jobs.JobContext) -> None:
             return
 
 
-DRAFT = broadcasts.BroadcastDraft("email", "New ebook: Injera at home", "# ሰላም!\n\nRead **the guide**.")
+DRAFT = audience.BroadcastDraft("email", "New ebook: Injera at home", "# ሰላም!\n\nRead **the guide**.")
 
 
 async def test_an_unsubscribe_is_honoured_by_the_next_send(
@@ -223,7 +223,7 @@ async def test_sms_goes_through_the_gateway_with_its_daily_limit(
         )
         async with tenant_for(creator) as tenant:
             draft = await broadcasts.create_broadcast(
-                tenant, broadcasts.BroadcastDraft("sms", "", "ሰላም! አዲስ መጽሐፍ ወጥቷል።")
+                tenant, audience.BroadcastDraft("sms", "", "ሰላም! አዲስ መጽሐፍ ወጥቷል።")
             )
             estimate = await broadcasts.estimate(tenant, draft)
             assert estimate == broadcasts.Estimate(3, 1, 3)
