@@ -74,6 +74,8 @@ class Settings:
     broadcast_daily_sms_limit: int = 500  # broadcast SMS one creator may send a day
     broadcast_email_per_second: float = 5.0  # throttle per channel, per worker
     broadcast_sms_per_second: float = 2.0
+    telegram_bot_token: str = ""  # the platform's bot, which creators make an admin of their channel
+    telegram_api_url: str = "https://api.telegram.org"
     default_locale: Literal["am", "en"] = "am"
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14

@@ -21,11 +21,12 @@ from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant
 from windsurf.dependencies import AccountDep, RendererDep, TenantDep
+from windsurf.identity.validation import FieldError
 
 Req = Request[Any, Any, Any]
 NO_STORE = {"Cache-Control": "private, no-store"}
 BROADCASTS_URL = "/dashboard/broadcasts"
-STATUS_LABELS = {"draft": N_("Draft"), "sending": N_("Sending"), "sent": N_("Sent")}
+STATUS_LABELS = {"draft": N_("Draft"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
 STATE_LABELS = {
     "queued": N_("Queued"),
     "sending": N_("Sending"),
@@ -36,6 +37,7 @@ STATE_LABELS = {
 DONE_NOTICES = {
     "test": N_("A test is on its way to you."),
     "sending": N_("Your broadcast is being sent."),
+    "telegram": N_("Your changes are saved."),
 }
 
 
@@ -55,6 +57,8 @@ async def _list_page(
         "labels": STATUS_LABELS,
         "form": form or {"channel": "email"},
         "errors": errors or {},
+        "telegram_channel": await audience.telegram_channel(tenant),
+        "notice": DONE_NOTICES.get(request.query_params.get("done", "")),
     }
     return renderer.render(
         request, "builder/audience/broadcasts.html", context, status_code=status_code, headers=NO_STORE
@@ -76,6 +80,18 @@ async def compose(request: Req, tenant: TenantDep, renderer: RendererDep) -> Res
     return Redirect(path=f"{BROADCASTS_URL}/{draft.id}", status_code=303)
 
 
+@post(f"{BROADCASTS_URL}/telegram")
+async def save_telegram(request: Req, tenant: TenantDep, renderer: RendererDep) -> Response[Any]:
+    form = await web.form_fields(request, "telegram_channel")
+    try:
+        channel = inputs.clean_telegram_channel(form["telegram_channel"][:100])
+    except FieldError as exc:
+        errors = {"telegram_channel": exc.message}
+        return await _list_page(request, tenant, renderer, errors=errors, status_code=422)
+    await audience.save_telegram_channel(tenant, channel)
+    return Redirect(path=f"{BROADCASTS_URL}?done=telegram", status_code=303)
+
+
 async def _broadcast_page(
     request: Req,
     tenant: Tenant,
@@ -94,7 +110,8 @@ async def _broadcast_page(
         "failed": await audience.failed_deliveries(tenant, broadcast_id),
         "labels": STATUS_LABELS,
         "states": STATE_LABELS,
-        "error": error,
+        "error": error or (broadcast.error or None),
+        "telegram_channel": await audience.telegram_channel(tenant),
         "notice": DONE_NOTICES.get(request.query_params.get("done", "")),
     }
     return renderer.render(
@@ -145,6 +162,6 @@ async def send(
 
 router = Router(
     path="/",
-    route_handlers=[broadcasts_page, compose, broadcast_page, test_send, send],
+    route_handlers=[broadcasts_page, compose, save_telegram, broadcast_page, test_send, send],
     include_in_schema=False,
 )

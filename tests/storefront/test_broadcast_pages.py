@@ -32,7 +32,7 @@ async def test_compose_preview_test_and_send_an_email(client: Client, app: Lites
     assert refused.status_code == 422 and "Write a subject for the email." in refused.text
     assert ">hi</textarea>" in refused.text  # what was typed is kept
     odd = await post_form(client, "/dashboard/broadcasts", {"channel": "fax", "subject": "", "body": ""})
-    assert odd.status_code == 422 and "Choose email or SMS." in odd.text
+    assert odd.status_code == 422 and "Choose email, SMS or Telegram." in odd.text
 
     created = await post_form(
         client,
@@ -95,3 +95,19 @@ async def test_another_creators_broadcast_is_404(client: Client) -> None:
     for action in ("/test", "/send"):
         assert (await post_form(client, url + action, {})).status_code == 404, action
     assert "Mine" not in (await client.get("/dashboard/broadcasts")).text
+
+
+async def test_the_telegram_channel_is_saved_from_the_page(client: Client) -> None:
+    await sign_up(client)
+    bad = await post_form(client, "/dashboard/broadcasts/telegram", {"telegram_channel": "my channel!"})
+    assert bad.status_code == 422 and "name, like @my_channel" in bad.text
+    saved = await post_form(client, "/dashboard/broadcasts/telegram", {"telegram_channel": "t.me/hana_books"})
+    assert saved.status_code == 303
+    assert 'value="@hana_books"' in (await client.get("/dashboard/broadcasts")).text
+    created = await post_form(
+        client, "/dashboard/broadcasts", {"channel": "telegram", "subject": "", "body": "ሰላም"}
+    )
+    preview = await client.get(created.headers["location"])
+    assert "Posted to @hana_books." in preview.text and "Post it" in preview.text
+    no_test = await post_form(client, created.headers["location"] + "/test", {})
+    assert no_test.status_code == 422 and "there is no test send" in no_test.text

@@ -33,10 +33,11 @@ from email.utils import parseaddr
 from typing import Any, Literal
 
 from windsurf.audience import contacts
-from windsurf.audience.inputs import BroadcastDraft, Channel
+from windsurf.audience.inputs import BroadcastChannel, BroadcastDraft, Channel
 from windsurf.audience.links import unsubscribe_token, unsubscribe_url
 from windsurf.audience.segments import SegmentCount, count_segments
-from windsurf.audience.tables import Broadcast, Contact, Delivery
+from windsurf.audience.tables import AudienceSettings, Broadcast, Contact, Delivery
+from windsurf.audience.telegram import TelegramBot, TelegramError
 from windsurf.catalog.validation import render_markdown
 from windsurf.core import jobs
 from windsurf.core.errors import NotFoundError, ServiceError
@@ -59,7 +60,7 @@ DELIVERY_STATES: tuple[DeliveryState, ...] = ("queued", "sending", "sent", "fail
 @dataclass(frozen=True)
 class BroadcastView:
     id: uuid.UUID
-    channel: Channel
+    channel: BroadcastChannel
     subject: str
     body_md: str
     tag: str
@@ -67,6 +68,7 @@ class BroadcastView:
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
+    error: str = ""
 
     @property
     def body_html(self) -> str:
@@ -100,6 +102,7 @@ def _view(row: dict[str, Any]) -> BroadcastView:
         created_at=row["created_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        error=row["error"],
     )
 
 
@@ -156,7 +159,10 @@ def _audience_query(tenant: Tenant, channel: Channel, tag: str) -> Any:
 
 
 async def estimate(tenant: Tenant, broadcast: BroadcastView) -> Estimate:
-    """Recipients (contacts who consented on the channel and carry the tag) and SMS segments before sending."""
+    """Recipients (contacts who consented on the channel and carry the tag) and SMS segments before sending.
+    A Telegram post has no recipients of ours: it goes to the channel, whose subscribers Telegram keeps."""
+    if broadcast.channel == "telegram":
+        return Estimate(0, 0, 0)
     async with tenant.scope():
         recipients = int(
             await Contact.count().where(_audience_query(tenant, broadcast.channel, broadcast.tag))
@@ -171,6 +177,12 @@ async def start_broadcast(tenant: Tenant, broadcast_id: uuid.UUID) -> int:
     Only a draft starts (a second click, or two at once, queue nothing more: the status update is conditional).
     """
     broadcast = await get_broadcast(tenant, broadcast_id)
+    if broadcast.channel == "telegram" and not await telegram_channel(tenant):
+        raise ServiceError(
+            N_("Save your Telegram channel first, and make our bot an admin of it."),
+            code="no_telegram_channel",
+            field="_form",
+        )
     async with tenant.scope():
         started = (
             await Broadcast.update({Broadcast.status: "sending", Broadcast.started_at: _now()})
@@ -183,9 +195,14 @@ async def start_broadcast(tenant: Tenant, broadcast_id: uuid.UUID) -> int:
         )
         if not started:
             raise ServiceError(N_("This broadcast was already sent."), code="already_sent", field="_form")
-        address = Contact.email if broadcast.channel == "email" else Contact.phone
+    if broadcast.channel == "telegram":
+        await jobs.enqueue(tenant.uow, SEND_JOB, _job_payload(tenant.creator_id, broadcast_id))
+        return 0
+    channel: Channel = broadcast.channel
+    async with tenant.scope():
+        address = Contact.email if channel == "email" else Contact.phone
         rows = await Contact.select(Contact.id, address.as_alias("address")).where(
-            _audience_query(tenant, broadcast.channel, broadcast.tag)
+            _audience_query(tenant, channel, broadcast.tag)
         )
         deliveries = [
             Delivery(
@@ -193,7 +210,7 @@ async def start_broadcast(tenant: Tenant, broadcast_id: uuid.UUID) -> int:
                 creator_id=tenant.creator_id,
                 broadcast_id=broadcast_id,
                 contact_id=row["id"],
-                channel=broadcast.channel,
+                channel=channel,
                 address=row["address"],
                 state="queued",
             )
@@ -232,6 +249,12 @@ async def failed_deliveries(tenant: Tenant, broadcast_id: uuid.UUID, limit: int 
 async def request_test_send(tenant: Tenant, broadcast_id: uuid.UUID, address: str | None) -> None:
     """Send the broadcast to the creator's own address (their account's email or phone) through the outbox."""
     broadcast = await get_broadcast(tenant, broadcast_id)
+    if broadcast.channel == "telegram":
+        raise ServiceError(
+            N_("A Telegram post goes to your whole channel: there is no test send."),
+            field="_form",
+            code="no_test",
+        )
     if not address:
         message = (
             N_("Add an email address to your account to send yourself a test.")
@@ -245,6 +268,33 @@ async def request_test_send(tenant: Tenant, broadcast_id: uuid.UUID, address: st
 
 def _job_payload(creator_id: uuid.UUID, broadcast_id: uuid.UUID) -> dict[str, str]:
     return {"creator_id": str(creator_id), "broadcast_id": str(broadcast_id)}
+
+
+# --- the creator's Telegram channel -------------------------------------------------------------------------
+
+
+async def telegram_channel(tenant: Tenant) -> str:
+    async with tenant.scope():
+        row = (
+            await AudienceSettings.select(AudienceSettings.telegram_channel)
+            .where(AudienceSettings.creator_id == tenant.creator_id)
+            .first()
+        )
+    return str(row["telegram_channel"]) if row else ""
+
+
+async def save_telegram_channel(tenant: Tenant, channel: str) -> None:
+    """Save the channel (``@name``, cleaned by ``inputs.clean_telegram_channel``); "" removes it."""
+    async with tenant.scope():
+        await AudienceSettings.insert(
+            AudienceSettings(
+                id=uuid.uuid4(), creator_id=tenant.creator_id, telegram_channel=channel, updated_at=_now()
+            )
+        ).on_conflict(
+            target=AudienceSettings.creator_id,
+            action="DO UPDATE",
+            values=[AudienceSettings.telegram_channel, AudienceSettings.updated_at],
+        )
 
 
 # --- messages -----------------------------------------------------------------------------------------------
@@ -423,6 +473,34 @@ class Senders:
     settings: Settings
     email: EmailBackend
     sms: SmsBackend
+    telegram: TelegramBot | None = None
+
+
+async def _post_to_telegram(senders: Senders, creator_id: uuid.UUID, broadcast: BroadcastView) -> None:
+    """One post to the creator's channel; a refusal is recorded on the broadcast, a busy Telegram retried."""
+    async with _committed(creator_id) as tenant:
+        chat = await telegram_channel(tenant)
+    bot = senders.telegram or TelegramBot(
+        senders.settings.telegram_api_url, senders.settings.telegram_bot_token
+    )
+    status, error = "sent", ""
+    try:
+        await bot.send_message(chat, broadcast.body_md)
+    except TelegramError as exc:
+        if exc.transient and exc.retry_after:
+            await _resume_later(creator_id, broadcast.id, _now() + dt.timedelta(seconds=exc.retry_after))
+            return
+        if exc.transient:
+            raise  # the outbox retries after its backoff
+        status, error = "failed", exc.description
+    async with _committed(creator_id) as tenant, tenant.scope():
+        await Broadcast.update(
+            {Broadcast.status: status, Broadcast.error: error, Broadcast.finished_at: _now()}
+        ).where(
+            (Broadcast.creator_id == creator_id)
+            & (Broadcast.id == broadcast.id)
+            & (Broadcast.status == "sending")
+        )
 
 
 async def _deliver(
@@ -451,7 +529,10 @@ async def send_some(senders: Senders, creator_id: uuid.UUID, broadcast_id: uuid.
         broadcast = await get_broadcast(tenant, broadcast_id)
     if broadcast.status != "sending":
         return
-    channel = broadcast.channel
+    if broadcast.channel == "telegram":
+        await _post_to_telegram(senders, creator_id, broadcast)
+        return
+    channel: Channel = broadcast.channel
     rate = (
         senders.settings.broadcast_email_per_second
         if channel == "email"

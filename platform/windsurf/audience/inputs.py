@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from windsurf.identity import validation
 from windsurf.identity.validation import FieldError
 
 Source = Literal["lead_block", "lead_magnet", "purchase", "import", "manual"]
-Channel = Literal["email", "sms"]
+Channel = Literal["email", "sms"]  # how a contact is reached (and consents)
+BroadcastChannel = Literal["email", "sms", "telegram"]  # telegram: one post to the creator's channel
+TELEGRAM_CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 ContactKind = Literal["email", "phone"]
 
 MAX_TAGS = 20
@@ -35,6 +38,7 @@ CONSENT_COLUMNS = ("email_consent", "sms_consent")
 SUBJECT_MAX = 150
 BODY_MAX = 10_000
 SMS_BODY_MAX = 1_000
+TELEGRAM_BODY_MAX = 4_000  # Telegram's limit is 4,096
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class NewContact:
 class BroadcastDraft:
     """A broadcast as composed: ``body_md`` is Markdown for email (sanitised when shown), plain text for SMS."""
 
-    channel: Channel
+    channel: BroadcastChannel
     subject: str
     body_md: str
     tag: str = ""
@@ -243,8 +247,8 @@ def broadcast_form(raw: Mapping[str, str]) -> BroadcastDraft:
     """The compose form: a channel, a subject (email), a body, and optionally one tag to narrow the list."""
     errors: dict[str, str] = {}
     channel = raw.get("channel", "")
-    if channel not in ("email", "sms"):
-        errors["channel"] = N_("Choose email or SMS.")
+    if channel not in ("email", "sms", "telegram"):
+        errors["channel"] = N_("Choose email, SMS or Telegram.")
     subject = " ".join(unicodedata.normalize("NFC", raw.get("subject", "")).split())
     body = unicodedata.normalize("NFC", raw.get("body", "")).replace("\r\n", "\n").strip()
     if channel == "email" and not subject:
@@ -253,6 +257,8 @@ def broadcast_form(raw: Mapping[str, str]) -> BroadcastDraft:
         errors["subject"] = N_("Keep the subject under 150 characters.")
     if not body:
         errors["body"] = N_("Write the message.")
+    elif channel == "telegram" and len(body) > TELEGRAM_BODY_MAX:
+        errors["body"] = N_("Keep a Telegram post under 4,000 characters.")
     elif channel == "sms" and len(body) > SMS_BODY_MAX:
         errors["body"] = N_("Keep a text message under 1,000 characters.")
     elif len(body) > BODY_MAX:
@@ -265,4 +271,17 @@ def broadcast_form(raw: Mapping[str, str]) -> BroadcastDraft:
         errors["tag"] = exc.message
     if errors:
         raise InvalidInput(errors)
-    return BroadcastDraft(cast(Channel, channel), subject if channel == "email" else "", body, tag)
+    return BroadcastDraft(cast(BroadcastChannel, channel), subject if channel == "email" else "", body, tag)
+
+
+def clean_telegram_channel(raw: str) -> str:
+    """A public channel's name as ``@name`` (also accepted: ``name``, ``t.me/name``); "" removes it."""
+    value = raw.strip()
+    for prefix in ("https://", "http://", "t.me/", "telegram.me/", "@"):
+        value = value.removeprefix(prefix)
+    value = value.removeprefix("t.me/").strip("/")
+    if not value:
+        return ""
+    if not TELEGRAM_CHANNEL.match(value):
+        raise FieldError(N_("Enter your channel's name, like @my_channel (5-32 letters, digits or _)."))
+    return f"@{value}"

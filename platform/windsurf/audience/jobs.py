@@ -10,7 +10,9 @@ from windsurf.core import jobs
 
 
 def _senders(context: jobs.JobContext) -> broadcasts.Senders:
-    return broadcasts.Senders(context.settings, context.email, context.sms)
+    settings = context.settings
+    bot = broadcasts.TelegramBot(settings.telegram_api_url, settings.telegram_bot_token)
+    return broadcasts.Senders(settings, context.email, context.sms, bot)
 
 
 @jobs.job(broadcasts.SEND_JOB)

@@ -9,7 +9,9 @@ from windsurf.audience.broadcasts import failed_deliveries as failed_deliveries
 from windsurf.audience.broadcasts import get_broadcast as get_broadcast
 from windsurf.audience.broadcasts import list_broadcasts as list_broadcasts
 from windsurf.audience.broadcasts import request_test_send as request_test_send
+from windsurf.audience.broadcasts import save_telegram_channel as save_telegram_channel
 from windsurf.audience.broadcasts import start_broadcast as start_broadcast
+from windsurf.audience.broadcasts import telegram_channel as telegram_channel
 from windsurf.audience.contacts import (
     ContactView as ContactView,
 )

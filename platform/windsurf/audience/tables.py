@@ -62,7 +62,7 @@ class Broadcast(Table, tablename="audience_broadcast"):
 
     id = UUID(primary_key=True)
     creator_id = UUID(index=True)
-    channel = Varchar(length=8)  # email | sms
+    channel = Varchar(length=8)  # email | sms | telegram
     subject = Varchar(length=150, default="")
     body_md = Text(default="")
     tag = Varchar(length=40, default="")  # only contacts with this tag ("" = everyone who consented)
@@ -70,6 +70,7 @@ class Broadcast(Table, tablename="audience_broadcast"):
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    error = Varchar(length=300, default="")  # why a Telegram post failed for good
 
 
 @creator_owned
@@ -91,3 +92,13 @@ class Delivery(Table, tablename="audience_delivery"):
     attempts = Integer(default=0)
     claimed_until = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+
+
+@creator_owned
+class AudienceSettings(Table, tablename="audience_settings"):
+    """A creator's audience settings: the Telegram channel (``@name``) the platform's bot posts broadcasts to."""
+
+    id = UUID(primary_key=True)
+    creator_id = UUID(unique=True)
+    telegram_channel = Varchar(length=64, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
