@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from windsurf.audience import automations
 from windsurf.audience.inputs import Channel, ContactEdit, NewContact
 from windsurf.audience.tables import Contact, Delivery, SmsOptOut, Suppression
 from windsurf.core import db
@@ -121,6 +122,8 @@ async def add_contact(tenant: Tenant, new: NewContact) -> ContactView:
             if not db.is_unique_violation(exc):
                 raise
             continue  # joined a moment ago by a concurrent request: merge into that one
+        if new.source in ("lead_block", "lead_magnet") and (row.email_consent or row.sms_consent):
+            await automations.welcome(tenant, row.id)
         return await get_contact(tenant, row.id)
     raise RuntimeError("could not add the contact")
 
@@ -344,3 +347,17 @@ async def unsubscribe_if_present(tenant: Tenant, contact_id: uuid.UUID, channel:
     """An unsubscribe link of a contact deleted since: nothing is left to send to, which is what they asked."""
     with contextlib.suppress(NotFoundError):
         await unsubscribe(tenant, contact_id, channel, how)
+
+
+async def reachable_by(tenant: Tenant, contact: ContactView) -> Channel | None:
+    """The channel this contact may be written on now (email first), or None."""
+    if await may_send(tenant, contact, "email"):
+        return "email"
+    if await may_send(tenant, contact, "sms"):
+        return "sms"
+    return None
+
+
+async def find_contact(tenant: Tenant, email: str | None, phone: str | None) -> ContactView | None:
+    row = await _find(tenant, email, phone)
+    return _view(row) if row else None

@@ -1,5 +1,7 @@
 """The audience domain's operations (re-exported from its modules): contacts and consent, broadcasts."""
 
+from windsurf.audience.automations import remind_unpaid_checkout as remind_unpaid_checkout
+from windsurf.audience.automations import thank_buyer as thank_buyer
 from windsurf.audience.broadcasts import BroadcastView as BroadcastView
 from windsurf.audience.broadcasts import Estimate as Estimate
 from windsurf.audience.broadcasts import create_broadcast as create_broadcast

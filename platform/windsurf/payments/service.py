@@ -377,11 +377,13 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
     await jobs.enqueue(
         tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
     )
-    # The buyer joins the creator's contact list (a purchase is no consent to marketing).
-    await audience.add_contact(
+    # The buyer joins the creator's contact list (a purchase is no consent to marketing), and is thanked where
+    # an earlier consent allows it.
+    buyer = await audience.add_contact(
         tenant,
         audience.NewContact(source="purchase", email=order.email, phone=order.phone, name=order.buyer_name),
     )
+    await audience.thank_buyer(tenant, buyer.id, order.product_title)
 
 
 async def reconcile(
