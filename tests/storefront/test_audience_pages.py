@@ -207,3 +207,29 @@ async def test_a_stop_reply_through_the_gateway_webhook(settings: Settings) -> N
         assert stop.status_code == 200 and stop.json() == {"status": "unsubscribed"}
     async with tenant_for(creator) as tenant:
         assert not await audience.may_send(tenant, contact, "sms")
+
+
+async def test_anonymous_callers_reach_no_audience_page(client: Client) -> None:
+    some_id = "00000000-0000-4000-8000-000000000000"
+    for url in (
+        "/dashboard/audience",
+        "/dashboard/audience/export.csv",
+        "/dashboard/audience/import",
+        f"/dashboard/audience/{some_id}",
+        "/dashboard/broadcasts",
+        f"/dashboard/broadcasts/{some_id}",
+    ):
+        response = await client.get(url)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
+    for url in (
+        "/dashboard/audience/import",
+        "/dashboard/audience/import/confirm",
+        f"/dashboard/audience/{some_id}",
+        f"/dashboard/audience/{some_id}/delete",
+        "/dashboard/broadcasts",
+        "/dashboard/broadcasts/telegram",
+        f"/dashboard/broadcasts/{some_id}/test",
+        f"/dashboard/broadcasts/{some_id}/send",
+    ):
+        response = await post_form(client, url, {})
+        assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
