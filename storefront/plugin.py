@@ -27,10 +27,17 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store, payouts, staff_payouts
+    from storefront.pages import builder_audience, builder_broadcasts, builder_store, payouts, staff_payouts
 
-    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it.
-    return [builder_store.router, payouts.router, staff_payouts.router]
+    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it; the audience
+    # (contacts and broadcasts) too.
+    return [
+        builder_store.router,
+        payouts.router,
+        staff_payouts.router,
+        builder_audience.router,
+        builder_broadcasts.router,
+    ]
 
 
 def _catalog() -> list[ControllerRouterHandler]:
@@ -41,9 +48,9 @@ def _catalog() -> list[ControllerRouterHandler]:
 
 
 def _storefront() -> list[ControllerRouterHandler]:
-    from storefront.pages import media, product, public
+    from storefront.pages import media, product, public, unsubscribe
 
-    return [public.router, product.router, media.router]
+    return [public.router, product.router, media.router, unsubscribe.router]
 
 
 def _payments() -> list[ControllerRouterHandler]:

@@ -53,9 +53,11 @@ def _catalog() -> list[ControllerRouterHandler]:
 
 
 def _payments() -> list[ControllerRouterHandler]:
+    from windsurf.audience import api as audience_api
     from windsurf.payments import api
 
-    return [api.router]
+    # The SMS gateway's inbound webhook lives with the other provider callbacks under /webhooks.
+    return [api.router, audience_api.router]
 
 
 # The JSON routers each service (a value of WINDSURF_SERVICES) mounts; the cloud routes paths to them. The face
@@ -97,6 +99,7 @@ def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
     """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
+    from windsurf.audience import jobs as audience_jobs  # noqa: F401 - registers the broadcast senders
     from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files

@@ -67,6 +67,15 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     email_from: str = "Stan Store Windsurf <no-reply@windsurf.et>"
+    sms_inbound_secret: str = (
+        ""  # the secret the SMS gateway's inbound (STOP reply) webhook carries; "" = off
+    )
+    broadcast_daily_email_limit: int = 2000  # broadcast emails one creator may send a day (Addis Ababa days)
+    broadcast_daily_sms_limit: int = 500  # broadcast SMS one creator may send a day
+    broadcast_email_per_second: float = 5.0  # throttle per channel, per worker
+    broadcast_sms_per_second: float = 2.0
+    telegram_bot_token: str = ""  # the platform's bot, which creators make an admin of their channel
+    telegram_api_url: str = "https://api.telegram.org"
     default_locale: Literal["am", "en"] = "am"
     session_idle_minutes: int = 60 * 24
     session_absolute_hours: int = 24 * 14

@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from piccolo.querystring import QueryString
 
+from windsurf.audience import service as audience
 from windsurf.catalog import files, inputs, validation
 from windsurf.catalog.inputs import KEEP as KEEP  # the typed inputs, re-exported for the service's callers
 from windsurf.catalog.inputs import Direction as Direction
@@ -41,7 +42,6 @@ from windsurf.core.images import COVER, ImageRejected, process_upload
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage, StorageError, public_url
 from windsurf.core.uow import Tenant
-from windsurf.identity import validation as contact_validation
 
 Variant = tuple[str, int, int]  # (url, width, height)
 MAX_FILES_PER_PRODUCT = 20
@@ -665,12 +665,8 @@ async def capture_lead(tenant: Tenant, product_id: uuid.UUID, contact: str) -> L
     if row is None:
         raise NotFoundError()
     field = row["lead_field"]
-    try:
-        clean = (contact_validation.clean_email if field == "email" else contact_validation.clean_phone)(
-            contact
-        )
-    except contact_validation.FieldError as exc:
-        raise InvalidInput({"contact": exc.message}) from None
+    capture = audience.lead_capture(field, contact)  # the typed input; InvalidInput on "contact"
+    clean = capture.address
     column = Lead.email if field == "email" else Lead.phone
     async with tenant.scope():
         # Once per contact and product: the unique indexes keep a repeat (or a concurrent twin) out.
@@ -689,6 +685,9 @@ async def capture_lead(tenant: Tenant, product_id: uuid.UUID, contact: str) -> L
             .first()
         )
     assert existing is not None
+    # The creator's one contact list, in the same unit of work.
+    joined = capture.as_contact("lead_magnet", "lead magnet")
+    await audience.add_contact(tenant, joined)
     return LeadView(
         existing["id"], existing["product_id"], existing["email"], existing["phone"], existing["created_at"]
     )

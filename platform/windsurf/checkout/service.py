@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from windsurf.audience import service as audience
 from windsurf.checkout.tables import DiscountCode, Order, ProductSales
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -301,6 +302,8 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                 {"creator_id": str(tenant.creator_id), "order_id": str(order_id)},
                 delay=ORDER_TTL + dt.timedelta(seconds=5),
             )
+            # One reminder in an hour if it is still unpaid, where the buyer's consent allows (audience).
+            await audience.remind_unpaid_checkout(tenant, order_id)
     except Exception as exc:
         if not db.is_unique_violation(exc):
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -27,6 +28,8 @@ class Email:
     to: str
     subject: str
     body: str
+    # Extra headers (List-Unsubscribe, Message-ID...) for mail sent in bulk; transactional mail has none.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class SmsBackend(Protocol):
@@ -75,6 +78,8 @@ class SmtpBackend:
         mail["From"] = self.sender
         mail["To"] = message.to
         mail["Subject"] = message.subject
+        for name, value in message.headers.items():
+            mail[name] = value
         mail.set_content(message.body)
         with smtplib.SMTP(self.host, self.port, timeout=10) as client:
             client.send_message(mail)

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
 from windsurf.checkout.service import OrderView
@@ -384,6 +385,13 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
     await jobs.enqueue(
         tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
     )
+    # The buyer joins the creator's contact list (a purchase is no consent to marketing), and is thanked where
+    # an earlier consent allows it.
+    buyer = await audience.add_contact(
+        tenant,
+        audience.NewContact(source="purchase", email=order.email, phone=order.phone, name=order.buyer_name),
+    )
+    await audience.thank_buyer(tenant, buyer.id, order.product_title)
 
 
 async def reconcile(

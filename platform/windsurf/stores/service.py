@@ -19,6 +19,7 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
+from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
 from windsurf.core import db, images
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -27,8 +28,6 @@ from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
 from windsurf.identity import service as identity
-from windsurf.identity import validation
-from windsurf.identity.validation import FieldError
 from windsurf.stores import inputs
 from windsurf.stores.inputs import BIO_MAX as BIO_MAX  # the typed inputs and their limits, re-exported
 from windsurf.stores.inputs import CONTACT_KINDS as CONTACT_KINDS
@@ -425,11 +424,8 @@ async def add_lead(tenant: Tenant, block_id: str, contact: str) -> None:
     block = published[0].block(block_id) if published else None
     if block is None or block.type != "capture":
         raise NotFoundError()
-    cleaner = validation.clean_email if block.contact == "email" else validation.clean_phone
-    try:
-        value = cleaner(contact)
-    except FieldError as exc:
-        raise InvalidInput({"contact": exc.message}) from None
+    capture = audience.lead_capture(block.contact, contact)  # the typed input; InvalidInput on "contact"
+    value = capture.address
     lead = StoreLead(
         id=uuid.uuid4(), creator_id=creator_id, block_id=block_id, contact_kind=block.contact, contact=value
     )
@@ -441,6 +437,9 @@ async def add_lead(tenant: Tenant, block_id: str, contact: str) -> None:
         if not db.is_unique_violation(exc):
             raise
         # already subscribed
+    # The creator's one contact list, in the same unit of work: joining a list is consent to hear from it.
+    joined = capture.as_contact("lead_block", "lead block")
+    await audience.add_contact(tenant, joined)
 
 
 async def list_leads(tenant: Tenant, limit: int = 50) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
 from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
+from windsurf.audience import service as audience
 from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
@@ -148,6 +149,12 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
         )
         destination = await ledger.add_destination(tenant, kind="telebirr", phone="0911 234 567")
         await ledger.request_payout(tenant, destination_id=destination.id, amount=10_000, policy=ready)
+        # The audience: the lead above is a contact; a broadcast queues it, then it unsubscribes (a suppression).
+        broadcast = await audience.create_broadcast(tenant, audience.BroadcastDraft("email", "News", "Hello"))
+        assert await audience.start_broadcast(tenant, broadcast.id) == 1
+        (contact,), _ = await audience.list_contacts(tenant)
+        await audience.unsubscribe(tenant, contact.id, "email", "unsubscribe link")
+        await audience.save_telegram_channel(tenant, "@windsurf_news")
     await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
     return str(creator_id)
 
