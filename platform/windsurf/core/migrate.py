@@ -46,7 +46,7 @@ async def applied_migrations() -> list[str]:
     """Every migration the database records as applied, in the order they ran (none on a fresh database)."""
     if not await Migration.table_exists():
         return []
-    rows = await Migration.select(Migration.app_name, Migration.name).order_by(Migration.id)
+    rows = await Migration.select(Migration.app_name, Migration.name).order_by(Migration._meta.primary_key)
     return [f"{row['app_name']}: {row['name']}" for row in rows]
 
 
