@@ -111,6 +111,8 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "lead_count": lead_count,
         "palettes": service.PALETTES,
         "palette_names": service.PALETTE_NAMES,
+        "layouts": service.LAYOUT_NAMES,
+        "buttons": service.BUTTON_NAMES,
         "networks": service.SOCIAL_LABELS,
         "block_labels": BLOCK_LABELS,
         "errors": {},
@@ -231,9 +233,27 @@ async def delete_avatar(b: Build) -> Response[Any]:
     return await _answer(b, "avatar", lambda: service.remove_avatar(b.tenant, b.storage))
 
 
+@post("/dashboard/banner")
+async def save_banner(b: Build) -> Response[Any]:
+    upload = (await b.request.form()).get("banner")
+
+    async def action() -> StoreState:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput({"banner": N_("Choose a picture to upload.")})
+        data = await upload.read()
+        return await service.set_banner(b.tenant, b.storage, data, upload.filename)
+
+    return await _answer(b, "banner", action)
+
+
+@post("/dashboard/banner/delete")
+async def delete_banner(b: Build) -> Response[Any]:
+    return await _answer(b, "banner", lambda: service.remove_banner(b.tenant, b.storage))
+
+
 @post("/dashboard/theme")
 async def save_theme(b: Build) -> Response[Any]:
-    form = await web.form_fields(b.request, "palette", "accent")
+    form = await web.form_fields(b.request, "palette", "accent", "layout", "button")
     return await _answer(b, "theme", lambda: service.update_theme(b.tenant, inputs.theme_form(**form)), form)
 
 
@@ -362,6 +382,8 @@ router = Router(
         save_profile,
         save_avatar,
         delete_avatar,
+        save_banner,
+        delete_banner,
         save_theme,
         save_socials,
         save_settings,
