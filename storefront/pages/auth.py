@@ -30,6 +30,7 @@ from windsurf.identity import devices, service, validation
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
+from windsurf.stores import service as stores
 
 # Per account is the real defence; per IP only stops spraying. Ethiopian mobile networks put many phones
 # behind one carrier-grade NAT address (a whole campus or town can sign up from it in a morning), so the
@@ -362,7 +363,8 @@ async def reset_confirm(
 @get("/account")
 async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Response[Any]:
     sign_ins = await service.list_sign_ins(tenant)
-    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins})
+    ethiopian = await stores.uses_ethiopian_calendar(tenant)  # dates follow the store's calendar setting
+    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins, "ethiopian": ethiopian})
 
 
 @post("/language")

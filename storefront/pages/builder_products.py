@@ -32,6 +32,7 @@ from windsurf.core.web import Renderer
 from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
+from windsurf.stores import service as stores
 
 Req = HTMXRequest
 LIST_URL = "/dashboard/products"
@@ -203,6 +204,7 @@ async def _edit_page(
         "errors": errors or {},
         "kind_labels": KIND_LABELS,
         "leads": leads[:100],
+        "ethiopian": await stores.uses_ethiopian_calendar(p.tenant),
         "lead_count": len(leads),
         "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
         "max_file_mb": p.settings.max_file_mb,

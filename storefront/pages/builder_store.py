@@ -72,6 +72,14 @@ def _qr_file(url: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _qr_png(url: str) -> bytes:
+    """A PNG for apps that take no SVG (messengers, phone galleries, most print shops' upload forms): 16 px a
+    module, about 700 px square, sharp on a printed A6 flyer."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=16, border=4)
+    return buffer.getvalue()
+
+
 async def provide_builder(
     request: Req,
     account: AccountDep,
@@ -334,6 +342,20 @@ async def qr_code(b: Build) -> Response[bytes]:
     )
 
 
+@get("/dashboard/qr.png")
+async def qr_code_png(b: Build) -> Response[bytes]:
+    """The store's QR code as a PNG image, for where an SVG is not taken."""
+    account = b.account
+    return Response(
+        await offload.cpu(_qr_png, store_url(b.settings, account)),
+        media_type="image/png",
+        headers={
+            "Content-Disposition": f'attachment; filename="{account.handle}-qr.png"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
 @get("/manifest.webmanifest", opt={"exclude_from_csrf": True})
 async def manifest(request: Req, renderer: RendererDep) -> Response[dict[str, Any]]:
     """Lets a creator add the builder to the phone's home screen."""
@@ -393,6 +415,7 @@ router = Router(
         move_block,
         publish,
         qr_code,
+        qr_code_png,
         manifest,
     ],
     dependencies={"b": Provide(provide_builder)},

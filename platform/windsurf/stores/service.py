@@ -242,6 +242,23 @@ async def default_language(tenant: Tenant) -> str | None:
     return published[0].language if published else None
 
 
+async def uses_ethiopian_calendar(tenant: Tenant) -> bool:
+    """The store's calendar setting, for every date the creator sees (buyers' pages read their own copy).
+
+    The published store's setting once there is one, else the draft's; never creates a store row (a staff
+    account has none)."""
+    async with tenant.scope():
+        row = (
+            await Store.select(Store.draft, Store.published)
+            .where(Store.creator_id == tenant.creator_id)
+            .first()
+        )
+    if row is None:
+        return False
+    doc = _decode(row["published"]) or _decode(row["draft"]) or {}
+    return bool(doc.get("ethiopian_calendar", False))
+
+
 async def get_published(tenant: Tenant) -> tuple[StoreDoc, dt.datetime] | None:
     """What buyers see, or None when the store was never published. Never creates anything."""
     async with tenant.scope():
