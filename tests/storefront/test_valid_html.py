@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import post_form, unavailable
+from tests.conftest import csrf, post_form, unavailable
 from tests.platform.catalog.helpers import create
 from tests.storefront.live import Live, buy, pay
+from tests.storefront.store_helpers import png
 from windsurf.catalog.tables import Product
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +111,23 @@ async def collect(shop: Live) -> dict[str, str]:
             response = await client.get(url, headers={"Accept-Language": "en"})
             assert response.status_code in {200, 404}, (url, response.status_code)
             pages[url] = response.text
+    # The store again in another layout, with a banner and pill buttons.
+    token = await csrf(creator)
+    banner = await creator.post(
+        "/dashboard/banner",
+        data={"_csrf_token": token},
+        files={"banner": ("b.png", png(900, 300), "image/png")},
+    )
+    assert banner.status_code == 303
+    theme = {"palette": "night", "accent": "#e0a100", "layout": "featured", "button": "pill"}
+    assert (await post_form(creator, "/dashboard/theme", theme)).status_code == 303
+    assert (await post_form(creator, "/dashboard/publish", {})).status_code == 303
+    await shop.jobs()
+    pages[f"/@{handle} (featured, banner)"] = (await buyer.get(f"/@{handle}")).text
+    pages["/dashboard (banner)"] = (await creator.get("/dashboard")).text
+    pages["/dashboard/products/new?kind=coaching"] = (
+        await creator.get("/dashboard/products/new?kind=coaching")
+    ).text
     orders = re.findall(r'href="(/dashboard/orders/[0-9a-f-]+)"', pages["/dashboard/orders"])
     assert orders, "the paid order is listed"
     pages[orders[0]] = (await creator.get(orders[0])).text
