@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(UV) run --frozen
-PORT ?= 8000
+# `make run` serves on WINDSURF_PORT when it is set (the same variable `windsurf serve` reads), else 8000.
+PORT ?= $(or $(WINDSURF_PORT),8000)
 
 .PHONY: run test lint format bench bench-store bench-checkout messages vendor-htmx clean
 

@@ -39,8 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         from windsurf.core.migrate import migrate
 
-        asyncio.run(migrate(settings))
-        print("database is up to date")
+        applied = asyncio.run(migrate(settings))
+        print(migrate_report(applied))
         return 0
     if args.command == "demo" and settings.is_production:
         # The demo login's password is published in the README: it must never exist on a real platform.
@@ -61,6 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = sys.stdin.readline().rstrip("\r\n")
         return asyncio.run(_create_staff(settings, args.email, password, args.name))
     return 2
+
+
+def migrate_report(applied: Sequence[str]) -> str:
+    """What ``windsurf migrate`` did, for the person who ran it: each migration applied, or that none was needed."""
+    if not applied:
+        return "database is up to date: no migration to apply"
+    lines = [f"applied {len(applied)} migration{'s' if len(applied) != 1 else ''}:"]
+    lines += [f"  {name}" for name in applied]
+    lines.append("database is up to date")
+    return "\n".join(lines)
 
 
 def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> int:

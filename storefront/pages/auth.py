@@ -30,19 +30,20 @@ from windsurf.identity import devices, service, validation
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
+from windsurf.stores import service as stores
 
-# Per account is the real defence; per IP only stops spraying. Many Ethiopian mobile users share one
-# carrier-NAT
-# address, so the per-IP numbers are generous.
+# Per account is the real defence; per IP only stops spraying. Ethiopian mobile networks put many phones
+# behind one carrier-grade NAT address (a whole campus or town can sign up from it in a morning), so the
+# per-IP numbers of sign-up and codes are a ceiling against floods, and per-contact limits do the fine work.
 # Log-in: ten guesses per (account, address) and a hundred per address every 15 minutes, so a stranger who
 # knows an email cannot lock its owner out; spread over many addresses, LOGIN_ACCOUNT stops them, except on a
 # device the account logged in from before (a signed cookie), and the owner can always get in by an emailed
 # reset link or an SMS code, which count apart.
 LOGIN = Limit("login", per_ip=100, per_account=0, per_pair=10, window_seconds=15 * 60)
 LOGIN_ACCOUNT = Limit("login-account", per_ip=0, per_account=50, window_seconds=60 * 60)
-SIGNUP = Limit("signup", per_ip=30, per_account=5, window_seconds=15 * 60)
-SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
-VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
+SIGNUP = Limit("signup", per_ip=300, per_account=5, window_seconds=15 * 60)
+SEND_CODE = Limit("send-code", per_ip=120, per_account=3, window_seconds=15 * 60)
+VERIFY_CODE = Limit("verify-code", per_ip=300, per_account=10, window_seconds=15 * 60)
 RESET = Limit("password-reset", per_ip=30, per_account=3, window_seconds=60 * 60)
 AFTER_LOGIN = "/dashboard"
 Req = Request[Any, Any, Any]
@@ -362,7 +363,8 @@ async def reset_confirm(
 @get("/account")
 async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Response[Any]:
     sign_ins = await service.list_sign_ins(tenant)
-    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins})
+    ethiopian = await stores.uses_ethiopian_calendar(tenant)  # dates follow the store's calendar setting
+    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins, "ethiopian": ethiopian})
 
 
 @post("/language")

@@ -32,6 +32,7 @@ from windsurf.core.web import Renderer
 from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, StorageDep, TenantDep
 from windsurf.identity.service import Account
 from windsurf.settings import Settings
+from windsurf.stores import service as stores
 
 Req = HTMXRequest
 LIST_URL = "/dashboard/products"
@@ -170,10 +171,20 @@ async def new_product_page(p: P) -> Response[Any]:
     return _new_page(p.request, p.renderer, {"kind": kind if kind in KINDS else "download"}, {})
 
 
+# The new-product form's fields of each kind; the form hides the others, and they are not read.
+NEW_FIELDS = {
+    "download": ("price",),
+    "coaching": ("price", "duration_minutes"),
+    "link": ("price", "external_url"),
+    "lead_magnet": (),
+}
+
+
 @post(LIST_URL)
 async def create_product(p: P) -> Response[Any]:
     form = await web.form_fields(p.request, "kind", "title", "price", "external_url", "duration_minutes")
-    fields = {key: value for key, value in form.items() if key != "kind" and value}
+    wanted = NEW_FIELDS.get(form["kind"], ("price", "external_url", "duration_minutes"))
+    fields = {key: form[key] for key in wanted if form[key]}
     fields["title"] = form["title"]
     try:
         product = await service.create_product(p.tenant, inputs.new_product_form(form["kind"], fields))
@@ -203,6 +214,7 @@ async def _edit_page(
         "errors": errors or {},
         "kind_labels": KIND_LABELS,
         "leads": leads[:100],
+        "ethiopian": await stores.uses_ethiopian_calendar(p.tenant),
         "lead_count": len(leads),
         "done": SAVED_MESSAGES.get(request.query_params.get("done", "")),
         "max_file_mb": p.settings.max_file_mb,

@@ -72,6 +72,14 @@ def _qr_file(url: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _qr_png(url: str) -> bytes:
+    """A PNG for apps that take no SVG (messengers, phone galleries, most print shops' upload forms): 16 px a
+    module, about 700 px square, sharp on a printed A6 flyer."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=16, border=4)
+    return buffer.getvalue()
+
+
 async def provide_builder(
     request: Req,
     account: AccountDep,
@@ -111,6 +119,8 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "lead_count": lead_count,
         "palettes": service.PALETTES,
         "palette_names": service.PALETTE_NAMES,
+        "layouts": service.LAYOUT_NAMES,
+        "buttons": service.BUTTON_NAMES,
         "networks": service.SOCIAL_LABELS,
         "block_labels": BLOCK_LABELS,
         "errors": {},
@@ -231,9 +241,27 @@ async def delete_avatar(b: Build) -> Response[Any]:
     return await _answer(b, "avatar", lambda: service.remove_avatar(b.tenant, b.storage))
 
 
+@post("/dashboard/banner")
+async def save_banner(b: Build) -> Response[Any]:
+    upload = (await b.request.form()).get("banner")
+
+    async def action() -> StoreState:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput({"banner": N_("Choose a picture to upload.")})
+        data = await upload.read()
+        return await service.set_banner(b.tenant, b.storage, data, upload.filename)
+
+    return await _answer(b, "banner", action)
+
+
+@post("/dashboard/banner/delete")
+async def delete_banner(b: Build) -> Response[Any]:
+    return await _answer(b, "banner", lambda: service.remove_banner(b.tenant, b.storage))
+
+
 @post("/dashboard/theme")
 async def save_theme(b: Build) -> Response[Any]:
-    form = await web.form_fields(b.request, "palette", "accent")
+    form = await web.form_fields(b.request, "palette", "accent", "layout", "button")
     return await _answer(b, "theme", lambda: service.update_theme(b.tenant, inputs.theme_form(**form)), form)
 
 
@@ -314,6 +342,20 @@ async def qr_code(b: Build) -> Response[bytes]:
     )
 
 
+@get("/dashboard/qr.png")
+async def qr_code_png(b: Build) -> Response[bytes]:
+    """The store's QR code as a PNG image, for where an SVG is not taken."""
+    account = b.account
+    return Response(
+        await offload.cpu(_qr_png, store_url(b.settings, account)),
+        media_type="image/png",
+        headers={
+            "Content-Disposition": f'attachment; filename="{account.handle}-qr.png"',
+            "Cache-Control": "private, no-cache",
+        },
+    )
+
+
 @get("/manifest.webmanifest", opt={"exclude_from_csrf": True})
 async def manifest(request: Req, renderer: RendererDep) -> Response[dict[str, Any]]:
     """Lets a creator add the builder to the phone's home screen."""
@@ -362,6 +404,8 @@ router = Router(
         save_profile,
         save_avatar,
         delete_avatar,
+        save_banner,
+        delete_banner,
         save_theme,
         save_socials,
         save_settings,
@@ -371,6 +415,7 @@ router = Router(
         move_block,
         publish,
         qr_code,
+        qr_code_png,
         manifest,
     ],
     dependencies={"b": Provide(provide_builder)},

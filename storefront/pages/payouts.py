@@ -23,6 +23,7 @@ from windsurf.core.web import Renderer
 from windsurf.dependencies import RendererDep, SettingsDep, TenantDep
 from windsurf.ledger import service
 from windsurf.settings import Settings
+from windsurf.stores import service as stores
 
 Req = HTMXRequest
 PAGE = "/dashboard/payouts"
@@ -50,6 +51,7 @@ async def _page(
     done = DONE.get(request.query_params.get("done", ""))
     context = {
         "section": "payouts",
+        "ethiopian": await stores.uses_ethiopian_calendar(tenant),
         "outlook": await service.outlook(tenant, policy),
         "payouts": await service.list_payouts(tenant),
         "destinations": await service.list_destinations(tenant),
@@ -109,7 +111,12 @@ async def payout_detail(
 ) -> Response[Any]:
     """One payout and its history; another creator's is the same 404 as one that does not exist."""
     payout = await service.get_payout(tenant, payout_id)
-    context = {"section": "payouts", "payout": payout, "status_labels": service.STATUS_LABELS}
+    context = {
+        "section": "payouts",
+        "payout": payout,
+        "status_labels": service.STATUS_LABELS,
+        "ethiopian": await stores.uses_ethiopian_calendar(tenant),
+    }
     return renderer.render(request, "ledger/payout.html", context, headers=NO_STORE)
 
 

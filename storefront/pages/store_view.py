@@ -24,6 +24,17 @@ from windsurf.stores.service import Block, StoreDoc
 EAGER_COVERS = 3  # product covers above the fold on a phone: loaded at once, the rest lazily
 COVER_SIZE = 80  # CSS pixels of a product card's cover
 AVATAR_SIZE = 96
+GRID_COVER_SIZE = 260  # two columns on a phone, at most 34rem / 2 on a wide screen
+FEATURED_COVER_SIZE = 544  # the featured product's cover spans the page (34rem)
+BANNER_SIZE = 544
+# Each layout's cover box (CSS px) and the `sizes` attribute that tells the browser how wide it is shown.
+COVER_BOXES = {
+    "list": (COVER_SIZE, f"{COVER_SIZE}px"),
+    "grid": (GRID_COVER_SIZE, "(min-width:34rem) 260px, 45vw"),
+    "featured": (COVER_SIZE, f"{COVER_SIZE}px"),
+}
+FEATURED_SIZES = "(min-width:34rem) 544px, 100vw"
+BUTTON_RADII = {"rounded": "12px", "pill": "99px", "square": "0"}
 MAX_SRCSET_WIDTH = 480
 MAX_DENSITY = 2  # device pixels per CSS pixel worth paying for on a thumbnail
 
@@ -42,6 +53,19 @@ class Item:
     card: ProductCard | None = None
     picture: Picture | None = None
     eager: bool = False
+    featured: bool = False  # the "featured first" layout's first product, shown large
+    sizes: str = ""  # the cover's `sizes` attribute
+
+    @property
+    def initials(self) -> str:
+        """A product without a cover shows its initials on the accent colour (one or two letters)."""
+        words = self.card.title.split() if self.card else []
+        return "".join(word[0] for word in words[:2]).upper() or "·"
+
+    @property
+    def shows_price(self) -> bool:
+        """A link product sends the buyer elsewhere for free: a price would only mislead."""
+        return self.card is not None and self.card.kind != "link"
 
 
 @dataclass(frozen=True)
@@ -51,6 +75,7 @@ class StoreView:
     name: str
     doc: StoreDoc | None  # None: never published
     avatar: Picture | None = None
+    banner: Picture | None = None
     items: list[Item] = field(default_factory=list)
     published_at: dt.datetime | None = None
     preview: bool = False
@@ -62,7 +87,17 @@ class StoreView:
             return ""
         colours = self.doc.colours
         colours["af"] = "#000" if _luminance(colours["ac"]) > 0.55 else "#fff"
+        colours["br"] = BUTTON_RADII.get(self.doc.button, BUTTON_RADII["rounded"])
         return ";".join(f"--{name}:{value}" for name, value in colours.items())
+
+    @property
+    def layout(self) -> str:
+        return self.doc.layout if self.doc and self.doc.layout in LAYOUT_CLASSES else "list"
+
+    @property
+    def layout_class(self) -> str:
+        """The store's layout as a one-letter class on the block list (the page's bytes are counted)."""
+        return LAYOUT_CLASSES[self.layout]
 
     @property
     def og_image(self) -> str:
@@ -72,6 +107,9 @@ class StoreView:
         return (
             largest if largest.startswith(("http://", "https://")) else f"{self.url.split('/@')[0]}{largest}"
         )
+
+
+LAYOUT_CLASSES = {"list": "", "grid": "g", "featured": "f", "links": "m"}
 
 
 def _luminance(colour: str) -> float:
@@ -102,6 +140,20 @@ def picture(sources: Sequence[tuple[str, int, int]], box: int) -> Picture | None
     )
 
 
+def banner_picture(sources: Sequence[tuple[str, int, int]]) -> Picture | None:
+    """Every width of the banner (480 and 960 px): it spans the page, so a 3x phone takes the largest.
+    width/height are the largest thumbnail's, for the aspect ratio the browser reserves before it loads."""
+    if not sources:
+        return None
+    _, width, height = sources[-1]
+    return Picture(
+        src=sources[0][0],
+        srcset=", ".join(f"{url} {w}w" for url, w, _ in sources),
+        width=width,
+        height=height,
+    )
+
+
 def build_view(
     settings: Settings,
     handle: str,
@@ -118,6 +170,7 @@ def build_view(
     by_id = {str(card.id): card for card in cards}
     items: list[Item] = []
     covers = 0
+    layout = doc.layout
     for block in doc.blocks:
         if block.type != "product":
             items.append(Item(block))
@@ -125,8 +178,12 @@ def build_view(
         card = by_id.get(block.product_id)
         if card is None:  # not published (any more): buyers do not see it
             continue
-        pic = picture(card.cover, COVER_SIZE) if card.cover else None
-        items.append(Item(block, card, pic, eager=pic is not None and covers < EAGER_COVERS))
+        featured = layout == "featured" and not any(item.card for item in items)
+        box, sizes = (FEATURED_COVER_SIZE, FEATURED_SIZES) if featured else COVER_BOXES.get(layout, (0, ""))
+        # The minimal layout shows no covers at all: not even a lazy image is fetched.
+        pic = picture(card.cover, box) if card.cover and box else None
+        eager = pic is not None and covers < EAGER_COVERS
+        items.append(Item(block, card, pic, eager=eager, featured=featured, sizes=sizes))
         covers += pic is not None
     avatar = None
     if doc.avatar:
@@ -134,12 +191,18 @@ def build_view(
             [(public_url(service.avatar_key(doc.avatar, w)), w, h) for w, h in doc.avatar.sizes],
             AVATAR_SIZE,
         )
+    banner = None
+    if doc.banner:
+        banner = banner_picture(
+            [(public_url(service.avatar_key(doc.banner, w)), w, h) for w, h in doc.banner.sizes]
+        )
     return StoreView(
         handle=handle,
         url=url,
         name=doc.name or account_name,
         doc=doc,
         avatar=avatar,
+        banner=banner,
         items=items,
         published_at=published_at,
         preview=preview,

@@ -77,8 +77,8 @@ async def test_blocks_with_htmx_answer_the_block_list_and_refresh_the_preview(cl
     assert response.text.lstrip().startswith('<section class="card" id="blocks">')
     assert "<html" not in response.text
     assert (
-        'id="preview" hx-swap-oob="true"' in response.text
-        and 'id="status" hx-swap-oob="true"' in response.text
+        'id="preview" data-hx-swap-oob="true"' in response.text
+        and 'id="status" data-hx-swap-oob="true"' in response.text
     )
     assert "Unpublished changes" in response.text or "Not published yet" in response.text
     assert response.headers["vary"].startswith("HX-Request")

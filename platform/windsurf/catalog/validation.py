@@ -183,13 +183,22 @@ def render_markdown(source: str) -> str:
     )
 
 
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
+
+
 def excerpt(description_html: str, limit: int = SHORT_MAX) -> str:
-    """Plain text of the first words of a description, at most ``limit`` characters."""
-    text = html.unescape(nh3.clean(description_html.replace("</", " </"), tags=set()))
-    text = " ".join(text.split())
+    """Plain text of the first words of a description, at most ``limit`` characters.
+
+    Paragraphs, headings, list items and line breaks stay on lines of their own (a store card shows them
+    with ``white-space: pre-line``): "Ten recipes" and "For beginners" must not run into one sentence.
+    """
+    marked = _BLOCK_END.sub("\n", description_html)
+    text = html.unescape(nh3.clean(marked, tags=set()))
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    text = "\n".join(line for line in lines if line)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,.;:·-") + "…"
+    if " " in cut[limit // 2 :] or "\n" in cut[limit // 2 :]:
+        cut = cut[: max(cut.rfind(" "), cut.rfind("\n"))]
+    return cut.rstrip(" ,.;:·-\n") + "…"

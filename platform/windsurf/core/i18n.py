@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import ethiocalendar
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -125,5 +126,10 @@ def format_date(moment: dt.datetime | dt.date, locale: str, *, ethiopian: bool =
     return babel_format_date(moment, format="medium", locale=_BABEL_LOCALE[locale])
 
 
-def format_datetime(moment: dt.datetime, locale: str) -> str:
+def format_datetime(moment: dt.datetime, locale: str, *, ethiopian: bool = False) -> str:
+    """A moment in Addis Ababa time; with the Ethiopian calendar, its date in that calendar and the clock time."""
+    if ethiopian:
+        local = moment.astimezone(ADDIS_ABABA)
+        clock = babel_format_time(local, format="short", locale=_BABEL_LOCALE[locale])
+        return f"{format_date(local, locale, ethiopian=True)} {clock}"
     return babel_format_datetime(moment, format="medium", tzinfo=ADDIS_ABABA, locale=_BABEL_LOCALE[locale])

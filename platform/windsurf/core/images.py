@@ -47,6 +47,12 @@ AVATAR = ImageUse(
     N_("A profile picture can have at most 16 megapixels. Please choose a smaller image."),
     (160, 480),
 )
+# A store's banner spans the page (at most 34rem, about 544 CSS px): 480 px for 1x phones, 960 px for the rest.
+BANNER = ImageUse(
+    16_000_000,
+    N_("A banner can have at most 16 megapixels. Please choose a smaller image."),
+    (480, 960),
+)
 
 
 class ImageRejected(ValueError):

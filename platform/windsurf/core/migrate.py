@@ -15,6 +15,7 @@ import os
 from urllib.parse import unquote, urlsplit
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
@@ -22,13 +23,15 @@ from windsurf.core import db, tenancy
 from windsurf.settings import Settings
 
 
-async def migrate(settings: Settings, *, quiet: bool = True) -> None:
+async def migrate(settings: Settings, *, quiet: bool = True) -> list[str]:
+    """Apply what is missing; returns the migrations applied now, as ``app: name`` (empty when up to date)."""
     engine = db.create_engine(settings.effective_migration_database_url)
     import windsurf.piccolo_conf as piccolo_conf
 
     os.environ.setdefault("PICCOLO_CONF", "windsurf.piccolo_conf")
     piccolo_conf.DB = engine
     db.bind(engine)
+    before = await applied_migrations()
     output = io.StringIO() if quiet else None
     with contextlib.redirect_stdout(output) if output else contextlib.nullcontext():
         result = await run_forwards(app_name="all")
@@ -36,6 +39,15 @@ async def migrate(settings: Settings, *, quiet: bool = True) -> None:
         raise RuntimeError(f"migrations failed: {result.message}")
     if db.is_postgres(engine):
         await secure_postgres(engine, settings)
+    return [name for name in await applied_migrations() if name not in before]
+
+
+async def applied_migrations() -> list[str]:
+    """Every migration the database records as applied, in the order they ran (none on a fresh database)."""
+    if not await Migration.table_exists():
+        return []
+    rows = await Migration.select(Migration.app_name, Migration.name).order_by(Migration._meta.primary_key)
+    return [f"{row['app_name']}: {row['name']}" for row in rows]
 
 
 async def secure_postgres(engine: Engine, settings: Settings) -> None:

@@ -52,14 +52,19 @@ def _money(ctx: Context, santim: int, currency: str = "ETB") -> str:
     return i18n.format_money(santim, _locale(ctx), currency)
 
 
-@pass_context
-def _date(ctx: Context, moment: Any, ethiopian: bool = False) -> str:
-    return i18n.format_date(moment, _locale(ctx), ethiopian=ethiopian)
+def _calendar(ctx: Context, ethiopian: bool | None) -> bool:
+    """An explicit ``ethiopian=`` wins; otherwise the page's ``ethiopian`` (the creator's store setting)."""
+    return bool(ctx.get("ethiopian", False)) if ethiopian is None else ethiopian
 
 
 @pass_context
-def _datetime(ctx: Context, moment: Any) -> str:
-    return i18n.format_datetime(moment, _locale(ctx))
+def _date(ctx: Context, moment: Any, ethiopian: bool | None = None) -> str:
+    return i18n.format_date(moment, _locale(ctx), ethiopian=_calendar(ctx, ethiopian))
+
+
+@pass_context
+def _datetime(ctx: Context, moment: Any, ethiopian: bool | None = None) -> str:
+    return i18n.format_datetime(moment, _locale(ctx), ethiopian=_calendar(ctx, ethiopian))
 
 
 def build_environment(template_dirs: list[Path]) -> Environment:

@@ -24,12 +24,16 @@ BIO_MAX = 300
 TITLE_MAX = 80
 URL_MAX = 500
 PALETTE_KEYS = ("sand", "night", "forest", "sky", "rose")
+LAYOUT_KEYS = ("list", "grid", "featured", "links")
+BUTTON_KEYS = ("rounded", "pill", "square")
 CONTACT_KINDS = ("email", "phone")
 SOCIAL_NETWORKS = ("telegram", "tiktok", "instagram", "youtube", "facebook", "x")
 _ACCENT = re.compile(r"^#[0-9a-f]{6}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Palette = Literal["sand", "night", "forest", "sky", "rose"]
+Layout = Literal["list", "grid", "featured", "links"]
+ButtonShape = Literal["rounded", "pill", "square"]
 Language = Literal["am", "en"]
 ContactKind = Literal["email", "phone"]
 Network = Literal["telegram", "tiktok", "instagram", "youtube", "facebook", "x"]
@@ -47,6 +51,8 @@ class Profile:
 class Theme:
     palette: Palette
     accent: str  # "#rrggbb", lower case
+    layout: Layout = "list"
+    button: ButtonShape = "rounded"
 
 
 @dataclass(frozen=True)
@@ -154,13 +160,20 @@ def profile_form(*, display_name: str, handle: str, bio: str) -> Profile:
     return Profile(name, new_handle, clean_bio_value)
 
 
-def theme_form(*, palette: str, accent: str) -> Theme:
+def theme_form(*, palette: str, accent: str, layout: str = "list", button: str = "rounded") -> Theme:
     errors: dict[str, str] = {}
     if palette not in PALETTE_KEYS:
         errors["palette"] = N_("Choose one of the palettes.")
     clean = _collect(errors, "accent", clean_accent, accent)
+    # A form from before layouts existed sends neither: the store keeps the list and rounded buttons.
+    layout = layout or "list"
+    button = button or "rounded"
+    if layout not in LAYOUT_KEYS:
+        errors["layout"] = N_("Choose one of the layouts.")
+    if button not in BUTTON_KEYS:
+        errors["button"] = N_("Choose one of the button shapes.")
     _raise(errors)
-    return Theme(cast(Palette, palette), clean)
+    return Theme(cast(Palette, palette), clean, cast(Layout, layout), cast(ButtonShape, button))
 
 
 def socials_form(links: Mapping[str, str]) -> Socials:

@@ -65,6 +65,13 @@ PALETTES: dict[str, dict[str, str]] = {
     "sky": {"bg": "#eef4fb", "fg": "#13233a", "mu": "#55657a", "cd": "#ffffff", "ln": "#d5e1ef"},
     "rose": {"bg": "#fbf1f1", "fg": "#2e1618", "mu": "#76595c", "cd": "#ffffff", "ln": "#efdcdc"},
 }
+LAYOUT_NAMES = {
+    "list": N_("List"),
+    "grid": N_("Grid"),
+    "featured": N_("Featured first"),
+    "links": N_("Minimal links"),
+}
+BUTTON_NAMES = {"rounded": N_("Rounded"), "pill": N_("Pill"), "square": N_("Square")}
 PALETTE_NAMES = {
     "sand": N_("Sand"),
     "night": N_("Night"),
@@ -90,8 +97,17 @@ class Block:
 
 @dataclass(frozen=True)
 class Avatar:
+    """A stored image of the store (the profile photo, the banner)."""
+
     key: str  # storage key prefix; each width is stored at f"{key}-{width}.webp"
     sizes: tuple[tuple[int, int], ...]  # (width, height) of each thumbnail, smallest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "sizes": [list(s) for s in self.sizes]}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> Avatar | None:
+        return cls(raw["key"], tuple((int(w), int(h)) for w, h in raw["sizes"])) if raw else None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,9 @@ class StoreDoc:
     language: str = "am"
     ethiopian_calendar: bool = False
     blocks: tuple[Block, ...] = ()
+    layout: str = "list"
+    button: str = "rounded"
+    banner: Avatar | None = None
 
     @property
     def colours(self) -> dict[str, str]:
@@ -125,32 +144,33 @@ class StoreDoc:
         return {
             "name": self.name,
             "bio": self.bio,
-            "avatar": {"key": self.avatar.key, "sizes": [list(s) for s in self.avatar.sizes]}
-            if self.avatar
-            else None,
+            "avatar": self.avatar.to_dict() if self.avatar else None,
             "palette": self.palette,
             "accent": self.accent,
             "socials": dict(self.socials),
             "language": self.language,
             "ethiopian_calendar": self.ethiopian_calendar,
             "blocks": [b.to_dict() for b in self.blocks],
+            "layout": self.layout,
+            "button": self.button,
+            "banner": self.banner.to_dict() if self.banner else None,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> StoreDoc:
-        avatar = raw.get("avatar")
         return cls(
             name=raw.get("name", ""),
             bio=raw.get("bio", ""),
-            avatar=Avatar(avatar["key"], tuple((int(w), int(h)) for w, h in avatar["sizes"]))
-            if avatar
-            else None,
+            avatar=Avatar.from_dict(raw.get("avatar")),
             palette=raw.get("palette", "sand"),
             accent=raw.get("accent", DEFAULT_ACCENT),
             socials=dict(raw.get("socials") or {}),
             language=raw.get("language", "am"),
             ethiopian_calendar=bool(raw.get("ethiopian_calendar", False)),
             blocks=tuple(Block(**b) for b in raw.get("blocks") or []),
+            layout=raw.get("layout", "list"),
+            button=raw.get("button", "rounded"),
+            banner=Avatar.from_dict(raw.get("banner")),
         )
 
 
@@ -221,6 +241,23 @@ async def default_language(tenant: Tenant) -> str | None:
     return published[0].language if published else None
 
 
+async def uses_ethiopian_calendar(tenant: Tenant) -> bool:
+    """The store's calendar setting, for every date the creator sees (buyers' pages read their own copy).
+
+    The published store's setting once there is one, else the draft's; never creates a store row (a staff
+    account has none)."""
+    async with tenant.scope():
+        row = (
+            await Store.select(Store.draft, Store.published)
+            .where(Store.creator_id == tenant.creator_id)
+            .first()
+        )
+    if row is None:
+        return False
+    doc = _decode(row["published"]) or _decode(row["draft"]) or {}
+    return bool(doc.get("ethiopian_calendar", False))
+
+
 async def get_published(tenant: Tenant) -> tuple[StoreDoc, dt.datetime] | None:
     """What buyers see, or None when the store was never published. Never creates anything."""
     async with tenant.scope():
@@ -268,7 +305,9 @@ async def update_profile(tenant: Tenant, profile: Profile) -> StoreState:
 
 async def update_theme(tenant: Tenant, theme: Theme) -> StoreState:
     async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, palette=theme.palette, accent=theme.accent)
+        return replace(
+            doc, palette=theme.palette, accent=theme.accent, layout=theme.layout, button=theme.button
+        )
 
     return await _edit(tenant, change)
 
@@ -293,48 +332,66 @@ def avatar_key(avatar: Avatar, width: int) -> str:
 
 async def set_avatar(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
     """Check and re-encode the upload to WebP thumbnails, store them under a fresh public key, use them."""
-    try:
-        processed = await images.process_upload(data, filename, images.AVATAR)
-    except images.ImageRejected as exc:
-        raise InvalidInput({"avatar": exc.message}) from None
-    avatar = Avatar(
-        key=f"public/avatars/{tenant.creator_id}/{secrets.token_hex(8)}",
-        sizes=tuple((t.width, t.height) for t in processed.thumbnails),
-    )
-    for thumbnail in processed.thumbnails:
-        await storage.put(avatar_key(avatar, thumbnail.width), thumbnail.data, "image/webp")
-    replaced: list[Avatar] = []
-
-    async def change(doc: StoreDoc) -> StoreDoc:
-        if doc.avatar:
-            replaced.append(doc.avatar)
-        return replace(doc, avatar=avatar)
-
-    state = await _edit(tenant, change)
-    await _delete_unused(storage, state, replaced)
-    return state
+    return await _set_image(tenant, storage, data, filename, "avatar")
 
 
 async def remove_avatar(tenant: Tenant, storage: ObjectStorage) -> StoreState:
+    return await _set_image(tenant, storage, None, "", "avatar")
+
+
+async def set_banner(tenant: Tenant, storage: ObjectStorage, data: bytes, filename: str) -> StoreState:
+    """The optional banner across the top of the store, through the same image pipeline as the photo."""
+    return await _set_image(tenant, storage, data, filename, "banner")
+
+
+async def remove_banner(tenant: Tenant, storage: ObjectStorage) -> StoreState:
+    return await _set_image(tenant, storage, None, "", "banner")
+
+
+_IMAGE_USES = {"avatar": (images.AVATAR, "avatars"), "banner": (images.BANNER, "banners")}
+
+
+async def _set_image(
+    tenant: Tenant, storage: ObjectStorage, data: bytes | None, filename: str, which: str
+) -> StoreState:
+    """Replace (``data``) or remove (None) the store's ``which`` image; files nothing uses any more go."""
+    image = None
+    if data is not None:
+        use, folder = _IMAGE_USES[which]
+        try:
+            processed = await images.process_upload(data, filename, use)
+        except images.ImageRejected as exc:
+            raise InvalidInput({which: exc.message}) from None
+        image = Avatar(
+            key=f"public/{folder}/{tenant.creator_id}/{secrets.token_hex(8)}",
+            sizes=tuple((t.width, t.height) for t in processed.thumbnails),
+        )
+        for thumbnail in processed.thumbnails:
+            await storage.put(avatar_key(image, thumbnail.width), thumbnail.data, "image/webp")
     replaced: list[Avatar] = []
 
     async def change(doc: StoreDoc) -> StoreDoc:
-        if doc.avatar:
-            replaced.append(doc.avatar)
-        return replace(doc, avatar=None)
+        old = getattr(doc, which)
+        if old:
+            replaced.append(old)
+        return replace(doc, avatar=image) if which == "avatar" else replace(doc, banner=image)
 
     state = await _edit(tenant, change)
     await _delete_unused(storage, state, replaced)
     return state
 
 
+def _images_in_use(doc: StoreDoc | None) -> set[str]:
+    return {image.key for image in (doc.avatar, doc.banner) if image} if doc else set()
+
+
 async def _delete_unused(storage: ObjectStorage, state: StoreState, candidates: list[Avatar]) -> None:
-    """Delete avatar files that neither the draft nor the published store uses any more."""
-    in_use = {a.key for a in (state.draft.avatar, state.published.avatar if state.published else None) if a}
-    for avatar in candidates:
-        if avatar.key not in in_use:
-            for width, _height in avatar.sizes:
-                await storage.delete(avatar_key(avatar, width))
+    """Delete image files that neither the draft nor the published store uses any more."""
+    in_use = _images_in_use(state.draft) | _images_in_use(state.published)
+    for image in candidates:
+        if image.key not in in_use:
+            for width, _height in image.sizes:
+                await storage.delete(avatar_key(image, width))
 
 
 # --- blocks -------------------------------------------------------------------------------------------------
@@ -409,8 +466,9 @@ async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> Store
         )
         await pages_changed(tenant.uow, creator_id)  # buyers' pages are rendered again once this commits
     new_state = StoreState(creator_id, state.draft, state.draft, now)
-    if storage is not None and state.published and state.published.avatar:
-        await _delete_unused(storage, new_state, [state.published.avatar])
+    if storage is not None and state.published:
+        old = [image for image in (state.published.avatar, state.published.banner) if image]
+        await _delete_unused(storage, new_state, old)
     return new_state
 
 

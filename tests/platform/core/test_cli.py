@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,10 +41,15 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 
 def test_migrate_twice_demo_twice_and_create_staff_on_sqlite(tmp_path: Path) -> None:
     env = sqlite_env(tmp_path)
-    for _ in range(2):
-        result = windsurf(env, "migrate")
-        assert result.returncode == 0, result.stderr
-        assert "database is up to date" in result.stdout
+    fresh = windsurf(env, "migrate")
+    assert fresh.returncode == 0, fresh.stderr
+    # A fresh database: the command names every migration it applied (each app's first one among them).
+    assert re.search(r"^applied \d+ migrations:$", fresh.stdout, re.MULTILINE), fresh.stdout
+    assert re.search(r"^  identity: \S+", fresh.stdout, re.MULTILINE), fresh.stdout
+    assert re.search(r"^  stores: \S+", fresh.stdout, re.MULTILINE), fresh.stdout
+    again = windsurf(env, "migrate")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "database is up to date: no migration to apply"
     outputs = [windsurf(env, "demo") for _ in range(2)]
     assert all(out.returncode == 0 for out in outputs), [out.stderr for out in outputs]
     assert outputs[0].stdout == outputs[1].stdout and "demo@windsurf.et" in outputs[0].stdout

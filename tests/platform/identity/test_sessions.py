@@ -89,7 +89,7 @@ async def test_forged_and_garbage_cookies_are_no_session(
 
 
 async def test_htmx_forms_post_with_the_header_token(client: AsyncTestClient[Litestar]) -> None:
-    """With htmx, hx-headers sends the CSRF token as X-CSRFToken instead of the hidden field."""
+    """With htmx, data-hx-headers sends the CSRF token as X-CSRFToken instead of the hidden field."""
     page = await client.get("/signup", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert page.status_code == 200 and "HX-Request" in page.headers["vary"]
     token = await csrf(client)
