@@ -45,6 +45,7 @@ SEND_CODE = Limit("send-code", per_ip=30, per_account=3, window_seconds=15 * 60)
 VERIFY_CODE = Limit("verify-code", per_ip=100, per_account=10, window_seconds=15 * 60)
 RESET = Limit("password-reset", per_ip=30, per_account=3, window_seconds=60 * 60)
 AFTER_LOGIN = "/dashboard"
+LOGGED_OUT_CLEARS = '"cache", "storage"'
 Req = Request[Any, Any, Any]
 
 
@@ -300,7 +301,11 @@ async def login_phone(
 @post("/logout")
 async def logout(request: Req, sessions: Sessions, settings: Config) -> Response[Any]:
     await sessions.end(request.cookies.get(settings.session_cookie_name))
-    response = Redirect(path="/login?logged_out=1", status_code=303)
+    # The browser drops what it kept of this site: its HTTP cache and its storage, htmx's history cache among
+    # them, so Back after logging out on a shared phone shows nothing of the account.
+    response = Redirect(
+        path="/login?logged_out=1", status_code=303, headers={"Clear-Site-Data": LOGGED_OUT_CLEARS}
+    )
     response.delete_cookie(settings.session_cookie_name, path="/")
     return response
 
