@@ -22,13 +22,16 @@ from windsurf.core.i18n import N_
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
-from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
+from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, RetiredHandle, SignIn
 from windsurf.identity.validation import FieldError
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 RESET_LIFETIME = dt.timedelta(hours=1)
 SIGN_IN_HISTORY = 20
+# How long an old handle keeps redirecting to its creator's store and stays theirs alone: printed QR codes and
+# links in bios outlive a rename by months.
+HANDLE_RESERVED_FOR = dt.timedelta(days=366)
 HANDLE_TAKEN = N_("That handle is taken. Please choose another.")
 TAKEN = {
     "email": ("email_taken", N_("An account with this email already exists. Log in instead.")),
@@ -103,6 +106,9 @@ async def _taken(
         for field, value in values.items():
             if value and await Creator.exists().where(getattr(Creator, field) == value):
                 codes[field], errors[field] = TAKEN[field]
+        handle = values.get("handle")
+        if handle and "handle" not in errors and await _retired_by_another(handle, None):
+            codes["handle"], errors["handle"] = TAKEN["handle"]
 
 
 async def sign_up_with_email(
@@ -139,6 +145,12 @@ async def _create(uow: UnitOfWork, **values: Any) -> Account:
     try:
         async with uow.savepoint():
             await creator.save()
+            # Checked after the insert: a rename that retires this handle at the same moment has committed
+            # by now (the unique handle made this insert wait for it), so the check cannot miss it.
+            if values.get("handle") and await _retired_by_another(values["handle"], creator.id):
+                raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"})
+    except InvalidInput:
+        raise
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -459,6 +471,10 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
                 .where(Creator.id == tenant.creator_id)
                 .returning(*Creator.all_columns())
             )
+            if before["handle"] != clean_handle:
+                await _move_handle(tenant.creator_id, before["handle"], clean_handle)
+    except InvalidInput:
+        raise
     except Exception as exc:
         if is_unique_violation(exc):
             raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"}) from exc
@@ -470,3 +486,63 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         async with tenant.scope():
             await pages_changed(tenant.uow, tenant.creator_id, old_handle=before["handle"])
     return _account(rows[0])
+
+
+# --- retired handles ----------------------------------------------------------------------------------------
+
+
+async def _retired_by_another(handle: str, creator_id: uuid.UUID | None) -> bool:
+    """Whether ``handle`` is still reserved for a creator other than ``creator_id`` (in the caller's scope)."""
+    query = RetiredHandle.exists().where((RetiredHandle.handle == handle) & (RetiredHandle.until > _now()))
+    if creator_id is not None:
+        query = query.where(RetiredHandle.creator_id != creator_id)
+    return bool(await query)
+
+
+async def _move_handle(creator_id: uuid.UUID, old: str | None, new: str) -> None:
+    """After the creator's row took ``new``: refuse it if it is another creator's retired handle, take it back
+    if it is their own, and keep ``old`` for them (redirecting to ``new``) for HANDLE_RESERVED_FOR.
+
+    Runs after the UPDATE on purpose: a concurrent rename that retires ``new`` held its row's unique handle
+    until it committed, so by now its retired row is visible here (a check before the UPDATE could miss it).
+    """
+    if await _retired_by_another(new, creator_id):
+        raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"})
+    # Taking back one's own old handle, or a long-expired one of somebody else, ends its redirect.
+    await RetiredHandle.delete().where(RetiredHandle.handle == new)
+    if not old:
+        return
+    now = _now()
+    await RetiredHandle.insert(
+        RetiredHandle(
+            id=uuid.uuid4(),
+            handle=old,
+            creator_id=creator_id,
+            retired_at=now,
+            until=now + HANDLE_RESERVED_FOR,
+        )
+    ).on_conflict(
+        target=RetiredHandle.handle,
+        action="DO UPDATE",
+        values=[
+            (RetiredHandle.creator_id, creator_id),
+            (RetiredHandle.retired_at, now),
+            (RetiredHandle.until, now + HANDLE_RESERVED_FOR),
+        ],
+    )
+
+
+async def handle_moved_to(uow: UnitOfWork, handle: str) -> str | None:
+    """The current handle of the creator who retired ``handle`` (still reserved), for a 301 from the old
+    address; None when nobody did or the reservation is over."""
+    async with uow.scope():
+        retired = (
+            await RetiredHandle.select(RetiredHandle.creator_id)
+            .where((RetiredHandle.handle == handle.lower()) & (RetiredHandle.until > _now()))
+            .first()
+        )
+        if retired is None:
+            return None
+        row = await Creator.select(Creator.handle).where(Creator.id == retired["creator_id"]).first()
+    current = row["handle"] if row else None
+    return current if current and current != handle.lower() else None

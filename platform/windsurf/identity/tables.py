@@ -62,3 +62,18 @@ class SignIn(Table, tablename="sign_in"):
     ip = Varchar(length=45)
     user_agent = Varchar(length=200)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RetiredHandle(Table, tablename="retired_handle"):
+    """A handle a creator moved away from: ``/@handle`` redirects to their store until ``until``, and only they
+    may take it back, so printed QR codes and shared links never lead to somebody else's store.
+
+    Platform-owned (not under RLS), like ``creator``: a buyer's request resolves the old address before anybody
+    is acting, and every sign-up and handle change must see every creator's retired handles.
+    """
+
+    id = UUID(primary_key=True)
+    handle = Varchar(length=30, unique=True)
+    creator_id = UUID(index=True)
+    retired_at = Timestamptz(default=TimestamptzNow())
+    until = Timestamptz()
