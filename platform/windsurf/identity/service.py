@@ -22,6 +22,15 @@ from windsurf.core.i18n import N_
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
+
+# The account page's operations live in a module of their own; re-exported here, the domain's one entry point.
+from windsurf.identity.account import change_password as change_password
+from windsurf.identity.account import confirm_email_change as confirm_email_change
+from windsurf.identity.account import confirm_phone_change as confirm_phone_change
+from windsurf.identity.account import delete_personal_data as delete_personal_data
+from windsurf.identity.account import email_change_token as email_change_token
+from windsurf.identity.account import start_email_change as start_email_change
+from windsurf.identity.account import start_phone_change as start_phone_change
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, RetiredHandle, SignIn
 from windsurf.identity.validation import FieldError
 
@@ -56,6 +65,21 @@ class Account:
     phone: str | None
     locale: str
     is_staff: bool
+    # Whether the email (by its link) or the phone (by an SMS code) is proven: publishing, selling and payouts
+    # wait for it.
+    verified: bool = False
+
+
+class Unverified(ServiceError):
+    """Publishing, selling or a payout asked of an account whose email or phone is not verified yet."""
+
+    status_code = 403
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message or N_("Verify your email address or phone number first: we sent you a link."),
+            code="unverified",
+        )
 
 
 def _account(row: dict[str, Any]) -> Account:
@@ -67,6 +91,7 @@ def _account(row: dict[str, Any]) -> Account:
         phone=row["phone"],
         locale=row["locale"],
         is_staff=row["is_staff"],
+        verified=bool(row.get("email_verified_at") or row.get("phone_verified_at")),
     )
 
 
@@ -129,7 +154,7 @@ async def sign_up_with_email(
             # Told to the address instead; the page asks the person to check their email.
             await jobs.enqueue(uow, "identity.send_account_exists", {"email": clean_email, "locale": locale})
             raise AccountExists()
-    return await _create(
+    account = await _create(
         uow,
         display_name=name,
         handle=clean_handle,
@@ -137,6 +162,8 @@ async def sign_up_with_email(
         password_hash=await security.hash_password(clean_password),
         locale=locale,
     )
+    await send_email_verification(uow, account, locale)
+    return account
 
 
 async def _create(uow: UnitOfWork, **values: Any) -> Account:
@@ -258,6 +285,28 @@ async def _confirm(
     locale: str,
     invalid: ServiceError,
 ) -> Account:
+    pending = await consume_code(secret_key, clean_phone, purpose, clean_code, invalid)
+    if purpose == "login":
+        account = await Creator.select().where(Creator.phone == clean_phone).first()
+        if account is None:
+            raise invalid
+        return _account(account)
+    # The code just confirmed came to this phone: it is verified.
+    return await _create(
+        uow,
+        display_name=pending["display_name"],
+        handle=pending["handle"],
+        phone=clean_phone,
+        phone_verified_at=_now(),
+        locale=locale,
+    )
+
+
+async def consume_code(
+    secret_key: str, clean_phone: str, purpose: str, clean_code: str, invalid: ServiceError
+) -> dict[str, Any]:
+    """Check and use up the latest code texted to ``clean_phone`` for ``purpose`` (in the caller's scope);
+    returns what was pending on it. Wrong, expired, overused or already used codes raise."""
     row = (
         await PhoneCode.select()
         .where(
@@ -290,15 +339,8 @@ async def _confirm(
     )
     if not consumed:  # a concurrent request used the same code first
         raise invalid
-    if purpose == "login":
-        account = await Creator.select().where(Creator.phone == clean_phone).first()
-        if account is None:
-            raise invalid
-        return _account(account)
-    pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"])
-    return await _create(
-        uow, display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone, locale=locale
-    )
+    pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"] or "{}")
+    return dict(pending)
 
 
 def _reset_token(creator_id: uuid.UUID) -> str:
@@ -546,3 +588,56 @@ async def handle_moved_to(uow: UnitOfWork, handle: str) -> str | None:
         row = await Creator.select(Creator.handle).where(Creator.id == retired["creator_id"]).first()
     current = row["handle"] if row else None
     return current if current and current != handle.lower() else None
+
+
+# --- verification -------------------------------------------------------------------------------------------
+
+EMAIL_LINK_LIFETIME = dt.timedelta(days=3)
+
+
+def email_verification_token(secret_key: str, creator_id: uuid.UUID, email: str) -> str:
+    """The token of a verification link: sealed (encrypted, authenticated, dated), naming the creator and the
+    address it was sent to, so it proves only that address, and only while it is still the account's."""
+    return security.seal(secret_key, f"verify-email:{creator_id}:{email}")
+
+
+async def send_email_verification(uow: UnitOfWork, account: Account, locale: str) -> None:
+    """Queue the verification link to the account's email (the job mints the link when it sends it)."""
+    if not account.email:
+        return
+    payload = {"creator_id": str(account.id), "email": account.email, "locale": locale}
+    await jobs.enqueue(uow, "identity.send_email_verification", payload)
+
+
+async def verify_email(uow: UnitOfWork, *, secret_key: str, token: str) -> Account:
+    """Mark the account's email verified by the token of its link; a wrong, expired or outdated link fails."""
+    failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
+    try:
+        opened = security.unseal(
+            secret_key, token[:500], max_age_seconds=int(EMAIL_LINK_LIFETIME.total_seconds())
+        )
+    except security.SealExpired:  # forged, damaged or expired: all the same to the person who clicked
+        raise failure from None
+    kind, _, rest = opened.partition(":")
+    creator_hex, _, email = rest.partition(":")
+    try:
+        creator_id = uuid.UUID(creator_hex)
+    except ValueError:
+        raise failure from None
+    if kind != "verify-email":
+        raise failure
+    async with uow.scope():
+        # Only while the address is still the account's: a link sent before an email change proves nothing.
+        await Creator.update({Creator.email_verified_at: _now()}).where(
+            (Creator.id == creator_id) & (Creator.email == email) & Creator.email_verified_at.is_null()
+        )
+        row = await Creator.select().where((Creator.id == creator_id) & (Creator.email == email)).first()
+    if row is None:
+        raise failure
+    return _account(row)
+
+
+def require_verified(account: Account, message: str = "") -> None:
+    """Raise Unverified unless the account's email or phone is verified (publishing, selling, payouts)."""
+    if not account.verified:
+        raise Unverified(message)

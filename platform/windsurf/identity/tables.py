@@ -21,6 +21,10 @@ class Creator(Table, tablename="creator"):
     is_staff = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Publishing, selling and payouts wait until one of these is set: the email by its emailed link, the phone
+    # by its SMS code (a phone sign-up is verified by the code it signed up with).
+    email_verified_at = Timestamptz(null=True, default=None)
+    phone_verified_at = Timestamptz(null=True, default=None)
 
 
 class PhoneCode(Table, tablename="phone_code"):
