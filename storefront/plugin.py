@@ -21,9 +21,9 @@ from windsurf.dependencies import PlatformObjects
 
 
 def _identity() -> list[ControllerRouterHandler]:
-    from storefront.pages import auth
+    from storefront.pages import account, auth
 
-    return [auth.router]
+    return [auth.router, account.router]
 
 
 def _stores() -> list[ControllerRouterHandler]:

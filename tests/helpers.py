@@ -14,8 +14,9 @@ import phonenumbers
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import drain_jobs, post_form
+from tests.conftest import SECRET, drain_jobs, post_form
 from windsurf.core.uow import tenant_for
+from windsurf.identity.service import email_verification_token
 
 T = TypeVar("T")
 
@@ -62,10 +63,27 @@ async def reset_link_for(app: Litestar, email: str) -> str:
     return f"{url.path}?{url.query}"
 
 
-async def sign_up_by_email(client: AsyncTestClient[Litestar]) -> dict[str, str]:
+def verification_path(creator_id: uuid.UUID | str, email: str) -> str:
+    """The path of the verification link emailed to ``email`` (what the job sends, minted with the test key)."""
+    token = email_verification_token(SECRET, uuid.UUID(str(creator_id)), email)
+    return f"/verify-email?token={token}"
+
+
+async def verify_email(client: Any) -> None:
+    """Open the logged-in account's verification link, as its owner would from the email: publishing, selling
+    and payouts wait for it. Tests of those rules themselves sign up without it."""
+    me = await client.get("/api/v1/identity/me")
+    assert me.status_code == 200, me.text
+    response = await client.get(verification_path(me.json()["id"], me.json()["email"]))
+    assert response.status_code == 200, response.text
+
+
+async def sign_up_by_email(client: AsyncTestClient[Litestar], *, verified: bool = True) -> dict[str, str]:
     identity = new_identity()
     response = await post_form(client, "/signup/email", identity)
     assert response.status_code == 303, response.text
+    if verified:
+        await verify_email(client)
     return identity
 
 

@@ -18,7 +18,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, offload, openapi, storage
+from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, offload, openapi, storage, web
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware, OptionsAllow
@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
             backend="gzip", minimum_size=500, gzip_compress_level=6, exclude_opt_key="skip_compression"
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[web.keep_private],  # a logged-in account's answers leave no copy in any cache
         plugins=[HTMXPlugin(), face],
         request_class=boundary.CleanRequest,
         openapi_config=openapi.config(settings),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from windsurf.core import db, security
@@ -29,8 +30,14 @@ async def seed_demo(settings: Settings) -> str:
                     email=DEMO_EMAIL,
                     password_hash=await security.hash_password(DEMO_PASSWORD),
                     locale="am",
+                    # Verified, as a real creator's store must be before it can be published and sell.
+                    email_verified_at=dt.datetime.now(dt.UTC),
                 )
             ).on_conflict(target=Creator.handle, action="DO NOTHING")
+            # A demo account seeded before verification existed is verified too.
+            await Creator.update({Creator.email_verified_at: dt.datetime.now(dt.UTC)}).where(
+                (Creator.handle == DEMO_HANDLE) & Creator.email_verified_at.is_null()
+            )
             creator = await Creator.select(Creator.id).where(Creator.handle == DEMO_HANDLE).first()
         assert creator is not None
         tenant = await uow.act_for(creator["id"])

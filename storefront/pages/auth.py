@@ -18,11 +18,11 @@ from windsurf.core.ratelimit import Limit, RateLimiter, RateLimitExceeded
 from windsurf.core.uow import UnitOfWork
 from windsurf.core.web import Renderer
 from windsurf.dependencies import (
+    AccountDep,
     RateLimiterDep,
     RendererDep,
     SessionsDep,
     SettingsDep,
-    TenantDep,
     UowDep,
     ViewerDep,
 )
@@ -45,7 +45,9 @@ SIGNUP = Limit("signup", per_ip=300, per_account=5, window_seconds=15 * 60)
 SEND_CODE = Limit("send-code", per_ip=120, per_account=3, window_seconds=15 * 60)
 VERIFY_CODE = Limit("verify-code", per_ip=300, per_account=10, window_seconds=15 * 60)
 RESET = Limit("password-reset", per_ip=30, per_account=3, window_seconds=60 * 60)
+RESEND_VERIFICATION = Limit("verify-email", per_ip=30, per_account=3, window_seconds=15 * 60)
 AFTER_LOGIN = "/dashboard"
+LOGGED_OUT_CLEARS = '"cache", "storage"'
 Req = Request[Any, Any, Any]
 
 
@@ -102,6 +104,18 @@ async def _limit(
     await limiter.hit(limit, ip=web.client_ip(request, settings), account=key)
 
 
+def set_session_cookie(settings: Settings, response: Response[Any], session_id: str) -> None:
+    response.set_cookie(
+        key=settings.session_cookie_name,
+        value=session_id,
+        path="/",
+        httponly=True,
+        secure=settings.is_production,
+        samesite="lax",
+        max_age=settings.session_absolute_hours * 3600,
+    )
+
+
 async def _log_in(
     request: Req,
     uow: UnitOfWork,
@@ -112,26 +126,13 @@ async def _log_in(
     next_url: str,
 ) -> Response[Any]:
     old = request.cookies.get(settings.session_cookie_name)
-    session = await sessions.start(account.id, replacing=old)
-    await service.record_sign_in(
-        uow,
-        account,
-        method=method,
-        ip=web.client_ip(request, settings),
-        user_agent=request.headers.get("user-agent", ""),
-    )
+    ip, user_agent = web.client_ip(request, settings), request.headers.get("user-agent", "")
+    session = await sessions.start(account.id, replacing=old, user_agent=user_agent, ip=ip)
+    await service.record_sign_in(uow, account, method=method, ip=ip, user_agent=user_agent)
     response = Redirect(path=safe_next(next_url), status_code=303)
     if account.email:
         devices.remember(settings, response, account.email)
-    response.set_cookie(
-        key=settings.session_cookie_name,
-        value=session.id,
-        path="/",
-        httponly=True,
-        secure=settings.is_production,
-        samesite="lax",
-        max_age=settings.session_absolute_hours * 3600,
-    )
+    set_session_cookie(settings, response, session.id)
     return response
 
 
@@ -301,7 +302,11 @@ async def login_phone(
 @post("/logout")
 async def logout(request: Req, sessions: Sessions, settings: Config) -> Response[Any]:
     await sessions.end(request.cookies.get(settings.session_cookie_name))
-    response = Redirect(path="/login?logged_out=1", status_code=303)
+    # The browser drops what it kept of this site: its HTTP cache and its storage, htmx's history cache among
+    # them, so Back after logging out on a shared phone shows nothing of the account.
+    response = Redirect(
+        path="/login?logged_out=1", status_code=303, headers={"Clear-Site-Data": LOGGED_OUT_CLEARS}
+    )
     response.delete_cookie(settings.session_cookie_name, path="/")
     return response
 
@@ -357,14 +362,40 @@ async def reset_confirm(
     return await _log_in(request, uow, sessions, settings, account, "password", AFTER_LOGIN)
 
 
+# --- email verification -------------------------------------------------------------------------------------
+
+
+@get("/verify-email")
+async def verify_email(request: Req, uow: Uow, renderer: Render, settings: Config) -> Response[Any]:
+    """The emailed link: verifies the address (it works logged in or not, on whichever phone opened it)."""
+    try:
+        account = await service.verify_email(
+            uow, secret_key=settings.secret_key, token=request.query_params.get("token", "")
+        )
+    except ServiceError as exc:
+        context = {"verified": None, "error": exc.message}
+        return renderer.render(request, "auth/email_verified.html", context, status_code=400)
+    return renderer.render(request, "auth/email_verified.html", {"verified": account, "error": None})
+
+
+@post("/verify-email/resend")
+async def resend_verification(
+    request: Req, uow: Uow, account: AccountDep, rate_limiter: Limiter, settings: Config, renderer: Render
+) -> Response[Any]:
+    back = safe_next((await web.form_fields(request, "next"))["next"] or AFTER_LOGIN)
+    try:
+        await _limit(request, rate_limiter, settings, RESEND_VERIFICATION, str(account.id))
+    except RateLimitExceeded as exc:
+        context = {"verified": None, "error": rate_limit_message(request, exc)}
+        headers = {"Retry-After": str(exc.retry_after)}
+        return renderer.render(request, "auth/email_verified.html", context, status_code=429, headers=headers)
+    if not account.verified:
+        await service.send_email_verification(uow, account, renderer.locale(request))
+    separator = "&" if "?" in back else "?"
+    return Redirect(path=f"{back}{separator}verification=sent", status_code=303)
+
+
 # --- account and language -----------------------------------------------------------------------------------
-
-
-@get("/account")
-async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Response[Any]:
-    sign_ins = await service.list_sign_ins(tenant)
-    ethiopian = await stores.uses_ethiopian_calendar(tenant)  # dates follow the store's calendar setting
-    return renderer.render(request, "account/index.html", {"sign_ins": sign_ins, "ethiopian": ethiopian})
 
 
 @post("/language")
@@ -391,7 +422,8 @@ router = Router(
         reset_request,
         reset_confirm_page,
         reset_confirm,
-        account_page,
+        verify_email,
+        resend_verification,
         choose_language,
     ],
     include_in_schema=False,

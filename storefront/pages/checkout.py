@@ -113,6 +113,8 @@ async def _shop(uow: UnitOfWork, handle: str, slug: str) -> Shop:
     product = await catalog.public_product(tenant, slug)
     if product is None or not product.is_paid:
         raise NotFoundError()
+    # Selling waits until the creator's email or phone is verified: nobody pays a store nobody can reach.
+    identity.require_verified(creator, N_("This store cannot take orders yet. Please contact the creator."))
     return Shop(creator, tenant, product)
 
 

@@ -20,7 +20,8 @@ from windsurf.core.errors import InvalidInput, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant
 from windsurf.core.web import Renderer
-from windsurf.dependencies import RendererDep, SettingsDep, TenantDep
+from windsurf.dependencies import AccountDep, RendererDep, SettingsDep, TenantDep
+from windsurf.identity import service as identity
 from windsurf.ledger import service
 from windsurf.settings import Settings
 from windsurf.stores import service as stores
@@ -88,11 +89,14 @@ async def add_destination(
 
 @post(PAGE)
 async def request_payout(
-    request: Req, renderer: RendererDep, settings: SettingsDep, tenant: TenantDep
+    request: Req, renderer: RendererDep, settings: SettingsDep, tenant: TenantDep, account: AccountDep
 ) -> Response[Any]:
     form = await web.form_fields(request, "amount", "destination")
     policy = service.LedgerPolicy.from_settings(settings)
     try:
+        identity.require_verified(
+            account, N_("Verify your email address or phone number before you ask for a payout.")
+        )
         amount = service.parse_amount(form["amount"])
         try:
             destination: uuid.UUID | None = uuid.UUID(form["destination"])

@@ -67,7 +67,13 @@ async def product_page(
     preferred = i18n.preferred_locale(
         request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
     )
-    page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
+    try:
+        page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
+    except NotFoundError:
+        moved = await identity.handle_moved_to(uow, handle)
+        if moved is None:
+            raise
+        return public_page.moved(f"/@{moved}/{slug}")
     return public_page.respond(request, page)
 
 

@@ -106,3 +106,15 @@ def check_same_origin(request: Req, settings: Settings) -> None:
             raise PermissionDeniedException()
     elif origin == "null":
         raise PermissionDeniedException()
+
+
+# A moved store's old address: an hour in browsers and the CDN, not for ever (a 301 without it is cached
+# indefinitely), because the creator may take the old handle back and the redirect must then stop.
+MOVED_CACHE_CONTROL = "public, max-age=3600"
+
+
+def moved(path: str) -> Response[Any]:
+    """301 to where a store (or one of its products) now lives, after its creator changed their handle."""
+    return Response(
+        content=None, status_code=301, headers={"Location": path, "Cache-Control": MOVED_CACHE_CONTROL}
+    )

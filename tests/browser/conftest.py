@@ -24,6 +24,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright, expect
 
 from tests.conftest import SECRET, unavailable
+from tests.helpers import verification_path
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -172,7 +173,7 @@ def htmx_requests(page: Page) -> list[Request]:
     return seen
 
 
-async def sign_up_creator(page: Page, name: str = "Hana Tesfaye") -> str:
+async def sign_up_creator(page: Page, name: str = "Hana Tesfaye", *, verified: bool = True) -> str:
     """A fresh creator through the real sign-up form (JavaScript on or off); returns the handle."""
     suffix = uuid.uuid4().hex[:8]
     handle = f"c_{suffix}"
@@ -184,4 +185,16 @@ async def sign_up_creator(page: Page, name: str = "Hana Tesfaye") -> str:
     await form.get_by_label("Password").fill("correct horse battery")
     await form.get_by_role("button", name="Create my store").click()
     await expect(page).to_have_url(re.compile(r"/dashboard$"))
+    if verified:
+        await verify_in_browser(page)
     return handle
+
+
+async def verify_in_browser(page: Page) -> None:
+    """Open the emailed verification link in the same browser, as the creator would, and go back to the
+    dashboard (the link is minted with the server's key, as the email job mints it)."""
+    me = await page.request.get("/api/v1/identity/me")
+    account = await me.json()
+    await page.goto(verification_path(account["id"], account["email"]))
+    await expect(page.get_by_role("status")).to_contain_text("is verified")
+    await page.goto("/dashboard")

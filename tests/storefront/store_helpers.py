@@ -12,13 +12,15 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from tests.conftest import csrf, post_form
+from tests.helpers import verify_email
 
 Client = AsyncTestClient[Litestar]
 T = TypeVar("T")
 
 
-async def sign_up(client: Client, name: str = "Hana Tesfaye") -> str:
-    """A new creator, logged in on ``client``; returns the handle."""
+async def sign_up(client: Client, name: str = "Hana Tesfaye", *, verified: bool = True) -> str:
+    """A new creator, logged in on ``client`` (with the email verified unless ``verified`` is False, as its
+    owner would by the emailed link); returns the handle."""
     handle = f"h_{uuid.uuid4().hex[:10]}"
     response = await post_form(
         client,
@@ -31,6 +33,8 @@ async def sign_up(client: Client, name: str = "Hana Tesfaye") -> str:
         },
     )
     assert response.status_code == 303, response.text
+    if verified:
+        await verify_email(client)
     return handle
 
 

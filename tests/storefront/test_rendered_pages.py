@@ -208,7 +208,8 @@ async def test_a_new_handle_moves_the_pages(client: Client, app: Litestar) -> No
     await post_form(client, "/dashboard/profile", {"display_name": "Hana", "handle": new, "bio": ""})
     await drain_jobs(app)
     assert await rows(handle) == {}
-    assert (await client.get(f"/@{handle}")).status_code == 404
+    moved = await client.get(f"/@{handle}")  # no page of its own: the old address redirects to the new one
+    assert moved.status_code == 301 and moved.headers["location"] == f"/@{new}"
     page = await client.get(f"/@{new}")
     assert page.status_code == 200 and f"@{new}" in page.text
 

@@ -175,7 +175,8 @@ async def test_profile_theme_links_and_settings(client: Client) -> None:
     assert "--ac:#aa3366" in store.text
     assert "Line one\nLine two" in store.text
     assert re.search(r"(መስከረም|ጥቅምት|ኅዳር|ታኅሣሥ|ጥር|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰኔ|ሐምሌ|ነሐሴ|ጳጉሜ) \d+, 20\d\d", store.text)
-    assert (await client.get(f"/@{handle}")).status_code == 404  # the old handle no longer leads here
+    moved = await client.get(f"/@{handle}")  # the old address (printed QR codes) leads to the new one
+    assert moved.status_code == 301 and moved.headers["location"] == f"/@{new_handle}"
 
 
 async def test_draft_is_invisible_until_published(client: Client, app: Litestar) -> None:

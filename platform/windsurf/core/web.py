@@ -18,12 +18,17 @@ from typing import Any
 
 from jinja2 import Environment
 from litestar import Request, Response
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
 from litestar.utils.scope.state import ScopeState
 
 from windsurf.core import i18n
 from windsurf.settings import Settings
 
 HTML = "text/html"  # Litestar appends "; charset=utf-8"
+# What a page for one person (a creator's builder, a buyer's library) sends: no cache, shared or the browser's,
+# keeps a copy that outlives the session.
+PRIVATE_CACHE = "private, no-store"
 RENDERER_STATE = "renderer"  # where the face plugin leaves its renderer for the exception handlers
 
 
@@ -67,6 +72,9 @@ class Renderer:
         locale = self.locale(request)
         token = csrf_token(request)
         full_context = {
+            # A private page marks itself out of htmx's history cache (base.html), which would otherwise keep
+            # a copy in sessionStorage that Back brings back after logging out.
+            "private_page": is_private(request),
             "request": request,
             "locale": locale,
             "translations": request.state.translations,
@@ -93,14 +101,44 @@ class Renderer:
         block: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response[str]:
-        """A full page, or with ``block`` the named block of it (for htmx swaps)."""
+        """A full page, or with ``block`` the named block of it (for htmx swaps).
+
+        A page that sends ``no-store`` (a buyer's library or order) or is rendered for a logged-in account is
+        private: it is kept out of every cache, the browser's and htmx's history alike."""
+        if "no-store" in (headers or {}).get("Cache-Control", ""):
+            mark_private(request)
         content = self.html(request, template, context, block=block)
         response_headers = {
             "Vary": "HX-Request, Cookie, Accept-Language",
             "Content-Language": self.locale(request),
         }
+        if is_private(request):
+            response_headers["Cache-Control"] = PRIVATE_CACHE
         response_headers.update(headers or {})
         return Response(content, status_code=status_code, media_type=HTML, headers=response_headers)
+
+
+def mark_private(request: Request[Any, Any, Any]) -> None:
+    """Declare the page being answered private (see ``is_private``)."""
+    request.state.private_page = True
+
+
+def is_private(request: Request[Any, Any, Any]) -> bool:
+    """A page for one person: declared so, or rendered while somebody is logged in (its header names them)."""
+    return bool(request.state.get("private_page")) or request.state.get("account") is not None
+
+
+async def keep_private(message: Message, scope: Scope) -> None:
+    """``before_send``: whatever answers a private request (an htmx fragment or a JSON document as much as a
+    page) and chose no caching of its own is sent ``no-store``, so no copy outlives the session."""
+    if message["type"] != "http.response.start":
+        return
+    state = scope.get("state") or {}
+    if not state.get("private_page") and state.get("account") is None:
+        return
+    headers = MutableScopeHeaders(message)
+    if "cache-control" not in headers:
+        headers["Cache-Control"] = PRIVATE_CACHE
 
 
 def renderer_for(request: Request[Any, Any, Any]) -> Renderer | None:

@@ -9,13 +9,19 @@ dropped: the message would only carry a dead code.
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from windsurf.core import security
 from windsurf.core.jobs import JobContext, job
 from windsurf.core.messaging import Email, Sms
-from windsurf.identity.service import CODE_LIFETIME, RESET_LIFETIME
+from windsurf.identity.service import (
+    CODE_LIFETIME,
+    RESET_LIFETIME,
+    email_change_token,
+    email_verification_token,
+)
 
 _log = logging.getLogger("windsurf.identity.jobs")
 
@@ -87,4 +93,39 @@ async def send_no_account(context: JobContext, payload: dict[str, Any]) -> None:
         "but no account uses it.\n\nTo create one, sign up here: %(url)s\n\n"
         "If it was not you, you can ignore this email."
     ) % {"url": f"{context.settings.public_url}/signup"}
+    await context.email.send_email(Email(to=payload["email"], subject=subject, body=body))
+
+
+@job("identity.send_email_verification")
+async def send_email_verification(context: JobContext, payload: dict[str, Any]) -> None:
+    """The link that verifies an account's email. Minted here, at send time, so the outbox holds no link."""
+    token = email_verification_token(
+        context.settings.secret_key, uuid.UUID(payload["creator_id"]), payload["email"]
+    )
+    url = f"{context.settings.public_url}/verify-email?{urlencode({'token': token})}"
+    _ = context.translations(payload["locale"]).gettext
+    subject = _("Verify your email for Stan Store Windsurf")
+    body = _(
+        "Welcome to Stan Store Windsurf!\n\n"
+        "To publish your store, sell and get paid, verify your email address by opening this link within "
+        "three days:\n%(url)s\n\n"
+        "If you did not sign up, ignore this email."
+    ) % {"url": url}
+    await context.email.send_email(Email(to=payload["email"], subject=subject, body=body))
+
+
+@job("identity.send_email_change")
+async def send_email_change(context: JobContext, payload: dict[str, Any]) -> None:
+    """The link that makes a new address the account's email; minted at send time, like the verification."""
+    token = email_change_token(
+        context.settings.secret_key, uuid.UUID(payload["creator_id"]), payload["email"]
+    )
+    url = f"{context.settings.public_url}/account/email/confirm?{urlencode({'token': token})}"
+    _ = context.translations(payload["locale"]).gettext
+    subject = _("Confirm your new email for Stan Store Windsurf")
+    body = _(
+        "Someone asked to use this address for a Stan Store Windsurf account.\n\n"
+        "To confirm it, open this link within three days:\n%(url)s\n\n"
+        "If it was not you, ignore this email: nothing changes."
+    ) % {"url": url}
     await context.email.send_email(Email(to=payload["email"], subject=subject, body=body))

@@ -22,13 +22,25 @@ from windsurf.core.i18n import N_
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.identity import validation
-from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, SignIn
+
+# The account page's operations live in a module of their own; re-exported here, the domain's one entry point.
+from windsurf.identity.account import change_password as change_password
+from windsurf.identity.account import confirm_email_change as confirm_email_change
+from windsurf.identity.account import confirm_phone_change as confirm_phone_change
+from windsurf.identity.account import delete_personal_data as delete_personal_data
+from windsurf.identity.account import email_change_token as email_change_token
+from windsurf.identity.account import start_email_change as start_email_change
+from windsurf.identity.account import start_phone_change as start_phone_change
+from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, RetiredHandle, SignIn
 from windsurf.identity.validation import FieldError
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 RESET_LIFETIME = dt.timedelta(hours=1)
 SIGN_IN_HISTORY = 20
+# How long an old handle keeps redirecting to its creator's store and stays theirs alone: printed QR codes and
+# links in bios outlive a rename by months.
+HANDLE_RESERVED_FOR = dt.timedelta(days=366)
 HANDLE_TAKEN = N_("That handle is taken. Please choose another.")
 TAKEN = {
     "email": ("email_taken", N_("An account with this email already exists. Log in instead.")),
@@ -53,6 +65,21 @@ class Account:
     phone: str | None
     locale: str
     is_staff: bool
+    # Whether the email (by its link) or the phone (by an SMS code) is proven: publishing, selling and payouts
+    # wait for it.
+    verified: bool = False
+
+
+class Unverified(ServiceError):
+    """Publishing, selling or a payout asked of an account whose email or phone is not verified yet."""
+
+    status_code = 403
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message or N_("Verify your email address or phone number first: we sent you a link."),
+            code="unverified",
+        )
 
 
 def _account(row: dict[str, Any]) -> Account:
@@ -64,6 +91,7 @@ def _account(row: dict[str, Any]) -> Account:
         phone=row["phone"],
         locale=row["locale"],
         is_staff=row["is_staff"],
+        verified=bool(row.get("email_verified_at") or row.get("phone_verified_at")),
     )
 
 
@@ -103,6 +131,9 @@ async def _taken(
         for field, value in values.items():
             if value and await Creator.exists().where(getattr(Creator, field) == value):
                 codes[field], errors[field] = TAKEN[field]
+        handle = values.get("handle")
+        if handle and "handle" not in errors and await _retired_by_another(handle, None):
+            codes["handle"], errors["handle"] = TAKEN["handle"]
 
 
 async def sign_up_with_email(
@@ -123,7 +154,7 @@ async def sign_up_with_email(
             # Told to the address instead; the page asks the person to check their email.
             await jobs.enqueue(uow, "identity.send_account_exists", {"email": clean_email, "locale": locale})
             raise AccountExists()
-    return await _create(
+    account = await _create(
         uow,
         display_name=name,
         handle=clean_handle,
@@ -131,6 +162,8 @@ async def sign_up_with_email(
         password_hash=await security.hash_password(clean_password),
         locale=locale,
     )
+    await send_email_verification(uow, account, locale)
+    return account
 
 
 async def _create(uow: UnitOfWork, **values: Any) -> Account:
@@ -139,6 +172,12 @@ async def _create(uow: UnitOfWork, **values: Any) -> Account:
     try:
         async with uow.savepoint():
             await creator.save()
+            # Checked after the insert: a rename that retires this handle at the same moment has committed
+            # by now (the unique handle made this insert wait for it), so the check cannot miss it.
+            if values.get("handle") and await _retired_by_another(values["handle"], creator.id):
+                raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"})
+    except InvalidInput:
+        raise
     except Exception as exc:
         if not is_unique_violation(exc):
             raise
@@ -246,6 +285,28 @@ async def _confirm(
     locale: str,
     invalid: ServiceError,
 ) -> Account:
+    pending = await consume_code(secret_key, clean_phone, purpose, clean_code, invalid)
+    if purpose == "login":
+        account = await Creator.select().where(Creator.phone == clean_phone).first()
+        if account is None:
+            raise invalid
+        return _account(account)
+    # The code just confirmed came to this phone: it is verified.
+    return await _create(
+        uow,
+        display_name=pending["display_name"],
+        handle=pending["handle"],
+        phone=clean_phone,
+        phone_verified_at=_now(),
+        locale=locale,
+    )
+
+
+async def consume_code(
+    secret_key: str, clean_phone: str, purpose: str, clean_code: str, invalid: ServiceError
+) -> dict[str, Any]:
+    """Check and use up the latest code texted to ``clean_phone`` for ``purpose`` (in the caller's scope);
+    returns what was pending on it. Wrong, expired, overused or already used codes raise."""
     row = (
         await PhoneCode.select()
         .where(
@@ -278,15 +339,8 @@ async def _confirm(
     )
     if not consumed:  # a concurrent request used the same code first
         raise invalid
-    if purpose == "login":
-        account = await Creator.select().where(Creator.phone == clean_phone).first()
-        if account is None:
-            raise invalid
-        return _account(account)
-    pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"])
-    return await _create(
-        uow, display_name=pending["display_name"], handle=pending["handle"], phone=clean_phone, locale=locale
-    )
+    pending = row["pending"] if isinstance(row["pending"], dict) else json.loads(row["pending"] or "{}")
+    return dict(pending)
 
 
 def _reset_token(creator_id: uuid.UUID) -> str:
@@ -459,6 +513,10 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
                 .where(Creator.id == tenant.creator_id)
                 .returning(*Creator.all_columns())
             )
+            if before["handle"] != clean_handle:
+                await _move_handle(tenant.creator_id, before["handle"], clean_handle)
+    except InvalidInput:
+        raise
     except Exception as exc:
         if is_unique_violation(exc):
             raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"}) from exc
@@ -470,3 +528,116 @@ async def change_handle(tenant: Tenant, handle: str) -> Account:
         async with tenant.scope():
             await pages_changed(tenant.uow, tenant.creator_id, old_handle=before["handle"])
     return _account(rows[0])
+
+
+# --- retired handles ----------------------------------------------------------------------------------------
+
+
+async def _retired_by_another(handle: str, creator_id: uuid.UUID | None) -> bool:
+    """Whether ``handle`` is still reserved for a creator other than ``creator_id`` (in the caller's scope)."""
+    query = RetiredHandle.exists().where((RetiredHandle.handle == handle) & (RetiredHandle.until > _now()))
+    if creator_id is not None:
+        query = query.where(RetiredHandle.creator_id != creator_id)
+    return bool(await query)
+
+
+async def _move_handle(creator_id: uuid.UUID, old: str | None, new: str) -> None:
+    """After the creator's row took ``new``: refuse it if it is another creator's retired handle, take it back
+    if it is their own, and keep ``old`` for them (redirecting to ``new``) for HANDLE_RESERVED_FOR.
+
+    Runs after the UPDATE on purpose: a concurrent rename that retires ``new`` held its row's unique handle
+    until it committed, so by now its retired row is visible here (a check before the UPDATE could miss it).
+    """
+    if await _retired_by_another(new, creator_id):
+        raise InvalidInput({"handle": HANDLE_TAKEN}, {"handle": "handle_taken"})
+    # Taking back one's own old handle, or a long-expired one of somebody else, ends its redirect.
+    await RetiredHandle.delete().where(RetiredHandle.handle == new)
+    if not old:
+        return
+    now = _now()
+    await RetiredHandle.insert(
+        RetiredHandle(
+            id=uuid.uuid4(),
+            handle=old,
+            creator_id=creator_id,
+            retired_at=now,
+            until=now + HANDLE_RESERVED_FOR,
+        )
+    ).on_conflict(
+        target=RetiredHandle.handle,
+        action="DO UPDATE",
+        values=[
+            (RetiredHandle.creator_id, creator_id),
+            (RetiredHandle.retired_at, now),
+            (RetiredHandle.until, now + HANDLE_RESERVED_FOR),
+        ],
+    )
+
+
+async def handle_moved_to(uow: UnitOfWork, handle: str) -> str | None:
+    """The current handle of the creator who retired ``handle`` (still reserved), for a 301 from the old
+    address; None when nobody did or the reservation is over."""
+    async with uow.scope():
+        retired = (
+            await RetiredHandle.select(RetiredHandle.creator_id)
+            .where((RetiredHandle.handle == handle.lower()) & (RetiredHandle.until > _now()))
+            .first()
+        )
+        if retired is None:
+            return None
+        row = await Creator.select(Creator.handle).where(Creator.id == retired["creator_id"]).first()
+    current = row["handle"] if row else None
+    return current if current and current != handle.lower() else None
+
+
+# --- verification -------------------------------------------------------------------------------------------
+
+EMAIL_LINK_LIFETIME = dt.timedelta(days=3)
+
+
+def email_verification_token(secret_key: str, creator_id: uuid.UUID, email: str) -> str:
+    """The token of a verification link: sealed (encrypted, authenticated, dated), naming the creator and the
+    address it was sent to, so it proves only that address, and only while it is still the account's."""
+    return security.seal(secret_key, f"verify-email:{creator_id}:{email}")
+
+
+async def send_email_verification(uow: UnitOfWork, account: Account, locale: str) -> None:
+    """Queue the verification link to the account's email (the job mints the link when it sends it)."""
+    if not account.email:
+        return
+    payload = {"creator_id": str(account.id), "email": account.email, "locale": locale}
+    await jobs.enqueue(uow, "identity.send_email_verification", payload)
+
+
+async def verify_email(uow: UnitOfWork, *, secret_key: str, token: str) -> Account:
+    """Mark the account's email verified by the token of its link; a wrong, expired or outdated link fails."""
+    failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
+    try:
+        opened = security.unseal(
+            secret_key, token[:500], max_age_seconds=int(EMAIL_LINK_LIFETIME.total_seconds())
+        )
+    except security.SealExpired:  # forged, damaged or expired: all the same to the person who clicked
+        raise failure from None
+    kind, _, rest = opened.partition(":")
+    creator_hex, _, email = rest.partition(":")
+    try:
+        creator_id = uuid.UUID(creator_hex)
+    except ValueError:
+        raise failure from None
+    if kind != "verify-email":
+        raise failure
+    async with uow.scope():
+        # Only while the address is still the account's: a link sent before an email change proves nothing.
+        await Creator.update({Creator.email_verified_at: _now()}).where(
+            (Creator.id == creator_id) & (Creator.email == email) & Creator.email_verified_at.is_null()
+        )
+        row = await Creator.select().where((Creator.id == creator_id) & (Creator.email == email)).first()
+    if row is None:
+        raise failure
+    return _account(row)
+
+
+def require_verified(account: Account, message: str = "") -> None:
+    """Raise Unverified unless the account's email or phone is verified (publishing, selling, payouts)."""
+    if not account.verified:
+        raise Unverified(message)

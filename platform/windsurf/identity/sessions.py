@@ -12,7 +12,7 @@ import json
 import re
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from litestar.stores.base import Store
 
@@ -21,6 +21,8 @@ from windsurf.settings import Settings
 
 # Writing last-seen on every request would turn each page view into a store write; a minute is precise enough.
 TOUCH_INTERVAL = 60
+# How many of an account's sessions the account page can list and end (older ones still expire on their own).
+MAX_LISTED = 50
 # What new_token() makes; anything else in a cookie is not worth a store lookup.
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
@@ -31,6 +33,9 @@ class Session:
     creator_id: uuid.UUID
     created_at: float
     last_seen: float
+    # What the account page shows so its owner can tell their phone from somebody else's.
+    user_agent: str = ""
+    ip: str = ""
 
 
 class SessionManager:
@@ -39,13 +44,55 @@ class SessionManager:
         self._idle = settings.session_idle_minutes * 60
         self._absolute = settings.session_absolute_hours * 3600
 
-    async def start(self, creator_id: uuid.UUID, *, replacing: str | None = None) -> Session:
+    async def start(
+        self, creator_id: uuid.UUID, *, replacing: str | None = None, user_agent: str = "", ip: str = ""
+    ) -> Session:
         if replacing:
             await self._store.delete(replacing)
         now = time.time()
-        session = Session(id=new_token(), creator_id=creator_id, created_at=now, last_seen=now)
+        session = Session(
+            id=new_token(),
+            creator_id=creator_id,
+            created_at=now,
+            last_seen=now,
+            user_agent=user_agent[:200],
+            ip=ip[:45],
+        )
         await self._save(session)
+        ids = await self._ids(creator_id)
+        await self._store.set(
+            _index_key(creator_id), json.dumps([*ids, session.id][-MAX_LISTED:]), expires_in=self._absolute
+        )
         return session
+
+    async def list_for(self, creator_id: uuid.UUID) -> list[Session]:
+        """The account's live sessions, most recently used first (ended or expired ones drop out)."""
+        live = []
+        for session_id in await self._ids(creator_id):
+            session = await self.load(session_id)
+            if session is not None and session.creator_id == creator_id:
+                live.append(session)
+        return sorted(live, key=lambda session: session.last_seen, reverse=True)
+
+    async def end_others(self, creator_id: uuid.UUID, keep: str | None) -> int:
+        """Log out every session of the account but ``keep`` (the one asking); returns how many ended."""
+        ended = 0
+        for session_id in await self._ids(creator_id):
+            if session_id != keep:
+                await self._store.delete(session_id)
+                ended += 1
+        await self._store.set(
+            _index_key(creator_id), json.dumps([keep] if keep else []), expires_in=self._absolute
+        )
+        return ended
+
+    async def _ids(self, creator_id: uuid.UUID) -> list[str]:
+        raw = await self._store.get(_index_key(creator_id))
+        try:
+            ids = json.loads(raw) if raw is not None else []
+        except ValueError:
+            return []
+        return [str(item) for item in ids if isinstance(item, str) and _SESSION_ID.match(item)]
 
     async def load(self, session_id: str | None) -> Session | None:
         if not session_id or not _SESSION_ID.match(session_id):
@@ -60,6 +107,8 @@ class SessionManager:
                 creator_id=uuid.UUID(data["creator_id"]),
                 created_at=float(data["created_at"]),
                 last_seen=float(data["last_seen"]),
+                user_agent=str(data.get("user_agent", "")),
+                ip=str(data.get("ip", "")),
             )
         except (ValueError, TypeError, KeyError):  # a record we cannot read is no session
             await self._store.delete(session_id)
@@ -73,7 +122,7 @@ class SessionManager:
             await self._store.delete(session_id)
             return None
         if now - session.last_seen > TOUCH_INTERVAL:
-            session = Session(session.id, session.creator_id, session.created_at, now)
+            session = replace(session, last_seen=now)
             await self._save(session)
         return session
 
@@ -104,3 +153,8 @@ class SessionManager:
 def _revoked_key(creator_id: uuid.UUID) -> str:
     # ':' never occurs in a session id, so this key cannot be loaded as a session.
     return f"revoked-before:{creator_id}"
+
+
+def _index_key(creator_id: uuid.UUID) -> str:
+    # The account's session ids, for the account page; ':' keeps it from ever loading as a session.
+    return f"sessions-of:{creator_id}"

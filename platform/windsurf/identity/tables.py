@@ -21,6 +21,10 @@ class Creator(Table, tablename="creator"):
     is_staff = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # Publishing, selling and payouts wait until one of these is set: the email by its emailed link, the phone
+    # by its SMS code (a phone sign-up is verified by the code it signed up with).
+    email_verified_at = Timestamptz(null=True, default=None)
+    phone_verified_at = Timestamptz(null=True, default=None)
 
 
 class PhoneCode(Table, tablename="phone_code"):
@@ -62,3 +66,18 @@ class SignIn(Table, tablename="sign_in"):
     ip = Varchar(length=45)
     user_agent = Varchar(length=200)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RetiredHandle(Table, tablename="retired_handle"):
+    """A handle a creator moved away from: ``/@handle`` redirects to their store until ``until``, and only they
+    may take it back, so printed QR codes and shared links never lead to somebody else's store.
+
+    Platform-owned (not under RLS), like ``creator``: a buyer's request resolves the old address before anybody
+    is acting, and every sign-up and handle change must see every creator's retired handles.
+    """
+
+    id = UUID(primary_key=True)
+    handle = Varchar(length=30, unique=True)
+    creator_id = UUID(index=True)
+    retired_at = Timestamptz(default=TimestamptzNow())
+    until = Timestamptz()

@@ -456,9 +456,16 @@ async def move_block(tenant: Tenant, block_id: str, direction: Direction) -> Sto
 
 
 async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> StoreState:
-    """Make the draft what buyers see, in one UPDATE."""
+    """Make the draft what buyers see, in one UPDATE; only once the creator's email or phone is verified (a
+    store anybody could put up under any address would let impostors sell)."""
     now = dt.datetime.now(dt.UTC)
     creator_id = tenant.creator_id
+    account = await identity.get_account(tenant.uow, creator_id)
+    if account is None:
+        raise NotFoundError()
+    identity.require_verified(
+        account, N_("Verify your email address or phone number before you publish: we sent you a link.")
+    )
     state = _state(creator_id, await _row(tenant))
     async with tenant.scope():
         await Store.update({Store.published: state.draft.to_dict(), Store.published_at: now}).where(
@@ -527,3 +534,14 @@ async def recent_leads(tenant: Tenant, limit: int = 20) -> tuple[list[dict[str, 
 async def count_leads(tenant: Tenant) -> int:
     async with tenant.scope():
         return int(await StoreLead.count().where(StoreLead.creator_id == tenant.creator_id))
+
+
+# --- deleting an account ------------------------------------------------------------------------------------
+
+
+async def erase(tenant: Tenant) -> None:
+    """The account is being deleted: its store (profile, links, blocks) and the leads buyers left in it go.
+    Its avatar files become unreferenced and the orphan sweep removes them."""
+    async with tenant.scope():
+        await StoreLead.delete().where(StoreLead.creator_id == tenant.creator_id)
+        await Store.delete().where(Store.creator_id == tenant.creator_id)

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 
 from tests.conftest import csrf, post_form
+from tests.helpers import verify_email
 
 
 async def sign_up(client: AsyncTestClient[Litestar]) -> dict[str, str]:
@@ -24,6 +25,7 @@ async def sign_up(client: AsyncTestClient[Litestar]) -> dict[str, str]:
     }
     response = await post_form(client, "/signup/email", identity)
     assert response.status_code == 303, response.text
+    await verify_email(client)
     return identity
 
 
