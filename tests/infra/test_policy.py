@@ -124,7 +124,7 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "eks-secrets-encrypted": (
         rules.EKS,
         {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:k"}}},
-        {"encryptionConfigKeyArn": "arn:aws:kms:k"},  # the pulumi-eks component's input, not the cluster's
+        {"encryptionConfigKeyArn": "arn:aws:kms:k"},  # a flat component-style input, not the cluster's
     ),
     "eks-audit-logging": (
         rules.EKS,
