@@ -273,15 +273,21 @@ def ingress_path(path: str, service: str, port: int | str) -> Manifest:
     }
 
 
+# Thresholds the alerts page on; tests/infra/test_operations.py reads them with the rules.
+JOB_BACKLOG_AGE_S = 600  # the oldest claimable job has waited 10 minutes: workers are stuck or too few
+JOB_BACKLOG_COUNT = 500
+PAYMENTS_WITHOUT_NOTIFICATIONS = 5  # payments started in an hour with not one paying notification
+
+
 def alert_rules(namespace: str) -> list[Manifest]:
-    """PrometheusRule alerts on the app's own metrics (Litestar's Prometheus middleware, prefix `windsurf`) and on
-    kube-state-metrics. Payment-notification failures join when the payments service exists."""
+    """PrometheusRule alerts on the metrics the app exports (windsurf.core.metrics: requests by route template,
+    the outbox's backlog, payment notifications) and on kube-state-metrics."""
     selector = f'namespace="{namespace}"'
     return [
         {
             "alert": "WindsurfHighErrorRate",
             "expr": (
-                f"sum by (service) (rate(windsurf_requests_error_total{{{selector}}}[5m]))"
+                f'sum by (service) (rate(windsurf_requests_total{{{selector}, status=~"5.."}}[5m]))'
                 f" / sum by (service) (rate(windsurf_requests_total{{{selector}}}[5m])) > 0.02"
             ),
             "for": "5m",
@@ -297,6 +303,68 @@ def alert_rules(namespace: str) -> list[Manifest]:
             "for": "10m",
             "labels": {"severity": "warning"},
             "annotations": {"summary": "p99 of {{ $labels.service }} is above 1.5 s"},
+        },
+        {
+            "alert": "WindsurfJobBacklogOld",
+            # Every web pod reads the same table, so the maximum is the backlog (not a sum over pods).
+            "expr": f"max(windsurf_jobs_oldest_claimable_age_seconds{{{selector}}}) > {JOB_BACKLOG_AGE_S}",
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "The oldest waiting job has waited {{ $value | humanizeDuration }}: "
+                "receipts, downloads and pages are late"
+            },
+        },
+        {
+            "alert": "WindsurfJobBacklogLarge",
+            "expr": f"max(windsurf_jobs_claimable{{{selector}}}) > {JOB_BACKLOG_COUNT}",
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $value }} jobs are waiting for a worker"},
+        },
+        {
+            "alert": "WindsurfDeadJobs",
+            "expr": f"max(windsurf_jobs_dead{{{selector}}}) - max(windsurf_jobs_dead{{{selector}}} offset 1h) > 0",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "Jobs failed for good in the last hour; staff must look at them"},
+        },
+        {
+            "alert": "WindsurfJobBacklogUnreadable",
+            "expr": f"sum(rate(windsurf_jobs_backlog_errors_total{{{selector}}}[10m])) > 0",
+            "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "Scrapes cannot read the job backlog: the backlog alerts are blind"},
+        },
+        {
+            "alert": "WindsurfPaymentNotificationsFailing",
+            "expr": (
+                "sum by (provider) (rate(windsurf_payment_notifications_total"
+                f'{{{selector}, outcome=~"refused|mismatch|provider_error"}}[15m]))'
+                " / sum by (provider) (rate(windsurf_payment_notifications_total"
+                f"{{{selector}}}[15m])) > 0.2"
+            ),
+            "for": "10m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "More than 20% of {{ $labels.provider }} notifications fail (signature, amount or "
+                "the provider's status query)"
+            },
+        },
+        {
+            "alert": "WindsurfNoPaidNotifications",
+            # Buyers start payments but no notification pays an order: the provider's callbacks do not reach
+            # us (or all fail). Reconciliation still pays them, late; buyers wait meanwhile.
+            "expr": (
+                "sum by (provider) (increase(windsurf_payments_started_total"
+                f"{{{selector}}}[1h])) > {PAYMENTS_WITHOUT_NOTIFICATIONS}"
+                " unless sum by (provider) (increase(windsurf_payment_notifications_total"
+                f'{{{selector}, outcome="paid"}}[1h])) > 0'
+            ),
+            "for": "15m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "{{ $labels.provider }}: payments start but no notification paid an order in an hour"
+            },
         },
         {
             "alert": "WindsurfPodsNotReady",

@@ -31,6 +31,7 @@ from windsurf.checkout.service import OrderView
 from windsurf.core import jobs
 from windsurf.core.errors import NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.metrics import PAYMENTS_STARTED
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
 from windsurf.ledger import service as ledger
@@ -273,6 +274,7 @@ async def start_payment(
         async with tenant_for(creator_id) as tenant:
             await _record(tenant, attempt.id, status=status, error_code=str(error.code))
         raise
+    PAYMENTS_STARTED.labels(name).inc()
     async with tenant_for(creator_id) as tenant:
         await _record(
             tenant,
