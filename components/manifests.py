@@ -94,6 +94,20 @@ WORKER_RESOURCES = {
     "limits": {"cpu": "500m", "memory": "384Mi"},
 }
 MAX_SURGE = "25%"
+
+# --- progressive delivery (Argo Rollouts, components/addons.py installs the controller) ---
+ROLLOUT_API = "argoproj.io/v1alpha1"
+# kube-prometheus-stack's Prometheus (components/observability.py, Helm release "prometheus" in `monitoring`).
+PROMETHEUS_URL = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090"
+HEALTH_TEMPLATE = "windsurf-health"  # error rate and p99 of one Service's pods, from the app's own metrics
+SMOKE_TEMPLATE = "windsurf-smoke"  # /health/ready of one Service, asked from inside the cluster
+MAX_ERROR_RATE = 0.02
+MAX_P99_SECONDS = 1.5
+# The storefront's canary: each step's share of traffic is held while the analysis measures it; a failed
+# measurement aborts the Rollout, and all traffic returns to the stable pods.
+CANARY_WEIGHTS = (10, 25, 50)
+# Blue-green: the previous pods stay this long after a switch, so post-promotion analysis can switch back at once.
+BLUE_GREEN_SCALE_DOWN_DELAY_S = 600
 # The migration Job's whole run (every retry) must end before Pulumi stops waiting for it.
 MIGRATION_DEADLINE_S = 600
 MIGRATION_PULUMI_TIMEOUT = "15m"
@@ -200,9 +214,10 @@ def deployment_spec(app: str, track: str | None, replicas: int, template: Manife
     }
 
 
-def hpa_spec(target: str, min_replicas: int, max_replicas: int) -> Manifest:
+def hpa_spec(target: str, min_replicas: int, max_replicas: int, kind: str = "Deployment") -> Manifest:
+    api_version = ROLLOUT_API if kind == "Rollout" else "apps/v1"
     return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+        "scaleTargetRef": {"apiVersion": api_version, "kind": kind, "name": target},
         "minReplicas": min_replicas,
         "maxReplicas": max_replicas,
         "metrics": [
@@ -227,19 +242,130 @@ def service_spec(selector: dict[str, str]) -> Manifest:
     }
 
 
-def weighted_forward_action(stable: str, canary: str, canary_weight: int) -> str:
-    """The ALB controller's annotation body that splits traffic between two Services by weight."""
-    return json.dumps(
-        {
-            "type": "forward",
-            "forwardConfig": {
-                "targetGroups": [
-                    {"serviceName": stable, "servicePort": "80", "weight": 100 - canary_weight},
-                    {"serviceName": canary, "servicePort": "80", "weight": canary_weight},
-                ]
+def blue_green_strategy(service: str, namespace: str) -> Manifest:
+    """New pods come up behind `<service>-preview`; they must answer ready (smoke) before the switch, and the
+    live Service's error rate and p99 must hold after it, or the Rollout switches back and aborts."""
+    return {
+        "blueGreen": {
+            "activeService": service,
+            "previewService": f"{service}-preview",
+            "autoPromotionEnabled": True,
+            "prePromotionAnalysis": {
+                "templates": [{"templateName": SMOKE_TEMPLATE}],
+                "args": _analysis_args(f"{service}-preview", namespace),
             },
+            "postPromotionAnalysis": {
+                "templates": [{"templateName": HEALTH_TEMPLATE}],
+                "args": _analysis_args(service, namespace),
+            },
+            "scaleDownDelaySeconds": BLUE_GREEN_SCALE_DOWN_DELAY_S,
+            "abortScaleDownDelaySeconds": 30,
         }
+    }
+
+
+def canary_strategy(service: str, namespace: str, ingress: str) -> Manifest:
+    """The ALB splits traffic between `<service>-stable` and `<service>-canary`: Argo Rollouts writes the weights
+    into the Ingress's action annotation for the stable Service, which Pulumi therefore never sets."""
+    steps: list[Manifest] = []
+    for weight in CANARY_WEIGHTS:
+        steps += [
+            {"setWeight": weight},
+            {
+                "analysis": {
+                    "templates": [{"templateName": HEALTH_TEMPLATE}],
+                    "args": _analysis_args(f"{service}-canary", namespace),
+                }
+            },
+        ]
+    return {
+        "canary": {
+            "stableService": f"{service}-stable",
+            "canaryService": f"{service}-canary",
+            "maxSurge": MAX_SURGE,
+            "maxUnavailable": 0,
+            "abortScaleDownDelaySeconds": 30,
+            "trafficRouting": {"alb": {"ingress": ingress, "servicePort": 80}},
+            "steps": steps,
+        }
+    }
+
+
+def _analysis_args(service: str, namespace: str) -> list[Manifest]:
+    return [{"name": "service", "value": service}, {"name": "namespace", "value": namespace}]
+
+
+def rollout_spec(app: str, replicas: int, template: Manifest, strategy: Manifest) -> Manifest:
+    return {
+        "replicas": replicas,
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": labels(app)},
+        "template": template,
+        "strategy": strategy,
+    }
+
+
+def error_rate_query() -> str:
+    """5xx share of one Service's requests (windsurf_requests_total, by route template and status)."""
+    match = 'namespace="{{args.namespace}}", service="{{args.service}}"'
+    return (
+        f'sum(rate(windsurf_requests_total{{{match}, status=~"5.."}}[2m]))'
+        f" / sum(rate(windsurf_requests_total{{{match}}}[2m]))"
     )
+
+
+def p99_query() -> str:
+    match = 'namespace="{{args.namespace}}", service="{{args.service}}"'
+    return f"histogram_quantile(0.99, sum by (le) (rate(windsurf_request_duration_seconds_bucket{{{match}}}[2m])))"
+
+
+def _below(limit: float) -> str:
+    # No traffic yet means no samples (an empty vector or NaN): nothing to hold against the new pods.
+    return f"len(result) == 0 || isNaN(result[0]) || result[0] < {limit}"
+
+
+def health_analysis_template(namespace: str) -> Manifest:
+    prometheus = {"address": PROMETHEUS_URL, "timeout": 10}
+    common = {"interval": "1m", "count": 5, "failureLimit": 1, "inconclusiveLimit": 2}
+    return {
+        "args": [{"name": "service"}, {"name": "namespace", "value": namespace}],
+        "metrics": [
+            {
+                "name": "error-rate",
+                **common,
+                "successCondition": _below(MAX_ERROR_RATE),
+                "provider": {"prometheus": {**prometheus, "query": error_rate_query()}},
+            },
+            {
+                "name": "p99-latency",
+                **common,
+                "successCondition": _below(MAX_P99_SECONDS),
+                "provider": {"prometheus": {**prometheus, "query": p99_query()}},
+            },
+        ],
+    }
+
+
+def smoke_analysis_template(namespace: str) -> Manifest:
+    return {
+        "args": [{"name": "service"}, {"name": "namespace", "value": namespace}],
+        "metrics": [
+            {
+                "name": "ready",
+                "count": 3,
+                "interval": "10s",
+                "failureLimit": 0,
+                "successCondition": 'result == "ok"',
+                "provider": {
+                    "web": {
+                        "url": "http://{{args.service}}.{{args.namespace}}.svc.cluster.local/health/ready",
+                        "jsonPath": "{$.status}",
+                        "timeoutSeconds": 5,
+                    }
+                },
+            }
+        ],
+    }
 
 
 def fixed_response_action(status: int) -> str:

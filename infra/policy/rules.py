@@ -61,6 +61,8 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 POD_OWNERS = {
     "kubernetes:core/v1:Pod": lambda spec: spec,
     "kubernetes:apps/v1:Deployment": lambda spec: spec.get("template", {}).get("spec"),
+    # Argo Rollouts' ReplicaSets run this template (components/workload.py).
+    "kubernetes:argoproj.io/v1alpha1:Rollout": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:apps/v1:StatefulSet": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:apps/v1:DaemonSet": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:batch/v1:Job": lambda spec: spec.get("template", {}).get("spec"),

@@ -24,13 +24,7 @@ STACKS = ("dev", "staging", "production")
 ACCOUNT_ID = "111122223333"
 
 
-RELEASE = {
-    "windsurf:imageTag": "v1",
-    "windsurf:imageTagBlue": "v1",
-    "windsurf:imageTagGreen": "v1",
-    "windsurf:storefrontStableTag": "v1",
-    "windsurf:storefrontCanaryTag": "v1",
-}
+RELEASE = {"windsurf:imageTag": "v1", "windsurf:previousImageTag": "v0"}
 DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"  # random.RandomPassword's alphabet when overrideSpecial is unset
 
 

@@ -33,6 +33,7 @@ from windsurf.core.storage import S3Storage
 from windsurf.settings import Settings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
 JOB = "kubernetes:batch/v1:Job"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"
@@ -47,18 +48,29 @@ SAMPLES = {"segment": "@demo", "slug": "ebook", "key": "public/covers/a.webp", "
 
 
 def pods(run: StackRun) -> dict[str, dict[str, Any]]:
-    """Deployment or Job name -> its pod template, replicas and the Secret its env comes from."""
+    """Deployment, Rollout or Job name -> its pod template, replicas and the Secret its env comes from."""
     result = {}
-    for r in [*run.of_type(DEPLOYMENT), *run.of_type(JOB)]:
+    for r in [*run.of_type(DEPLOYMENT), *run.of_type(ROLLOUT), *run.of_type(JOB)]:
         spec = r.inputs["spec"]
+        strategy = spec.get("strategy", {})
         result[r.inputs["metadata"]["name"]] = {
             "kind": r.type.rsplit(":", 1)[1],
             "replicas": int(spec.get("replicas", 1)),
             "pod": spec["template"]["spec"],
             "labels": spec["template"]["metadata"]["labels"],
-            "surge": spec.get("strategy", {}).get("rollingUpdate", {}).get("maxSurge", 0),
+            "surge": _surge(strategy),
         }
     return result
+
+
+def _surge(strategy: dict[str, Any]) -> str | int:
+    """Extra pods while a release rolls: a Deployment's maxSurge, a canary's maxSurge, and for blue-green a whole
+    second set (the preview pods run beside the active ones until the switch and its scale-down delay)."""
+    if "blueGreen" in strategy:
+        return "100%"
+    if "canary" in strategy:
+        return strategy["canary"].get("maxSurge", "25%")
+    return strategy.get("rollingUpdate", {}).get("maxSurge", 0)
 
 
 def container(pod: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +111,24 @@ def alb_targets(run: StackRun, backend: dict[str, Any]) -> list[str] | str:
     name = backend["service"]["name"]
     if backend["service"]["port"].get("name") != "use-annotation":
         return [name]
-    action = json.loads(ingress(run)["metadata"]["annotations"][f"alb.ingress.kubernetes.io/actions.{name}"])
+    annotations = ingress(run)["metadata"]["annotations"]
+    if f"alb.ingress.kubernetes.io/actions.{name}" not in annotations:
+        return argo_weighted_targets(run, name)
+    action = json.loads(annotations[f"alb.ingress.kubernetes.io/actions.{name}"])
     if action["type"] == "fixed-response":
         return f"fixed-response {action['fixedResponseConfig']['statusCode']}"
     return [group["serviceName"] for group in action["forwardConfig"]["targetGroups"]]
+
+
+def argo_weighted_targets(run: StackRun, stable: str) -> list[str]:
+    """The action Argo Rollouts writes at run time for a canary routed through this Ingress: it is named after
+    the stable Service and forwards to the stable and canary Services by weight."""
+    for rollout in run.of_type(ROLLOUT):
+        canary = rollout.inputs["spec"]["strategy"].get("canary", {})
+        alb = canary.get("trafficRouting", {}).get("alb", {})
+        if canary.get("stableService") == stable and alb.get("ingress") == ingress(run)["metadata"]["name"]:
+            return [canary["stableService"], canary["canaryService"]]
+    raise AssertionError(f"nothing writes the action for {stable}: no Rollout routes it")
 
 
 def alb_rule_for(run: StackRun, path: str) -> dict[str, Any]:
@@ -267,7 +293,7 @@ def _local_services(env: dict[str, str], database_url: str, redis_url: str) -> d
 
 # The app role, as the pods connect: production refuses to start as a superuser or a table owner.
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-@pytest.mark.parametrize("workload", ["identity-blue", "builder-green", "storefront-stable"])
+@pytest.mark.parametrize("workload", ["identity", "builder", "storefront"])
 def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
     workload: str, migrated_database: dict[str, str], redis_namespace: str
 ) -> None:

@@ -46,6 +46,22 @@ def test_the_app_is_scraped_and_alert_rules_use_metrics_it_exports(tmp_path: Pat
     rules = custom(run, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]
     used = {m for rule in rules for m in re.findall(r"\b(windsurf_\w+)", rule["expr"])}
     assert used <= names, used - names
+    # The Rollouts' analysis (error rate, p99) asks Prometheus for series the app really exports, by the labels
+    # they carry; the Kubernetes Service label is the scrape's (ServiceMonitor above).
+    health = next(t for t in custom(run, "AnalysisTemplate") if t["metadata"]["name"] == "windsurf-health")
+    queries = [m["provider"]["prometheus"]["query"] for m in health["spec"]["metrics"]]
+    assert (
+        {m for q in queries for m in re.findall(r"\b(windsurf_\w+)", q)}
+        == {
+            "windsurf_requests_total",
+            "windsurf_request_duration_seconds_bucket",
+        }
+        <= names
+    )
+    labelled = {metric: set(collector._labelnames) for metric, collector in _collectors().items()}
+    for query in queries:
+        for metric, matchers in re.findall(r"\b(windsurf_\w+)\{([^}]*)\}", query):
+            assert set(re.findall(r"(\w+)\s*[=!~]", matchers)) - {"namespace", "service"} <= labelled[metric]
     # Labels the rules filter or group by are labels the app's series carry (namespace and service are the
     # scrape's own).
     labelled = {metric: set(collector._labelnames) for metric, collector in _collectors().items()}

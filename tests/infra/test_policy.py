@@ -212,6 +212,12 @@ def _validate(name: str, type_: str, props: dict[str, Any]) -> list[str]:
     return violations
 
 
+def test_rollout_pods_are_held_to_the_restricted_standard_too() -> None:
+    rollout = "kubernetes:argoproj.io/v1alpha1:Rollout"
+    assert _validate("pod-security-restricted", rollout, {"spec": {"template": {"spec": POD}}}) == []
+    assert _validate("pod-security-restricted", rollout, {"spec": {"template": {"spec": _bad_pod()}}})
+
+
 def test_every_resource_rule_has_fixtures() -> None:
     assert {p.name for p in rules.RESOURCE_RULES} == set(CASES)
 
