@@ -41,6 +41,8 @@ class WorkloadArgs:
     secret_names: dict[str, str]
     secret_arns: dict[str, pulumi.Input[str]]
     secrets_kms_key_arn: pulumi.Input[str]
+    database_master_secret_arn: pulumi.Input[str]
+    database_key_arn: pulumi.Input[str]
     region: str
     certificate_arn: pulumi.Input[str]
     load_balancer_security_group_id: pulumi.Input[str]
@@ -185,6 +187,22 @@ class Workload(pulumi.ComponentResource):
                 "Resource": args.secrets_kms_key_arn,
             },
         ]
+        if workload == m.MIGRATE:
+            # The table owner's password, rotated by RDS, read by `windsurf migrate` when it starts.
+            statements += [
+                {
+                    "Sid": "DatabaseOwnerSecret",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": args.database_master_secret_arn,
+                },
+                {
+                    "Sid": "DecryptDatabaseOwnerSecret",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": args.database_key_arn,
+                },
+            ]
         access = m.STORAGE_ACCESS.get(workload)
         if access is None:
             return statements

@@ -114,6 +114,14 @@ def _computed(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         )
     elif type_ == "aws:rds/instance:Instance":
         out.update(address=f"{name}.rds.internal", port=5432, endpoint=f"{name}.rds.internal:5432")
+        if inputs.get("manageMasterUserPassword"):
+            out["masterUserSecrets"] = [
+                {
+                    "secretArn": f"arn:aws:secretsmanager:af-south-1:{ACCOUNT_ID}:secret:rds!db-{name}-AbCdEf",
+                    "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+                    "secretStatus": "active",
+                }
+            ]
     elif type_ == "aws:elasticache/replicationGroup:ReplicationGroup":
         out.update(primaryEndpointAddress=f"{name}.cache.internal")
     elif type_ == "aws:acm/certificate:Certificate":

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from infra_harness import RELEASE, ROOT, STACKS, StackRun, password, released_run, run_stack
+from infra_harness import RELEASE, ROOT, STACKS, StackRun, released_run, run_stack
 from litestar import Litestar
 from litestar.exceptions import NotFoundException
 
@@ -254,21 +254,33 @@ def test_every_ingress_path_is_served_and_private_paths_are_not_public(stack: st
         assert alb_targets(run, alb_rule_for(run, private)["backend"]) == "fixed-response 404", private
 
 
-def test_database_urls_carry_the_generated_passwords_exactly() -> None:
+def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret() -> None:
     run = released_run("dev")
-    admin = run.one(PASSWORD, "database-admin-password")
     app_password = run.one(PASSWORD, "database-app-password")
-    # The mock produces every character the resource may: the URL must survive '#', '%', '?' and friends.
-    assert set("#%^*!~") <= set(admin.outputs["result"]) and admin.outputs["result"] == password(admin.inputs)
-    env = secret_env(run, pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]])
-    address = run.of_type("aws:rds/instance:Instance")[0].outputs["address"]
-    for key, resource in (
-        ("WINDSURF_DATABASE_URL", app_password),
-        ("WINDSURF_MIGRATION_DATABASE_URL", admin),
-    ):
-        engine = db.create_engine(env[key])  # the app's own URL parsing
-        assert engine.config["password"] == resource.outputs["result"], key
-        assert engine.config["host"] == address and engine.config["database"] == "windsurf", key
+    job = pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]]
+    env = secret_env(run, job)
+    rds = next(r for r in run.of_type("aws:rds/instance:Instance") if "replicateSourceDb" not in r.inputs)
+    address = rds.outputs["address"]
+    engine = db.create_engine(env["WINDSURF_DATABASE_URL"])  # the app's own URL parsing
+    assert engine.config["password"] == app_password.outputs["result"]
+    assert engine.config["host"] == address and engine.config["database"] == "windsurf"
+    # SecretsManager.1: the owner's password is RDS's, rotated in RDS's own secret; none is written down here.
+    assert rds.inputs["manageMasterUserPassword"] is True and "password" not in rds.inputs
+    master_secret = rds.outputs["masterUserSecrets"][0]["secretArn"]
+    settings = Settings.from_env({**pod_env(job), **env})
+    assert settings.migration_database_secret == master_secret
+    owner = urlsplit(settings.migration_database_url)
+    assert (owner.username, owner.password, owner.hostname) == ("windsurf_admin", None, address)
+    # The migration pod's own role may read that secret and decrypt it; no other workload's may.
+    readers = set()
+    for role in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        statements = json.loads(role.inputs["policy"])["Statement"]
+        if any(
+            s["Resource"] == master_secret and "secretsmanager:GetSecretValue" in s["Action"]
+            for s in statements
+        ):
+            readers.add(role.name)
+    assert len(readers) == 1 and "migrate" in next(iter(readers)), readers
 
 
 def _outbound_address() -> str:

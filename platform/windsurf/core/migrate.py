@@ -18,11 +18,12 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from windsurf.core import db, tenancy
+from windsurf.core import db, owner_secret, tenancy
 from windsurf.settings import Settings
 
 
 async def migrate(settings: Settings, *, quiet: bool = True) -> None:
+    settings = await owner_secret.resolve(settings)
     engine = db.create_engine(settings.effective_migration_database_url)
     import windsurf.piccolo_conf as piccolo_conf
 
