@@ -1,7 +1,8 @@
 """Cluster add-ons the workloads rely on: the AWS Load Balancer Controller (turns Ingresses into the ALB), the
 External Secrets Operator (copies each service's Secrets Manager secret into a Kubernetes Secret, refreshed
-hourly so a rotation reaches the pods on their next restart) and the Cluster Autoscaler (adds nodes when pods
-do not fit). Each runs with its own IRSA role where it calls AWS.
+hourly so a rotation reaches the pods on their next restart), the Cluster Autoscaler (adds nodes when pods
+do not fit) and Argo Rollouts (shifts traffic to a release step by step and rolls it back when the app's metrics
+say so; components/workload.py). Each runs with its own IRSA role where it calls AWS.
 
 Order matters on a first `up`: every release waits for the nodes, namespaces and EKS add-ons (`cluster.ready`);
 the others also wait for the load balancer controller, whose webhook fails closed: a Service created while it
@@ -20,6 +21,9 @@ from components.iam import irsa_role
 LB_CONTROLLER_CHART = ("aws-load-balancer-controller", "https://aws.github.io/eks-charts", "1.13.4")
 EXTERNAL_SECRETS_CHART = ("external-secrets", "https://charts.external-secrets.io", "0.19.2")
 AUTOSCALER_CHART = ("cluster-autoscaler", "https://kubernetes.github.io/autoscaler", "9.50.1")
+# Chart 2.41.0 is Argo Rollouts v1.9.0; tests/infra/schemas holds its Rollout and AnalysisTemplate schemas.
+ROLLOUTS_CHART = ("argo-rollouts", "https://argoproj.github.io/argo-helm", "2.41.0")
+ROLLOUTS_NAMESPACE = "argo-rollouts"
 
 
 def requests(cpu: str, memory: str) -> dict[str, dict[str, str]]:
@@ -220,11 +224,28 @@ class ClusterAddons(pulumi.ComponentResource):
             },
             opts=after_lb,
         )
-        self.ready = [self.lb_controller, self.external_secrets]
+        chart, repo, version = ROLLOUTS_CHART
+        self.rollouts = k8s.helm.v3.Release(
+            f"{name}-argo-rollouts",
+            name=chart,
+            chart=chart,
+            version=version,
+            namespace=ROLLOUTS_NAMESPACE,
+            repository_opts={"repo": repo},
+            values={
+                "installCRDs": True,
+                "keepCRDs": True,  # deleting the chart must not delete every Rollout with its CRD
+                "controller": {"replicas": 2, "resources": requests("50m", "128Mi")},
+                "dashboard": {"enabled": False},
+            },
+            opts=after_lb,
+        )
+        self.ready = [self.lb_controller, self.external_secrets, self.rollouts]
         self.register_outputs(
             {
                 "lb_controller": self.lb_controller.status,
                 "external_secrets": self.external_secrets.status,
                 "autoscaler": self.autoscaler.status,
+                "rollouts": self.rollouts.status,
             }
         )

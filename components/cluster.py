@@ -40,6 +40,7 @@ MANAGED_ADDONS = ("metrics-server", "aws-ebs-csi-driver")
 NAMESPACES = {
     "monitoring": "privileged",
     "logging": "privileged",
+    "argo-rollouts": "restricted",
     "creator-staging": "restricted",
     "creator-production": "restricted",
 }

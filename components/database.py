@@ -1,10 +1,10 @@
 """RDS PostgreSQL 16 in the data subnets: encrypted, private, TLS-only, backed up with point-in-time recovery.
 
 Two roles use it: the admin (master) user owns the tables and runs `windsurf migrate`; the application
-connects as
-`windsurf_app`, which owns no table, so row-level security applies to it. Both passwords are generated here
-and kept
-in Secrets Manager; nothing else ever sees them in clear text.
+connects as `windsurf_app`, which owns no table, so row-level security applies to it. The admin password is
+RDS's own (`manage_master_user_password`): RDS keeps it in a Secrets Manager secret and rotates it every 7 days
+(Security Hub SecretsManager.1), and `windsurf migrate` reads it from there when it starts
+(windsurf.core.owner_secret). The app role's password is generated here and kept in Secrets Manager.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     address: pulumi.Output[str]
     port: pulumi.Output[int]
-    admin_password: pulumi.Output[str]
+    master_secret_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
     app_password: pulumi.Output[str]
     admin_secret_arn: pulumi.Output[str]
     replica_address: pulumi.Output[str] | None
@@ -104,10 +105,6 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
 
-        # RDS rejects '/', '@', '"' and spaces in master passwords; URLs built from them stay unescaped too.
-        admin_password = random.RandomPassword(
-            f"{name}-admin-password", length=40, special=True, override_special="-_~!#%^*", opts=child
-        )
         app_password = random.RandomPassword(f"{name}-app-password", length=40, special=False, opts=child)
 
         common = {
@@ -132,7 +129,9 @@ class Database(pulumi.ComponentResource):
             engine_version="16",
             db_name=DATABASE_NAME,
             username=ADMIN_USER,
-            password=admin_password.result,
+            # RDS generates the password, keeps it in its own secret (encrypted with this key) and rotates it.
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=key.arn,
             db_subnet_group_name=subnet_group.name,
             parameter_group_name=parameters.name,
             allocated_storage=args.allocated_gb,
@@ -172,10 +171,11 @@ class Database(pulumi.ComponentResource):
             self.replica_address = replica.address
             self.replica_identifier = replica.identifier
 
+        master_secret_arn = primary.master_user_secrets.apply(lambda secrets: secrets[0].secret_arn)
         secret = aws.secretsmanager.Secret(
             f"{name}-admin-secret",
             name=f"windsurf/{args.name_prefix}/database-admin",
-            description="RDS master credentials (table owner; used by migrations)",
+            description="Database connection facts and the app role's credentials (the owner's are RDS's own)",
             kms_key_id=key.arn,
             # 0 deletes at once (dev): a recreated stack can reuse the name without waiting out the window.
             recovery_window_in_days=args.secret_recovery_days,
@@ -192,7 +192,7 @@ class Database(pulumi.ComponentResource):
                     "port": POSTGRES_PORT,
                     "dbname": DATABASE_NAME,
                     "username": ADMIN_USER,
-                    "password": admin_password.result,
+                    "master_secret_arn": master_secret_arn,
                     "app_username": APP_USER,
                     "app_password": app_password.result,
                 }
@@ -201,7 +201,8 @@ class Database(pulumi.ComponentResource):
         )
         self.address = primary.address
         self.port = primary.port
-        self.admin_password = pulumi.Output.secret(admin_password.result)
+        self.master_secret_arn = master_secret_arn
+        self.key_arn = key.arn
         self.app_password = pulumi.Output.secret(app_password.result)
         self.admin_secret_arn = secret.arn
         self.register_outputs(

@@ -94,6 +94,20 @@ WORKER_RESOURCES = {
     "limits": {"cpu": "500m", "memory": "384Mi"},
 }
 MAX_SURGE = "25%"
+
+# --- progressive delivery (Argo Rollouts, components/addons.py installs the controller) ---
+ROLLOUT_API = "argoproj.io/v1alpha1"
+# kube-prometheus-stack's Prometheus (components/observability.py, Helm release "prometheus" in `monitoring`).
+PROMETHEUS_URL = "http://prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090"
+HEALTH_TEMPLATE = "windsurf-health"  # error rate and p99 of one Service's pods, from the app's own metrics
+SMOKE_TEMPLATE = "windsurf-smoke"  # /health/ready of one Service, asked from inside the cluster
+MAX_ERROR_RATE = 0.02
+MAX_P99_SECONDS = 1.5
+# The storefront's canary: each step's share of traffic is held while the analysis measures it; a failed
+# measurement aborts the Rollout, and all traffic returns to the stable pods.
+CANARY_WEIGHTS = (10, 25, 50)
+# Blue-green: the previous pods stay this long after a switch, so post-promotion analysis can switch back at once.
+BLUE_GREEN_SCALE_DOWN_DELAY_S = 600
 # The migration Job's whole run (every retry) must end before Pulumi stops waiting for it.
 MIGRATION_DEADLINE_S = 600
 MIGRATION_PULUMI_TIMEOUT = "15m"
@@ -200,9 +214,10 @@ def deployment_spec(app: str, track: str | None, replicas: int, template: Manife
     }
 
 
-def hpa_spec(target: str, min_replicas: int, max_replicas: int) -> Manifest:
+def hpa_spec(target: str, min_replicas: int, max_replicas: int, kind: str = "Deployment") -> Manifest:
+    api_version = ROLLOUT_API if kind == "Rollout" else "apps/v1"
     return {
-        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+        "scaleTargetRef": {"apiVersion": api_version, "kind": kind, "name": target},
         "minReplicas": min_replicas,
         "maxReplicas": max_replicas,
         "metrics": [
@@ -227,19 +242,130 @@ def service_spec(selector: dict[str, str]) -> Manifest:
     }
 
 
-def weighted_forward_action(stable: str, canary: str, canary_weight: int) -> str:
-    """The ALB controller's annotation body that splits traffic between two Services by weight."""
-    return json.dumps(
-        {
-            "type": "forward",
-            "forwardConfig": {
-                "targetGroups": [
-                    {"serviceName": stable, "servicePort": "80", "weight": 100 - canary_weight},
-                    {"serviceName": canary, "servicePort": "80", "weight": canary_weight},
-                ]
+def blue_green_strategy(service: str, namespace: str) -> Manifest:
+    """New pods come up behind `<service>-preview`; they must answer ready (smoke) before the switch, and the
+    live Service's error rate and p99 must hold after it, or the Rollout switches back and aborts."""
+    return {
+        "blueGreen": {
+            "activeService": service,
+            "previewService": f"{service}-preview",
+            "autoPromotionEnabled": True,
+            "prePromotionAnalysis": {
+                "templates": [{"templateName": SMOKE_TEMPLATE}],
+                "args": _analysis_args(f"{service}-preview", namespace),
             },
+            "postPromotionAnalysis": {
+                "templates": [{"templateName": HEALTH_TEMPLATE}],
+                "args": _analysis_args(service, namespace),
+            },
+            "scaleDownDelaySeconds": BLUE_GREEN_SCALE_DOWN_DELAY_S,
+            "abortScaleDownDelaySeconds": 30,
         }
+    }
+
+
+def canary_strategy(service: str, namespace: str, ingress: str) -> Manifest:
+    """The ALB splits traffic between `<service>-stable` and `<service>-canary`: Argo Rollouts writes the weights
+    into the Ingress's action annotation for the stable Service, which Pulumi therefore never sets."""
+    steps: list[Manifest] = []
+    for weight in CANARY_WEIGHTS:
+        steps += [
+            {"setWeight": weight},
+            {
+                "analysis": {
+                    "templates": [{"templateName": HEALTH_TEMPLATE}],
+                    "args": _analysis_args(f"{service}-canary", namespace),
+                }
+            },
+        ]
+    return {
+        "canary": {
+            "stableService": f"{service}-stable",
+            "canaryService": f"{service}-canary",
+            "maxSurge": MAX_SURGE,
+            "maxUnavailable": 0,
+            "abortScaleDownDelaySeconds": 30,
+            "trafficRouting": {"alb": {"ingress": ingress, "servicePort": 80}},
+            "steps": steps,
+        }
+    }
+
+
+def _analysis_args(service: str, namespace: str) -> list[Manifest]:
+    return [{"name": "service", "value": service}, {"name": "namespace", "value": namespace}]
+
+
+def rollout_spec(app: str, replicas: int, template: Manifest, strategy: Manifest) -> Manifest:
+    return {
+        "replicas": replicas,
+        "revisionHistoryLimit": 5,
+        "selector": {"matchLabels": labels(app)},
+        "template": template,
+        "strategy": strategy,
+    }
+
+
+def error_rate_query() -> str:
+    """5xx share of one Service's requests (windsurf_requests_total, by route template and status)."""
+    match = 'namespace="{{args.namespace}}", service="{{args.service}}"'
+    return (
+        f'sum(rate(windsurf_requests_total{{{match}, status=~"5.."}}[2m]))'
+        f" / sum(rate(windsurf_requests_total{{{match}}}[2m]))"
     )
+
+
+def p99_query() -> str:
+    match = 'namespace="{{args.namespace}}", service="{{args.service}}"'
+    return f"histogram_quantile(0.99, sum by (le) (rate(windsurf_request_duration_seconds_bucket{{{match}}}[2m])))"
+
+
+def _below(limit: float) -> str:
+    # No traffic yet means no samples (an empty vector or NaN): nothing to hold against the new pods.
+    return f"len(result) == 0 || isNaN(result[0]) || result[0] < {limit}"
+
+
+def health_analysis_template(namespace: str) -> Manifest:
+    prometheus = {"address": PROMETHEUS_URL, "timeout": 10}
+    common = {"interval": "1m", "count": 5, "failureLimit": 1, "inconclusiveLimit": 2}
+    return {
+        "args": [{"name": "service"}, {"name": "namespace", "value": namespace}],
+        "metrics": [
+            {
+                "name": "error-rate",
+                **common,
+                "successCondition": _below(MAX_ERROR_RATE),
+                "provider": {"prometheus": {**prometheus, "query": error_rate_query()}},
+            },
+            {
+                "name": "p99-latency",
+                **common,
+                "successCondition": _below(MAX_P99_SECONDS),
+                "provider": {"prometheus": {**prometheus, "query": p99_query()}},
+            },
+        ],
+    }
+
+
+def smoke_analysis_template(namespace: str) -> Manifest:
+    return {
+        "args": [{"name": "service"}, {"name": "namespace", "value": namespace}],
+        "metrics": [
+            {
+                "name": "ready",
+                "count": 3,
+                "interval": "10s",
+                "failureLimit": 0,
+                "successCondition": 'result == "ok"',
+                "provider": {
+                    "web": {
+                        "url": "http://{{args.service}}.{{args.namespace}}.svc.cluster.local/health/ready",
+                        "jsonPath": "{$.status}",
+                        "timeoutSeconds": 5,
+                    }
+                },
+            }
+        ],
+    }
 
 
 def fixed_response_action(status: int) -> str:
@@ -273,15 +399,21 @@ def ingress_path(path: str, service: str, port: int | str) -> Manifest:
     }
 
 
+# Thresholds the alerts page on; tests/infra/test_operations.py reads them with the rules.
+JOB_BACKLOG_AGE_S = 600  # the oldest claimable job has waited 10 minutes: workers are stuck or too few
+JOB_BACKLOG_COUNT = 500
+PAYMENTS_WITHOUT_NOTIFICATIONS = 5  # payments started in an hour with not one paying notification
+
+
 def alert_rules(namespace: str) -> list[Manifest]:
-    """PrometheusRule alerts on the app's own metrics (Litestar's Prometheus middleware, prefix `windsurf`) and on
-    kube-state-metrics. Payment-notification failures join when the payments service exists."""
+    """PrometheusRule alerts on the metrics the app exports (windsurf.core.metrics: requests by route template,
+    the outbox's backlog, payment notifications) and on kube-state-metrics."""
     selector = f'namespace="{namespace}"'
     return [
         {
             "alert": "WindsurfHighErrorRate",
             "expr": (
-                f"sum by (service) (rate(windsurf_requests_error_total{{{selector}}}[5m]))"
+                f'sum by (service) (rate(windsurf_requests_total{{{selector}, status=~"5.."}}[5m]))'
                 f" / sum by (service) (rate(windsurf_requests_total{{{selector}}}[5m])) > 0.02"
             ),
             "for": "5m",
@@ -297,6 +429,68 @@ def alert_rules(namespace: str) -> list[Manifest]:
             "for": "10m",
             "labels": {"severity": "warning"},
             "annotations": {"summary": "p99 of {{ $labels.service }} is above 1.5 s"},
+        },
+        {
+            "alert": "WindsurfJobBacklogOld",
+            # Every web pod reads the same table, so the maximum is the backlog (not a sum over pods).
+            "expr": f"max(windsurf_jobs_oldest_claimable_age_seconds{{{selector}}}) > {JOB_BACKLOG_AGE_S}",
+            "for": "5m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "The oldest waiting job has waited {{ $value | humanizeDuration }}: "
+                "receipts, downloads and pages are late"
+            },
+        },
+        {
+            "alert": "WindsurfJobBacklogLarge",
+            "expr": f"max(windsurf_jobs_claimable{{{selector}}}) > {JOB_BACKLOG_COUNT}",
+            "for": "10m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "{{ $value }} jobs are waiting for a worker"},
+        },
+        {
+            "alert": "WindsurfDeadJobs",
+            "expr": f"max(windsurf_jobs_dead{{{selector}}}) - max(windsurf_jobs_dead{{{selector}}} offset 1h) > 0",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "Jobs failed for good in the last hour; staff must look at them"},
+        },
+        {
+            "alert": "WindsurfJobBacklogUnreadable",
+            "expr": f"sum(rate(windsurf_jobs_backlog_errors_total{{{selector}}}[10m])) > 0",
+            "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": "Scrapes cannot read the job backlog: the backlog alerts are blind"},
+        },
+        {
+            "alert": "WindsurfPaymentNotificationsFailing",
+            "expr": (
+                "sum by (provider) (rate(windsurf_payment_notifications_total"
+                f'{{{selector}, outcome=~"refused|mismatch|provider_error"}}[15m]))'
+                " / sum by (provider) (rate(windsurf_payment_notifications_total"
+                f"{{{selector}}}[15m])) > 0.2"
+            ),
+            "for": "10m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "More than 20% of {{ $labels.provider }} notifications fail (signature, amount or "
+                "the provider's status query)"
+            },
+        },
+        {
+            "alert": "WindsurfNoPaidNotifications",
+            # Buyers start payments but no notification pays an order: the provider's callbacks do not reach
+            # us (or all fail). Reconciliation still pays them, late; buyers wait meanwhile.
+            "expr": (
+                "sum by (provider) (increase(windsurf_payments_started_total"
+                f"{{{selector}}}[1h])) > {PAYMENTS_WITHOUT_NOTIFICATIONS}"
+                " unless sum by (provider) (increase(windsurf_payment_notifications_total"
+                f'{{{selector}, outcome="paid"}}[1h])) > 0'
+            ),
+            "for": "15m",
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": "{{ $labels.provider }}: payments start but no notification paid an order in an hour"
+            },
         },
         {
             "alert": "WindsurfPodsNotReady",

@@ -25,7 +25,7 @@ class AppSecretsArgs:
     services: Sequence[str]
     database_address: pulumi.Input[str]
     database_admin_user: str
-    database_admin_password: pulumi.Input[str]
+    database_master_secret_arn: pulumi.Input[str]
     database_app_password: pulumi.Input[str]
     redis_address: pulumi.Input[str]
     redis_auth_token: pulumi.Input[str]
@@ -55,13 +55,14 @@ class AppSecrets(pulumi.ComponentResource):
         origin = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
         self.origin_secret = pulumi.Output.secret(origin.result)
 
-        def postgres_url(user: str, password: pulumi.Input[str]) -> pulumi.Output[str]:
+        def postgres_url(user: str, password: pulumi.Input[str] | None) -> pulumi.Output[str]:
+            credentials: list[pulumi.Input[str]] = [quote(user, safe="")]
+            if password is not None:
+                # '#', '%', '?' or '/' in a generated password would end or corrupt the URL's user part.
+                credentials += [":", pulumi.Output.from_input(password).apply(lambda p: quote(p, safe=""))]
             return pulumi.Output.concat(
                 "postgres://",
-                quote(user, safe=""),
-                ":",
-                # '#', '%', '?' or '/' in a generated password would end or corrupt the URL's user part.
-                pulumi.Output.from_input(password).apply(lambda p: quote(p, safe="")),
+                *credentials,
                 "@",
                 args.database_address,
                 ":5432/",
@@ -81,9 +82,9 @@ class AppSecrets(pulumi.ComponentResource):
         contents: dict[str, dict[str, pulumi.Input[str]]] = {service: runtime for service in args.services}
         contents[MIGRATIONS] = {
             **runtime,
-            "WINDSURF_MIGRATION_DATABASE_URL": postgres_url(
-                args.database_admin_user, args.database_admin_password
-            ),
+            # No password: RDS rotates it, so `windsurf migrate` reads the current one from RDS's secret.
+            "WINDSURF_MIGRATION_DATABASE_URL": postgres_url(args.database_admin_user, None),
+            "WINDSURF_MIGRATION_DATABASE_SECRET": args.database_master_secret_arn,
         }
         self.secret_names, self.arns = {}, {}
         for owner, values in contents.items():

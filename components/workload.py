@@ -2,9 +2,12 @@
 Manager,
 Deployments with HPA and PodDisruptionBudget, Services, and one ALB Ingress that routes by path.
 
-Releases: backend services run two colours (blue, green); the live Service selects `activeColor`, the preview
-Service the other one. The storefront runs stable and canary Deployments; the ALB splits traffic by
-`canaryWeight`. The migration Job for `imageTag` must complete before any Deployment changes.
+Releases are Argo Rollouts (the controller comes with components/addons.py). Pulumi only puts `imageTag` on
+each Rollout's pod template; the controller does the rest. Backend services go blue-green: new pods behind the
+`-preview` Service, a smoke check before the switch, the app's error rate and p99 after it, and a switch back
+when either fails. The storefront goes canary: the ALB's weights move in steps, each measured against the app's
+metrics in Prometheus, and a failed measurement aborts the Rollout with all traffic back on the stable pods.
+The migration Job for `imageTag` must complete before any Rollout changes.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pulumi_kubernetes as k8s
 from components import manifests as m
 from components.iam import irsa_role
 
-COLORS = ("blue", "green")
+INGRESS_NAME = "windsurf"
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,6 @@ class WorkloadArgs:
     public_url: str
     image_repositories: Mapping[str, pulumi.Input[str]]
     image_tag: str
-    color_tags: dict[str, str]
-    active_color: str
-    storefront_stable_tag: str
-    storefront_canary_tag: str
-    canary_weight: int
     replicas: int
     max_replicas: int
     products_bucket: pulumi.Input[str]
@@ -43,6 +41,8 @@ class WorkloadArgs:
     secret_names: dict[str, str]
     secret_arns: dict[str, pulumi.Input[str]]
     secrets_kms_key_arn: pulumi.Input[str]
+    database_master_secret_arn: pulumi.Input[str]
+    database_key_arn: pulumi.Input[str]
     region: str
     certificate_arn: pulumi.Input[str]
     load_balancer_security_group_id: pulumi.Input[str]
@@ -59,7 +59,7 @@ class Workload(pulumi.ComponentResource):
     ingress_hostname: pulumi.Output[str]
     migration_job_name: str
     migration_status: pulumi.Output[str]
-    preview_services: list[str]
+    rollouts: list[str]
 
     def __init__(self, name: str, args: WorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:workload:Workload", name, None, opts)
@@ -74,30 +74,27 @@ class Workload(pulumi.ComponentResource):
             parent=self, provider=args.provider, depends_on=[*args.depends_on, *([job] if job else [])]
         )
 
-        self.preview_services = []
+        self._analysis_templates()
+        self.rollouts = []
+        rollouts = []
         for service in m.SERVICES:
-            self.preview_services.append(
-                f"{service.name}-preview" if service.release == "blue-green" else f"{service.name}-canary"
-            )
+            self.rollouts.append(service.name)
             if service.release == "blue-green":
-                for color in COLORS:
-                    self._deployment(
-                        service.name, color, args.color_tags[color], service.routers, after_migration
-                    )
-                self._service(service.name, {**m.labels(service.name, args.active_color)})
-                inactive = next(c for c in COLORS if c != args.active_color)
-                self._service(f"{service.name}-preview", m.labels(service.name, inactive))
+                strategy = m.blue_green_strategy(service.name, ns)
+                service_names = [service.name, f"{service.name}-preview"]
             else:
-                for track, tag in (
-                    ("stable", args.storefront_stable_tag),
-                    ("canary", args.storefront_canary_tag),
-                ):
-                    self._deployment(service.name, track, tag, service.routers, after_migration)
-                    self._service(f"{service.name}-{track}", m.labels(service.name, track))
-        self._deployment(m.WORKER, None, args.image_tag, "", after_migration, command="worker")
+                strategy = m.canary_strategy(service.name, ns, INGRESS_NAME)
+                service_names = [f"{service.name}-stable", f"{service.name}-canary"]
+            # The controller narrows each Service to its ReplicaSet (rollouts-pod-template-hash).
+            for name in service_names:
+                self._service(name, m.labels(service.name))
+            rollouts.append(self._rollout(service.name, service.routers, strategy, after_migration))
+        self._worker(after_migration)
         self._network_policy()
         self._monitoring()
-        ingress = self._ingress()
+        # The ALB's weighted action for the storefront is the controller's to write: the Ingress waits for
+        # its Rollout, so the annotation exists soon after the rule that uses it.
+        ingress = self._ingress(rollouts)
 
         self.ingress_hostname = ingress.status.apply(
             lambda status: (
@@ -190,6 +187,22 @@ class Workload(pulumi.ComponentResource):
                 "Resource": args.secrets_kms_key_arn,
             },
         ]
+        if workload == m.MIGRATE:
+            # The table owner's password, rotated by RDS, read by `windsurf migrate` when it starts.
+            statements += [
+                {
+                    "Sid": "DatabaseOwnerSecret",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": args.database_master_secret_arn,
+                },
+                {
+                    "Sid": "DecryptDatabaseOwnerSecret",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": args.database_key_arn,
+                },
+            ]
         access = m.STORAGE_ACCESS.get(workload)
         if access is None:
             return statements
@@ -237,22 +250,26 @@ class Workload(pulumi.ComponentResource):
     def _image(self, workload: str, tag: str) -> pulumi.Output[str]:
         return pulumi.Output.concat(self._args.image_repositories[workload], ":", tag)
 
-    def _deployment(
-        self,
-        app: str,
-        track: str | None,
-        tag: str,
-        routers: str,
-        opts: pulumi.ResourceOptions,
-        command: str = "serve",
-    ) -> None:
-        args = self._args
-        name = f"{app}-{track}" if track else app
+    def _analysis_templates(self) -> None:
+        for name, spec in (
+            (m.HEALTH_TEMPLATE, m.health_analysis_template(self._args.namespace)),
+            (m.SMOKE_TEMPLATE, m.smoke_analysis_template(self._args.namespace)),
+        ):
+            k8s.apiextensions.CustomResource(
+                f"{name}-analysis",
+                api_version=m.ROLLOUT_API,
+                kind="AnalysisTemplate",
+                metadata=m.metadata(name, self._args.namespace, "rollouts"),
+                spec=spec,
+                opts=self._opts,
+            )
+
+    def _pod_template(self, app: str, tag: str, routers: str, command: str) -> pulumi.Output[Any]:
         served = command == "serve"
-        template = pulumi.Output.all(self._image(app, tag), args.products_bucket).apply(
+        return pulumi.Output.all(self._image(app, tag), self._args.products_bucket).apply(
             lambda values: m.pod_template(
                 app=app,
-                track=track,
+                track=None,
                 image=values[0],
                 args=[command],
                 env={**self._env(app, routers), "WINDSURF_S3_BUCKET": values[1]},
@@ -262,33 +279,67 @@ class Workload(pulumi.ComponentResource):
                 resources=m.WEB_RESOURCES if served else m.WORKER_RESOURCES,
             )
         )
-        # A track that never received a release runs no pods: there is no image to pull yet.
-        replicas = 0 if tag == m.UNRELEASED else args.replicas
-        k8s.apps.v1.Deployment(
-            f"{name}-deployment",
+
+    def _rollout(
+        self, app: str, routers: str, strategy: dict[str, Any], opts: pulumi.ResourceOptions
+    ) -> k8s.apiextensions.CustomResource:
+        args = self._args
+        template = self._pod_template(app, args.image_tag, routers, "serve")
+        # Before the first release there is no image to pull: no pods.
+        replicas = 0 if args.image_tag == m.UNRELEASED else args.replicas
+        rollout = k8s.apiextensions.CustomResource(
+            f"{app}-rollout",
+            api_version=m.ROLLOUT_API,
+            kind="Rollout",
             metadata=m.metadata(
-                name,
+                app,
                 args.namespace,
                 app,
-                track,
-                annotations={
-                    "windsurf.et/image-tag": tag,
-                    **m.CHECKOV_SKIPS,
-                },
+                annotations={"windsurf.et/image-tag": args.image_tag, **m.CHECKOV_SKIPS},
             ),
-            spec=template.apply(lambda t: m.deployment_spec(app, track, replicas, t)),
+            spec=template.apply(lambda t: m.rollout_spec(app, replicas, t, strategy)),
             opts=opts,
         )
         k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            f"{name}-hpa",
-            metadata=m.metadata(name, args.namespace, app, track),
-            spec=m.hpa_spec(name, args.replicas, args.max_replicas),
+            f"{app}-hpa",
+            metadata=m.metadata(app, args.namespace, app),
+            spec=m.hpa_spec(app, args.replicas, args.max_replicas, kind="Rollout"),
             opts=opts,
         )
         k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-pdb",
-            metadata=m.metadata(name, args.namespace, app, track),
-            spec=m.pdb_spec(app, track),
+            f"{app}-pdb",
+            metadata=m.metadata(app, args.namespace, app),
+            spec=m.pdb_spec(app, None),
+            opts=opts,
+        )
+        return rollout
+
+    def _worker(self, opts: pulumi.ResourceOptions) -> None:
+        """`windsurf worker`: no traffic to shift, so a plain Deployment that rolls with the release."""
+        args, app = self._args, m.WORKER
+        template = self._pod_template(app, args.image_tag, "", "worker")
+        replicas = 0 if args.image_tag == m.UNRELEASED else args.replicas
+        k8s.apps.v1.Deployment(
+            f"{app}-deployment",
+            metadata=m.metadata(
+                app,
+                args.namespace,
+                app,
+                annotations={"windsurf.et/image-tag": args.image_tag, **m.CHECKOV_SKIPS},
+            ),
+            spec=template.apply(lambda t: m.deployment_spec(app, None, replicas, t)),
+            opts=opts,
+        )
+        k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            f"{app}-hpa",
+            metadata=m.metadata(app, args.namespace, app),
+            spec=m.hpa_spec(app, args.replicas, args.max_replicas),
+            opts=opts,
+        )
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{app}-pdb",
+            metadata=m.metadata(app, args.namespace, app),
+            spec=m.pdb_spec(app, None),
             opts=opts,
         )
 
@@ -383,9 +434,10 @@ class Workload(pulumi.ComponentResource):
             opts=self._opts,
         )
 
-    def _ingress(self) -> k8s.networking.v1.Ingress:
+    def _ingress(self, rollouts: list[pulumi.Resource]) -> k8s.networking.v1.Ingress:
         args = self._args
-        canary_action = "storefront-weighted"
+        # Argo Rollouts names the weighted action after the stable Service (trafficRouting.alb).
+        canary_action = "storefront-stable"
         private_action = "private-path"
         paths = [m.ingress_path(path, private_action, "use-annotation") for path in m.PRIVATE_PATHS]
         backends = []
@@ -413,9 +465,6 @@ class Workload(pulumi.ComponentResource):
                     "routing.http.drop_invalid_header_fields.enabled=true,deletion_protection.enabled="
                     + ("true" if args.environment == "production" else "false")
                 ),
-                f"alb.ingress.kubernetes.io/actions.{canary_action}": m.weighted_forward_action(
-                    "storefront-stable", "storefront-canary", args.canary_weight
-                ),
                 f"alb.ingress.kubernetes.io/actions.{private_action}": m.fixed_response_action(404),
                 # Requests without CloudFront's secret header match no rule: the ALB's default answer is 404.
                 **{
@@ -429,13 +478,13 @@ class Workload(pulumi.ComponentResource):
         return k8s.networking.v1.Ingress(
             "windsurf-ingress",
             metadata={
-                "name": "windsurf",
+                "name": INGRESS_NAME,
                 "namespace": args.namespace,
                 "labels": m.labels("ingress"),
                 "annotations": annotations,
             },
             spec={"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}]},
-            opts=self._opts,
+            opts=pulumi.ResourceOptions.merge(self._opts, pulumi.ResourceOptions(depends_on=rollouts)),
         )
 
 

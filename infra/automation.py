@@ -1,18 +1,20 @@
-"""CI runs the stacks with `python -m infra.automation <action> --stack <name> [--image-tag T] [--weight N]`.
+"""CI runs the stacks with `python -m infra.automation <action> --stack <name> [--image-tag T]`.
 
-A release (`up`) is: select the stack from stacks/, put the new image tag on the idle colour, the storefront
-canary and the migration Job, `pulumi up` (the Job must succeed before any Deployment changes), wait until the
-stack reports the Job succeeded, then promote: the live Services switch to the new colour. The previous colour
-keeps running, so `rollback` switches straight back. The storefront's share of new traffic moves with `canary
---weight N`; `--weight 100` makes the canary the stable version. A track that never had a release (tag
-`bootstrap`) takes the new tag too, so a first release leaves no pod pointing at an image that does not exist.
+A release (`up`) is: select the stack from stacks/, put the new image tag on every workload and the migration
+Job, `pulumi up` (the Job must succeed before any Rollout changes), wait until the stack reports the Job
+succeeded, then watch the Argo Rollouts: the controller moves traffic (blue-green for the backend services, the
+storefront's canary in weighted steps), measures each step against the app's own metrics, and aborts and rolls
+back by itself when they fail. Pulumi never switches traffic. `promote` skips the remaining steps (every Rollout
+takes the new pods now); `rollback` aborts every Rollout and puts the previous tag back, so the next `up` does not
+retry the failed release. A first release (tag `bootstrap`) starts the pods that had nothing to run.
 
-Release state (tags, active colour, canary weight) lives in the stack's `release` output: every action first
-writes it back into the stack config, so the next CI run, on a fresh checkout of stacks/, starts from what is
-deployed and not from what the committed file says. Every preview and up runs the policy pack (infra/policy).
+Release state (the tag and the one before it) lives in the stack's `release` output: every action first writes it
+back into the stack config, so the next CI run, on a fresh checkout of stacks/, starts from what is deployed and
+not from what the committed file says. Every preview and up runs the policy pack (infra/policy).
 
 Everything goes through Pulumi's Automation API, which drives the Pulumi CLI; `command_factory` is the seam
-tests use to put a recording stand-in where the CLI would be.
+tests use to put a recording stand-in where the CLI would be. The Rollouts are read and patched through the
+cluster API (infra/kube.py).
 """
 
 from __future__ import annotations
@@ -26,23 +28,15 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from infra import smoke
+from infra import kube
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "production")
-ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback", "canary")
+ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback")
 NS = "windsurf"
 POLICY_PACK = str(ROOT / "infra" / "policy")
 UNRELEASED = "bootstrap"  # components/manifests.py: a track that never received a release
-RELEASE_KEYS = (
-    "imageTag",
-    "imageTagBlue",
-    "imageTagGreen",
-    "activeColor",
-    "storefrontStableTag",
-    "storefrontCanaryTag",
-    "canaryWeight",
-)
+RELEASE_KEYS = ("imageTag", "previousImageTag")
 INSTALL_HINT = (
     "The Pulumi CLI is not installed (the Automation API drives it). Install it with\n"
     "  curl -fsSL https://get.pulumi.com | sh    (or: brew install pulumi)\n"
@@ -55,8 +49,8 @@ class CliMissing(RuntimeError):
     pass
 
 
-def other(color: str) -> str:
-    return "green" if color == "blue" else "blue"
+class ReleaseFailed(RuntimeError):
+    """A Rollout was aborted (by its analysis or by hand): its traffic is back on the previous release."""
 
 
 @dataclass
@@ -66,6 +60,7 @@ class Deployer:
     stack: auto.Stack
     log: Callable[[str], None] = print
     migration_timeout_s: float = 900
+    rollout_timeout_s: float = 3600  # three canary steps of five one-minute measurements, and then some
     poll_interval_s: float = 15
     steps: list[str] = field(default_factory=list)
 
@@ -116,21 +111,17 @@ class Deployer:
         self.steps.append("destroy")
         self.stack.destroy(on_output=self.log)
 
-    def release(self, image_tag: str, promote: bool = True) -> None:
+    def release(self, image_tag: str, wait: bool = True) -> None:
         if self._get("deployWorkloads", "true") == "false":
             self._set("deployWorkloads", "true")
-        active = self._get("activeColor")
-        idle = other(active)
-        self._set("imageTag", image_tag)
-        self._set(f"imageTag{idle.capitalize()}", image_tag)
-        self._set("storefrontCanaryTag", image_tag)
-        for key in (f"imageTag{active.capitalize()}", "storefrontStableTag"):
-            if self._get(key) == UNRELEASED:
-                self._set(key, image_tag)
-        self._up(f"release {image_tag} to {idle}")
+        current = self._get("imageTag")
+        if current != image_tag:
+            self._set("previousImageTag", current)
+            self._set("imageTag", image_tag)
+        self._up(f"release {image_tag}")
         self.wait_for_migration()
-        if promote:
-            self.promote()
+        if wait:
+            self.wait_for_rollouts()
 
     def wait_for_migration(self) -> None:
         """Pulumi already waits for the Job; this refreshes until the stack output says how it ended."""
@@ -143,47 +134,59 @@ class Deployer:
                 self.steps.append(f"migration {job} succeeded")
                 return
             if status == "failed":
-                raise RuntimeError(
-                    f"migration Job {job} failed; the live colour still serves the last release"
-                )
+                raise RuntimeError(f"migration Job {job} failed; the Rollouts still serve the last release")
             if time.monotonic() >= deadline:
                 raise RuntimeError(f"migration Job {job} did not succeed in time")
             time.sleep(self.poll_interval_s)
             self.refresh()
 
-    def smoke_check(self) -> None:
-        """Before any switch: the idle colour and the canary answer /health/ready (infra/smoke.py)."""
+    def _rollouts(self) -> tuple[str, str, list[str]]:
         outputs = self.stack.outputs()
-        services = list(outputs["previewServices"].value)
-        problems = smoke.failures(outputs["kubeconfig"].value, outputs["namespace"].value, services)
-        if problems:
-            raise RuntimeError("smoke check failed, nothing switched: " + "; ".join(problems))
-        self.steps.append(f"smoke check {', '.join(services)} ready")
+        return outputs["kubeconfig"].value, outputs["namespace"].value, list(outputs["rollouts"].value)
+
+    def wait_for_rollouts(self) -> None:
+        """Until every Rollout is Healthy; an aborted one (its analysis failed) fails the release."""
+        kubeconfig, namespace, names = self._rollouts()
+        deadline = time.monotonic() + self.rollout_timeout_s
+        with kube.rollouts(kubeconfig, namespace) as api:
+            while True:
+                states = [api.state(name) for name in names]
+                aborted = [s for s in states if s.aborted or s.phase == "Degraded"]
+                if aborted:
+                    raise ReleaseFailed(
+                        "rolled back by Argo Rollouts: "
+                        + "; ".join(f"{s.name}: {s.message or s.phase}" for s in aborted)
+                    )
+                if all(s.phase == "Healthy" for s in states):
+                    self.steps.append(f"rollouts healthy: {', '.join(names)}")
+                    return
+                if time.monotonic() >= deadline:
+                    waiting = ", ".join(f"{s.name} {s.phase}" for s in states if s.phase != "Healthy")
+                    raise RuntimeError(f"rollouts did not finish in time: {waiting}")
+                time.sleep(self.poll_interval_s)
 
     def promote(self) -> None:
-        self.smoke_check()
-        target = other(self._get("activeColor"))
-        self._set("activeColor", target)
-        self._up(f"promote {target}")
+        """Every Rollout takes the new release now, skipping its remaining steps and analysis."""
+        kubeconfig, namespace, names = self._rollouts()
+        with kube.rollouts(kubeconfig, namespace) as api:
+            for name in names:
+                if api.state(name).phase != "Healthy":
+                    api.promote_full(name)
+                    self.steps.append(f"promote {name}")
 
     def rollback(self) -> None:
-        """Back to the colour that served before (still running), and no traffic on the storefront canary."""
-        target = other(self._get("activeColor"))
-        self._set("activeColor", target)
-        self._set("canaryWeight", "0")
-        self._up(f"rollback to {target}")
-
-    def canary(self, weight: int) -> None:
-        if not 0 <= weight <= 100:
-            raise ValueError("--weight must be between 0 and 100")
-        if weight == 100:
-            # Full promotion: the canary becomes the stable track and takes no separate share any more.
-            self._set("storefrontStableTag", self._get("storefrontCanaryTag"))
-            self._set("canaryWeight", "0")
-            self._up("storefront canary promoted to stable")
-        else:
-            self._set("canaryWeight", str(weight))
-            self._up(f"storefront canary at {weight}%")
+        """Abort every Rollout (traffic back on the previous pods at once), then make the previous tag the
+        desired state again, so the stack and the cluster agree and no later `up` retries the failed release."""
+        kubeconfig, namespace, names = self._rollouts()
+        with kube.rollouts(kubeconfig, namespace) as api:
+            for name in names:
+                api.abort(name)
+                self.steps.append(f"abort {name}")
+        previous = self._get("previousImageTag")
+        if previous == UNRELEASED or previous == self._get("imageTag"):
+            raise RuntimeError("no earlier release to go back to; the Rollouts stay aborted")
+        self._set("imageTag", previous)
+        self._up(f"rollback to {previous}")
 
 
 def pulumi_command() -> auto.PulumiCommand:
@@ -208,14 +211,11 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
     parser.add_argument("--stack", required=True, choices=STACKS)
     parser.add_argument("--image-tag", help="the image tag to release (required for `up`)")
     parser.add_argument(
-        "--weight", type=int, help="storefront canary traffic share in percent (for `canary`)"
+        "--no-wait", action="store_true", help="`up` returns once applied, without watching the Rollouts"
     )
-    parser.add_argument("--no-promote", action="store_true", help="`up` stops before switching colours")
     args = parser.parse_args(argv)
     if args.action == "up" and not args.image_tag:
         parser.error("up needs --image-tag")
-    if args.action == "canary" and args.weight is None:
-        parser.error("canary needs --weight")
 
     deployer = Deployer(select_stack(args.stack, command_factory()))
     if args.action != "bootstrap":
@@ -228,7 +228,7 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
         case "drift":
             deployer.drift()
         case "up":
-            deployer.release(args.image_tag, promote=not args.no_promote)
+            deployer.release(args.image_tag, wait=not args.no_wait)
         case "refresh":
             deployer.refresh()
         case "destroy":
@@ -237,8 +237,6 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
             deployer.promote()
         case "rollback":
             deployer.rollback()
-        case "canary":
-            deployer.canary(args.weight)
     return deployer
 
 

@@ -15,15 +15,12 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any
 
 import pulumi
 
 REGION = "af-south-1"
 ENVIRONMENTS = ("dev", "staging", "production")
-COLORS = ("blue", "green")
-
-Color = Literal["blue", "green"]
 
 
 class SettingsError(ValueError):
@@ -61,12 +58,7 @@ class StackSettings:
     replicas: int
     max_replicas: int
     image_tag: str
-    image_tag_blue: str
-    image_tag_green: str
-    active_color: Color
-    storefront_stable_tag: str
-    storefront_canary_tag: str
-    canary_weight: int
+    previous_image_tag: str
     ephemeral: bool
     deploy_workloads: bool
     alert_email: str
@@ -84,9 +76,6 @@ class StackSettings:
     def tags(self) -> dict[str, str]:
         """Tags on every AWS resource: cost reports and the policy pack read `Environment`."""
         return {"Project": "stan-store-windsurf", "Environment": self.environment, "ManagedBy": "pulumi"}
-
-    def image_tag_for(self, color: Color) -> str:
-        return self.image_tag_blue if color == "blue" else self.image_tag_green
 
 
 class _Reader:
@@ -232,12 +221,7 @@ def load_settings(
         replicas=replicas,
         max_replicas=read.integer("maxReplicas", replicas, 100),
         image_tag=read.string("imageTag"),
-        image_tag_blue=read.string("imageTagBlue"),
-        image_tag_green=read.string("imageTagGreen"),
-        active_color=cast(Color, read.string("activeColor", lambda v: v in COLORS, "blue or green")),
-        storefront_stable_tag=read.string("storefrontStableTag"),
-        storefront_canary_tag=read.string("storefrontCanaryTag"),
-        canary_weight=read.integer("canaryWeight", 0, 100),
+        previous_image_tag=read.string("previousImageTag"),
         ephemeral=read.boolean("ephemeral"),
         deploy_workloads=read.optional_boolean("deployWorkloads", True),
         alert_email=read.string("alertEmail", lambda v: "@" in v, "an email address"),

@@ -95,7 +95,7 @@ def build(s: StackSettings) -> dict[str, Any]:
             [*[svc.name for svc in SERVICES], WORKER],
             database.address,
             ADMIN_USER,
-            database.admin_password,
+            database.master_secret_arn,
             database.app_password,
             cache.address,
             cache.auth_token,
@@ -135,6 +135,7 @@ def build(s: StackSettings) -> dict[str, Any]:
         "githubConnectionArn": deployer.connection_arn,
         "databaseAddress": database.address,
         "databaseAdminSecretArn": database.admin_secret_arn,
+        "databaseMasterSecretArn": database.master_secret_arn,
         "redisAddress": cache.address,
         "productsBucket": storage.products.name,
         "assetsBucket": storage.assets.name,
@@ -188,11 +189,6 @@ def build(s: StackSettings) -> dict[str, Any]:
             public_url=f"https://{s.domain}",
             image_repositories=registry.repository_urls,
             image_tag=s.image_tag,
-            color_tags={"blue": s.image_tag_blue, "green": s.image_tag_green},
-            active_color=s.active_color,
-            storefront_stable_tag=s.storefront_stable_tag,
-            storefront_canary_tag=s.storefront_canary_tag,
-            canary_weight=s.canary_weight,
             replicas=s.replicas,
             max_replicas=s.max_replicas,
             products_bucket=storage.products.name,
@@ -201,6 +197,8 @@ def build(s: StackSettings) -> dict[str, Any]:
             secret_names=secrets.secret_names,
             secret_arns=dict(secrets.arns),
             secrets_kms_key_arn=secrets.kms_key_arn,
+            database_master_secret_arn=database.master_secret_arn,
+            database_key_arn=database.key_arn,
             region=s.region,
             certificate_arn=certificates.origin_certificate_arn,
             load_balancer_security_group_id=network.load_balancer_security_group_id,
@@ -237,8 +235,8 @@ def build(s: StackSettings) -> dict[str, Any]:
         **outputs,
         "distributionDomain": edge.distribution_domain,
         "migrationJob": workload.migration_job_name,
-        # What infra.automation's smoke check asks for /health/ready before switching colours.
-        "previewServices": workload.preview_services,
+        # The Argo Rollouts infra.automation promotes or aborts.
+        "rollouts": workload.rollouts,
         "migrationStatus": workload.migration_status,
     }
 
@@ -269,16 +267,9 @@ def alerting(
 
 
 def release_state(s: StackSettings) -> dict[str, Any]:
-    """What the release steps change; infra.automation writes it back into the config before each action."""
-    return {
-        "imageTag": s.image_tag,
-        "imageTagBlue": s.image_tag_blue,
-        "imageTagGreen": s.image_tag_green,
-        "activeColor": s.active_color,
-        "storefrontStableTag": s.storefront_stable_tag,
-        "storefrontCanaryTag": s.storefront_canary_tag,
-        "canaryWeight": s.canary_weight,
-    }
+    """What the release steps change; infra.automation writes it back into the config before each action.
+    Traffic (colours, canary weights) is Argo Rollouts' state in the cluster, not the stack's."""
+    return {"imageTag": s.image_tag, "previousImageTag": s.previous_image_tag}
 
 
 def export(outputs: dict[str, Any]) -> None:

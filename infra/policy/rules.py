@@ -40,7 +40,7 @@ RDS_PARAMETERS = "aws:rds/parameterGroup:ParameterGroup"
 RDS_SUBNETS = "aws:rds/subnetGroup:SubnetGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
-EKS = "aws:eks/cluster:Cluster"  # the provider resource (pulumi-eks's component registers no properties)
+EKS = "aws:eks/cluster:Cluster"  # the provider resource the cluster component declares
 KMS_KEY = "aws:kms/key:Key"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -61,6 +61,8 @@ FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 POD_OWNERS = {
     "kubernetes:core/v1:Pod": lambda spec: spec,
     "kubernetes:apps/v1:Deployment": lambda spec: spec.get("template", {}).get("spec"),
+    # Argo Rollouts' ReplicaSets run this template (components/workload.py).
+    "kubernetes:argoproj.io/v1alpha1:Rollout": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:apps/v1:StatefulSet": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:apps/v1:DaemonSet": lambda spec: spec.get("template", {}).get("spec"),
     "kubernetes:batch/v1:Job": lambda spec: spec.get("template", {}).get("spec"),

@@ -46,6 +46,9 @@ class Settings:
     var_dir: Path = Path("var")
     database_url: str = ""
     migration_database_url: str = ""
+    # The Secrets Manager secret (ARN) RDS keeps the owner's rotating password in; read by `windsurf migrate`
+    # (windsurf.core.owner_secret), never copied into the environment.
+    migration_database_secret: str = ""
     database_pool_size: int = 10
     redis_url: str = ""
     redis_namespace: str = "windsurf"

@@ -24,13 +24,7 @@ STACKS = ("dev", "staging", "production")
 ACCOUNT_ID = "111122223333"
 
 
-RELEASE = {
-    "windsurf:imageTag": "v1",
-    "windsurf:imageTagBlue": "v1",
-    "windsurf:imageTagGreen": "v1",
-    "windsurf:storefrontStableTag": "v1",
-    "windsurf:storefrontCanaryTag": "v1",
-}
+RELEASE = {"windsurf:imageTag": "v1", "windsurf:previousImageTag": "v0"}
 DEFAULT_SPECIAL = "!@#$%&*()-_=+[]{}<>:?"  # random.RandomPassword's alphabet when overrideSpecial is unset
 
 
@@ -120,6 +114,14 @@ def _computed(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         )
     elif type_ == "aws:rds/instance:Instance":
         out.update(address=f"{name}.rds.internal", port=5432, endpoint=f"{name}.rds.internal:5432")
+        if inputs.get("manageMasterUserPassword"):
+            out["masterUserSecrets"] = [
+                {
+                    "secretArn": f"arn:aws:secretsmanager:af-south-1:{ACCOUNT_ID}:secret:rds!db-{name}-AbCdEf",
+                    "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+                    "secretStatus": "active",
+                }
+            ]
     elif type_ == "aws:elasticache/replicationGroup:ReplicationGroup":
         out.update(primaryEndpointAddress=f"{name}.cache.internal")
     elif type_ == "aws:acm/certificate:Certificate":

@@ -24,33 +24,49 @@ TOKEN = "k8s-aws-v1.loopback-token"
 
 
 class KubernetesApi(ThreadingHTTPServer):
-    """A loopback stand-in for the cluster API's service proxy: `GET /api/v1/namespaces/<ns>/services/<svc>:http/
-    proxy/health/ready` with the bearer token the kubeconfig's exec plugin produced; `not_ready` services 503."""
+    """A loopback stand-in for the cluster API's Rollout resources: `GET /apis/argoproj.io/v1alpha1/namespaces/
+    <ns>/rollouts/<name>` and merge patches of its `/status`, with the bearer token the kubeconfig's exec plugin
+    produced. `phases` sets what each Rollout reports; `patches` records what the release steps asked."""
 
     def __init__(self) -> None:
-        self.not_ready: set[str] = set()
-        self.asked: list[str] = []
+        self.phases: dict[str, str] = {}
+        self.patches: list[tuple[str, dict]] = []
         api = self
+        path = re.compile(r"/apis/argoproj.io/v1alpha1/namespaces/([\w-]+)/rollouts/([\w-]+)(/status)?")
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                match = re.fullmatch(
-                    r"/api/v1/namespaces/([\w-]+)/services/([\w-]+):http/proxy/health/ready", self.path
-                )
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    status, body = 401, b'{"kind":"Status","reason":"Unauthorized"}'
-                elif not match:
-                    status, body = 404, b'{"kind":"Status","reason":"NotFound"}'
-                else:
-                    api.asked.append(match.group(2))
-                    ready = match.group(2) not in api.not_ready
-                    status = 200 if ready else 503
-                    body = b'{"status":"ok"}' if ready else b'{"status":"unavailable"}'
+            def _answer(self, status: int, body: dict) -> None:
+                raw = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(raw)
+
+            def _match(self) -> re.Match[str] | None:
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    self._answer(401, {"kind": "Status", "reason": "Unauthorized"})
+                    return None
+                match = path.fullmatch(self.path)
+                if not match:
+                    self._answer(404, {"kind": "Status", "reason": "NotFound"})
+                return match
+
+            def do_GET(self) -> None:
+                if match := self._match():
+                    phase = api.phases.get(match.group(2), "Healthy")
+                    status = {"phase": phase, "message": "RolloutAborted: metric error-rate failed"}
+                    if phase == "Degraded":
+                        status["abort"] = True
+                    self._answer(200, {"kind": "Rollout", "status": status})
+
+            def do_PATCH(self) -> None:
+                if match := self._match():
+                    assert self.headers["Content-Type"] == "application/merge-patch+json"
+                    assert match.group(3) == "/status"
+                    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                    api.patches.append((match.group(2), body))
+                    self._answer(200, {"kind": "Rollout"})
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -97,7 +113,6 @@ class RecordingPulumiCLI(auto.PulumiCommand):
 
     def __init__(
         self,
-        active_color: str = "blue",
         deployed: dict | None = None,
         migration: str = "succeeded",
         **config: str,
@@ -109,20 +124,13 @@ class RecordingPulumiCLI(auto.PulumiCommand):
         self.calls: list[list[str]] = []
         self.config = {
             "windsurf:imageTag": "v1",
-            "windsurf:imageTagBlue": "v1",
-            "windsurf:imageTagGreen": "v1",
-            "windsurf:activeColor": active_color,
-            "windsurf:storefrontStableTag": "v1",
-            "windsurf:storefrontCanaryTag": "v2",
-            "windsurf:canaryWeight": "0",
+            "windsurf:previousImageTag": "v0",
             **{f"windsurf:{k}": v for k, v in config.items()},
         }
         self.deployed = {} if deployed is None else deployed
         self.deployed.setdefault("kubeconfig", API.kubeconfig())
         self.deployed.setdefault("namespace", "creator-staging")
-        self.deployed.setdefault(
-            "previewServices", ["identity-preview", "builder-preview", "storefront-canary"]
-        )
+        self.deployed.setdefault("rollouts", ROLLOUTS)
         self.migration = migration
 
     def run(
@@ -173,65 +181,88 @@ class RecordingPulumiCLI(auto.PulumiCommand):
 
 
 RELEASE = {f"windsurf:{key}" for key in automation.RELEASE_KEYS}
+ROLLOUTS = ["identity", "builder", "payments", "storefront"]
 
 
 def verbs(cli: RecordingPulumiCLI) -> list[str]:
     return [" ".join(a for a in call if not a.startswith("-"))[:60] for call in cli.calls]
 
 
-def test_up_sets_tags_on_the_idle_colour_runs_up_waits_for_migration_then_promotes() -> None:
-    cli = RecordingPulumiCLI(active_color="blue")
+@pytest.fixture(autouse=True)
+def _fresh_cluster() -> None:
+    API.phases, API.patches = {}, []
+
+
+def test_up_sets_the_tag_runs_up_waits_for_the_migration_then_for_the_rollouts() -> None:
+    cli = RecordingPulumiCLI()
     deployer = automation.run(["up", "--stack", "staging", "--image-tag", "v2"], command_factory=lambda: cli)
     assert deployer.steps == [
+        "set previousImageTag=v1",
         "set imageTag=v2",
-        "set imageTagGreen=v2",
-        "set storefrontCanaryTag=v2",
-        "up (release v2 to green)",
+        "up (release v2)",
         "migration migrate-v2 succeeded",
-        "smoke check identity-preview, builder-preview, storefront-canary ready",
-        "set activeColor=green",
-        "up (promote green)",
+        "rollouts healthy: identity, builder, payments, storefront",
     ]
     ups = [call for call in cli.calls if call[0] == "up"]
-    assert len(ups) == 2 and all("--stack" in call and "staging" in call for call in ups)
+    assert len(ups) == 1 and "--stack" in ups[0] and "staging" in ups[0]
     assert any("select" in call and "staging" in call for call in cli.calls)
+    assert API.patches == []  # Pulumi and the release steps leave traffic to the controller
 
 
-def test_promote_switches_colour_and_rollback_switches_back_with_the_canary_off() -> None:
-    cli = RecordingPulumiCLI(active_color="green", canaryWeight="10")
+def test_a_release_its_analysis_aborted_fails_the_run() -> None:
+    cli = RecordingPulumiCLI()
+    API.phases = {"storefront": "Degraded"}
+    with pytest.raises(
+        automation.ReleaseFailed, match="storefront: RolloutAborted: metric error-rate failed"
+    ):
+        automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: cli)
+
+
+def test_promote_skips_the_remaining_steps_of_rollouts_still_under_way() -> None:
+    cli = RecordingPulumiCLI()
+    API.phases = {"storefront": "Paused", "payments": "Progressing"}
     deployer = automation.run(["promote", "--stack", "production"], command_factory=lambda: cli)
-    assert deployer.steps[1:] == ["set activeColor=blue", "up (promote blue)"]
+    assert deployer.steps == ["promote payments", "promote storefront"]
+    assert API.patches == [
+        ("payments", {"status": {"promoteFull": True}}),
+        ("storefront", {"status": {"promoteFull": True}}),
+    ]
+    assert not any(call[0] == "up" for call in cli.calls)
+
+
+def test_rollback_aborts_every_rollout_and_puts_the_previous_tag_back() -> None:
+    cli = RecordingPulumiCLI(imageTag="v2", previousImageTag="v1")
     deployer = automation.run(["rollback", "--stack", "production"], command_factory=lambda: cli)
-    assert deployer.steps == ["set activeColor=green", "set canaryWeight=0", "up (rollback to green)"]
+    assert API.patches == [(name, {"status": {"abort": True}}) for name in ROLLOUTS]
+    assert deployer.steps[-2:] == ["set imageTag=v1", "up (rollback to v1)"]
+    assert cli.config["windsurf:imageTag"] == "v1"
 
 
 def test_the_next_run_starts_from_the_deployed_release_not_the_committed_file() -> None:
     backend: dict = {}
-    first = RecordingPulumiCLI(active_color="blue", deployed=backend)
+    first = RecordingPulumiCLI(deployed=backend)
     automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: first)
-    assert backend["release"]["activeColor"] == "green"
-    # A later CI run checks stacks/ out afresh: the file still says blue, the stack serves green.
-    second = RecordingPulumiCLI(active_color="blue", deployed=backend)
+    assert backend["release"] == {"imageTag": "v2", "previousImageTag": "v1"}
+    # A later CI run checks stacks/ out afresh: the file still says v1, the stack runs v2.
+    second = RecordingPulumiCLI(deployed=backend)
     deployer = automation.run(["rollback", "--stack", "staging"], lambda: second)
-    assert deployer.steps[:3] == ["set imageTag=v2", "set imageTagGreen=v2", "set activeColor=green"]
-    assert deployer.steps[-1] == "up (rollback to blue)"
-    assert backend["release"]["activeColor"] == "blue"
+    assert deployer.steps[0] == "set imageTag=v2"
+    assert deployer.steps[-1] == "up (rollback to v1)"
+    assert backend["release"]["imageTag"] == "v1"
 
 
-def test_a_first_release_puts_the_tag_on_every_unreleased_track() -> None:
-    unreleased = {
-        k: "bootstrap" for k in ("imageTag", "imageTagBlue", "imageTagGreen", "storefrontStableTag")
-    }
-    cli = RecordingPulumiCLI(active_color="blue", storefrontCanaryTag="bootstrap", **unreleased)
-    automation.run(["up", "--stack", "dev", "--image-tag", "v1", "--no-promote"], lambda: cli)
-    assert "bootstrap" not in {cli.config[f"windsurf:{k}"] for k in automation.RELEASE_KEYS}
+def test_a_first_release_leaves_no_workload_on_the_bootstrap_tag() -> None:
+    cli = RecordingPulumiCLI(imageTag="bootstrap", previousImageTag="bootstrap")
+    automation.run(["up", "--stack", "dev", "--image-tag", "v1", "--no-wait"], lambda: cli)
+    assert cli.config["windsurf:imageTag"] == "v1"
+    with pytest.raises(RuntimeError, match="no earlier release"):
+        automation.run(["rollback", "--stack", "dev"], lambda: cli)
 
 
-def test_a_failed_migration_stops_the_release_before_promotion() -> None:
+def test_a_failed_migration_stops_the_release_before_the_rollouts_are_watched() -> None:
     cli = RecordingPulumiCLI(migration="failed")
     with pytest.raises(RuntimeError, match="migrate-v2 failed"):
         automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: cli)
-    assert cli.config["windsurf:activeColor"] == "blue"
 
 
 @pytest.mark.parametrize(
@@ -253,19 +284,6 @@ def test_every_preview_and_up_runs_the_policy_pack(argv: list[str]) -> None:
         assert "--expect-no-changes" in engine_calls[0] and "--refresh" in engine_calls[0]
 
 
-def test_canary_steps_and_full_promotion() -> None:
-    cli = RecordingPulumiCLI()
-    assert automation.run(["canary", "--stack", "production", "--weight", "10"], lambda: cli).steps == [
-        "set canaryWeight=10",
-        "up (storefront canary at 10%)",
-    ]
-    assert automation.run(["canary", "--stack", "production", "--weight", "100"], lambda: cli).steps == [
-        "set storefrontStableTag=v2",
-        "set canaryWeight=0",
-        "up (storefront canary promoted to stable)",
-    ]
-
-
 @pytest.mark.parametrize("action", ["preview", "refresh", "destroy"])
 def test_plain_actions_run_one_command(action: str) -> None:
     cli = RecordingPulumiCLI()
@@ -282,15 +300,3 @@ def test_missing_cli_exits_with_install_instructions(monkeypatch: pytest.MonkeyP
 def test_up_requires_an_image_tag() -> None:
     with pytest.raises(SystemExit):
         automation.run(["up", "--stack", "dev"], lambda: RecordingPulumiCLI())
-
-
-def test_a_preview_that_is_not_ready_stops_the_switch() -> None:
-    cli = RecordingPulumiCLI(active_color="blue")
-    API.not_ready = {"builder-preview"}
-    try:
-        with pytest.raises(RuntimeError, match="builder-preview: 503"):
-            automation.run(["up", "--stack", "staging", "--image-tag", "v2"], lambda: cli)
-    finally:
-        API.not_ready = set()
-    assert cli.config["windsurf:activeColor"] == "blue"
-    assert "builder-preview" in API.asked

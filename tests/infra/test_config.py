@@ -26,7 +26,7 @@ def test_committed_stack_files_load(stack: str) -> None:
     ("key", "value", "message"),
     [
         ("windsurf:natGateways", 7, "windsurf:natGateways must be between 1 and 3"),
-        ("windsurf:activeColor", "purple", "windsurf:activeColor must be blue or green"),
+        ("windsurf:imageTag", "", "windsurf:imageTag must be a non-empty string"),
         (
             "windsurf:clusterAdminRoleArns",
             ["alice"],

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from infra_harness import RELEASE, ROOT, STACKS, StackRun, password, released_run, run_stack
+from infra_harness import RELEASE, ROOT, STACKS, StackRun, released_run, run_stack
 from litestar import Litestar
 from litestar.exceptions import NotFoundException
 
@@ -33,6 +33,7 @@ from windsurf.core.storage import S3Storage
 from windsurf.settings import Settings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
 JOB = "kubernetes:batch/v1:Job"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SERVICE = "kubernetes:core/v1:Service"
@@ -47,18 +48,29 @@ SAMPLES = {"segment": "@demo", "slug": "ebook", "key": "public/covers/a.webp", "
 
 
 def pods(run: StackRun) -> dict[str, dict[str, Any]]:
-    """Deployment or Job name -> its pod template, replicas and the Secret its env comes from."""
+    """Deployment, Rollout or Job name -> its pod template, replicas and the Secret its env comes from."""
     result = {}
-    for r in [*run.of_type(DEPLOYMENT), *run.of_type(JOB)]:
+    for r in [*run.of_type(DEPLOYMENT), *run.of_type(ROLLOUT), *run.of_type(JOB)]:
         spec = r.inputs["spec"]
+        strategy = spec.get("strategy", {})
         result[r.inputs["metadata"]["name"]] = {
             "kind": r.type.rsplit(":", 1)[1],
             "replicas": int(spec.get("replicas", 1)),
             "pod": spec["template"]["spec"],
             "labels": spec["template"]["metadata"]["labels"],
-            "surge": spec.get("strategy", {}).get("rollingUpdate", {}).get("maxSurge", 0),
+            "surge": _surge(strategy),
         }
     return result
+
+
+def _surge(strategy: dict[str, Any]) -> str | int:
+    """Extra pods while a release rolls: a Deployment's maxSurge, a canary's maxSurge, and for blue-green a whole
+    second set (the preview pods run beside the active ones until the switch and its scale-down delay)."""
+    if "blueGreen" in strategy:
+        return "100%"
+    if "canary" in strategy:
+        return strategy["canary"].get("maxSurge", "25%")
+    return strategy.get("rollingUpdate", {}).get("maxSurge", 0)
 
 
 def container(pod: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +111,24 @@ def alb_targets(run: StackRun, backend: dict[str, Any]) -> list[str] | str:
     name = backend["service"]["name"]
     if backend["service"]["port"].get("name") != "use-annotation":
         return [name]
-    action = json.loads(ingress(run)["metadata"]["annotations"][f"alb.ingress.kubernetes.io/actions.{name}"])
+    annotations = ingress(run)["metadata"]["annotations"]
+    if f"alb.ingress.kubernetes.io/actions.{name}" not in annotations:
+        return argo_weighted_targets(run, name)
+    action = json.loads(annotations[f"alb.ingress.kubernetes.io/actions.{name}"])
     if action["type"] == "fixed-response":
         return f"fixed-response {action['fixedResponseConfig']['statusCode']}"
     return [group["serviceName"] for group in action["forwardConfig"]["targetGroups"]]
+
+
+def argo_weighted_targets(run: StackRun, stable: str) -> list[str]:
+    """The action Argo Rollouts writes at run time for a canary routed through this Ingress: it is named after
+    the stable Service and forwards to the stable and canary Services by weight."""
+    for rollout in run.of_type(ROLLOUT):
+        canary = rollout.inputs["spec"]["strategy"].get("canary", {})
+        alb = canary.get("trafficRouting", {}).get("alb", {})
+        if canary.get("stableService") == stable and alb.get("ingress") == ingress(run)["metadata"]["name"]:
+            return [canary["stableService"], canary["canaryService"]]
+    raise AssertionError(f"nothing writes the action for {stable}: no Rollout routes it")
 
 
 def alb_rule_for(run: StackRun, path: str) -> dict[str, Any]:
@@ -228,21 +254,33 @@ def test_every_ingress_path_is_served_and_private_paths_are_not_public(stack: st
         assert alb_targets(run, alb_rule_for(run, private)["backend"]) == "fixed-response 404", private
 
 
-def test_database_urls_carry_the_generated_passwords_exactly() -> None:
+def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret() -> None:
     run = released_run("dev")
-    admin = run.one(PASSWORD, "database-admin-password")
     app_password = run.one(PASSWORD, "database-app-password")
-    # The mock produces every character the resource may: the URL must survive '#', '%', '?' and friends.
-    assert set("#%^*!~") <= set(admin.outputs["result"]) and admin.outputs["result"] == password(admin.inputs)
-    env = secret_env(run, pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]])
-    address = run.of_type("aws:rds/instance:Instance")[0].outputs["address"]
-    for key, resource in (
-        ("WINDSURF_DATABASE_URL", app_password),
-        ("WINDSURF_MIGRATION_DATABASE_URL", admin),
-    ):
-        engine = db.create_engine(env[key])  # the app's own URL parsing
-        assert engine.config["password"] == resource.outputs["result"], key
-        assert engine.config["host"] == address and engine.config["database"] == "windsurf", key
+    job = pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]]
+    env = secret_env(run, job)
+    rds = next(r for r in run.of_type("aws:rds/instance:Instance") if "replicateSourceDb" not in r.inputs)
+    address = rds.outputs["address"]
+    engine = db.create_engine(env["WINDSURF_DATABASE_URL"])  # the app's own URL parsing
+    assert engine.config["password"] == app_password.outputs["result"]
+    assert engine.config["host"] == address and engine.config["database"] == "windsurf"
+    # SecretsManager.1: the owner's password is RDS's, rotated in RDS's own secret; none is written down here.
+    assert rds.inputs["manageMasterUserPassword"] is True and "password" not in rds.inputs
+    master_secret = rds.outputs["masterUserSecrets"][0]["secretArn"]
+    settings = Settings.from_env({**pod_env(job), **env})
+    assert settings.migration_database_secret == master_secret
+    owner = urlsplit(settings.migration_database_url)
+    assert (owner.username, owner.password, owner.hostname) == ("windsurf_admin", None, address)
+    # The migration pod's own role may read that secret and decrypt it; no other workload's may.
+    readers = set()
+    for role in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        statements = json.loads(role.inputs["policy"])["Statement"]
+        if any(
+            s["Resource"] == master_secret and "secretsmanager:GetSecretValue" in s["Action"]
+            for s in statements
+        ):
+            readers.add(role.name)
+    assert len(readers) == 1 and "migrate" in next(iter(readers)), readers
 
 
 def _outbound_address() -> str:
@@ -267,7 +305,7 @@ def _local_services(env: dict[str, str], database_url: str, redis_url: str) -> d
 
 # The app role, as the pods connect: production refuses to start as a superuser or a table owner.
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-@pytest.mark.parametrize("workload", ["identity-blue", "builder-green", "storefront-stable"])
+@pytest.mark.parametrize("workload", ["identity", "builder", "storefront"])
 def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
     workload: str, migrated_database: dict[str, str], redis_namespace: str
 ) -> None:

@@ -13,6 +13,7 @@ from infra_harness import ROOT, STACKS, released_run, stack_run
 from windsurf.settings import Settings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+ROLLOUT_KIND = "kubernetes:argoproj.io/v1alpha1:Rollout"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 DOC = (ROOT / "docs" / "infra.md").read_text()
 
@@ -41,7 +42,7 @@ def test_3_the_origin_takes_only_cloudfront_requests_carrying_the_secret(stack: 
         "identity",
         "builder",
         "payments",
-        "storefront-weighted",
+        "storefront-stable",  # the action Argo Rollouts writes
     }
     for condition in conditions.values():
         assert condition[0]["httpHeaderConfig"] == {
@@ -63,7 +64,7 @@ def test_3_the_origin_takes_only_cloudfront_requests_carrying_the_secret(stack: 
 def test_5_a_first_up_before_any_image_exists_pulls_nothing(stack: str) -> None:
     run = stack_run(stack)  # the committed stack: every tag still `bootstrap`, the registry empty
     assert not run.of_type("kubernetes:batch/v1:Job")
-    for deployment in run.of_type(DEPLOYMENT):
+    for deployment in [*run.of_type(DEPLOYMENT), *run.of_type(ROLLOUT_KIND)]:
         assert deployment.inputs["spec"]["replicas"] == 0, deployment.name
     assert run.outputs["migrationStatus"] == "not-released"
 
@@ -136,7 +137,7 @@ def test_8_releases_and_workloads_wait_for_nodes_namespaces_and_the_lb_webhook(s
             assert namespaces[release.inputs["namespace"]] in waits_for, release.name
         if release is not lb:
             assert lb.urn in waits_for, release.name
-    for deployment in run.of_type(DEPLOYMENT):
+    for deployment in [*run.of_type(DEPLOYMENT), *run.of_type(ROLLOUT_KIND)]:
         waits_for = run.depends_on(deployment)
         assert {node_group, lb.urn, namespaces[deployment.inputs["metadata"]["namespace"]]} <= waits_for
 
@@ -237,22 +238,22 @@ def test_11_the_deployer_runs_inside_the_vpc_with_cluster_access(stack: str) -> 
 # 12. Release state: exported by the stack for the next run (the automation side: test_automation.py).
 def test_12_the_stack_exports_its_release_state() -> None:
     run = released_run("staging")
-    assert run.outputs["release"] == {
-        "imageTag": "v1",
-        "imageTagBlue": "v1",
-        "imageTagGreen": "v1",
-        "activeColor": "blue",
-        "storefrontStableTag": "v1",
-        "storefrontCanaryTag": "v1",
-        "canaryWeight": 0,
-    }
+    assert run.outputs["release"] == {"imageTag": "v1", "previousImageTag": "v0"}
+    assert run.outputs["rollouts"] == ["identity", "builder", "payments", "storefront"]
 
 
-def test_the_smoke_check_asks_services_that_select_the_idle_colour_and_the_canary() -> None:
+def test_the_smoke_analysis_asks_each_preview_service_on_its_port() -> None:
     run = released_run("staging")
     services = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type("kubernetes:core/v1:Service")}
-    active = run.config["windsurf:activeColor"]
-    for name in run.outputs["previewServices"]:
-        track = services[name]["spec"]["selector"]["windsurf.et/track"]
-        assert track == "canary" or track not in (active,), name
-        assert [p["name"] for p in services[name]["spec"]["ports"]] == ["http"]  # infra/smoke.py asks :http
+    smoke = next(
+        r.inputs["spec"]
+        for r in run.of_type(ROLLOUT_KIND.replace("Rollout", "AnalysisTemplate"))
+        if r.inputs["metadata"]["name"] == "windsurf-smoke"
+    )
+    url = smoke["metrics"][0]["provider"]["web"]["url"]
+    assert url == "http://{{args.service}}.{{args.namespace}}.svc.cluster.local/health/ready"
+    for rollout in run.of_type(ROLLOUT_KIND):
+        strategy = rollout.inputs["spec"]["strategy"]
+        if "blueGreen" in strategy:
+            preview = strategy["blueGreen"]["previewService"]
+            assert [p["port"] for p in services[preview]["spec"]["ports"]] == [80]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from infra_harness import STACKS, released_run, stack_run
 from litestar.testing import TestClient
+from prometheus_client.metrics import MetricWrapperBase
 
 from windsurf.app import create_app
 from windsurf.settings import Settings
@@ -44,11 +45,56 @@ def test_the_app_is_scraped_and_alert_rules_use_metrics_it_exports(tmp_path: Pat
     }
     rules = custom(run, "PrometheusRule")[0]["spec"]["groups"][0]["rules"]
     used = {m for rule in rules for m in re.findall(r"\b(windsurf_\w+)", rule["expr"])}
-    # Error counters appear on the first 5xx; the middleware names it beside the request counter.
-    assert used - {"windsurf_requests_error_total"} <= names, used - names
-    assert {"WindsurfHighErrorRate", "WindsurfSlowRequests", "WindsurfWorkerDown"} <= {
-        r["alert"] for r in rules
-    }
+    assert used <= names, used - names
+    # The Rollouts' analysis (error rate, p99) asks Prometheus for series the app really exports, by the labels
+    # they carry; the Kubernetes Service label is the scrape's (ServiceMonitor above).
+    health = next(t for t in custom(run, "AnalysisTemplate") if t["metadata"]["name"] == "windsurf-health")
+    queries = [m["provider"]["prometheus"]["query"] for m in health["spec"]["metrics"]]
+    assert (
+        {m for q in queries for m in re.findall(r"\b(windsurf_\w+)", q)}
+        == {
+            "windsurf_requests_total",
+            "windsurf_request_duration_seconds_bucket",
+        }
+        <= names
+    )
+    labelled = {metric: set(collector._labelnames) for metric, collector in _collectors().items()}
+    for query in queries:
+        for metric, matchers in re.findall(r"\b(windsurf_\w+)\{([^}]*)\}", query):
+            assert set(re.findall(r"(\w+)\s*[=!~]", matchers)) - {"namespace", "service"} <= labelled[metric]
+    # Labels the rules filter or group by are labels the app's series carry (namespace and service are the
+    # scrape's own).
+    labelled = {metric: set(collector._labelnames) for metric, collector in _collectors().items()}
+    for rule in rules:
+        for metric, matchers in re.findall(r"\b(windsurf_\w+)\{([^}]*)\}", rule["expr"]):
+            wanted = set(re.findall(r"(\w+)\s*[=!~]", matchers)) - {"namespace", "service"}
+            assert wanted <= labelled[metric], (rule["alert"], metric, wanted)
+    assert {
+        "WindsurfHighErrorRate",
+        "WindsurfSlowRequests",
+        "WindsurfWorkerDown",
+        "WindsurfJobBacklogOld",
+        "WindsurfJobBacklogLarge",
+        "WindsurfDeadJobs",
+        "WindsurfPaymentNotificationsFailing",
+        "WindsurfNoPaidNotifications",
+    } <= {r["alert"] for r in rules}
+    error_rate = next(r for r in rules if r["alert"] == "WindsurfHighErrorRate")["expr"]
+    assert 'status=~"5.."' in error_rate
+
+
+def _collectors() -> dict[str, object]:
+    """The app's own collectors by every series name they export (a histogram's `_bucket` included)."""
+    from windsurf.core import metrics
+
+    found: dict[str, object] = {}
+    for value in vars(metrics).values():
+        if isinstance(value, MetricWrapperBase):
+            for family in value.describe():
+                suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+                for suffix in suffixes.get(family.type, [""]):
+                    found[family.name + suffix] = value
+    return found
 
 
 def test_grafana_admin_password_comes_from_a_generated_secret_and_alerts_are_mailed() -> None:

@@ -124,7 +124,7 @@ CASES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "eks-secrets-encrypted": (
         rules.EKS,
         {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "arn:aws:kms:k"}}},
-        {"encryptionConfigKeyArn": "arn:aws:kms:k"},  # the pulumi-eks component's input, not the cluster's
+        {"encryptionConfigKeyArn": "arn:aws:kms:k"},  # a flat component-style input, not the cluster's
     ),
     "eks-audit-logging": (
         rules.EKS,
@@ -210,6 +210,12 @@ def _validate(name: str, type_: str, props: dict[str, Any]) -> list[str]:
     args = ResourceValidationArgs(type_, props, f"urn:{name}", name, OPTS, AF)
     policy.validate(args, lambda message, urn=None: violations.append(message))
     return violations
+
+
+def test_rollout_pods_are_held_to_the_restricted_standard_too() -> None:
+    rollout = "kubernetes:argoproj.io/v1alpha1:Rollout"
+    assert _validate("pod-security-restricted", rollout, {"spec": {"template": {"spec": POD}}}) == []
+    assert _validate("pod-security-restricted", rollout, {"spec": {"template": {"spec": _bad_pod()}}})
 
 
 def test_every_resource_rule_has_fixtures() -> None:

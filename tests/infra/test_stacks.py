@@ -10,6 +10,9 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 RDS = "aws:rds/instance:Instance"
 REDIS = "aws:elasticache/replicationGroup:ReplicationGroup"
 
+ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout"
+ANALYSIS_TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate"
+
 
 def _primary(run: StackRun) -> dict:
     return next(r.inputs for r in run.of_type(RDS) if "replicateSourceDb" not in r.inputs)
@@ -78,9 +81,9 @@ def test_every_bucket_is_private_encrypted_versioned_and_tls_only(run: StackRun)
 
 def test_every_pod_is_restricted(run: StackRun) -> None:
     run = released_run(run.stack)
-    kinds = ("kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job")
+    kinds = ("kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job", ROLLOUT)
     pods = [r.inputs["spec"]["template"]["spec"] for kind in kinds for r in run.of_type(kind)]
-    assert len(pods) == 10  # 3 services x 2 colours, 2 storefront tracks, the worker, the migration Job
+    assert len(pods) == 6  # a Rollout per service (4), the worker, the migration Job
     for pod in pods:
         assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 1000
         assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
@@ -91,15 +94,67 @@ def test_every_pod_is_restricted(run: StackRun) -> None:
             assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
 
 
-def test_live_service_follows_active_color_and_canary_weight_splits_storefront(run: StackRun) -> None:
-    active = run.config["windsurf:activeColor"]
+def test_argo_rollouts_shift_traffic_and_pulumi_does_not(run: StackRun) -> None:
+    run = released_run(run.stack)
+    namespace = run.config["windsurf:appNamespace"]
     services = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type("kubernetes:core/v1:Service")}
-    for name in ("identity", "builder"):
-        assert services[name]["spec"]["selector"]["windsurf.et/track"] == active
-        assert services[f"{name}-preview"]["spec"]["selector"]["windsurf.et/track"] != active
+    templates = {r.inputs["metadata"]["name"]: r.inputs for r in run.of_type(ANALYSIS_TEMPLATE)}
+    rollouts = {r.inputs["metadata"]["name"]: r.inputs["spec"] for r in run.of_type(ROLLOUT)}
+    assert set(rollouts) == {"identity", "builder", "payments", "storefront"}
+
+    def analyses(strategy: dict) -> list[dict]:
+        found = [strategy[k] for k in ("prePromotionAnalysis", "postPromotionAnalysis") if k in strategy]
+        return found + [step["analysis"] for step in strategy.get("steps", []) if "analysis" in step]
+
+    for name in ("identity", "builder", "payments"):
+        blue_green = rollouts[name]["strategy"]["blueGreen"]
+        assert (blue_green["activeService"], blue_green["previewService"]) == (name, f"{name}-preview")
+        assert blue_green["autoPromotionEnabled"] is True
+        assert blue_green["prePromotionAnalysis"]["templates"] == [{"templateName": "windsurf-smoke"}]
+        assert blue_green["postPromotionAnalysis"]["templates"] == [{"templateName": "windsurf-health"}]
+        assert {"name": "service", "value": f"{name}-preview"} in blue_green["prePromotionAnalysis"]["args"]
+        for analysis in analyses(blue_green):
+            assert {"name": "namespace", "value": namespace} in analysis["args"]
+    canary = rollouts["storefront"]["strategy"]["canary"]
+    assert (canary["stableService"], canary["canaryService"]) == ("storefront-stable", "storefront-canary")
     ingress = run.of_type("kubernetes:networking.k8s.io/v1:Ingress")[0].inputs
-    action = ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/actions.storefront-weighted"]
-    assert f'"weight": {run.config["windsurf:canaryWeight"]}' in action
+    assert canary["trafficRouting"]["alb"]["ingress"] == ingress["metadata"]["name"]
+    weights = [step["setWeight"] for step in canary["steps"] if "setWeight" in step]
+    assert weights == sorted(weights) and weights[-1] < 100
+    # Every weight is measured before the next one.
+    kinds = [next(iter(step)) for step in canary["steps"]]
+    assert kinds == ["setWeight", "analysis"] * len(weights)
+    for strategy in (
+        canary,
+        *[rollouts[n]["strategy"]["blueGreen"] for n in ("identity", "builder", "payments")],
+    ):
+        for analysis in analyses(strategy):
+            for template in analysis["templates"]:
+                wanted = {a["name"] for a in templates[template["templateName"]]["spec"]["args"]}
+                assert wanted <= {a["name"] for a in analysis["args"]}
+        for key in ("activeService", "previewService", "stableService", "canaryService"):
+            if key in strategy:
+                assert strategy[key] in services, strategy[key]
+    # The storefront's rules forward through the action Argo Rollouts writes for the stable Service; Pulumi
+    # sets no weights of its own.
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    storefront = [p for p in paths if p["path"] in ("/", "/@*", "/static/*")]
+    assert {p["backend"]["service"]["name"] for p in storefront} == {"storefront-stable"}
+    assert {p["backend"]["service"]["port"]["name"] for p in storefront} == {"use-annotation"}
+    annotations = ingress["metadata"]["annotations"]
+    assert not any(key.startswith("alb.ingress.kubernetes.io/actions.storefront") for key in annotations)
+    assert "alb.ingress.kubernetes.io/conditions.storefront-stable" in annotations
+    hpa_targets = {
+        r.inputs["spec"]["scaleTargetRef"]["name"]: r.inputs["spec"]["scaleTargetRef"]["kind"]
+        for r in run.of_type("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+    }
+    assert {name: hpa_targets[name] for name in rollouts} == dict.fromkeys(rollouts, "Rollout")
+    rollout_chart = next(
+        r for r in run.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["chart"] == "argo-rollouts"
+    )
+    assert rollout_chart.inputs["version"] == "2.41.0"
+    for rollout in run.of_type(ROLLOUT):
+        assert rollout_chart.urn in run.depends_on(rollout)
 
 
 def test_deployments_wait_for_the_migration_job_and_outputs_are_exported(run: StackRun) -> None:
@@ -108,5 +163,5 @@ def test_deployments_wait_for_the_migration_job_and_outputs_are_exported(run: St
     assert run.outputs["migrationStatus"] == "succeeded"
     job = run.of_type("kubernetes:batch/v1:Job")[0]
     assert job.inputs["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
-    for deployment in run.of_type("kubernetes:apps/v1:Deployment"):
+    for deployment in [*run.of_type("kubernetes:apps/v1:Deployment"), *run.of_type(ROLLOUT)]:
         assert job.urn in run.depends_on(deployment), deployment.name

@@ -323,5 +323,35 @@ async def run_periodic_tasks(context: JobContext, last_run: dict[str, float]) ->
     return ran
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What the scraper reports about the outbox: jobs a worker could take now, how long the oldest has waited,
+    and dead jobs (which only staff can clear)."""
+
+    claimable: int
+    oldest_age_seconds: float
+    dead: int
+
+
+def _claimable(now: dt.datetime) -> Any:
+    # The claim query's own condition (claim_one): a job that waits here is a job no worker has taken.
+    return ((Job.status == "pending") & (Job.run_at <= now)) | (
+        (Job.status == "running") & (Job.locked_until < now)
+    )
+
+
+async def backlog() -> Backlog:
+    now = _now()
+    claimable = await Job.count().where(_claimable(now))
+    oldest = await Job.select(Job.run_at).where(_claimable(now)).order_by(Job.run_at).limit(1)
+    dead = await Job.count().where(Job.status == "dead")
+    age = (now - _aware(oldest[0]["run_at"])).total_seconds() if oldest else 0.0
+    return Backlog(claimable=claimable, oldest_age_seconds=max(age, 0.0), dead=dead)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite may hand back naive UTC
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

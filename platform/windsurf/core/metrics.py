@@ -4,6 +4,9 @@ Labels come from the route a request matched (``/api/v1/catalog/products/{produc
 path: a label value per distinct URL would add series for every product id and every random 404 forever, and a
 scrape would then stall the event loop serialising them. Requests that match no route share one label.
 
+Besides requests, a scrape reports the outbox's backlog (read from the database at scrape time, so every pod
+reports the same numbers and the alert takes their maximum) and the payment service's notifications.
+
 ``/metrics`` answers only a request carrying ``Authorization: Bearer <WINDSURF_METRICS_TOKEN>``; without the token
 (or with none configured) it is a 404 like any unknown path, so nobody learns it exists.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import time
 from typing import Any
 
@@ -20,8 +24,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import SkipValidation
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
+from windsurf.core import jobs
 from windsurf.settings import Settings
 
 METRICS_PATH = "/metrics"
@@ -39,6 +44,36 @@ DURATION = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+
+JOBS_CLAIMABLE = Gauge("windsurf_jobs_claimable", "Outbox jobs a worker could take now")
+JOBS_OLDEST_AGE = Gauge(
+    "windsurf_jobs_oldest_claimable_age_seconds", "How long the oldest claimable outbox job has waited"
+)
+JOBS_DEAD = Gauge("windsurf_jobs_dead", "Outbox jobs that failed for good and wait for staff")
+JOBS_SCRAPE_ERRORS = Counter(
+    "windsurf_jobs_backlog_errors_total", "Scrapes that could not read the outbox's backlog"
+)
+# Payment flow, counted where it happens (the payments service's pods): payments started at a provider, and
+# provider notifications by outcome (paid, duplicate, pending, failed, refused, unknown, mismatch, provider_error).
+PAYMENTS_STARTED = Counter("windsurf_payments_started_total", "Payments started at a provider", ["provider"])
+PAYMENT_NOTIFICATIONS = Counter(
+    "windsurf_payment_notifications_total", "Provider notifications, by outcome", ["provider", "outcome"]
+)
+BACKLOG_TIMEOUT = 2.0
+_log = logging.getLogger("windsurf.metrics")
+
+
+async def refresh_backlog() -> None:
+    """Read the outbox's backlog into the gauges; a failed read is counted, and the gauges keep their last value."""
+    try:
+        backlog = await asyncio.wait_for(jobs.backlog(), BACKLOG_TIMEOUT)
+    except Exception as exc:
+        JOBS_SCRAPE_ERRORS.inc()
+        _log.warning("job backlog unreadable", extra={"error": type(exc).__name__})
+        return
+    JOBS_CLAIMABLE.set(backlog.claimable)
+    JOBS_OLDEST_AGE.set(backlog.oldest_age_seconds)
+    JOBS_DEAD.set(backlog.dead)
 
 
 def route_label(scope: Scope) -> str:
@@ -90,6 +125,7 @@ async def metrics(
 ) -> Response[bytes]:
     if not _authorised(request, settings.metrics_token):
         raise NotFoundException()
+    await refresh_backlog()
     # Serialising is CPU work; a thread keeps other requests moving while the scraper waits.
     body = await asyncio.to_thread(generate_latest, REGISTRY)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

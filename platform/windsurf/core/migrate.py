@@ -19,12 +19,13 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
-from windsurf.core import db, tenancy
+from windsurf.core import db, owner_secret, tenancy
 from windsurf.settings import Settings
 
 
 async def migrate(settings: Settings, *, quiet: bool = True) -> list[str]:
     """Apply what is missing; returns the migrations applied now, as ``app: name`` (empty when up to date)."""
+    settings = await owner_secret.resolve(settings)
     engine = db.create_engine(settings.effective_migration_database_url)
     import windsurf.piccolo_conf as piccolo_conf
 

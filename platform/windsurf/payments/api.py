@@ -14,6 +14,7 @@ from litestar import Request, Router, post
 from litestar.params import FromPath
 
 from windsurf.core.errors import NotFoundError
+from windsurf.core.metrics import PAYMENT_NOTIFICATIONS
 from windsurf.dependencies import ProvidersDep, SettingsDep
 from windsurf.payments import jobs as _jobs  # noqa: F401 - registers the reconciliation job
 from windsurf.payments import service
@@ -37,6 +38,7 @@ async def notification(
         note = await adapter.verify_notification(body, dict(request.headers), dict(request.query_params))
     except PaymentError as error:
         _log.warning("payment notification refused", extra={"provider": provider, "code": str(error.code)})
+        PAYMENT_NOTIFICATIONS.labels(provider, "refused").inc()
         raise
     try:
         outcome = await service.confirm(
@@ -51,11 +53,19 @@ async def notification(
                 "code": getattr(error, "code", "unknown_reference"),
             },
         )
+        PAYMENT_NOTIFICATIONS.labels(
+            provider, "mismatch" if isinstance(error, service.PaymentMismatch) else "unknown"
+        ).inc()
         raise
     except PaymentError as error:
         if error.code == ErrorCode.PAYMENT_NOT_FOUND:
+            PAYMENT_NOTIFICATIONS.labels(provider, "unknown").inc()
             raise NotFoundError() from error
+        PAYMENT_NOTIFICATIONS.labels(provider, "provider_error").inc()
         raise  # the provider is down: 5xx-free 503/504 problem, and the provider resends later
+    # "paid" counts orders this notification paid; a resent one for a paid order is a "duplicate".
+    duplicate = outcome.status == "paid" and not outcome.paid_now
+    PAYMENT_NOTIFICATIONS.labels(provider, "duplicate" if duplicate else outcome.status).inc()
     return {"status": outcome.status}
 
 

@@ -36,6 +36,7 @@ from windsurf.checkout.service import OrderView
 from windsurf.core import jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
+from windsurf.core.metrics import PAYMENTS_STARTED
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
 from windsurf.ledger import service as ledger
@@ -282,6 +283,7 @@ async def start_payment(
         async with tenant_for(creator_id) as tenant:
             await _record(tenant, attempt.id, status=status, error_code=str(error.code))
         raise
+    PAYMENTS_STARTED.labels(name).inc()
     async with tenant_for(creator_id) as tenant:
         await _record(
             tenant,

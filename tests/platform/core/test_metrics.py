@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import uuid
 
@@ -13,6 +14,7 @@ from tests.conftest import make_settings, post_form, serve
 from tests.helpers import new_identity
 from windsurf.app import create_app
 from windsurf.core.migrate import migrate
+from windsurf.core.tables import Job
 from windsurf.settings import Settings
 
 TOKEN = "scraper-" + "Qm9vdHN0cmFwLXRoZS1zY3JhcGVyLXRva2VuLTIwMjY"
@@ -64,3 +66,33 @@ async def test_without_a_token_metrics_are_not_served(tmp_path: object) -> None:
     async with serve(app) as client:
         assert (await client.get("/metrics")).status_code == 404
         assert (await client.get("/metrics", headers={"Authorization": "Bearer "})).status_code == 404
+
+
+def _gauge(text: str, name: str) -> float:
+    match = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert match, f"{name} is not exported"
+    return float(match.group(1))
+
+
+async def test_the_job_backlog_is_read_from_the_outbox_at_each_scrape(settings: Settings) -> None:
+    app = create_app(dataclasses.replace(settings, metrics_token=TOKEN))
+    waiting, dead = uuid.uuid4(), uuid.uuid4()
+    async with serve(app) as client:
+        before = await _scrape(client)
+        now = dt.datetime.now(dt.UTC)
+        await Job.insert(
+            Job(id=waiting, name="metrics.probe", payload={}, run_at=now - dt.timedelta(hours=2)),
+            Job(id=dead, name="metrics.probe", payload={}, status="dead", run_at=now),
+            # Not yet due: no worker may take it, so it is no backlog.
+            Job(id=uuid.uuid4(), name="metrics.probe", payload={}, run_at=now + dt.timedelta(hours=1)),
+        )
+        try:
+            after = await _scrape(client)
+        finally:
+            await Job.delete().where(Job.name == "metrics.probe")
+        cleared = await _scrape(client)
+    assert _gauge(after, "windsurf_jobs_claimable") == _gauge(before, "windsurf_jobs_claimable") + 1
+    assert _gauge(after, "windsurf_jobs_oldest_claimable_age_seconds") >= 2 * 3600
+    assert _gauge(after, "windsurf_jobs_dead") == _gauge(before, "windsurf_jobs_dead") + 1
+    assert _gauge(cleared, "windsurf_jobs_oldest_claimable_age_seconds") < 3600
+    assert "windsurf_jobs_backlog_errors_total 0.0" in cleared

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
+from prometheus_client import REGISTRY
 
 from tests.conftest import drain_jobs, post_form, serve
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
@@ -262,3 +263,38 @@ async def test_fifty_notifications_at_once_pay_once_and_replays_change_nothing(p
     assert await Job.count().where(Job.name == "delivery.send_links") == sends
     await drain_jobs(platform.app)
     assert len(platform.emails_to(order)) == 1
+
+
+def _count(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_started_payments_and_notifications_are_counted_for_the_alerts(platform: Platform) -> None:
+    """The payment alerts (components/manifests.py) compare started payments with notifications that paid."""
+    notified = "windsurf_payment_notifications_total"
+    before = {
+        outcome: _count(notified, provider="sandbox", outcome=outcome)
+        for outcome in ("paid", "duplicate", "pending", "refused", "unknown")
+    }
+    started = _count("windsurf_payments_started_total", provider="sandbox")
+    order = await platform.order()
+    attempt = await platform.start(order)
+    raw, headers = await _signed(platform, attempt)
+    await _notify(platform, raw, headers)  # not paid yet: pending
+    await _notify(platform, raw, {**headers, "x-sandbox-signature": "0" * 64})
+    unknown_raw, unknown_headers = await _signed(
+        platform, dataclasses.replace(attempt, reference=f"{uuid.uuid4().hex}-{'ab' * 6}")
+    )
+    await _notify(platform, unknown_raw, unknown_headers)
+    await platform.pay(attempt, notify="duplicate")
+    await drain_jobs(platform.app)
+    assert await platform.status(order) == "paid"
+    after = {outcome: _count(notified, provider="sandbox", outcome=outcome) for outcome in before}
+    assert _count("windsurf_payments_started_total", provider="sandbox") == started + 1
+    assert {outcome: after[outcome] - before[outcome] for outcome in before} == {
+        "paid": 1,
+        "duplicate": 1,
+        "pending": 1,
+        "refused": 1,
+        "unknown": 1,
+    }
