@@ -15,6 +15,8 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
 from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
+from windsurf.analytics import classify
+from windsurf.analytics import service as analytics
 from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
@@ -148,6 +150,10 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
         )
         destination = await ledger.add_destination(tenant, kind="telebirr", phone="0911 234 567")
         await ledger.request_payout(tenant, destination_id=destination.id, amount=10_000, policy=ready)
+    # Analytics: a counted view with its visitor, from a CDN log object (the checkout above started one order).
+    views = analytics.ViewBatch()
+    views.add((classify.today(), "", "telegram", "mobile"), uuid.uuid4().hex * 2)
+    assert await analytics.add_store_views(identity["handle"], views, log_object=f"E1.{uuid.uuid4().hex}.gz")
     await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
     return str(creator_id)
 
