@@ -53,6 +53,12 @@ class WorkloadArgs:
     oidc_provider_url: pulumi.Input[str]
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
+    # Where CloudFront writes its access logs (the logs bucket, its key and folder): the worker reads them to
+    # count the views the CDN answered from its cache (windsurf.analytics.cdnlogs). None: no log ingestion.
+    cdn_logs_bucket: pulumi.Input[str] | None = None
+    cdn_logs_bucket_arn: pulumi.Input[str] | None = None
+    cdn_logs_kms_key_arn: pulumi.Input[str] | None = None
+    cdn_logs_prefix: str = "cloudfront"
 
 
 class Workload(pulumi.ComponentResource):
@@ -190,6 +196,8 @@ class Workload(pulumi.ComponentResource):
                 "Resource": args.secrets_kms_key_arn,
             },
         ]
+        if workload == m.WORKER and args.cdn_logs_bucket_arn is not None:
+            statements += self._cdn_log_statements()
         access = m.STORAGE_ACCESS.get(workload)
         if access is None:
             return statements
@@ -217,6 +225,36 @@ class Workload(pulumi.ComponentResource):
         ]
         return statements
 
+    def _cdn_log_statements(self) -> list[dict[str, Any]]:
+        """The worker reads (only reads) the CDN's access logs, in their folder of the logs bucket."""
+        args = self._args
+        prefix = f"{args.cdn_logs_prefix}/"
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "ReadCdnLogs",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": pulumi.Output.concat(args.cdn_logs_bucket_arn or "", "/", prefix, "*"),
+            },
+            {
+                "Sid": "ListCdnLogs",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": args.cdn_logs_bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            },
+        ]
+        if args.cdn_logs_kms_key_arn is not None:
+            statements.append(
+                {
+                    "Sid": "CdnLogsKey",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": args.cdn_logs_kms_key_arn,
+                }
+            )
+        return statements
+
     def _env(self, workload: str, routers: str) -> dict[str, Any]:
         env = {
             "WINDSURF_ENV": "production",  # the process mode (not the stack): real backends, secure cookies
@@ -234,6 +272,14 @@ class Workload(pulumi.ComponentResource):
             env["WINDSURF_SERVICES"] = routers
         return env
 
+    def _cdn_log_env(self, workload: str, bucket: str) -> dict[str, str]:
+        if workload != m.WORKER or not bucket:
+            return {}
+        return {
+            "WINDSURF_ANALYTICS_LOG_BUCKET": bucket,
+            "WINDSURF_ANALYTICS_LOG_PREFIX": self._args.cdn_logs_prefix,
+        }
+
     def _image(self, workload: str, tag: str) -> pulumi.Output[str]:
         return pulumi.Output.concat(self._args.image_repositories[workload], ":", tag)
 
@@ -249,13 +295,19 @@ class Workload(pulumi.ComponentResource):
         args = self._args
         name = f"{app}-{track}" if track else app
         served = command == "serve"
-        template = pulumi.Output.all(self._image(app, tag), args.products_bucket).apply(
+        template = pulumi.Output.all(
+            self._image(app, tag), args.products_bucket, args.cdn_logs_bucket or ""
+        ).apply(
             lambda values: m.pod_template(
                 app=app,
                 track=track,
                 image=values[0],
                 args=[command],
-                env={**self._env(app, routers), "WINDSURF_S3_BUCKET": values[1]},
+                env={
+                    **self._env(app, routers),
+                    "WINDSURF_S3_BUCKET": values[1],
+                    **self._cdn_log_env(app, values[2]),
+                },
                 secret_name=f"{app}-env",
                 service_account=app,
                 probes=served,
