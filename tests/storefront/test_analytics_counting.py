@@ -3,12 +3,17 @@ Addis Ababa midnight: every count ends in the daily rollups the dashboard reads.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gzip
 import uuid
 from pathlib import Path
 
+import boto3
+
 from tests.conftest import post_form
+from tests.platform.catalog.test_s3 import BUCKET as S3_BUCKET
+from tests.platform.catalog.test_s3 import s3_endpoint  # noqa: F401 - the moto server fixture
 from tests.storefront.live import Live, checkout_form, live, pay
 from windsurf.analytics import classify
 from windsurf.analytics import jobs as analytics_jobs
@@ -280,3 +285,22 @@ async def test_views_the_cdn_served_are_counted_once_from_its_access_logs(
         assert (await shop.buyer.get(f"/@{handle}", headers={"User-Agent": PHONE})).status_code == 200
         await counter(shop).flush()
         assert (await totals(shop)).totals.views == 3
+
+
+async def test_cdn_logs_are_read_from_the_log_bucket(settings: Settings, s3_endpoint: str) -> None:  # noqa: F811
+    """The same ingestion against an S3 bucket (moto's server on loopback), keys as CloudFront names them."""
+    prefix = f"cloudfront-{uuid.uuid4().hex[:6]}"
+    async with live(
+        settings, analytics_log_bucket=S3_BUCKET, analytics_log_prefix=prefix, s3_endpoint_url=s3_endpoint
+    ) as shop:
+        await publish(shop)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=2)
+        body = "#Version: 1.0\n#Fields: " + FIELDS + "\n" + log_line(now, f"/@{shop.creator.handle}") + "\n"
+        key = f"{prefix}/AWSLogs/123456789012/CloudFront/E2QWRUHAPOMQZL.{now:%Y-%m-%d-%H}.c2a1e8d3.log.gz"
+        client = boto3.client("s3", endpoint_url=s3_endpoint)
+        await asyncio.to_thread(
+            client.put_object, Bucket=S3_BUCKET, Key=key, Body=gzip.compress(body.encode())
+        )
+        assert await analytics_jobs.ingest_cdn_logs(shop.app.state.jobs) == 1
+        assert await analytics_jobs.ingest_cdn_logs(shop.app.state.jobs) == 0
+        assert (await totals(shop)).totals.views == 1
