@@ -28,7 +28,7 @@ class ViewCounter:
     def __init__(self) -> None:
         self._batches: dict[str, ViewBatch] = {}
         self._salts: dict[dt.date, str] = {}
-        self._loading: asyncio.Task[str | None] | None = None
+        self._loading: dict[dt.date, asyncio.Future[str | None]] = {}
         self._flush_lock = asyncio.Lock()
 
     def pending(self) -> int:
@@ -61,15 +61,18 @@ class ViewCounter:
 
     async def _salt(self, day: dt.date) -> str | None:
         """Load the day's salt once, however many requests ask for it meanwhile."""
-        if self._loading is None or self._loading.done():
-            self._loading = asyncio.ensure_future(service.salt_for(day))
+        loading = self._loading.get(day)
+        if loading is None or (loading.done() and (loading.cancelled() or loading.exception() is not None)):
+            loading = self._loading[day] = asyncio.ensure_future(service.salt_for(day))
         try:
-            salt = await asyncio.shield(self._loading)
+            salt = await asyncio.shield(loading)
         except Exception:
             _log.warning("analytics salt unavailable; views counted without visitors", exc_info=True)
             return None
         if salt:
-            self._salts = {day: salt}  # yesterday's is dropped with the day
+            self._salts = {known: value for known, value in self._salts.items() if known >= day}
+            self._salts[day] = salt
+            self._loading = {known: task for known, task in self._loading.items() if known >= day}
         return salt
 
     async def flush(self) -> int:
