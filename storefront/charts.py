@@ -15,7 +15,7 @@ LINE_HEIGHT = 120
 PAD = 4  # keeps strokes and dots inside the view box
 BAR_HEIGHT = 14
 BAR_GAP = 6
-LABEL_WIDTH = 84
+LABEL_WIDTH = 104
 
 
 def _n(value: float) -> str:

@@ -99,7 +99,9 @@ async def test_the_charts_draw_known_numbers_with_their_tables(shop: Live) -> No
         "2",
         "0",
     )
-    bars = re.findall(r'<text x="0" y="\d+">([^<]+)</text><rect x="84" y="\d+" width="([\d.]+)"', text)
+    bars = re.findall(
+        rf'<text x="0" y="\d+">([^<]+)</text><rect x="{charts.LABEL_WIDTH}" y="\d+" width="([\d.]+)"', text
+    )
     widths = dict(bars)
     full = charts.WIDTH - charts.LABEL_WIDTH - 40
     assert float(widths["Telegram"]) == full and float(widths["TikTok"]) == round(full * 4 / 5, 1)
