@@ -9,17 +9,24 @@ sends the origin: the CDN log counts those). Nothing is set on the response: no 
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from windsurf.analytics.classify import PAGE_PATH
 from windsurf.analytics.collector import ViewCounter
-from windsurf.core.web import edge_viewer_address
+from windsurf.core.web import EDGE_SECRET_HEADER, VIEWER_ADDRESS_HEADER, edge_viewer_address
 from windsurf.settings import Settings
 
 _log = logging.getLogger("windsurf.analytics")
+# The request headers a view is counted from (the edge's two: the secret and the viewer's address).
+_WANTED = {
+    b"referer",
+    b"user-agent",
+    b"x-forwarded-for",
+    EDGE_SECRET_HEADER.encode(),
+    VIEWER_ADDRESS_HEADER.encode(),
+}
 
 
 class CountViews:
@@ -27,7 +34,7 @@ class CountViews:
         self.app = app
         self.counter = counter
         self.settings = settings
-        self.own_host = urlsplit(settings.public_url).hostname or ""
+        counter.own_host = urlsplit(settings.public_url).hostname or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -54,23 +61,29 @@ class CountViews:
                 _log.warning("view not counted", exc_info=True)
 
     async def _count(self, scope: Scope, handle: str, slug: str) -> None:
-        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        await self.counter.count(
+        headers: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name in _WANTED:
+                headers[name] = value.decode("latin-1")
+        full = self.counter.note(
             handle,
             slug,
-            query=scope.get("query_string", b"").decode("latin-1"),
-            referer=headers.get("referer", ""),
-            user_agent=headers.get("user-agent", "")[:512],
-            address=self._address(scope, headers),
-            own_host=self.own_host,
+            scope.get("query_string", b"").decode("latin-1"),
+            headers.get(b"referer", ""),
+            headers.get(b"user-agent", "")[:512],
+            self._address(scope, headers),
         )
+        if full:
+            await self.counter.absorb()
 
-    def _address(self, scope: Scope, headers: dict[str, Any]) -> str:
+    def _address(self, scope: Scope, headers: dict[bytes, str]) -> str:
         """The visitor's address, as ``web.client_ip`` finds it for a request."""
-        viewer = edge_viewer_address(self.settings.edge_secret, headers)
-        if viewer is not None:
-            return viewer
-        if self.settings.trust_forwarded_for and headers.get("x-forwarded-for"):
-            return str(headers["x-forwarded-for"]).split(",")[-1].strip()[:45]
+        if self.settings.edge_secret:
+            named = {name.decode(): value for name, value in headers.items()}
+            viewer = edge_viewer_address(self.settings.edge_secret, named)
+            if viewer is not None:
+                return viewer
+        if self.settings.trust_forwarded_for and headers.get(b"x-forwarded-for"):
+            return headers[b"x-forwarded-for"].split(",")[-1].strip()[:45]
         client = scope.get("client")
         return str(client[0]) if client else ""

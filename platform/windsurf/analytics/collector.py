@@ -1,9 +1,13 @@
 """Views counted in memory by a serving process, added to the rollups in batches.
 
-The store and product pages are the platform's hottest path: counting a view there is a few dictionary
-operations and one sha256, never a database write. ``flush`` hands the batches to the service (one unit of work
-per store) every few seconds from the process's own flush loop, and once more when the process shuts down
-cleanly, so no counted view is lost. A batch whose write fails is put back and retried with the next flush.
+The store and product pages are the platform's hottest path: counting a view there is one append to a list
+(``note``); the views are classified (source, day) and their visitors hashed a few thousand at a time
+(``absorb``), and never written to the database on a buyer's request. The address and user agent of a noted
+view stay in this process's memory only until it is absorbed (seconds), and are never stored.
+
+``flush`` hands the batches to the service (one unit of work per store) every few seconds from the process's
+own flush loop, and once more when the process shuts down cleanly, so no counted view is lost.
+A batch whose write fails is put back and retried with the next flush.
 
 The day's salt is read from the database once per process and day (``salt_for``); until it is known, views are
 still counted, without their visitor hash.
@@ -15,6 +19,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from windsurf.analytics import classify, service
@@ -24,15 +29,45 @@ FLUSH_SECONDS = 10.0
 _log = logging.getLogger("windsurf.analytics")
 
 
+# What the serving path notes per view, classified and hashed later in a batch:
+# (handle, slug, query, referer, user agent, address, device, epoch seconds).
+Noted = tuple[str, str, str, str, str, str, str, float]
+NOTED_MAX = 5_000  # views noted before they are classified and hashed: bounds the raw values held in memory
+
+
 class ViewCounter:
-    def __init__(self) -> None:
+    def __init__(self, own_host: str = "") -> None:
+        self.own_host = own_host
+        self._noted: list[Noted] = []
         self._batches: dict[str, ViewBatch] = {}
         self._salts: dict[dt.date, str] = {}
         self._loading: dict[dt.date, asyncio.Future[str | None]] = {}
         self._flush_lock = asyncio.Lock()
+        self._clock = classify.AddisClock()
 
     def pending(self) -> int:
-        return sum(sum(batch.views.values()) for batch in self._batches.values())
+        return len(self._noted) + sum(sum(batch.views.values()) for batch in self._batches.values())
+
+    def note(self, handle: str, slug: str, query: str, referer: str, user_agent: str, address: str) -> bool:
+        """The serving path's part, as cheap as it gets: remember the view (bots are dropped here, by a cached
+        lookup); True when enough are noted that the caller should ``absorb`` them now."""
+        device = classify.device_class(user_agent)
+        if device == classify.BOT:
+            return False
+        self._noted.append((handle, slug, query, referer, user_agent, address, device, time.time()))
+        return len(self._noted) >= NOTED_MAX
+
+    async def absorb(self) -> None:
+        """Classify and hash the noted views into the pending batches; their raw values are then dropped."""
+        noted, self._noted = self._noted, []
+        for handle, slug, query, referer, user_agent, address, device, epoch in noted:
+            day = self._clock.day_at(epoch)
+            salt = self._salts.get(day) or await self._salt(day)
+            visitor = classify.visitor_hash(salt, handle, address, user_agent) if salt else None
+            batch = self._batches.get(handle)
+            if batch is None:
+                batch = self._batches[handle] = ViewBatch()
+            batch.add((day, slug, classify.source_of(query, referer, self.own_host), device), visitor)
 
     async def count(
         self,
@@ -50,7 +85,7 @@ class ViewCounter:
         device = classify.device_class(user_agent)
         if device == classify.BOT:
             return
-        day = classify.addis_day(at or dt.datetime.now(dt.UTC))
+        day = classify.addis_day(at) if at else self._clock.day_at(time.time())
         source = classify.source_of(query, referer, own_host)
         salt = self._salts.get(day) or await self._salt(day)
         visitor = classify.visitor_hash(salt, handle, address, user_agent) if salt else None
@@ -78,6 +113,7 @@ class ViewCounter:
     async def flush(self) -> int:
         """Add every pending batch to the rollups; returns how many views were written."""
         async with self._flush_lock:
+            await self.absorb()
             batches, self._batches = self._batches, {}
             written = 0
             unwritten = dict(batches)
