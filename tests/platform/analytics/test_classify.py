@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from windsurf.analytics import classify
+from windsurf.analytics.collector import NOTED_MAX, ViewCounter
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 13; TECNO KI5k) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -100,3 +101,23 @@ def test_page_paths(path: str, page: tuple[str, str | None]) -> None:
 @pytest.mark.parametrize("path", ["/@hana/career-guide/lead", "/@hana/x/files/1", "/dashboard", "/@"])
 def test_other_paths_are_not_pages(path: str) -> None:
     assert classify.PAGE_PATH.match(path) is None
+
+
+def test_the_fast_paths_clock_turns_the_day_at_addis_ababa_midnight() -> None:
+    clock = classify.AddisClock()
+    midnight = dt.datetime(2026, 12, 3, 21, 0, tzinfo=dt.UTC).timestamp()  # 00:00 on the 4th in Addis Ababa
+    assert clock.day_at(midnight - 60) == dt.date(2026, 12, 3)
+    assert clock.day_at(midnight - 1) == dt.date(2026, 12, 3)
+    assert clock.day_at(midnight) == dt.date(2026, 12, 4)
+    assert clock.day_at(midnight + 86_399) == dt.date(2026, 12, 4)
+    assert clock.day_at(midnight - 86_401) == dt.date(2026, 12, 2)  # a time from before the cached day
+
+
+def test_the_serving_path_notes_views_and_asks_for_them_to_be_absorbed_in_bounded_batches() -> None:
+    views = ViewCounter()
+    assert views.note("hana", "", "", "", "Googlebot/2.1", "196.188.1.2") is False
+    assert views.pending() == 0  # bots are not even noted
+    for _ in range(NOTED_MAX - 1):
+        assert views.note("hana", "", "src=tg", "", PHONE, "196.188.1.2") is False
+    assert views.note("hana", "", "", "", PHONE, "196.188.1.3") is True
+    assert views.pending() == NOTED_MAX
