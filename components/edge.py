@@ -34,6 +34,7 @@ VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
 # (and labels) requests, and the size rule below blocks labelled requests outside the upload paths.
 BODY_SIZE_RULE = "SizeRestrictions_BODY"
 BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+CDN_LOG_PREFIX = "cloudfront"  # the access logs' folder in the logs bucket (the worker reads it)
 UPLOAD_PATH_PREFIXES = ("/dashboard/", "/api/v1/catalog/", "/api/v1/stores/")
 
 
@@ -314,7 +315,8 @@ class Edge(pulumi.ComponentResource):
         distribution: aws.cloudfront.Distribution,
         opts: pulumi.ResourceOptions,
     ) -> None:
-        """CloudFront.5: standard logging v2 into the logs bucket (no bucket ACLs, unlike legacy logs)."""
+        """CloudFront.5: standard logging v2 into the logs bucket (no bucket ACLs, unlike legacy logs), under
+        ``CDN_LOG_PREFIX``, where the worker reads them (windsurf.analytics.cdnlogs)."""
         source = aws.cloudwatch.LogDeliverySource(
             f"{name}-logs-source",
             name=f"{args.name_prefix}-cloudfront",
@@ -325,9 +327,11 @@ class Edge(pulumi.ComponentResource):
         destination = aws.cloudwatch.LogDeliveryDestination(
             f"{name}-logs-destination",
             name=f"{args.name_prefix}-cloudfront-s3",
-            output_format="parquet",
+            # W3C lines (a #Fields header, then one tab-separated line per request): what the worker's
+            # analytics job reads back to count the views CloudFront answered from its cache.
+            output_format="w3c",
             delivery_destination_configuration={
-                "destination_resource_arn": pulumi.Output.concat(args.log_bucket_arn, "/cloudfront")
+                "destination_resource_arn": pulumi.Output.concat(args.log_bucket_arn, "/", CDN_LOG_PREFIX)
             },
             opts=opts,
         )
@@ -335,5 +339,6 @@ class Edge(pulumi.ComponentResource):
             f"{name}-logs-delivery",
             delivery_source_name=source.name,
             delivery_destination_arn=destination.arn,
+            field_delimiter="\t",
             opts=opts,
         )

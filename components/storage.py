@@ -201,6 +201,7 @@ class Storage(pulumi.ComponentResource):
             ),
             child,
         )
+        self.logs_kms_key_arn = logs_key.arn  # the CDN's access logs are read back by the worker (analytics)
         self.alb_logs = SecureBucket(
             f"{name}-alb-logs",
             SecureBucketArgs(

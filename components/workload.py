@@ -53,6 +53,12 @@ class WorkloadArgs:
     oidc_provider_url: pulumi.Input[str]
     provider: k8s.Provider
     depends_on: list[pulumi.Resource]
+    # Where CloudFront writes its access logs (the logs bucket, its key and folder): the worker reads them to
+    # count the views the CDN answered from its cache (windsurf.analytics.cdnlogs). None: no log ingestion.
+    cdn_logs_bucket: pulumi.Input[str] | None = None
+    cdn_logs_bucket_arn: pulumi.Input[str] | None = None
+    cdn_logs_kms_key_arn: pulumi.Input[str] | None = None
+    cdn_logs_prefix: str = "cloudfront"
 
 
 class Workload(pulumi.ComponentResource):
@@ -203,6 +209,8 @@ class Workload(pulumi.ComponentResource):
                     "Resource": args.database_key_arn,
                 },
             ]
+        if workload == m.WORKER and args.cdn_logs_bucket_arn is not None:
+            statements += self._cdn_log_statements()
         access = m.STORAGE_ACCESS.get(workload)
         if access is None:
             return statements
@@ -230,6 +238,36 @@ class Workload(pulumi.ComponentResource):
         ]
         return statements
 
+    def _cdn_log_statements(self) -> list[dict[str, Any]]:
+        """The worker reads (only reads) the CDN's access logs, in their folder of the logs bucket."""
+        args = self._args
+        prefix = f"{args.cdn_logs_prefix}/"
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "ReadCdnLogs",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": pulumi.Output.concat(args.cdn_logs_bucket_arn or "", "/", prefix, "*"),
+            },
+            {
+                "Sid": "ListCdnLogs",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": args.cdn_logs_bucket_arn,
+                "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            },
+        ]
+        if args.cdn_logs_kms_key_arn is not None:
+            statements.append(
+                {
+                    "Sid": "CdnLogsKey",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": args.cdn_logs_kms_key_arn,
+                }
+            )
+        return statements
+
     def _env(self, workload: str, routers: str) -> dict[str, Any]:
         env = {
             "WINDSURF_ENV": "production",  # the process mode (not the stack): real backends, secure cookies
@@ -246,6 +284,14 @@ class Workload(pulumi.ComponentResource):
         if routers:
             env["WINDSURF_SERVICES"] = routers
         return env
+
+    def _cdn_log_env(self, workload: str, bucket: str) -> dict[str, str]:
+        if workload != m.WORKER or not bucket:
+            return {}
+        return {
+            "WINDSURF_ANALYTICS_LOG_BUCKET": bucket,
+            "WINDSURF_ANALYTICS_LOG_PREFIX": self._args.cdn_logs_prefix,
+        }
 
     def _image(self, workload: str, tag: str) -> pulumi.Output[str]:
         return pulumi.Output.concat(self._args.image_repositories[workload], ":", tag)
@@ -266,13 +312,19 @@ class Workload(pulumi.ComponentResource):
 
     def _pod_template(self, app: str, tag: str, routers: str, command: str) -> pulumi.Output[Any]:
         served = command == "serve"
-        return pulumi.Output.all(self._image(app, tag), self._args.products_bucket).apply(
+        return pulumi.Output.all(
+            self._image(app, tag), self._args.products_bucket, self._args.cdn_logs_bucket or ""
+        ).apply(
             lambda values: m.pod_template(
                 app=app,
                 track=None,
                 image=values[0],
                 args=[command],
-                env={**self._env(app, routers), "WINDSURF_S3_BUCKET": values[1]},
+                env={
+                    **self._env(app, routers),
+                    "WINDSURF_S3_BUCKET": values[1],
+                    **self._cdn_log_env(app, values[2]),
+                },
                 secret_name=f"{app}-env",
                 service_account=app,
                 probes=served,

@@ -16,7 +16,7 @@ from components.certificates import Certificates, CertificatesArgs
 from components.cluster import Cluster, ClusterArgs
 from components.database import ADMIN_USER, Database, DatabaseArgs
 from components.deployer import Deployer, DeployerArgs
-from components.edge import ORIGIN_HEADER, Edge, EdgeArgs
+from components.edge import CDN_LOG_PREFIX, ORIGIN_HEADER, Edge, EdgeArgs
 from components.manifests import ALL_WORKLOADS, SERVICES, WORKER
 from components.network import Network, NetworkArgs
 from components.observability import Observability, ObservabilityArgs
@@ -203,6 +203,10 @@ def build(s: StackSettings) -> dict[str, Any]:
             certificate_arn=certificates.origin_certificate_arn,
             load_balancer_security_group_id=network.load_balancer_security_group_id,
             log_bucket=storage.alb_logs.name,
+            cdn_logs_bucket=storage.logs.name,
+            cdn_logs_bucket_arn=storage.logs.arn,
+            cdn_logs_kms_key_arn=storage.logs_kms_key_arn,
+            cdn_logs_prefix=CDN_LOG_PREFIX,
             origin_header=ORIGIN_HEADER,
             origin_secret=secrets.origin_secret,
             oidc_provider_arn=cluster.oidc_provider_arn,

@@ -7,14 +7,17 @@ shares; nothing under ``windsurf`` imports ``storefront``. Which page routers it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ASGIApp, ControllerRouterHandler
 
 import storefront
 from storefront.pages import rendering  # noqa: F401 - registers the job that renders public pages
+from windsurf.analytics.collector import ViewCounter
 from windsurf.core.templating import build_environment
 from windsurf.core.web import RENDERER_STATE, Renderer
 from windsurf.dependencies import PlatformObjects
@@ -42,9 +45,9 @@ def _stores() -> list[ControllerRouterHandler]:
 
 def _catalog() -> list[ControllerRouterHandler]:
     # The creator's orders and discount codes live in the builder, beside the products they are about.
-    from storefront.pages import builder_products, builder_sales
+    from storefront.pages import analytics, builder_products, builder_sales
 
-    return [builder_products.router, builder_sales.router]
+    return [builder_products.router, builder_sales.router, analytics.router]
 
 
 def _storefront() -> list[ControllerRouterHandler]:
@@ -59,6 +62,7 @@ def _payments() -> list[ControllerRouterHandler]:
     return [checkout.router, downloads.router, library.router]
 
 
+VIEW_COUNTER_STATE = "view_counter"
 PAGE_ROUTERS: dict[str, Callable[[], list[ControllerRouterHandler]]] = {
     "identity": _identity,
     "stores": _stores,
@@ -81,6 +85,8 @@ class StorefrontPlugin:
             settings=objects.settings,
             htmx_path=storefront.HTMX_PATH,
         )
+        # Buyers' page views, counted in memory and added to the rollups in batches (see CountViews).
+        self.view_counter = ViewCounter()
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         renderer = self.renderer
@@ -93,7 +99,17 @@ class StorefrontPlugin:
             app_config.route_handlers.extend(PAGE_ROUTERS[service]())
         app_config.dependencies["renderer"] = Provide(provide_renderer, use_cache=True, sync_to_thread=False)
         app_config.state[RENDERER_STATE] = renderer  # for the exception handlers' error pages only
+        app_config.state[VIEW_COUNTER_STATE] = self.view_counter  # for the CLI and tests only
+        if "storefront" in self.objects.settings.services:
+            app_config.lifespan.append(self._flush_views)
         return app_config
+
+    @contextlib.asynccontextmanager
+    async def _flush_views(self, app: Litestar) -> AsyncIterator[None]:
+        """Counted views reach the rollups every few seconds, and at a clean shutdown (before the pool closes:
+        the platform's lifespan is entered first, so it ends last)."""
+        async with self.view_counter.flushing(self.objects.settings.analytics_flush_seconds):
+            yield
 
     def all_route_handlers(self) -> list[ControllerRouterHandler]:
         """Every page of every service, mounted here or not: the platform reserves their paths from handles."""
@@ -104,8 +120,11 @@ class StorefrontPlugin:
 
     def wrap_asgi(self, handler: ASGIApp) -> ASGIApp:
         settings = self.objects.settings
-        if "storefront" not in settings.services or not settings.page_cache:
+        if "storefront" not in settings.services:
             return handler
+        from storefront.pages.counting import CountViews
         from storefront.pages.public import CachedStorePages
 
-        return CachedStorePages(handler, self.objects.page_cache)
+        if settings.page_cache:
+            handler = CachedStorePages(handler, self.objects.page_cache)
+        return CountViews(handler, self.view_counter, settings)

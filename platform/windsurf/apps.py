@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.payments.piccolo_app",
         "windsurf.ledger.piccolo_app",
         "windsurf.audience.piccolo_app",
+        "windsurf.analytics.piccolo_app",
     ]
 )

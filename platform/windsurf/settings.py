@@ -55,6 +55,12 @@ class Settings:
     s3_bucket: str = ""
     s3_prefix: str = ""
     s3_endpoint_url: str = ""
+    # CloudFront's access logs (standard log format, gzip): the bucket and prefix the edge writes them to, or a
+    # local folder of such files. Neither set: no log ingestion (the embedded default counts every view itself).
+    analytics_log_bucket: str = ""
+    analytics_log_prefix: str = "cloudfront"
+    analytics_log_dir: str = ""
+    analytics_flush_seconds: float = 10.0  # how often a serving process adds its counted views to the rollups
     media_url: str = ""  # where public images are served from (a CDN in front of the bucket); "" -> /media
     max_file_mb: int = 50  # largest product file a creator may upload
     offload: bool = (

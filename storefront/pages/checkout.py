@@ -14,15 +14,18 @@ hosted page (a link, not a form: the CSP's form-action only allows our origin) o
 from __future__ import annotations
 
 import base64
+import dataclasses
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from windsurf.analytics import classify
 from windsurf.catalog import service as catalog
 from windsurf.catalog.service import ProductView
 from windsurf.catalog.validation import parse_price, santim_to_input
@@ -48,7 +51,7 @@ from windsurf.stores import service as stores
 Req = Request[Any, Any, Any]
 NO_STORE = {"Cache-Control": "private, no-store"}
 CHECKOUT = Limit("checkout", per_ip=30, per_account=8, window_seconds=15 * 60)
-FIELDS = ("name", "email", "phone", "method", "discount_code", "amount", "submission_key")
+FIELDS = ("name", "email", "phone", "method", "discount_code", "amount", "submission_key", "src")
 METHOD_LABELS = {
     "telebirr": N_("telebirr"),
     "cbebirr": N_("CBE Birr"),
@@ -163,6 +166,7 @@ async def checkout_page(
     uow: UowDep,
     renderer: RendererDep,
     payment_providers: ProvidersDep,
+    settings: SettingsDep,
 ) -> Response[Any]:
     shop = await _shop(uow, handle, slug)
     methods = payments.available_methods(payment_providers)
@@ -170,6 +174,13 @@ async def checkout_page(
         "submission_key": secrets.token_urlsafe(24),
         "method": methods[0] if methods else "",
         "amount": santim_to_input(shop.product.pwyw_min_santim),
+        # The source the product page was reached from (its Referer, or a ?src= it still carries): no
+        # cookie remembers it, so the form does.
+        "src": classify.source_of(
+            request.url.query,
+            request.headers.get("referer", ""),
+            urlsplit(settings.public_url).hostname or "",
+        ),
     }
     return await _form_page(request, renderer, shop, payment_providers, form=form)
 
@@ -218,6 +229,11 @@ def _clean(form: dict[str, str], shop: Shop, methods: list[str], locale: str) ->
         offered_santim=offered,
         locale=locale,
     )
+
+
+def _device(user_agent: str) -> str:
+    device = classify.device_class(user_agent)
+    return "desktop" if device == classify.BOT else device
 
 
 def links_for(settings: Settings, providers: Providers, order: OrderView) -> payments.Links:
@@ -269,6 +285,11 @@ async def place_order(
         locale = renderer.locale(request, default=await stores.default_language(shop.tenant))
         try:
             wanted = _clean(form, shop, payments.available_methods(payment_providers), locale)
+            wanted = dataclasses.replace(
+                wanted,
+                source=classify.named_source(form["src"]) or "direct",
+                device=_device(request.headers.get("user-agent", "")),
+            )
             order = await checkout.place_order(shop.tenant, _offer(shop), wanted)
         except InvalidInput as exc:
             return await _form_page(

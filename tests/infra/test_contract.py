@@ -29,7 +29,7 @@ from litestar.exceptions import NotFoundException
 
 from windsurf.app import SERVICE_ROUTERS, create_app
 from windsurf.core import db
-from windsurf.core.storage import S3Storage
+from windsurf.core.storage import FOREIGN_KEY, S3Storage
 from windsurf.settings import Settings
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -545,3 +545,49 @@ def test_the_kubeconfig_authenticates_through_aws_for_the_created_cluster() -> N
     assert exec_["args"][exec_["args"].index("--cluster-name") + 1] == cluster["name"]
     provider = run.one("pulumi:providers:kubernetes", "cluster-k8s")
     assert json.loads(provider.inputs["kubeconfig"]) == config
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_worker_reads_the_cdn_access_logs_where_the_edge_writes_them(stack: str) -> None:
+    """CloudFront delivers tab-separated W3C logs into the logs bucket's folder; the worker's settings name that
+    bucket and folder, and its IAM role (alone) may list and read them there."""
+    run = released_run(stack)
+    logs = run.one("aws:s3/bucket:Bucket", "storage-logs")
+    destination = run.one(
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "edge-logs-destination"
+    )
+    assert destination.inputs["outputFormat"] == "w3c"
+    delivery = run.one("aws:cloudwatch/logDelivery:LogDelivery", "edge-logs-delivery")
+    assert delivery.inputs["fieldDelimiter"] == "\t"
+    written_to = destination.inputs["deliveryDestinationConfiguration"]["destinationResourceArn"]
+    assert written_to.startswith(f"{logs.outputs['arn']}/")
+    folder = written_to.removeprefix(f"{logs.outputs['arn']}/")
+
+    worker = next(pod for name, pod in pods(run).items() if "worker" in container(pod)["args"])
+    settings = Settings.from_env({**pod_env(worker), **secret_env(run, worker)})
+    assert settings.analytics_log_bucket == logs.outputs["bucket"]
+    assert settings.analytics_log_prefix == folder
+    log_key = S3Storage(
+        logs.outputs["bucket"], settings.analytics_log_prefix, client=object(), key_pattern=FOREIGN_KEY
+    )._key("AWSLogs/123456789012/CloudFront/E2QWRUHAPOMQZL.2026-12-03-13.c2a1e8d3.log.gz")
+    object_arn = f"{logs.outputs['arn']}/{log_key}"
+
+    def allowed(workload: str, action: str, resource: str, prefix: str | None = None) -> bool:
+        policy = json.loads(
+            run.one("aws:iam/rolePolicy:RolePolicy", f"{stack}-{workload}-pod-policy").inputs["policy"]
+        )
+        for st in policy["Statement"]:
+            actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
+            resources = [st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"]
+            if action not in actions or not any(fnmatch.fnmatchcase(resource, r) for r in resources):
+                continue
+            wanted = st.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+            if wanted is None or (prefix is not None and any(fnmatch.fnmatchcase(prefix, w) for w in wanted)):
+                return True
+        return False
+
+    assert allowed("worker", "s3:GetObject", object_arn)
+    assert allowed("worker", "s3:ListBucket", logs.outputs["arn"], prefix=f"{folder}/")
+    assert not allowed("worker", "s3:PutObject", object_arn)
+    assert not allowed("storefront", "s3:GetObject", object_arn)
+    assert not allowed("worker", "s3:GetObject", f"{logs.outputs['arn']}/AWSLogs/cloudtrail.json.gz")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from windsurf.audience import service as audience
+from windsurf.analytics import service as analytics
 from windsurf.checkout.tables import DiscountCode, Order, ProductSales
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
@@ -65,6 +66,8 @@ class CheckoutRequest:
     discount_code: str = ""
     offered_santim: int | None = None  # pay what you want
     locale: str = "am"  # the language of the checkout page: the buyer's receipt and messages use it
+    source: str = "direct"  # where the buyer came from (analytics.classify.SOURCES)
+    device: str = "desktop"  # mobile | tablet | desktop
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,9 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                 await _take_place(tenant, offer)
             if priced.discount_code_id is not None:
                 await _use_code(tenant, priced.discount_code_id)
+            await analytics.record_checkout_start(
+                tenant, order_id, offer.product_id, source=request.source, device=request.device, at=now
+            )
             # Gives back the sales place and the discount use if nobody pays (checkout.jobs.expire_order).
             await jobs.enqueue(
                 tenant.uow,

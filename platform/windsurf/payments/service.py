@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from windsurf.audience import service as audience
+from windsurf.analytics import service as analytics
 from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
 from windsurf.checkout.service import OrderView
@@ -383,6 +384,9 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
         provider_fee=provider_fee(order.provider or "", order.amount_santim, settings),
         policy=ledger.LedgerPolicy.from_settings(settings),
         currency=order.currency,
+    )
+    await analytics.record_paid(
+        tenant, order.id, order.product_id, order.amount_santim, order.paid_at or dt.datetime.now(dt.UTC)
     )
     await jobs.enqueue(
         tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}

@@ -16,6 +16,8 @@ from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
 from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
 from windsurf.audience import service as audience
+from windsurf.analytics import classify
+from windsurf.analytics import service as analytics
 from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
@@ -155,6 +157,10 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
         (contact,), _ = await audience.list_contacts(tenant)
         await audience.unsubscribe(tenant, contact.id, "email", "unsubscribe link")
         await audience.save_telegram_channel(tenant, "@windsurf_news")
+    # Analytics: a counted view with its visitor, from a CDN log object (the checkout above started one order).
+    views = analytics.ViewBatch()
+    views.add((classify.today(), "", "telegram", "mobile"), uuid.uuid4().hex * 2)
+    assert await analytics.add_store_views(identity["handle"], views, log_object=f"E1.{uuid.uuid4().hex}.gz")
     await drain_jobs(app)  # what the outbox makes from all this (rendered pages, stamped files)
     return str(creator_id)
 
