@@ -153,6 +153,16 @@ async def signup_page(request: Req, viewer: Viewer, renderer: Render) -> Respons
     )
 
 
+@get(["/signup/email", "/signup/phone", "/login/phone"])
+async def form_address(request: Req) -> Response[Any]:
+    """A form's address asked for with GET (a reload after an error, a restored tab): the page with that form."""
+    page, _, method = request.url.path.strip("/").partition("/")
+    query = {"method": method}
+    if request.query_params.get("next"):
+        query["next"] = request.query_params["next"]
+    return Redirect(path=f"/{page}?{urlencode(query)}", status_code=303)
+
+
 @post("/signup/email")
 async def signup_email(
     request: Req,
@@ -200,11 +210,15 @@ async def signup_phone(
 
 def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
     purpose = request.query_params.get("purpose", "login")
+    phone = request.query_params.get("phone", "")[:20]
+    purpose = purpose if purpose in {"login", "signup"} else "login"
+    next_url = request.query_params.get("next", "")
     return {
-        "phone": request.query_params.get("phone", "")[:20],
-        "purpose": purpose if purpose in {"login", "signup"} else "login",
-        "next": request.query_params.get("next", ""),
+        "phone": phone,
+        "purpose": purpose,
+        "next": next_url,
         "errors": errors,
+        "action": _verify_url(phone, purpose, next_url),
     }
 
 
@@ -235,7 +249,15 @@ async def verify(
             locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
-        context: dict[str, Any] = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
+        phone = form["phone"][:20]
+        context: dict[str, Any] = {
+            "phone": phone,
+            "purpose": purpose,
+            "next": form["next"],
+            # The address keeps the phone: a reload (or a GET of the address bar) after a wrong code asks
+            # for the code again, for the same number.
+            "action": _verify_url(phone, purpose, form["next"]),
+        }
         return _rejected(renderer, request, "auth/verify.html", context, exc)
     return await _log_in(request, uow, sessions, settings, account, "phone", form["next"] or AFTER_LOGIN)
 
@@ -384,6 +406,7 @@ router = Router(
         login_page,
         login,
         login_phone,
+        form_address,
         logout,
         reset_request_page,
         reset_request,

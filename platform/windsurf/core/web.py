@@ -99,6 +99,10 @@ class Renderer:
             "Vary": "HX-Request, Cookie, Accept-Language",
             "Content-Language": self.locale(request),
         }
+        if status_code >= 400 and request.headers.get("hx-request"):
+            # A boosted form that failed would put its action URL in the address bar, which a reload then
+            # asks for with GET; the page the form is on stays there instead.
+            response_headers["HX-Push-Url"] = "false"
         response_headers.update(headers or {})
         return Response(content, status_code=status_code, media_type=HTML, headers=response_headers)
 
