@@ -88,7 +88,7 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     # A product: choose its kind, fill it in, save the description, publish it.
     await click(page, page.get_by_role("navigation").get_by_role("link", name="Products"))
     await click(page, page.get_by_role("link", name="New product", exact=True))
-    new = page.locator('form[action="/dashboard/products"]')
+    new = page.locator('form[action="/dashboard/products/new"]')
     await new.get_by_role("radio", name=re.compile("^Coaching session")).check()
     await new.get_by_label("Title").fill(PRODUCT)
     await new.get_by_label("Price in birr").fill("500")
