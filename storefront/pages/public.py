@@ -63,7 +63,12 @@ async def store_page(
     page_cache: PageCacheDep,
     settings: SettingsDep,
 ) -> Response[Any]:
-    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
+    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here; a store's address
+    typed without it (/handle) is sent to the real one."""
+    if not segment.startswith("@") and _HANDLE.match(f"@{segment.lower()}"):
+        if await identity.find_by_handle(uow, segment.lower()) is None:
+            raise NotFoundError()
+        return Redirect(path=f"/@{segment.lower()}", status_code=301)
     handle = _handle(segment)
     chosen = request.query_params.get("lang")
     if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL

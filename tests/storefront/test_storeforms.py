@@ -276,3 +276,54 @@ async def test_after_a_wrong_sms_code_the_phone_number_is_kept(client: Client) -
     kept = re.search(r'<form class="card" method="post" action="([^"]+)"', wrong.text).group(1)  # type: ignore[union-attr]
     again = await client.get(kept.replace("&amp;", "&"))  # a reload of the address bar after the error
     assert again.status_code == 200 and "+251911234567" in again.text
+
+
+async def test_a_store_address_without_the_at_sign_redirects(client: Client) -> None:
+    identity = await sign_up(client)
+    handle = identity["handle"]
+    moved = await client.get(f"/{handle.upper()}")
+    assert moved.status_code == 301 and moved.headers["location"] == f"/@{handle}"
+    assert (await client.get("/nobody_has_this_handle")).status_code == 404
+    client.cookies.clear()
+    assert (await client.get("/login")).status_code == 200  # platform pages stay what they are
+
+
+async def test_social_links_accept_what_a_bio_shows_and_complete_it(client: Client) -> None:
+    await sign_up(client)
+    saved = await post_form(
+        client,
+        "/dashboard/socials",
+        {
+            "telegram": "t.me/hana_shop",
+            "instagram": "@hana.designs",
+            "tiktok": "hana",
+            "youtube": "",
+            "facebook": "instagram.com/wrong_place_but_a_link",
+            "x": "https://x.com/hana",
+        },
+    )
+    assert saved.status_code == 303
+    page = (await client.get("/dashboard")).text
+    for link in (
+        "https://t.me/hana_shop",
+        "https://www.instagram.com/hana.designs",
+        "https://www.tiktok.com/@hana",
+        "https://instagram.com/wrong_place_but_a_link",
+        "https://x.com/hana",
+    ):
+        assert f'value="{link}"' in page, link
+    refused = await post_form(client, "/dashboard/socials", {"telegram": "javascript:alert(1)"})
+    assert refused.status_code == 422 and "Enter a link starting with https://" in refused.text
+
+
+async def test_handle_rules_and_hints_are_the_same_at_sign_up_and_in_the_builder(client: Client) -> None:
+    hint = "3 to 30 characters: lowercase letters, digits and underscores."
+    signup = (await client.get("/signup")).text
+    assert signup.count(hint) == 2
+    identity = await sign_up(client)
+    assert hint in (await client.get("/dashboard")).text
+    # The same rule everywhere: an '@' in front and capitals are accepted and cleaned alike.
+    profile = {"display_name": "Selam", "handle": f"@{identity['handle'].upper()}", "bio": ""}
+    assert (await post_form(client, "/dashboard/profile", profile)).status_code == 303
+    refused = await post_form(client, "/dashboard/profile", {**profile, "handle": "a"})
+    assert refused.status_code == 422 and "A handle has 3 to 30 characters" in refused.text
