@@ -395,6 +395,18 @@ async def choose_language(request: Req, settings: Config) -> Response[Any]:
     return response
 
 
+@get("/language", opt={"exclude_from_csrf": True})
+async def language_link(request: Req, settings: Config) -> Response[Any]:
+    """The language switch every page shows: a plain link, so it needs no CSRF token and works on error pages
+    too. Only a same-site page is gone back to; the choice is a preference, nothing else changes."""
+    params = request.query_params
+    wanted = params.get("next") or "/"
+    back = safe_next(wanted) if wanted.startswith("/") and not wanted.startswith("//") else "/"
+    response = Redirect(path=back, status_code=303, headers={"Cache-Control": "no-store"})
+    web.remember_language(settings, response, params.get("lang", ""))
+    return response
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -414,6 +426,7 @@ router = Router(
         reset_confirm,
         account_page,
         choose_language,
+        language_link,
     ],
     include_in_schema=False,
 )

@@ -327,3 +327,49 @@ async def test_handle_rules_and_hints_are_the_same_at_sign_up_and_in_the_builder
     assert (await post_form(client, "/dashboard/profile", profile)).status_code == 303
     refused = await post_form(client, "/dashboard/profile", {**profile, "handle": "a"})
     assert refused.status_code == 422 and "A handle has 3 to 30 characters" in refused.text
+
+
+async def test_product_pages_wear_the_published_store_and_switch_language(
+    client: Client, app: Litestar
+) -> None:
+    identity = await sign_up(client)
+    product_id = await new_link(client)
+    await post_form(
+        client,
+        "/dashboard/profile",
+        {"display_name": "Selam's Studio", "handle": identity["handle"], "bio": ""},
+    )
+    await post_form(client, "/dashboard/theme", {"palette": "night", "accent": "#aa3300"})
+    await post_form(client, f"/dashboard/products/{product_id}/visibility", {"visibility": "published"})
+    await post_form(client, "/dashboard/publish", {})
+    await drain_jobs(app)
+    client.cookies.clear()
+    page = await client.get(f"/@{identity['handle']}/podcast")
+    assert page.status_code == 200
+    assert '<meta property="og:site_name" content="Selam&#39;s Studio">' in page.text
+    assert "Podcast · Selam&#39;s Studio" in page.text and "Selam Bekele" not in page.text
+    assert "--accent:#aa3300" in page.text and "--bg:#14161a" in page.text  # the night palette
+    assert 'href="?lang=' in page.text and "Log in" not in page.text
+
+    switch = await client.get(f"/@{identity['handle']}/podcast", params={"lang": "en"})
+    assert switch.status_code == 303 and switch.headers["location"] == f"/@{identity['handle']}/podcast"
+    assert 'lang="en"' in (await client.get(switch.headers["location"])).text
+    switch = await client.get(f"/@{identity['handle']}/podcast", params={"lang": "am"})
+    assert 'lang="am"' in (await client.get(switch.headers["location"])).text
+
+
+async def test_error_pages_offer_no_log_in_state_the_error_once_and_switch_language(client: Client) -> None:
+    missing = await client.get("/@nobody_here/nothing", headers={"Accept-Language": "en"})
+    assert missing.status_code == 404
+    assert missing.text.count("Page not found") == 2  # the <title> and the heading, not a third time
+    assert 'href="/login"' not in missing.text and 'href="/signup"' not in missing.text
+    link = re.search(r'<a class="lang" href="([^"]+)"', missing.text)
+    assert link and "_csrf_token" not in missing.text
+    switched = await client.get(link.group(1).replace("&amp;", "&"))
+    assert switched.status_code == 303 and switched.headers["location"] == "/@nobody_here/nothing"
+    again = await client.get(switched.headers["location"])
+    assert again.status_code == 404 and 'lang="am"' in again.text
+
+    # Only a same-site address is gone back to.
+    away = await client.get("/language", params={"lang": "en", "next": "//evil.example/"})
+    assert away.status_code == 303 and away.headers["location"] == "/"
