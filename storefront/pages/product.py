@@ -71,9 +71,9 @@ async def product_page(
         response = Redirect(path=f"/@{handle}/{slug}", status_code=303, headers={"Cache-Control": "no-store"})
         web.remember_language(settings, response, chosen)
         return response
-    preferred = i18n.preferred_locale(
-        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
-    )
+    # The store's own language on a first visit (the creator chose it); the buyer's choice (the cookie the
+    # language link sets) after that. A phone's Accept-Language says little about what a buyer reads.
+    preferred = i18n.preferred_locale(request.cookies.get(i18n.LANGUAGE_COOKIE), None)
     page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
     return public_page.respond(request, page)
 

@@ -75,9 +75,9 @@ async def store_page(
         response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
         web.remember_language(settings, response, chosen)
         return response
-    preferred = i18n.preferred_locale(
-        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
-    )
+    # The store's own language on a first visit (the creator chose it); the buyer's choice (the cookie the
+    # language link sets) after that. A phone's Accept-Language says little about what a buyer reads.
+    preferred = i18n.preferred_locale(request.cookies.get(i18n.LANGUAGE_COOKIE), None)
     page = await rendering.serve(uow, page_cache, settings, handle, "", preferred)
     return public_page.respond(request, page)
 
@@ -167,7 +167,7 @@ class CachedStorePages:
                 cookie.load(raw_cookie)
             morsel = cookie.get(i18n.LANGUAGE_COOKIE)
             language = morsel.value if morsel else None
-        preferred = i18n.preferred_locale(language, headers.get(b"accept-language"))
+        preferred = i18n.preferred_locale(language, None)  # as store_page: the cookie, else the store's
         page = await self._cached(scope["path"][2:].lower(), preferred)
         if page is None:
             return False

@@ -175,3 +175,14 @@ async def test_leaving_with_unsaved_changes_asks_first(page: Page, javascript: b
     await page.get_by_role("navigation").get_by_role("link", name="Products").click()
     await expect(page).to_have_url(re.compile(r"/dashboard/products$"))
     assert len(asked) == count
+
+
+async def test_the_language_switch_works_on_an_error_page(page: Page) -> None:
+    answer = await page.goto("/@nobody_has_this/nothing")
+    assert answer is not None and answer.status == 404
+    await expect(page.get_by_role("link", name="Log in")).to_have_count(0)
+    await page.get_by_role("link", name="አማርኛ").click()
+    await expect(page.locator("html")).to_have_attribute("lang", "am")
+    await expect(page).to_have_url(re.compile(r"/@nobody_has_this/nothing$"))
+    await expect(page.get_by_role("link", name="English")).to_be_visible()
+    await expect(page.get_by_role("heading", level=1)).to_have_count(1)

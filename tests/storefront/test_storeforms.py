@@ -373,3 +373,17 @@ async def test_error_pages_offer_no_log_in_state_the_error_once_and_switch_langu
     # Only a same-site address is gone back to.
     away = await client.get("/language", params={"lang": "en", "next": "//evil.example/"})
     assert away.status_code == 303 and away.headers["location"] == "/"
+
+
+async def test_book_leads_to_the_checkout_with_the_product_named(client: Client, app: Litestar) -> None:
+    identity = await sign_up(client)
+    product_id = await create(client, kind="coaching", title="Study Plan", price="300", duration_minutes="45")
+    await post_form(client, f"/dashboard/products/{product_id}/visibility", {"visibility": "published"})
+    await post_form(client, "/dashboard/publish", {})
+    await drain_jobs(app)
+    client.cookies.clear()
+    page = (await client.get(f"/@{identity['handle']}/study-plan")).text
+    checkout = re.search(r'<a class="btn full" href="(/checkout/[^"]+)"', page)
+    assert checkout and checkout.group(1) == f"/checkout/{identity['handle']}/study-plan"
+    answer = await client.get(checkout.group(1))
+    assert answer.status_code == 200 and "Study Plan" in answer.text
