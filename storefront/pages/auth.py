@@ -155,6 +155,16 @@ async def signup_page(request: Req, viewer: Viewer, renderer: Render) -> Respons
     )
 
 
+@get(["/signup/email", "/signup/phone", "/login/phone"])
+async def form_address(request: Req) -> Response[Any]:
+    """A form's address asked for with GET (a reload after an error, a restored tab): the page with that form."""
+    page, _, method = request.url.path.strip("/").partition("/")
+    query = {"method": method}
+    if request.query_params.get("next"):
+        query["next"] = request.query_params["next"]
+    return Redirect(path=f"/{page}?{urlencode(query)}", status_code=303)
+
+
 @post("/signup/email")
 async def signup_email(
     request: Req,
@@ -202,11 +212,15 @@ async def signup_phone(
 
 def _code_context(request: Req, errors: dict[str, str]) -> dict[str, Any]:
     purpose = request.query_params.get("purpose", "login")
+    phone = request.query_params.get("phone", "")[:20]
+    purpose = purpose if purpose in {"login", "signup"} else "login"
+    next_url = request.query_params.get("next", "")
     return {
-        "phone": request.query_params.get("phone", "")[:20],
-        "purpose": purpose if purpose in {"login", "signup"} else "login",
-        "next": request.query_params.get("next", ""),
+        "phone": phone,
+        "purpose": purpose,
+        "next": next_url,
         "errors": errors,
+        "action": _verify_url(phone, purpose, next_url),
     }
 
 
@@ -237,7 +251,15 @@ async def verify(
             locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
-        context: dict[str, Any] = {"phone": form["phone"][:20], "purpose": purpose, "next": form["next"]}
+        phone = form["phone"][:20]
+        context: dict[str, Any] = {
+            "phone": phone,
+            "purpose": purpose,
+            "next": form["next"],
+            # The address keeps the phone: a reload (or a GET of the address bar) after a wrong code asks
+            # for the code again, for the same number.
+            "action": _verify_url(phone, purpose, form["next"]),
+        }
         return _rejected(renderer, request, "auth/verify.html", context, exc)
     return await _log_in(request, uow, sessions, settings, account, "phone", form["next"] or AFTER_LOGIN)
 
@@ -406,6 +428,18 @@ async def choose_language(request: Req, settings: Config) -> Response[Any]:
     return response
 
 
+@get("/language", opt={"exclude_from_csrf": True})
+async def language_link(request: Req, settings: Config) -> Response[Any]:
+    """The language switch every page shows: a plain link, so it needs no CSRF token and works on error pages
+    too. Only a same-site page is gone back to; the choice is a preference, nothing else changes."""
+    params = request.query_params
+    wanted = params.get("next") or "/"
+    back = safe_next(wanted) if wanted.startswith("/") and not wanted.startswith("//") else "/"
+    response = Redirect(path=back, status_code=303, headers={"Cache-Control": "no-store"})
+    web.remember_language(settings, response, params.get("lang", ""))
+    return response
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -417,6 +451,7 @@ router = Router(
         login_page,
         login,
         login_phone,
+        form_address,
         logout,
         reset_request_page,
         reset_request,
@@ -425,6 +460,7 @@ router = Router(
         verify_email,
         resend_verification,
         choose_language,
+        language_link,
     ],
     include_in_schema=False,
 )

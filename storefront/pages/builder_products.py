@@ -24,7 +24,7 @@ from windsurf.catalog import inputs, service
 from windsurf.catalog.validation import KINDS
 from windsurf.core import web
 from windsurf.core.disposition import attachment
-from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError, StaleVersion
 from windsurf.core.i18n import N_
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
@@ -49,6 +49,21 @@ SAVED_MESSAGES = {
     "file": N_("The file is uploaded."),
     "file-removed": N_("The file is removed."),
     "visibility": N_("Visibility changed."),
+    "on-store": N_("Published. It is now in your store's draft: publish your store to show it to buyers."),
+}
+# The edit form's fields a stale save compares with the saved product, and their labels.
+COMPARED_FIELDS = {
+    "title": N_("Title"),
+    "slug": N_("Address"),
+    "description": N_("Description"),
+    "price": N_("Price in birr"),
+    "compare_at": N_("Compare-at price"),
+    "pwyw_min": N_("Pay what you want: minimum in birr"),
+    "external_url": N_("Link"),
+    "duration_minutes": N_("Duration in minutes"),
+    "lead_field": N_("Ask buyers for"),
+    "sales_limit": N_("Sales limit"),
+    "visibility": N_("Visibility"),
 }
 
 
@@ -180,7 +195,7 @@ NEW_FIELDS = {
 }
 
 
-@post(LIST_URL)
+@post([LIST_URL, f"{LIST_URL}/new"])
 async def create_product(p: P) -> Response[Any]:
     form = await web.form_fields(p.request, "kind", "title", "price", "external_url", "duration_minutes")
     wanted = NEW_FIELDS.get(form["kind"], ("price", "external_url", "duration_minutes"))
@@ -196,6 +211,11 @@ async def create_product(p: P) -> Response[Any]:
 # --- edit ---------------------------------------------------------------------------------------------------
 
 
+def _saved_values(product: service.ProductView) -> dict[str, str]:
+    """What the edit form shows for the stored product, its visibility and version included."""
+    return {**product.form_values(), "visibility": product.visibility, "version": str(product.version)}
+
+
 async def _edit_page(
     p: Pages,
     product_id: uuid.UUID,
@@ -203,15 +223,31 @@ async def _edit_page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    stale: bool = False,
 ) -> Response[Any]:
     request, account = p.request, p.account
     product = await service.get_product(p.tenant, product_id)
     leads = await service.list_leads(p.tenant, product.id) if product.kind == "lead_magnet" else []
+    saved = _saved_values(product)
+    shown = {**saved, **(form or {})}
+    if stale:
+        # The typed values stay in the form; the newer saved ones are listed, and the form now carries the
+        # newer version, so saving again (after a look) keeps what was typed.
+        shown["version"] = saved["version"]
+    newer = {
+        name: saved.get(name, "")
+        for name in COMPARED_FIELDS
+        if stale and name in shown and shown.get(name, "") != saved.get(name, "")
+    }
+    placement = stores.product_placement(await stores.get_store(p.tenant), product.id)
     context = {
         "section": "products",
         "product": product,
-        "form": form or product.form_values(),
+        "form": shown,
         "errors": errors or {},
+        "newer": newer,
+        "compared_fields": COMPARED_FIELDS,
+        "placement": placement,
         "kind_labels": KIND_LABELS,
         "leads": leads[:100],
         "ethiopian": await stores.uses_ethiopian_calendar(p.tenant),
@@ -228,8 +264,23 @@ async def edit_product_page(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
     return await _edit_page(p, product_id)
 
 
+def _version(raw: str) -> int | None:
+    """The version a form was loaded with; a form without one (an old tab, a script) is not checked."""
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+async def _publish(p: Pages, product_id: uuid.UUID, visibility: service.Visibility) -> bool:
+    """Change the visibility; a newly published product joins the store's draft. Returns whether it did."""
+    before = await service.get_product(p.tenant, product_id)
+    await service.set_visibility(p.tenant, product_id, visibility)
+    if visibility == "published" and before.visibility != "published":
+        return await stores.add_product_block(p.tenant, product_id)
+    return False
+
+
 @post(f"{LIST_URL}/{{product_id:uuid}}")
 async def update_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """One save for the whole page: the details and the visibility together, so neither drops the other."""
     product = await service.get_product(p.tenant, product_id)
     names = ["title", "slug", "description", "sales_limit"]
     names += {
@@ -238,23 +289,34 @@ async def update_product(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]
         "link": ["price", "compare_at", "external_url"],
         "lead_magnet": ["external_url", "lead_field"],
     }[product.kind]
-    form = await web.form_fields(p.request, *names)
+    form = await web.form_fields(p.request, *names, "visibility", "version")
+    fields = {name: form[name] for name in names}
+    joined = False
     try:
-        changes = inputs.product_form(form, current=product)
-        await service.update_product(p.tenant, product_id, changes)
+        async with p.tenant.savepoint():  # the details and the visibility are saved together or not at all
+            changes = inputs.product_form(fields, current=product)
+            await service.update_product(
+                p.tenant, product_id, changes, expected_version=_version(form["version"])
+            )
+            if form["visibility"] and form["visibility"] != product.visibility:
+                joined = await _publish(p, product_id, inputs.clean_visibility(form["visibility"]))
+    except StaleVersion as exc:
+        return await _edit_page(p, product_id, form=form, errors=_errors(exc), status_code=409, stale=True)
+    except NotFoundError:
+        raise
     except ServiceError as exc:
-        merged = {**product.form_values(), **form}
-        return await _edit_page(p, product_id, form=merged, errors=_errors(exc), status_code=422)
-    return _back(f"{LIST_URL}/{product_id}", "saved")
+        return await _edit_page(p, product_id, form=form, errors=_errors(exc), status_code=422)
+    return _back(f"{LIST_URL}/{product_id}", "on-store" if joined else "saved")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/visibility")
 async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
     form = await web.form_fields(p.request, "visibility", "return_to")
     back = _return_to(form["return_to"], product_id)
+    joined = False
     try:
         visibility = inputs.clean_visibility(form["visibility"])
-        await service.set_visibility(p.tenant, product_id, visibility)
+        joined = await _publish(p, product_id, visibility)
     except NotFoundError:
         raise
     except ServiceError as exc:
@@ -263,7 +325,7 @@ async def change_visibility(p: P, product_id: FromPath[uuid.UUID]) -> Response[A
         return await _edit_page(p, product_id, errors=_errors(exc), status_code=422)
     if p.request.htmx and back == LIST_URL:
         return await _list_page(p)
-    return _back(back, "visibility")
+    return _back(back, "on-store" if joined else "visibility")
 
 
 @post(f"{LIST_URL}/{{product_id:uuid}}/move")
@@ -345,6 +407,23 @@ async def file_response(storage: ObjectStorage, info: service.FileInfo) -> Respo
     )
 
 
+@get(
+    [
+        f"{LIST_URL}/{{product_id:uuid}}/visibility",
+        f"{LIST_URL}/{{product_id:uuid}}/move",
+        f"{LIST_URL}/{{product_id:uuid}}/delete",
+        f"{LIST_URL}/{{product_id:uuid}}/cover",
+        f"{LIST_URL}/{{product_id:uuid}}/cover/delete",
+        f"{LIST_URL}/{{product_id:uuid}}/files",
+        f"{LIST_URL}/{{product_id:uuid}}/files/{{file_id:uuid}}/delete",
+    ]
+)
+async def form_address(p: P, product_id: FromPath[uuid.UUID]) -> Response[Any]:
+    """A form's address asked for with GET (a reload, a restored tab): the product page the form is on."""
+    await service.get_product(p.tenant, product_id)  # another creator's product stays a 404
+    return _back(f"{LIST_URL}/{product_id}")
+
+
 router = Router(
     path="/",
     route_handlers=[
@@ -361,6 +440,7 @@ router = Router(
         upload_file,
         remove_file,
         download_own_file,
+        form_address,
     ],
     dependencies={"p": Provide(provide_pages)},
     include_in_schema=False,

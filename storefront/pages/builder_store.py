@@ -25,7 +25,7 @@ from litestar.response import Redirect
 from storefront.pages import store_view
 from windsurf.catalog import service as catalog
 from windsurf.core import offload, web
-from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError, StaleVersion
 from windsurf.core.i18n import N_
 from windsurf.core.storage import ObjectStorage
 from windsurf.core.uow import Tenant
@@ -126,6 +126,7 @@ async def _context(b: Builder, account: Account, state: StoreState, **extra: Any
         "errors": {},
         "form": {},
         "failed": None,
+        "newer": {},
         "oob": False,
         **extra,
     }
@@ -149,12 +150,21 @@ async def _answer(
             raise
         errors = exc.errors if isinstance(exc, InvalidInput) else {exc.field or "_form": exc.message}
         state = await service.get_store(b.tenant)
-        context = await _context(b, account, state, errors=errors, form=form or {}, failed=section)
+        typed = dict(form or {})
+        newer: dict[str, str] = {}
+        if isinstance(exc, StaleVersion):
+            # What was typed stays in the form, the newer saved values are shown beside it, and the form now
+            # carries the newer version: saving again (after a look) keeps what was typed.
+            saved = {"display_name": state.draft.name, "handle": account.handle or "", "bio": state.draft.bio}
+            newer = {name: value for name, value in saved.items() if typed.get(name, "") != value}
+            typed["version"] = str(state.profile_version)
+        context = await _context(b, account, state, errors=errors, form=typed, failed=section, newer=newer)
+        status = 409 if isinstance(exc, StaleVersion) else 422
         if request.htmx:
             return b.renderer.render(
-                request, TEMPLATE, context, status_code=422, block=_section_block(section)
+                request, TEMPLATE, context, status_code=status, block=_section_block(section)
             )
-        return b.renderer.render(request, TEMPLATE, context, status_code=422)
+        return b.renderer.render(request, TEMPLATE, context, status_code=status)
     if not request.htmx:
         return Redirect(path=f"/dashboard#{_section_block(section)}", status_code=303)
     if section == "profile":  # the handle may have changed
@@ -216,11 +226,15 @@ async def preview(b: Build) -> Response[Any]:
 
 @post("/dashboard/profile")
 async def save_profile(b: Build) -> Response[Any]:
-    form = await web.form_fields(b.request, "display_name", "handle", "bio")
+    form = await web.form_fields(b.request, "display_name", "handle", "bio", "version")
+    raw_version = form.pop("version")
+    version = int(raw_version) if raw_version.isdigit() and len(raw_version) < 10 else None
 
-    return await _answer(
-        b, "profile", lambda: service.update_profile(b.tenant, inputs.profile_form(**form)), form
-    )
+    async def action() -> StoreState:
+        profile = inputs.profile_form(**form)
+        return await service.update_profile(b.tenant, profile, expected_version=version)
+
+    return await _answer(b, "profile", action, {**form, "version": raw_version})
 
 
 @post("/dashboard/avatar")
@@ -328,6 +342,29 @@ async def publish(b: Build) -> Response[Any]:
     return await _answer(b, "status", lambda: service.publish(b.tenant, b.storage))
 
 
+@get(
+    [
+        "/dashboard/profile",
+        "/dashboard/avatar",
+        "/dashboard/avatar/delete",
+        "/dashboard/theme",
+        "/dashboard/socials",
+        "/dashboard/settings",
+        "/dashboard/blocks",
+        "/dashboard/blocks/{block_id:str}",
+        "/dashboard/blocks/{block_id:str}/delete",
+        "/dashboard/blocks/{block_id:str}/move",
+        "/dashboard/publish",
+    ]
+)
+async def form_address(b: Build) -> Response[Any]:
+    """A form's address asked for with GET (a reload, a restored tab, a copied link): the form it belongs to,
+    never a 405."""
+    section = b.request.url.path.removeprefix("/dashboard/").split("/")[0]
+    anchor = {"publish": "status"}.get(section, section)
+    return Redirect(path=f"/dashboard#{anchor}", status_code=303)
+
+
 @get("/dashboard/qr.svg")
 async def qr_code(b: Build) -> Response[bytes]:
     """The store's QR code as a printable SVG file."""
@@ -414,6 +451,7 @@ router = Router(
         delete_block,
         move_block,
         publish,
+        form_address,
         qr_code,
         qr_code_png,
         manifest,

@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar import Request, Response, Router, get, post, route
 from litestar.params import FromPath
+from litestar.response import Redirect
 
 from storefront.pages import public_page, rendering
 from storefront.pages.builder_products import file_response
@@ -26,6 +27,7 @@ from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, StorageDep, UowDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
+from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
 NO_STORE = "private, no-store"
@@ -64,9 +66,14 @@ async def product_page(
     handle = segment.removeprefix("@").lower()
     if not segment.startswith("@") or not _HANDLE.match(handle) or not validation.SLUG_PATTERN.match(slug):
         raise NotFoundError()
-    preferred = i18n.preferred_locale(
-        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
-    )
+    chosen = request.query_params.get("lang")
+    if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
+        response = Redirect(path=f"/@{handle}/{slug}", status_code=303, headers={"Cache-Control": "no-store"})
+        web.remember_language(settings, response, chosen)
+        return response
+    # The store's own language on a first visit (the creator chose it); the buyer's choice (the cookie the
+    # language link sets) after that. A phone's Accept-Language says little about what a buyer reads.
+    preferred = i18n.preferred_locale(request.cookies.get(i18n.LANGUAGE_COOKIE), None)
     try:
         page = await rendering.serve(uow, page_cache, settings, handle, slug, preferred)
     except NotFoundError:
@@ -103,7 +110,10 @@ async def capture_lead(
         raise
     except ServiceError as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"contact": exc.message}
-        context = rendering.product_context(settings, creator, product, errors=errors, form=form)
+        published = await stores.get_published(tenant)
+        context = rendering.product_context(
+            settings, creator, product, published[0] if published else None, errors=errors, form=form
+        )
         return renderer.render(request, "store/product.html", context, status_code=422, headers=headers)
     secret = settings.secret_key
     downloads = [

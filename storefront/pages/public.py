@@ -63,16 +63,21 @@ async def store_page(
     page_cache: PageCacheDep,
     settings: SettingsDep,
 ) -> Response[Any]:
-    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here."""
+    """/@handle. Litestar parameters are whole path segments, so the '@' is checked here; a store's address
+    typed without it (/handle) is sent to the real one."""
+    if not segment.startswith("@") and _HANDLE.match(f"@{segment.lower()}"):
+        if await identity.find_by_handle(uow, segment.lower()) is None:
+            raise NotFoundError()
+        return Redirect(path=f"/@{segment.lower()}", status_code=301)
     handle = _handle(segment)
     chosen = request.query_params.get("lang")
     if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
         response = Redirect(path=f"/@{handle}", status_code=303, headers={"Cache-Control": "no-store"})
         web.remember_language(settings, response, chosen)
         return response
-    preferred = i18n.preferred_locale(
-        request.cookies.get(i18n.LANGUAGE_COOKIE), request.headers.get("accept-language")
-    )
+    # The store's own language on a first visit (the creator chose it); the buyer's choice (the cookie the
+    # language link sets) after that. A phone's Accept-Language says little about what a buyer reads.
+    preferred = i18n.preferred_locale(request.cookies.get(i18n.LANGUAGE_COOKIE), None)
     try:
         page = await rendering.serve(uow, page_cache, settings, handle, "", preferred)
     except NotFoundError:
@@ -168,7 +173,7 @@ class CachedStorePages:
                 cookie.load(raw_cookie)
             morsel = cookie.get(i18n.LANGUAGE_COOKIE)
             language = morsel.value if morsel else None
-        preferred = i18n.preferred_locale(language, headers.get(b"accept-language"))
+        preferred = i18n.preferred_locale(language, None)  # as store_page: the cookie, else the store's
         page = await self._cached(scope["path"][2:].lower(), preferred)
         if page is None:
             return False

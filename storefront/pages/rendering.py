@@ -128,13 +128,16 @@ def _absolute(settings: Settings, url: str) -> str:
 
 
 def product_context(
-    settings: Settings, creator: Account, product: ProductView, **extra: Any
+    settings: Settings, creator: Account, product: ProductView, store: StoreDoc | None = None, **extra: Any
 ) -> dict[str, Any]:
-    """What store/product.html shows; nothing in it may depend on the visitor (the page is shared)."""
+    """What store/product.html shows; nothing in it may depend on the visitor (the page is shared). A product
+    page wears its published store's name and colours (the account's name only before the store is published)."""
     cover = product.cover or ()
     og_image = cover[-1] if cover else None
     return {
         "creator": creator,
+        "store_name": store.name if store and store.name else creator.display_name,
+        "colours": store.colours if store else None,
         "product": product,
         "cover": cover,
         "srcset": ", ".join(f"{url} {width}w" for url, width, _ in cover),
@@ -146,7 +149,9 @@ def product_context(
     }
 
 
-def render_product(settings: Settings, creator: Account, product: ProductView, locale: str) -> str:
+def render_product(
+    settings: Settings, creator: Account, product: ProductView, locale: str, store: StoreDoc | None = None
+) -> str:
     context = {
         "locale": locale,
         "translations": i18n.translations_for(storefront.LOCALES_DIR, locale),
@@ -155,7 +160,7 @@ def render_product(settings: Settings, creator: Account, product: ProductView, l
         "settings": settings,
         "htmx_path": storefront.HTMX_PATH,
         "account": None,
-        **product_context(settings, creator, product),
+        **product_context(settings, creator, product, store),
     }
     return environment().get_template("store/product.html").render(context)
 
@@ -222,7 +227,11 @@ async def render_public_pages(context: jobs.JobContext, payload: dict[str, Any])
     default_language = source.language or settings.default_locale
     pages = [_Page("", None, functools.partial(render_store, settings, source))]
     pages += [
-        _Page(product.slug, product.id, functools.partial(render_product, settings, account, product))
+        _Page(
+            product.slug,
+            product.id,
+            functools.partial(render_product, settings, account, product, store=source.doc),
+        )
         for product in public
     ]
     rendered = await _in_thread(
@@ -302,9 +311,11 @@ async def render_missing(
         if product is None:
             raise NotFoundError()
         product_id = product.id
-        locale = preferred or await stores.default_language(tenant) or settings.default_locale
+        published = await stores.get_published(tenant)
+        store = published[0] if published else None
+        locale = preferred or (store.language if store else None) or settings.default_locale
         stored = await _in_thread(
-            lambda: compress(render_product(settings, account, product, locale), locale, version)
+            lambda: compress(render_product(settings, account, product, locale, store), locale, version)
         )
     else:
         source = await store_source(tenant, account)

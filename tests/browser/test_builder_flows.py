@@ -88,7 +88,7 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     # A product: choose its kind, fill it in, save the description, publish it.
     await click(page, page.get_by_role("navigation").get_by_role("link", name="Products"))
     await click(page, page.get_by_role("link", name="New product", exact=True))
-    new = page.locator('form[action="/dashboard/products"]')
+    new = page.locator('form[action="/dashboard/products/new"]')
     await new.get_by_role("radio", name=re.compile("^Coaching session")).check()
     await new.get_by_label("Title").fill(PRODUCT)
     await new.get_by_label("Price in birr").fill("500")
@@ -102,8 +102,10 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     await click(page, page.get_by_role("button", name="Save changes"))
     await expect(page.get_by_role("status")).to_have_text("Your changes are saved.")
     await page.get_by_label("Who can see this product?").select_option("published")
-    await click(page, page.get_by_role("button", name="Save visibility"))
-    await expect(page.get_by_role("status")).to_have_text("Visibility changed.")
+    await click(page, page.get_by_role("button", name="Save changes"))
+    await expect(page.get_by_role("status")).to_have_text(
+        "Published. It is now in your store's draft: publish your store to show it to buyers."
+    )
     if javascript:  # the same page either way; one picture is enough
         await screenshot(page, "builder-product-phone")
 
@@ -117,9 +119,7 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     await expect(page.locator("#status")).to_contain_text("Not published yet")
     await expect(page.locator("#preview .bi")).to_have_text(FIRST_BIO)
 
-    form = await add_block(page, "Add a product", "product")
-    await form.get_by_label("Product").select_option(label=PRODUCT)
-    await click(page, form.get_by_role("button", name="Add product"))
+    # Publishing the product put it on the store's draft already.
     await expect(block(page, PRODUCT)).to_be_visible()
     form = await add_block(page, "Add a link", "link")
     await form.get_by_label("Title").fill(LINK)
@@ -178,17 +178,17 @@ async def test_creator_builds_and_publishes_a_store_on_a_phone(
     fragments = [request for request in sent if request.headers.get("hx-boosted") != "true"]
     paths = [path_of(request) for request in fragments]
     link_id, product_id = await block_id(page, LINK), await block_id(page, PRODUCT)
-    assert paths[:7] == [
+    # The product block is not among them: publishing the product put it on the draft.
+    assert paths[:6] == [
         "/dashboard/profile",
-        "/dashboard/blocks",
         "/dashboard/blocks",
         "/dashboard/blocks",
         "/dashboard/publish",
         f"/dashboard/blocks/{link_id}/move",
         f"/dashboard/blocks/{product_id}/move",
     ], paths
-    assert re.fullmatch(r"/dashboard/blocks/[0-9a-f]+/delete", paths[7]), paths
-    assert paths[8:] == ["/dashboard/profile", "/dashboard/publish"], paths
+    assert re.fullmatch(r"/dashboard/blocks/[0-9a-f]+/delete", paths[6]), paths
+    assert paths[7:] == ["/dashboard/profile", "/dashboard/publish"], paths
     targets = {path_of(request): request.headers.get("hx-target") for request in fragments}
     assert targets["/dashboard/profile"] == "profile"
     assert targets["/dashboard/blocks"] == "blocks"

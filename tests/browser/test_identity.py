@@ -78,14 +78,14 @@ async def test_language_switch_to_amharic_and_back(page: Page) -> None:
     await page.goto("/login")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    await page.get_by_role("button", name="አማርኛ").click()
+    await page.get_by_role("link", name="አማርኛ").click()
     await expect(page).to_have_url(re.compile(r"/login$"))
-    await expect(page.get_by_role("button", name="English")).to_be_visible()
+    await expect(page.get_by_role("link", name="English")).to_be_visible()
     await expect(page.get_by_role("heading", level=1)).to_have_text(amharic("Log in"))
     await expect(page.locator("html")).to_have_attribute("lang", "am")
 
-    await page.get_by_role("button", name="English").click()
-    await expect(page.get_by_role("button", name="አማርኛ")).to_be_visible()
+    await page.get_by_role("link", name="English").click()
+    await expect(page.get_by_role("link", name="አማርኛ")).to_be_visible()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     # The choice is a cookie, so it holds on the next page too.

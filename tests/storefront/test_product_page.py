@@ -214,7 +214,7 @@ async def test_media_route_refuses_private_keys_and_traversal(
         assert b"secret" not in response.content
 
 
-async def test_language_follows_the_buyer_then_the_store_default(client: AsyncTestClient[Litestar]) -> None:
+async def test_language_is_the_stores_then_the_buyers_choice(client: AsyncTestClient[Litestar]) -> None:
     identity = await sign_up(client)
     product_id = await create(client, kind="coaching", title="Study Plan", price="300", duration_minutes="45")
     await publish(client, product_id)
@@ -227,7 +227,14 @@ async def test_language_follows_the_buyer_then_the_store_default(client: AsyncTe
         assert store_default.headers["content-language"] == "am" and 'lang="am"' in store_default.text
         assert store_default.headers["content-encoding"] == "gzip"
         assert "በቪዲዮ ወይም በስልክ ጥሪ የሚካሄድ የ45 ደቂቃ ክፍለ ጊዜ።" in store_default.text
-        asked = await stranger.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"})
+        # The phone's Accept-Language does not override the creator's choice on a first visit...
+        phone = await stranger.get(url, headers={"Accept-Language": "en-GB,en;q=0.9"})
+        assert phone.headers["content-language"] == "am"
+        # ...the buyer's own choice (the footer's language link sets the cookie) does.
+        switched = await stranger.get(url, params={"lang": "en"})
+        assert switched.status_code == 303 and switched.headers["location"] == url
+        stranger.cookies.set("lang", "en")
+        asked = await stranger.get(url)
         assert asked.headers["content-language"] == "en"
         assert "A 45-minute session by video or phone call." in asked.text
         assert asked.headers["etag"] != store_default.headers["etag"]

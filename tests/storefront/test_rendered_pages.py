@@ -161,6 +161,7 @@ async def test_a_page_missing_from_the_table_is_rendered_once_and_stored(
     await RenderedPage.delete().where(RenderedPage.handle == handle)  # as a store published before this
     app.state.page_cache.enabled = False
     renders.names.clear()
+    client.cookies.set("lang", "en")  # a buyer who chose English
     first = await client.get(f"/@{handle}", headers=ENGLISH)
     assert first.status_code == 200 and renders.names == ["store/page.html"]
     assert set(await rows(handle)) == {("", "en")}

@@ -117,6 +117,7 @@ async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_o
     await drain_jobs(app)
     account = await find_by_handle(handle)
     assert account is not None
+    client.cookies.set("lang", "en")  # a buyer who chose English
     first = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     cache = app.state.page_cache
     version = await cache.version(rendering.scope(handle))
@@ -148,7 +149,7 @@ async def test_page_cache_off_reads_the_stored_page_every_time(client: Client, a
     assert (await client.get(f"/@{handle}")).headers["etag"] == '"changed"'
 
 
-async def test_language_cookie_then_accept_language_then_store_default(client: Client) -> None:
+async def test_the_store_language_on_a_first_visit_then_the_buyers_choice(client: Client) -> None:
     handle = await published_store(client)
     await post_form(client, "/dashboard/settings", {"language": "am"})
     await post_form(client, "/dashboard/publish", {})
@@ -156,11 +157,13 @@ async def test_language_cookie_then_accept_language_then_store_default(client: C
     default = await client.get(f"/@{handle}")
     assert default.headers["content-language"] == "am" and '<html lang="am">' in default.text
     assert "Made with Stan Store Windsurf" not in default.text  # translated
-    english = await client.get(f"/@{handle}", headers={"Accept-Language": "en-US,en;q=0.9"})
-    assert english.headers["content-language"] == "en" and "Made with Stan Store Windsurf" in english.text
-    client.cookies.set("lang", "am")
-    cookie = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
-    assert cookie.headers["content-language"] == "am"
+    # The creator's choice wins over the phone's Accept-Language on a first visit...
+    first = await client.get(f"/@{handle}", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert first.headers["content-language"] == "am"
+    # ...and the buyer's own choice (the cookie) after that.
+    client.cookies.set("lang", "en")
+    cookie = await client.get(f"/@{handle}", headers={"Accept-Language": "am"})
+    assert cookie.headers["content-language"] == "en" and "Made with Stan Store Windsurf" in cookie.text
     client.cookies.clear()
 
     switch = await client.get(f"/@{handle}?lang=en")

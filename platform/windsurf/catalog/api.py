@@ -44,6 +44,7 @@ class ProductOut:
     cover: list[str]
     file_names: list[str]
     updated_at: dt.datetime
+    version: int  # send it back with a PATCH: a save from an older version is refused with 409
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class ProductIn:
     lead_field: LeadField | None = None
     sales_limit: int | None = None
     clear: tuple[str, ...] = ()  # names of optional amounts/limits to remove, e.g. ("compare_at_santim",)
+    version: int | None = None  # on PATCH: the version read; a newer stored version refuses the save (409)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def _out(product: service.ProductView) -> ProductOut:
         cover=[url for url, _, _ in product.cover or ()],
         file_names=[f.filename for f in product.files],
         updated_at=product.updated_at,
+        version=product.version,
     )
 
 
@@ -110,7 +113,7 @@ _API_FIELDS = {form: api for api, form in inputs.API_AMOUNTS.items()}
 
 
 def _given(data: ProductIn) -> dict[str, Any]:
-    return {f.name: getattr(data, f.name) for f in fields(ProductIn) if f.name != "clear"}
+    return {f.name: getattr(data, f.name) for f in fields(ProductIn) if f.name not in {"clear", "version"}}
 
 
 @asynccontextmanager
@@ -153,7 +156,7 @@ async def update_product(
         # Each field is cleaned here; the rules between fields are checked by the service against the row it
         # reads for the update, so the product is read once.
         changes = inputs.product_api(_given(data), data.clear)
-        product = await service.update_product(tenant, product_id, changes)
+        product = await service.update_product(tenant, product_id, changes, expected_version=data.version)
     return _out(product)
 
 

@@ -36,7 +36,7 @@ from windsurf.catalog.inputs import Visibility as Visibility
 from windsurf.catalog.tables import Lead, Product, ProductFile
 from windsurf.core import security
 from windsurf.core.db import is_unique_violation
-from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError, StaleVersion
 from windsurf.core.i18n import N_
 from windsurf.core.images import COVER, ImageRejected, process_upload
 from windsurf.core.rendered_pages import pages_changed
@@ -101,6 +101,7 @@ class ProductView:
     created_at: dt.datetime
     updated_at: dt.datetime
     files: tuple[FileInfo, ...] = ()
+    version: int = 1  # optimistic concurrency: a save names the version it edited
 
     @property
     def is_paid(self) -> bool:
@@ -186,6 +187,7 @@ def _view(row: dict[str, Any], file_rows: list[dict[str, Any]] | None = None) ->
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         files=tuple(_file(f) for f in file_rows or []),
+        version=row.get("version") or 1,
     )
 
 
@@ -380,24 +382,34 @@ async def create_product(tenant: Tenant, new: NewProduct) -> ProductView:
     raise ServiceError(N_("Some fields are missing or not valid."), field="slug", code="slug_taken")
 
 
-async def update_product(tenant: Tenant, product_id: uuid.UUID, changes: ProductChanges) -> ProductView:
-    """Change the fields given in ``changes``; the others keep their value."""
+async def update_product(
+    tenant: Tenant, product_id: uuid.UUID, changes: ProductChanges, *, expected_version: int | None = None
+) -> ProductView:
+    """Change the fields given in ``changes``; the others keep their value.
+
+    With ``expected_version`` (the version the editor loaded) the save is refused with StaleVersion when the
+    product was saved since: the version check and the bump are one UPDATE, so two racing saves cannot both
+    pass it."""
     creator_id = tenant.creator_id
     async with tenant.scope():
         row = await _row(creator_id, product_id)
-    values = _checked(row["kind"], changes, row)
-    values["updated_at"] = _now()
+    if expected_version is not None and expected_version != row["version"]:
+        raise StaleVersion()
+    values: dict[Any, Any] = {getattr(Product, k): v for k, v in _checked(row["kind"], changes, row).items()}
+    values[Product.updated_at] = _now()
+    values[Product.version] = Product.version + 1
+    where = _mine(creator_id) & (Product.id == product_id)
+    if expected_version is not None:
+        where &= Product.version == expected_version
     try:
         async with tenant.savepoint():
-            rows = (
-                await Product.update({getattr(Product, key): value for key, value in values.items()})
-                .where(_mine(creator_id) & (Product.id == product_id))
-                .returning(*Product.all_columns())
-            )
+            rows = await Product.update(values).where(where).returning(*Product.all_columns())
     except Exception as exc:
         if is_unique_violation(exc):
             raise _slug_taken(exc) from exc
         raise
+    if not rows:  # another save bumped the version between our read and our write
+        raise StaleVersion()
     async with tenant.scope():
         if row["visibility"] != "draft":
             await pages_changed(tenant.uow, creator_id, products=[product_id])
@@ -421,9 +433,12 @@ async def set_visibility(tenant: Tenant, product_id: uuid.UUID, visibility: Visi
                     N_("Add a file or a link to give away before publishing a lead magnet."),
                     field="visibility",
                 )
-        await Product.update({Product.visibility: clean, Product.updated_at: _now()}).where(
-            _mine(creator_id) & (Product.id == product_id)
-        )
+        bump: dict[Any, Any] = {
+            Product.visibility: clean,
+            Product.updated_at: _now(),
+            Product.version: Product.version + 1,
+        }
+        await Product.update(bump).where(_mine(creator_id) & (Product.id == product_id))
         if row["visibility"] != clean:
             await pages_changed(tenant.uow, creator_id, products=[product_id])
         row = await _row(creator_id, product_id)

@@ -32,6 +32,7 @@ class Product(Table, tablename="product"):
     position = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)  # bumped by every save of the product's fields; a stale save is refused
 
 
 @creator_owned

@@ -91,6 +91,17 @@ class Conflict(ServiceError):
     status_code = 409
 
 
+class StaleVersion(Conflict):
+    """A save was made from an older version of a document than the stored one (another tab or device saved
+    in between): refused, so the newer save is never silently overwritten."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_("This was changed elsewhere after you opened it. Check the saved values, then save again."),
+            code="stale_version",
+        )
+
+
 class NotFoundError(ServiceError):
     """The object does not exist, or belongs to somebody else: the two are indistinguishable on purpose."""
 

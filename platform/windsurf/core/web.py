@@ -114,6 +114,10 @@ class Renderer:
         }
         if is_private(request):
             response_headers["Cache-Control"] = PRIVATE_CACHE
+        if status_code >= 400 and request.headers.get("hx-request"):
+            # A boosted form that failed would put its action URL in the address bar, which a reload then
+            # asks for with GET; the page the form is on stays there instead.
+            response_headers["HX-Push-Url"] = "false"
         response_headers.update(headers or {})
         return Response(content, status_code=status_code, media_type=HTML, headers=response_headers)
 

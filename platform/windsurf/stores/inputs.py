@@ -176,11 +176,38 @@ def theme_form(*, palette: str, accent: str, layout: str = "list", button: str =
     return Theme(cast(Palette, palette), clean, cast(Layout, layout), cast(ButtonShape, button))
 
 
+# Where a bare name (``@name`` or ``name``) lives on each network, and the hosts a link may be written without
+# its scheme (``t.me/name``). What a creator copies from a bio is completed into the full link.
+SOCIAL_PROFILE_URLS = {
+    "telegram": "https://t.me/{name}",
+    "tiktok": "https://www.tiktok.com/@{name}",
+    "instagram": "https://www.instagram.com/{name}",
+    "youtube": "https://www.youtube.com/@{name}",
+    "facebook": "https://www.facebook.com/{name}",
+    "x": "https://x.com/{name}",
+}
+_SOCIAL_NAME = re.compile(r"^@?([A-Za-z0-9_.]{1,64})$")
+_SCHEMELESS = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/|$)", re.IGNORECASE)
+
+
+def complete_social(network: str, raw: str) -> str:
+    """``@name`` or ``name`` -> the network's profile link; ``t.me/name`` or ``instagram.com/name`` -> the same
+    with https:// in front; anything else is left for clean_url to accept or refuse."""
+    value = raw.strip()
+    name = _SOCIAL_NAME.match(value)
+    if name and (value.startswith("@") or "." not in value):
+        return SOCIAL_PROFILE_URLS[network].format(name=name.group(1))
+    if _SCHEMELESS.match(value):
+        return f"https://{value}"
+    return value
+
+
 def socials_form(links: Mapping[str, str]) -> Socials:
     errors: dict[str, str] = {}
     socials: list[tuple[Network, str]] = []
     for network in SOCIAL_NETWORKS:
-        url = _collect(errors, network, lambda raw: clean_url(raw, required=False), links.get(network, ""))
+        typed = complete_social(network, links.get(network, ""))
+        url = _collect(errors, network, lambda raw: clean_url(raw, required=False), typed)
         if url:
             socials.append((cast(Network, network), url))
     _raise(errors)

@@ -22,7 +22,7 @@ from piccolo.querystring import QueryString
 from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
 from windsurf.core import db, images
-from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError, StaleVersion
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.storage import ObjectStorage
@@ -182,6 +182,7 @@ class StoreState:
     draft: StoreDoc
     published: StoreDoc | None
     published_at: dt.datetime | None
+    profile_version: int = 1  # optimistic concurrency for the profile form
 
     @property
     def unpublished_changes(self) -> bool:
@@ -205,6 +206,7 @@ def _state(creator_id: uuid.UUID, row: dict[str, Any]) -> StoreState:
         draft=StoreDoc.from_dict(_decode(row["draft"]) or {}),
         published=StoreDoc.from_dict(published) if published else None,
         published_at=row["published_at"],
+        profile_version=row.get("profile_version") or 1,
     )
 
 
@@ -284,23 +286,42 @@ async def _edit(tenant: Tenant, change: Any) -> StoreState:
     state = _state(tenant.creator_id, await _row(tenant))
     draft = await change(state.draft)
     await _save_draft(tenant, draft)
-    return StoreState(tenant.creator_id, draft, state.published, state.published_at)
+    return replace(state, draft=draft)
 
 
 # --- profile, theme, links, settings ------------------------------------------------------------------------
 
 
-async def update_profile(tenant: Tenant, profile: Profile) -> StoreState:
+async def update_profile(
+    tenant: Tenant, profile: Profile, *, expected_version: int | None = None
+) -> StoreState:
     """Name and bio go to the draft; a new handle takes effect at once (it is the store's address). Both are
-    written in the caller's unit of work: they commit together or not at all."""
+    written in the caller's unit of work: they commit together or not at all.
+
+    With ``expected_version`` (the profile version the form was loaded with) a save made after another save of
+    the profile is refused with StaleVersion; the check and the bump are one UPDATE, so racing saves cannot
+    both pass."""
 
     async def change(doc: StoreDoc) -> StoreDoc:
         return replace(doc, name=profile.display_name, bio=profile.bio)
 
     # A savepoint of its own: when the draft part fails, the new handle goes too, whatever the caller does next.
     async with tenant.savepoint():
+        await _row(tenant)  # made on first use
+        where: Any = Store.creator_id == tenant.creator_id
+        if expected_version is not None:
+            where &= Store.profile_version == expected_version
+        async with tenant.scope():
+            bumped = await (
+                Store.update({Store.profile_version: Store.profile_version + 1})
+                .where(where)
+                .returning(Store.profile_version)
+            )
+        if not bumped:
+            raise StaleVersion()
         await identity.change_handle(tenant, profile.handle)
-        return await _edit(tenant, change)
+        state = await _edit(tenant, change)
+        return replace(state, profile_version=bumped[0]["profile_version"])
 
 
 async def update_theme(tenant: Tenant, theme: Theme) -> StoreState:
@@ -452,6 +473,40 @@ async def move_block(tenant: Tenant, block_id: str, direction: Direction) -> Sto
     return await _edit(tenant, change)
 
 
+async def add_product_block(tenant: Tenant, product_id: uuid.UUID) -> bool:
+    """Put a newly published product on the store's draft (at the end), unless a block shows it already.
+
+    Only the draft changes: what buyers see changes when the creator publishes the store. Returns whether a
+    block was added."""
+    added: list[bool] = []
+
+    async def change(doc: StoreDoc) -> StoreDoc:
+        if any(b.type == "product" and b.product_id == str(product_id) for b in doc.blocks):
+            return doc
+        if len(doc.blocks) >= MAX_BLOCKS:
+            return doc  # a full store stays as it is; the product page says it is not on the store
+        added.append(True)
+        block = Block(id=secrets.token_hex(6), type="product", product_id=str(product_id))
+        return replace(doc, blocks=(*doc.blocks, block))
+
+    await _edit(tenant, change)
+    return bool(added)
+
+
+def product_placement(state: StoreState, product_id: uuid.UUID) -> str:
+    """Where a product shows on the store: "live" (the published store has a block for it), "draft" (only the
+    draft has one: publishing the store shows it) or "none"."""
+
+    def shows(doc: StoreDoc | None) -> bool:
+        return doc is not None and any(
+            b.type == "product" and b.product_id == str(product_id) for b in doc.blocks
+        )
+
+    if shows(state.published):
+        return "live"
+    return "draft" if shows(state.draft) else "none"
+
+
 # --- publishing ---------------------------------------------------------------------------------------------
 
 
@@ -472,7 +527,7 @@ async def publish(tenant: Tenant, storage: ObjectStorage | None = None) -> Store
             Store.creator_id == creator_id
         )
         await pages_changed(tenant.uow, creator_id)  # buyers' pages are rendered again once this commits
-    new_state = StoreState(creator_id, state.draft, state.draft, now)
+    new_state = replace(state, published=state.draft, published_at=now)
     if storage is not None and state.published:
         old = [image for image in (state.published.avatar, state.published.banner) if image]
         await _delete_unused(storage, new_state, old)

@@ -5,7 +5,7 @@ copies the draft into ``published`` in a single UPDATE, so buyers never see half
 never leak.
 """
 
-from piccolo.columns import JSONB, Timestamptz, Varchar
+from piccolo.columns import JSONB, Integer, Timestamptz, Varchar
 from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -21,6 +21,7 @@ class Store(Table, tablename="store"):
     published = JSONB(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    profile_version = Integer(default=1)  # bumped by every profile save; a stale profile save is refused
 
 
 @creator_owned
