@@ -99,8 +99,8 @@ def reserve_handles(core: list[ControllerRouterHandler], face: object) -> None:
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> Litestar:
     """The application for ``settings``; ``clock`` (epoch seconds) is what rate-limit windows are counted on."""
-    from windsurf.audience import jobs as audience_jobs  # noqa: F401 - registers the broadcast senders
     from windsurf.analytics import jobs as analytics_jobs  # noqa: F401 - registers CDN log ingestion
+    from windsurf.audience import jobs as audience_jobs  # noqa: F401 - registers the broadcast senders
     from windsurf.catalog import jobs as catalog_jobs  # noqa: F401 - registers the catalog's file referrers
     from windsurf.checkout import jobs as checkout_jobs  # noqa: F401 - registers the checkout job handlers
     from windsurf.core import orphans  # noqa: F401 - registers the periodic sweep of orphaned files

@@ -81,7 +81,9 @@ async def _page(
             for session in await sessions.list_for(tenant.creator_id)
         ],
         "current_session": request.cookies.get(settings.session_cookie_name),
-        "ethiopian": await stores.uses_ethiopian_calendar(tenant),  # dates follow the store's calendar setting
+        "ethiopian": await stores.uses_ethiopian_calendar(
+            tenant
+        ),  # dates follow the store's calendar setting
         "done": done if done in DONE else None,
         "failed": failed,
         "errors": errors or {},

@@ -30,7 +30,6 @@ from windsurf.identity import devices, service, validation
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
-from windsurf.stores import service as stores
 
 # Per account is the real defence; per IP only stops spraying. Ethiopian mobile networks put many phones
 # behind one carrier-grade NAT address (a whole campus or town can sign up from it in a morning), so the

@@ -15,8 +15,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from windsurf.audience import service as audience
 from windsurf.analytics import service as analytics
+from windsurf.audience import service as audience
 from windsurf.checkout.tables import DiscountCode, Order, ProductSales
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError

@@ -29,8 +29,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from windsurf.audience import service as audience
 from windsurf.analytics import service as analytics
+from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
 from windsurf.checkout.service import OrderView

@@ -15,9 +15,9 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import APP_ROLE, SECRET, drain_jobs, post_form, serve
 from tests.helpers import sign_up_by_email
 from tests.platform.catalog.helpers import create, pdf_bytes, sign_up, upload
-from windsurf.audience import service as audience
 from windsurf.analytics import classify
 from windsurf.analytics import service as analytics
+from windsurf.audience import service as audience
 from windsurf.checkout import service as checkout
 from windsurf.core import db, tenancy
 from windsurf.core.uow import tenant_for
