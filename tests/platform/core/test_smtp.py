@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import make_settings
+from tests.tls import self_signed
 from windsurf.core import jobs, security
 from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
 from windsurf.core.migrate import migrate
@@ -125,43 +126,6 @@ async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path)
 RELAY_USER, RELAY_PASSWORD = "AKIAEXAMPLESMTPUSER", "BHx+9/sesSmtp#Password%"
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1, so the client verifies the relay as it would a real one."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "relay.pem", directory / "relay.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
-
-
 def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
         RELAY_USER.encode(),
@@ -173,10 +137,8 @@ def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, aut
 @pytest.fixture
 def auth_relay(tmp_path: Path) -> Iterator[tuple[Inbox, int, ssl.SSLContext]]:
     """An SMTP server that refuses mail before STARTTLS and AUTH; yields the context that trusts it."""
-    cert_path, key_path = _self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert_path, key_path)
-    client_tls = ssl.create_default_context(cafile=str(cert_path))
+    certificate = self_signed(tmp_path)
+    server_tls, client_tls = certificate.server_context(), certificate.client_context()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
