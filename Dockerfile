@@ -29,6 +29,9 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN groupadd --gid 1000 windsurf \
     && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin windsurf
 COPY --from=builder --chown=root:root /opt/venv /opt/venv
+# RDS's certificate authorities for the region: the database URLs say sslmode=verify-full with this root.
+ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/af-south-1/af-south-1-bundle.pem \
+    /etc/ssl/certs/rds-af-south-1-bundle.pem
 WORKDIR /tmp
 USER 1000:1000
 EXPOSE 8000

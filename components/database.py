@@ -23,6 +23,8 @@ POSTGRES_PORT = 5432
 ADMIN_USER = "windsurf_admin"  # not the default "postgres", so guessing the admin name is not half the work
 APP_USER = "windsurf_app"
 DATABASE_NAME = "windsurf"
+# Where the image keeps RDS's certificate authorities (see the Dockerfile): the app verifies the server with it.
+RDS_CA_BUNDLE = "/etc/ssl/certs/rds-af-south-1-bundle.pem"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ one for the migration Job, each a JSON object of the environment variables the `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.database import APP_USER, DATABASE_NAME
+from components.database import APP_USER, DATABASE_NAME, RDS_CA_BUNDLE
 from components.kms import encryption_key
 
 MIGRATIONS = "migrate"
@@ -29,6 +29,9 @@ class AppSecretsArgs:
     database_app_password: pulumi.Input[str]
     redis_address: pulumi.Input[str]
     redis_auth_token: pulumi.Input[str]
+    # The messaging relay's and gateway's settings (infra.config.Messaging.app_environment): every pod reads them,
+    # and production refuses to start without real ones.
+    messaging: Mapping[str, pulumi.Input[str]]
     recovery_window_days: int
     tags: dict[str, str]
 
@@ -40,6 +43,7 @@ class AppSecrets(pulumi.ComponentResource):
     arns: dict[str, pulumi.Output[str]]
     kms_key_arn: pulumi.Output[str]
     origin_secret: pulumi.Output[str]
+    metrics_token: pulumi.Output[str]
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("windsurf:secrets:AppSecrets", name, None, opts)
@@ -54,6 +58,9 @@ class AppSecrets(pulumi.ComponentResource):
         # CloudFront's viewer-address header only on those requests (windsurf.core.web.client_ip).
         origin = random.RandomPassword(f"{name}-origin-secret", length=48, special=False, opts=child)
         self.origin_secret = pulumi.Output.secret(origin.result)
+        # /metrics answers only this bearer token; Prometheus's ServiceMonitor sends it (components.workload).
+        metrics = random.RandomPassword(f"{name}-metrics-token", length=64, special=False, opts=child)
+        self.metrics_token = pulumi.Output.secret(metrics.result)
 
         def postgres_url(user: str, password: pulumi.Input[str] | None) -> pulumi.Output[str]:
             credentials: list[pulumi.Input[str]] = [quote(user, safe="")]
@@ -67,7 +74,7 @@ class AppSecrets(pulumi.ComponentResource):
                 args.database_address,
                 ":5432/",
                 DATABASE_NAME,
-                "?sslmode=verify-full",
+                f"?sslmode=verify-full&sslrootcert={quote(RDS_CA_BUNDLE, safe='/')}",
             )
 
         redis_url = pulumi.Output.concat(
@@ -78,6 +85,8 @@ class AppSecrets(pulumi.ComponentResource):
             "WINDSURF_DATABASE_URL": postgres_url(APP_USER, args.database_app_password),
             "WINDSURF_REDIS_URL": redis_url,
             "WINDSURF_EDGE_SECRET": origin.result,
+            "WINDSURF_METRICS_TOKEN": metrics.result,
+            **args.messaging,
         }
         contents: dict[str, dict[str, pulumi.Input[str]]] = {service: runtime for service in args.services}
         contents[MIGRATIONS] = {

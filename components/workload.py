@@ -24,6 +24,7 @@ from components import manifests as m
 from components.iam import irsa_role
 
 INGRESS_NAME = "windsurf"
+METRICS_TOKEN_KEY = "token"  # noqa: S105 - the key inside the Secret, not a value
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class WorkloadArgs:
     log_bucket: pulumi.Input[str]
     origin_header: str
     origin_secret: pulumi.Input[str]
+    metrics_token: pulumi.Input[str]
     oidc_provider_arn: pulumi.Input[str]
     oidc_provider_url: pulumi.Input[str]
     provider: k8s.Provider
@@ -457,7 +459,20 @@ class Workload(pulumi.ComponentResource):
         )
 
     def _monitoring(self) -> None:
-        """Prometheus scrapes every app Service's /metrics; the rules page on what buyers would feel."""
+        """Prometheus scrapes every app Service's /metrics with its bearer token; the rules page on what buyers
+        would feel."""
+        # The operator reads the token from a Secret beside the ServiceMonitor (it cannot read Secrets Manager).
+        token = k8s.core.v1.Secret(
+            "metrics-token",
+            metadata={
+                "name": "windsurf-metrics-token",
+                "namespace": self._args.namespace,
+                "labels": m.labels("monitoring"),
+            },
+            type="Opaque",
+            string_data={METRICS_TOKEN_KEY: self._args.metrics_token},
+            opts=self._opts,
+        )
         k8s.apiextensions.CustomResource(
             "app-service-monitor",
             api_version="monitoring.coreos.com/v1",
@@ -469,7 +484,18 @@ class Workload(pulumi.ComponentResource):
             },
             spec={
                 "selector": {"matchLabels": {"app.kubernetes.io/part-of": m.PART_OF}},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                "endpoints": [
+                    {
+                        "port": "http",
+                        "path": "/metrics",
+                        "interval": "30s",
+                        # The app answers /metrics only to this token (WINDSURF_METRICS_TOKEN, same value).
+                        "authorization": {
+                            "type": "Bearer",
+                            "credentials": {"name": token.metadata.name, "key": METRICS_TOKEN_KEY},
+                        },
+                    }
+                ],
             },
             opts=self._opts,
         )

@@ -28,6 +28,40 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Messaging:
+    """How the app sends email (an SMTP relay: Amazon SES's endpoint or another) and SMS (an HTTP gateway).
+
+    Addresses are plain stack settings; the credentials are config secrets an operator sets per stack
+    (`pulumi config set --secret windsurf:smtpPassword ...`, see docs/infra.md), never committed in clear.
+    """
+
+    smtp_host: str
+    smtp_port: int
+    email_from: str
+    sms_url: str
+    sms_sender: str
+    smtp_username: pulumi.Output[str]
+    smtp_password: pulumi.Output[str]
+    sms_token: pulumi.Output[str]
+
+    def app_environment(self) -> dict[str, pulumi.Input[str]]:
+        """The `WINDSURF_*` variables the pods read (production refuses to start without them)."""
+        return {
+            "WINDSURF_EMAIL_BACKEND": "smtp",
+            "WINDSURF_SMTP_HOST": self.smtp_host,
+            "WINDSURF_SMTP_PORT": str(self.smtp_port),
+            "WINDSURF_SMTP_STARTTLS": "true",
+            "WINDSURF_SMTP_USERNAME": self.smtp_username,
+            "WINDSURF_SMTP_PASSWORD": self.smtp_password,
+            "WINDSURF_EMAIL_FROM": self.email_from,
+            "WINDSURF_SMS_BACKEND": "http",
+            "WINDSURF_SMS_URL": self.sms_url,
+            "WINDSURF_SMS_SENDER": self.sms_sender,
+            "WINDSURF_SMS_TOKEN": self.sms_token,
+        }
+
+
+@dataclass(frozen=True)
 class StackSettings:
     environment: str
     region: str
@@ -63,6 +97,7 @@ class StackSettings:
     deploy_workloads: bool
     alert_email: str
     monthly_budget_usd: int
+    messaging: Messaging
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +131,12 @@ class _Reader:
             return json.loads(text)
         except ValueError:
             return text
+
+    def secret(self, key: str) -> pulumi.Output[str]:
+        value = self._config.get_secret(key)
+        if value is None:
+            raise self._fail(key, "is missing; set it with `pulumi config set --secret` (docs/infra.md)")
+        return value
 
     def optional_boolean(self, key: str, default: bool) -> bool:
         return default if self._config.get(key) is None else self.boolean(key)
@@ -226,6 +267,16 @@ def load_settings(
         deploy_workloads=read.optional_boolean("deployWorkloads", True),
         alert_email=read.string("alertEmail", lambda v: "@" in v, "an email address"),
         monthly_budget_usd=read.integer("monthlyBudgetUsd", 50, 1_000_000),
+        messaging=Messaging(
+            smtp_host=read.string("smtpHost", lambda v: "." in v and " " not in v, "a host name"),
+            smtp_port=read.integer("smtpPort", 1, 65535),
+            email_from=read.string("emailFrom", lambda v: "@" in v, "a sender address"),
+            sms_url=read.string("smsUrl", lambda v: v.startswith("https://"), "an https:// URL"),
+            sms_sender=read.string("smsSender"),
+            smtp_username=read.secret("smtpUsername"),
+            smtp_password=read.secret("smtpPassword"),
+            sms_token=read.secret("smsToken"),
+        ),
     )
     _check_consistency(settings, read)
     return settings

@@ -75,6 +75,9 @@ class Settings:
     email_backend: Literal["console", "smtp", "recording"] = "console"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
+    smtp_username: str = ""  # AUTH with these (Amazon SES: the SMTP credentials of its IAM user)
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False  # upgrade to TLS before sending; always on when a username is set
     email_from: str = "Stan Store Windsurf <no-reply@windsurf.et>"
     sms_inbound_secret: str = (
         ""  # the secret the SMS gateway's inbound (STOP reply) webhook carries; "" = off
@@ -245,9 +248,15 @@ class Settings:
                 )
             if self.metrics_token and estimated_entropy_bits(self.metrics_token) < MIN_SECRET_BITS:
                 problems.append("WINDSURF_METRICS_TOKEN looks guessable; use a long random value")
-            # An http SMS gateway needs its address and key. (Refusing the console backends outright waits for
-            # the stacks to supply SMTP and SMS credentials; until then the pods would not start.)
-            if self.sms_backend == "http" and not (self.sms_url.startswith("https://") and self.sms_token):
+            # The console and recording backends would put reset links and login codes in the log (or
+            # nowhere): production sends through a real relay and gateway, which the stacks configure.
+            if self.email_backend != "smtp":
+                problems.append("WINDSURF_EMAIL_BACKEND must be smtp (console and recording lose the mail)")
+            elif self.smtp_username and not self.smtp_password:
+                problems.append("WINDSURF_SMTP_PASSWORD must be set with WINDSURF_SMTP_USERNAME")
+            if self.sms_backend != "http":
+                problems.append("WINDSURF_SMS_BACKEND must be http (console and recording lose the codes)")
+            elif not (self.sms_url.startswith("https://") and self.sms_token):
                 problems.append("WINDSURF_SMS_URL (https://) and WINDSURF_SMS_TOKEN must be set")
             if self.workers > 1 and not self.redis_url:
                 # Sessions, rate limits and caches in memory would differ between the worker processes.

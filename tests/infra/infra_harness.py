@@ -98,8 +98,29 @@ def password(inputs: dict[str, Any]) -> str:
     return (alphabet * (length // len(alphabet) + 1))[:length] if length >= len(alphabet) else alphabet
 
 
+# What the runbook has an operator set per stack with `pulumi config set --secret` (never committed in clear):
+# realistic shapes, an SES SMTP password carries '+' and '/'.
+OPERATOR_SECRETS = {
+    "windsurf:smtpUsername": "AKIAIOSFODNN7EXAMPLE",
+    "windsurf:smtpPassword": "BHx+9/ZkqO1Yd7Tn3Wc2Lm8Qe5Rv0Ps4Ua6Jf/HgKb1",
+    "windsurf:smsToken": "eyJhbGciOiJIUzI1NiJ9.afro-message-token.Zk3s",
+}
+
+
 def stack_config(stack: str) -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    """The committed stack file plus the operator's config secrets."""
+    committed = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {**committed, **OPERATOR_SECRETS}
+
+
+def set_config(config: dict[str, Any]) -> None:
+    """Hand the configuration over as the engine does: JSON text for non-strings, secrets marked secret."""
+    import pulumi
+
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()},
+        secret_keys=[key for key in OPERATOR_SECRETS if key in config],
+    )
 
 
 def _computed(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -257,9 +278,7 @@ def run_stack(
     pulumi.runtime.set_mocks(
         monitor_mocks, project="windsurf", stack=stack, preview=False, monitor=Monitor(monitor_mocks)
     )
-    pulumi.runtime.set_all_config(
-        {key: value if isinstance(value, str) else json.dumps(value) for key, value in run.config.items()}
-    )
+    set_config(run.config)
     from infra.config import load_settings
     from infra.program import build
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-import pulumi
 import pytest
-from infra_harness import STACKS, stack_config
+from infra_harness import OPERATOR_SECRETS, ROOT, STACKS, set_config, stack_config
 
 from infra.config import SettingsError, load_settings
 
 
 def _load(config: dict) -> object:
-    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
+    set_config(config)
     return load_settings()
 
 
@@ -55,3 +52,20 @@ def test_missing_value_names_the_key() -> None:
     config = {k: v for k, v in stack_config("dev").items() if k != "windsurf:dbInstanceClass"}
     with pytest.raises(SettingsError, match="windsurf:dbInstanceClass is missing"):
         _load(config)
+
+
+@pytest.mark.parametrize("key", sorted(OPERATOR_SECRETS))
+def test_missing_messaging_credentials_name_the_secret_to_set(key: str) -> None:
+    """Without them the pods would refuse to start (production refuses console email and SMS): say so at preview."""
+    config = {k: v for k, v in stack_config("production").items() if k != key}
+    with pytest.raises(SettingsError, match=f"{key} is missing; set it with `pulumi config set --secret`"):
+        _load(config)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_messaging_credential_is_committed(stack: str) -> None:
+    committed = (ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text()
+    for key in OPERATOR_SECRETS:
+        assert f"{key}:" not in committed, (
+            f"{key} belongs in `pulumi config set --secret`, not the stack file"
+        )

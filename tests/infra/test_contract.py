@@ -13,20 +13,31 @@ import math
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
-from infra_harness import RELEASE, ROOT, STACKS, StackRun, released_run, run_stack
+from infra_harness import (
+    OPERATOR_SECRETS,
+    RELEASE,
+    ROOT,
+    STACKS,
+    StackRun,
+    released_run,
+    run_stack,
+)
 from litestar import Litestar
 from litestar.exceptions import NotFoundException
 
+from components.database import RDS_CA_BUNDLE
+from tests.tls import self_signed
 from windsurf.app import SERVICE_ROUTERS, create_app
 from windsurf.core import db
 from windsurf.core.storage import FOREIGN_KEY, S3Storage
@@ -254,16 +265,23 @@ def test_every_ingress_path_is_served_and_private_paths_are_not_public(stack: st
         assert alb_targets(run, alb_rule_for(run, private)["backend"]) == "fixed-response 404", private
 
 
-def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret() -> None:
+def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret(tmp_path: Path) -> None:
     run = released_run("dev")
     app_password = run.one(PASSWORD, "database-app-password")
     job = pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]]
     env = secret_env(run, job)
     rds = next(r for r in run.of_type("aws:rds/instance:Instance") if "replicateSourceDb" not in r.inputs)
     address = rds.outputs["address"]
-    engine = db.create_engine(env["WINDSURF_DATABASE_URL"])  # the app's own URL parsing
-    assert engine.config["password"] == app_password.outputs["result"]
-    assert engine.config["host"] == address and engine.config["database"] == "windsurf"
+    root_cert = self_signed(tmp_path).cert_path  # stands in for the bundle, which only the image holds
+    for key in ("WINDSURF_DATABASE_URL", "WINDSURF_MIGRATION_DATABASE_URL"):
+        # The server is verified against the bundle the image holds, at the path the image holds it.
+        query = parse_qs(urlsplit(env[key]).query)
+        assert query["sslmode"] == ["verify-full"] and query["sslrootcert"] == [image_rds_bundle()], key
+    local = env["WINDSURF_DATABASE_URL"].replace(quote(RDS_CA_BUNDLE, safe="/"), quote(str(root_cert), safe="/"))
+    config = db.postgres_connect_args(local)  # the app's own URL parsing, as its engine connects
+    assert config["password"] == app_password.outputs["result"]
+    assert config["host"] == address and config["database"] == "windsurf"
+    assert config["ssl"].verify_mode == ssl.CERT_REQUIRED and config["ssl"].check_hostname
     # SecretsManager.1: the owner's password is RDS's, rotated in RDS's own secret; none is written down here.
     assert rds.inputs["manageMasterUserPassword"] is True and "password" not in rds.inputs
     master_secret = rds.outputs["masterUserSecrets"][0]["secretArn"]
@@ -281,6 +299,16 @@ def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rota
         ):
             readers.add(role.name)
     assert len(readers) == 1 and "migrate" in next(iter(readers)), readers
+
+
+def image_rds_bundle() -> str:
+    """Where the Dockerfile's runtime stage puts RDS's certificate authorities (readable by the app's user)."""
+    runtime = (ROOT / "Dockerfile").read_text().split("AS runtime", 1)[1]
+    match = re.search(
+        r"^ADD --chmod=644 https://truststore\.pki\.rds\.amazonaws\.com/\S+ \\\n\s+(\S+)$", runtime, re.M
+    )
+    assert match, "the image does not fetch RDS's certificate bundle"
+    return match.group(1)
 
 
 def _outbound_address() -> str:
@@ -344,9 +372,63 @@ def test_pod_env_starts_the_real_app_on_a_pod_address_answering_ready(
         assert response is not None, server.stderr.read().decode() if server.stderr else ""
         assert response.status_code == 200, response.text
         assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+        # Prometheus, with the token its ServiceMonitor sends, reads the metrics; nobody else does.
+        metrics_url = f"http://{address}:{port}{scrape_endpoint(run)['path']}"
+        scraped = httpx.get(metrics_url, headers={"Authorization": f"Bearer {scraper_token(run)}"}, timeout=5)
+        assert scraped.status_code == 200 and "windsurf_" in scraped.text
+        assert httpx.get(metrics_url, timeout=5).status_code == 404
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def scrape_endpoint(run: StackRun) -> dict[str, Any]:
+    monitor = run.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-service-monitor").inputs
+    [endpoint] = monitor["spec"]["endpoints"]
+    return dict(endpoint)
+
+
+def scraper_token(run: StackRun) -> str:
+    """The bearer token Prometheus sends: the Secret (beside the ServiceMonitor) its endpoint names."""
+    monitor = run.one("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-service-monitor").inputs
+    authorization = scrape_endpoint(run)["authorization"]
+    assert authorization["type"] == "Bearer"
+    reference = authorization["credentials"]
+    [secret] = [
+        r.inputs
+        for r in run.of_type("kubernetes:core/v1:Secret")
+        if r.inputs["metadata"]["name"] == reference["name"]
+        and r.inputs["metadata"]["namespace"] == monitor["metadata"]["namespace"]
+    ]
+    return str(secret["stringData"][reference["key"]])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_scraper_sends_the_token_every_served_pod_expects(stack: str) -> None:
+    run = released_run(stack)
+    token = scraper_token(run)
+    assert len(token) >= 32
+    for name, pod in served_pods(run).items():
+        settings = Settings.from_env({**pod_env(pod), **secret_env(run, pod)})
+        assert settings.metrics_token == token, f"{name} would answer Prometheus's scrape with 404"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_pods_carry_real_messaging_settings(stack: str) -> None:
+    """Production refuses console email and SMS: every pod, the migration Job included, gets the relay's and
+    the gateway's settings and credentials from its Secrets Manager secret."""
+    run = released_run(stack)
+    for name, pod in pods(run).items():
+        settings = Settings.from_env({**pod_env(pod), **secret_env(run, pod)})
+        assert settings.email_backend == "smtp" and settings.sms_backend == "http", name
+        assert settings.smtp_starttls and settings.smtp_port == 587, name
+        assert settings.smtp_username == OPERATOR_SECRETS["windsurf:smtpUsername"], name
+        assert settings.smtp_password == OPERATOR_SECRETS["windsurf:smtpPassword"], name
+        assert settings.sms_token == OPERATOR_SECRETS["windsurf:smsToken"], name
+        assert settings.sms_url.startswith("https://"), name
+        assert not any(key.startswith(("WINDSURF_SMTP", "WINDSURF_SMS")) for key in pod_env(pod)), (
+            f"{name}: messaging settings belong in the pod's secret, not its plain env"
+        )
 
 
 def test_the_worker_s_probes_see_its_heartbeat(

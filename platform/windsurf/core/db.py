@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 from piccolo.apps.migrations.tables import Migration
@@ -26,24 +28,57 @@ POOL_START_TIMEOUT = 5.0
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for ``sqlite:///path`` or ``postgres://user:password@host:port/database``."""
+    """An engine for ``sqlite:///path`` or ``postgres://user:password@host:port/database[?sslmode=...]``."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = Path(unquote(parts.path.removeprefix("/")))
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path))
     if parts.scheme in {"postgres", "postgresql"}:
-        config: dict[str, object] = {
-            "host": parts.hostname or "127.0.0.1",
-            "port": parts.port or 5432,
-            "user": unquote(parts.username or "postgres"),
-            "database": parts.path.removeprefix("/") or "postgres",
-        }
-        if parts.password:
-            config["password"] = unquote(parts.password)
         # No extensions: the application role may not create them, and uuids are generated in Python.
-        return PostgresEngine(config=config, extensions=())
+        return PostgresEngine(config=postgres_connect_args(url), extensions=())
     raise ValueError(f"unsupported database URL scheme {parts.scheme!r}; use sqlite:/// or postgres://")
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def postgres_connect_args(url: str) -> dict[str, Any]:
+    """asyncpg's connection arguments for a PostgreSQL URL, TLS included.
+
+    ``sslmode`` and ``sslrootcert`` mean what they mean to libpq: ``verify-full`` checks the server's
+    certificate against ``sslrootcert`` (else the system's trust store) and its name against the host;
+    ``verify-ca`` checks the certificate only; ``require`` encrypts without checking; ``prefer`` (the default)
+    tries TLS and falls back to plain; ``disable`` never uses TLS.
+    """
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    config: dict[str, Any] = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username or "postgres"),
+        "database": unquote(parts.path.removeprefix("/")) or "postgres",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    mode = query.get("sslmode", "prefer")
+    if mode not in SSL_MODES:
+        raise ValueError(f"database URL sslmode must be one of {', '.join(SSL_MODES)}, not {mode!r}")
+    config["ssl"] = _tls(mode, query.get("sslrootcert", ""))
+    return config
+
+
+def _tls(mode: str, root_cert: str) -> bool | str | ssl.SSLContext:
+    if mode == "disable":
+        return False
+    if mode in ("allow", "prefer", "require"):
+        return "prefer" if mode == "allow" else mode
+    if root_cert and not Path(root_cert).is_file():
+        raise ValueError(f"database URL sslrootcert {root_cert!r} is not a readable file")
+    context = ssl.create_default_context(cafile=root_cert or None)
+    context.check_hostname = mode == "verify-full"
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 def installed_apps() -> list[AppConfig]:

@@ -111,7 +111,9 @@ async def enqueue(
         raise KeyError(f"no job handler named {name!r}")
     job_id = uuid.uuid4()
     async with uow.scope():
-        await Job.insert(Job(id=job_id, name=name, payload=payload, run_at=_now() + delay))
+        await Job.insert(
+            Job(id=job_id, creator_id=uow.creator_id, name=name, payload=payload, run_at=_now() + delay)
+        )
     return job_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Mapping
+import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -66,9 +67,20 @@ class RecordingBackend:
 
 @dataclass(frozen=True)
 class SmtpBackend:
+    """A mail relay (Amazon SES's SMTP endpoint or another), optionally over STARTTLS and with AUTH.
+
+    With credentials the connection must be upgraded to TLS before they are sent: a relay that does not offer
+    STARTTLS is refused rather than given the password in clear.
+    """
+
     host: str
     port: int
     sender: str
+    username: str = ""
+    password: str = field(default="", repr=False)
+    starttls: bool = False
+    timeout: float = 10.0
+    tls_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     async def send_email(self, message: Email) -> None:
         await offload.io(self._send, message)
@@ -81,7 +93,12 @@ class SmtpBackend:
         for name, value in message.headers.items():
             mail[name] = value
         mail.set_content(message.body)
-        with smtplib.SMTP(self.host, self.port, timeout=10) as client:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+            if self.starttls or self.username:
+                # starttls() raises SMTPNotSupportedError when the relay does not offer it: never AUTH in clear.
+                client.starttls(context=self.tls_context or ssl.create_default_context())
+            if self.username:
+                client.login(self.username, self.password)
             client.send_message(mail)
 
 
@@ -121,5 +138,12 @@ def build_sms_backend(settings: Settings) -> SmsBackend:
 
 def build_email_backend(settings: Settings) -> EmailBackend:
     if settings.email_backend == "smtp":
-        return SmtpBackend(settings.smtp_host, settings.smtp_port, settings.email_from)
+        return SmtpBackend(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.email_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
     return RecordingBackend() if settings.email_backend == "recording" else ConsoleBackend()

@@ -8,9 +8,17 @@ from piccolo.table import Table
 
 class Job(Table, tablename="job"):
     """One job. On PostgreSQL the partial index ``job_claimable`` (run_at of pending and running jobs) serves the
-    claim query; done jobs are pruned after a week (windsurf.core.jobs), dead ones kept for staff."""
+    claim query; done jobs are pruned after a week (windsurf.core.jobs), dead ones kept for staff.
+
+    ``creator_id`` is the creator the enqueuing unit of work acted for, or NULL for the platform's own jobs
+    (sign-up and login messages, sweeps). The table is not creator-owned: the worker claims every creator's
+    jobs while acting for nobody. Row-level security (``tenancy.job_policy_statements``) still keeps a unit
+    that acts for one creator from reading or changing another creator's jobs, whose payloads may name that
+    creator's buyers and leads.
+    """
 
     id = UUID(primary_key=True)
+    creator_id = UUID(null=True, default=None, index=True)
     name = Varchar(length=100, index=True)
     payload = JSONB()
     status = Varchar(length=16, default="pending", index=True)  # pending | running | done | dead

@@ -41,3 +41,19 @@ def policy_statements(tablename: str) -> list[str]:
         f'CREATE POLICY {POLICY} ON "{tablename}" '
         f"USING (creator_id = {current}) WITH CHECK (creator_id = {current})",
     ]
+
+
+JOB_POLICY = "job_tenant_isolation"
+
+
+def job_policy_statements() -> list[str]:
+    """Idempotent DDL: a unit acting for a creator sees that creator's jobs and the platform's, never another
+    creator's; a unit acting for nobody (the worker claiming jobs, pruning) sees them all."""
+    current = f"nullif(current_setting('{SETTING}', true), '')::uuid"
+    visible = f"({current} IS NULL OR creator_id IS NULL OR creator_id = {current})"
+    return [
+        'ALTER TABLE "job" ENABLE ROW LEVEL SECURITY',
+        'ALTER TABLE "job" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS {JOB_POLICY} ON "job"',
+        f'CREATE POLICY {JOB_POLICY} ON "job" USING {visible} WITH CHECK {visible}',
+    ]

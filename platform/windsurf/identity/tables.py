@@ -28,7 +28,13 @@ class Creator(Table, tablename="creator"):
 
 
 class PhoneCode(Table, tablename="phone_code"):
-    """A one-time code sent by SMS; only its keyed digest is stored."""
+    """A one-time code sent by SMS; only its keyed digest is stored.
+
+    Platform-owned (not under RLS), like ``creator``: a code is asked for and confirmed before anybody is
+    acting, and a sign-up's code belongs to no creator yet, so there is no tenant to compare with. The code is
+    kept only as a keyed digest; the phone number is personal data, reached only through the identity
+    service's queries by that number.
+    """
 
     id = UUID(primary_key=True)
     phone = Varchar(length=16, index=True)

@@ -82,6 +82,11 @@ def test_safe_production_settings_start() -> None:
         ({"WINDSURF_SMS_TOKEN": ""}, "WINDSURF_SMS_TOKEN"),
         ({"WINDSURF_WORKERS": "2"}, "WINDSURF_WORKERS above 1 needs WINDSURF_REDIS_URL"),
         ({"WINDSURF_METRICS_TOKEN": "metrics"}, "WINDSURF_METRICS_TOKEN"),
+        ({"WINDSURF_EMAIL_BACKEND": "console"}, "WINDSURF_EMAIL_BACKEND must be smtp"),
+        ({"WINDSURF_EMAIL_BACKEND": "recording"}, "WINDSURF_EMAIL_BACKEND must be smtp"),
+        ({"WINDSURF_SMS_BACKEND": "console"}, "WINDSURF_SMS_BACKEND must be http"),
+        ({"WINDSURF_SMS_BACKEND": "recording"}, "WINDSURF_SMS_BACKEND must be http"),
+        ({"WINDSURF_SMTP_USERNAME": "AKIAEXAMPLE"}, "WINDSURF_SMTP_PASSWORD"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict[str, str], named: str) -> None:
@@ -102,6 +107,26 @@ def test_production_takes_several_workers_with_redis_and_a_random_key() -> None:
     assert settings.workers == 4 and not settings.serves_api_schema
     assert Settings.from_env({**SAFE_PRODUCTION, "WINDSURF_API_SCHEMA": "on"}).serves_api_schema
     assert Settings.from_env({}).serves_api_schema
+
+
+def test_production_refuses_the_default_messaging_backends() -> None:
+    """Left at their defaults, reset links and login codes would go to the log."""
+    environ = {k: v for k, v in SAFE_PRODUCTION.items() if "SMS" not in k and "EMAIL" not in k}
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+    assert "WINDSURF_EMAIL_BACKEND" in str(refused.value) and "WINDSURF_SMS_BACKEND" in str(refused.value)
+    relay = Settings.from_env(
+        {
+            **SAFE_PRODUCTION,
+            "WINDSURF_SMTP_HOST": "email-smtp.af-south-1.amazonaws.com",
+            "WINDSURF_SMTP_PORT": "587",
+            "WINDSURF_SMTP_USERNAME": "AKIAEXAMPLE",
+            "WINDSURF_SMTP_PASSWORD": "ses-smtp-password",
+            "WINDSURF_SMTP_STARTTLS": "true",
+        }
+    )
+    assert relay.smtp_starttls and relay.smtp_username == "AKIAEXAMPLE"
+    assert "ses-smtp-password" not in repr(relay)
 
 
 def test_production_lists_every_problem_at_once() -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import email
 import email.policy
+import smtplib
 import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import make_settings
+from tests.tls import self_signed
 from windsurf.core import jobs, security
 from windsurf.core.messaging import Email, SmtpBackend, build_email_backend
 from windsurf.core.migrate import migrate
@@ -115,3 +119,102 @@ async def test_unreachable_smtp_server_fails_the_job_for_a_retry(tmp_path: Path)
 
     row = await Job.select().where(Job.id == job_id).first()
     assert row is not None and row["status"] == "pending" and "ConnectionRefusedError" in row["last_error"]
+
+
+# ---- a relay that requires STARTTLS and AUTH, as Amazon SES's SMTP endpoint does ----
+
+RELAY_USER, RELAY_PASSWORD = "AKIAEXAMPLESMTPUSER", "BHx+9/sesSmtp#Password%"
+
+
+def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        RELAY_USER.encode(),
+        RELAY_PASSWORD.encode(),
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def auth_relay(tmp_path: Path) -> Iterator[tuple[Inbox, int, ssl.SSLContext]]:
+    """An SMTP server that refuses mail before STARTTLS and AUTH; yields the context that trusts it."""
+    certificate = self_signed(tmp_path)
+    server_tls, client_tls = certificate.server_context(), certificate.client_context()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_require_tls=True,
+        auth_required=True,
+        authenticator=_authenticator,
+    )
+    controller.start()
+    try:
+        yield inbox, port, client_tls
+    finally:
+        controller.stop()
+
+
+def _relay_backend(port: int, tls: ssl.SSLContext, **changes: Any) -> SmtpBackend:
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "sender": "no-reply@windsurf.et",
+        "username": RELAY_USER,
+        "password": RELAY_PASSWORD,
+        "starttls": True,
+        "tls_context": tls,
+    }
+    return SmtpBackend(**{**values, **changes})
+
+
+async def test_smtp_backend_upgrades_to_tls_and_authenticates(
+    auth_relay: tuple[Inbox, int, ssl.SSLContext],
+) -> None:
+    inbox, port, tls = auth_relay
+    await _relay_backend(port, tls).send_email(Email(to="hana@example.com", subject="ሰላም", body="ኮድ 123456"))
+    assert [(m[1], m[2]["Subject"]) for m in inbox.messages] == [(["hana@example.com"], "ሰላም")]
+
+
+async def test_wrong_credentials_or_no_tls_are_refused_and_nothing_is_sent(
+    auth_relay: tuple[Inbox, int, ssl.SSLContext], smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port, tls = auth_relay
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        await _relay_backend(port, tls, password="wrong").send_email(Email("a@example.com", "s", "b"))
+    with pytest.raises(smtplib.SMTPSenderRefused):  # no AUTH: the relay requires it (530)
+        await _relay_backend(port, tls, username="", password="").send_email(Email("a@example.com", "s", "b"))
+    with pytest.raises(ssl.SSLCertVerificationError):  # a relay whose certificate is not trusted
+        await _relay_backend(port, None).send_email(Email("a@example.com", "s", "b"))
+    assert inbox.messages == []
+    # Credentials are never sent over a connection that cannot be upgraded to TLS.
+    plain_inbox, plain_port = smtp_server
+    with pytest.raises(smtplib.SMTPNotSupportedError):
+        await _relay_backend(plain_port, tls).send_email(Email("a@example.com", "s", "b"))
+    assert plain_inbox.messages == []
+
+
+def test_settings_configure_the_relay_credentials() -> None:
+    settings = make_settings(
+        email_backend="smtp",
+        smtp_host="email-smtp.af-south-1.amazonaws.com",
+        smtp_port=587,
+        smtp_username=RELAY_USER,
+        smtp_password=RELAY_PASSWORD,
+        smtp_starttls=True,
+    )
+    backend = build_email_backend(settings)
+    assert backend == SmtpBackend(
+        "email-smtp.af-south-1.amazonaws.com",
+        587,
+        settings.email_from,
+        username=RELAY_USER,
+        password=RELAY_PASSWORD,
+        starttls=True,
+    )
+    assert RELAY_PASSWORD not in repr(backend) and RELAY_PASSWORD not in repr(settings)

@@ -19,8 +19,9 @@ from windsurf.analytics import classify
 from windsurf.analytics import service as analytics
 from windsurf.audience import service as audience
 from windsurf.checkout import service as checkout
-from windsurf.core import db, tenancy
-from windsurf.core.uow import tenant_for
+from windsurf.core import db, jobs, tenancy
+from windsurf.core.tables import Job
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery import service as delivery
 from windsurf.ledger import service as ledger
 from windsurf.payments.tables import PaymentAttempt
@@ -59,6 +60,9 @@ def test_every_table_with_a_creator_id_is_creator_owned() -> None:
     owned = set(tenancy.creator_owned_tables())
     for table in db.all_tables():
         has_creator_id = "creator_id" in {column._meta.name for column in table._meta.columns}
+        if table is Job:  # records who enqueued it, under its own policy (tenancy.job_policy_statements)
+            assert has_creator_id and table not in owned
+            continue
         assert has_creator_id == (table in owned), table._meta.tablename
     assert owned, "no creator-owned tables at all"
 
@@ -235,11 +239,56 @@ async def test_app_role_owns_nothing_and_cannot_bypass_rls(postgres_settings: Se
             APP_ROLE,
         )
         assert owned == []
-        for table in tenancy.creator_owned_tables():
+        for table in [*tenancy.creator_owned_tables(), Job]:
             flags = await connection.fetchrow(
                 "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
                 table._meta.tablename,
             )
             assert flags is not None and flags["relrowsecurity"] and flags["relforcerowsecurity"]
+    finally:
+        await connection.close()
+
+
+@ON_POSTGRES
+async def test_a_creator_s_unit_never_sees_another_creator_s_jobs(
+    postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    """Job payloads can name a creator's buyers and leads. The worker (acting for nobody) claims every job; a
+    unit acting for B sees B's jobs and the platform's own, never A's, and cannot write one for A."""
+    a_id = await creator_with_rows_everywhere(client, app)
+    b_id = await creator_with_rows_everywhere(client, app)
+    async with unit_of_work() as uow:  # the platform's own job: a unit acting for nobody
+        await jobs.enqueue(uow, "identity.send_account_exists", {"email": "c@example.com", "locale": "en"})
+    owner = await asyncpg.connect(postgres_settings.migration_database_url)
+    try:
+        count = 'SELECT count(*) FROM "job" WHERE creator_id IS NOT DISTINCT FROM $1'
+        of_a = await owner.fetchval(count, uuid.UUID(a_id))
+        of_b = await owner.fetchval(count, uuid.UUID(b_id))
+        of_platform = await owner.fetchval(count, None)
+        everything = await owner.fetchval('SELECT count(*) FROM "job"')
+    finally:
+        await owner.close()
+    assert of_a >= 1 and of_b >= 1 and of_platform >= 1, (of_a, of_b, of_platform)
+    connection = await asyncpg.connect(postgres_settings.database_url)
+    try:
+        assert await connection.fetchval("SELECT current_user") == APP_ROLE
+        assert await connection.fetchval('SELECT count(*) FROM "job"') == everything  # the worker's view
+        async with connection.transaction():
+            await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+            assert await connection.fetchval(count, uuid.UUID(a_id)) == 0
+            assert await connection.fetchval('SELECT count(*) FROM "job"') == of_b + of_platform
+            changed = await connection.execute(
+                "UPDATE job SET status = 'dead' WHERE creator_id = $1", uuid.UUID(a_id)
+            )
+            assert changed == "UPDATE 0"
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+                await connection.execute(
+                    "INSERT INTO job (id, creator_id, name, payload, status, attempts, run_at, last_error, "
+                    "created_at) VALUES ($1, $2, 'x', '{}', 'done', 0, now(), '', now())",
+                    uuid.uuid4(),
+                    uuid.UUID(a_id),
+                )
     finally:
         await connection.close()

@@ -18,6 +18,10 @@ PRODUCTION = {
     "WINDSURF_SECRET_KEY": "Vq3x9LmP2sR7tK4wZ8yB1nC6dF0gH5jQ-aE_uI",
     "WINDSURF_DATABASE_URL": "postgres://app@db.internal/windsurf",
     "WINDSURF_PUBLIC_URL": "https://windsurf.et",
+    "WINDSURF_EMAIL_BACKEND": "smtp",
+    "WINDSURF_SMS_BACKEND": "http",
+    "WINDSURF_SMS_URL": "https://sms.example.et/api/send",
+    "WINDSURF_SMS_TOKEN": "gateway-token",
 }
 CHAPA_KEYS = {"WINDSURF_CHAPA_SECRET_KEY": "CHASECK-live-secret", "WINDSURF_CHAPA_WEBHOOK_SECRET": "hash"}
 
