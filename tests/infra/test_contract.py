@@ -265,7 +265,9 @@ def test_every_ingress_path_is_served_and_private_paths_are_not_public(stack: st
         assert alb_targets(run, alb_rule_for(run, private)["backend"]) == "fixed-response 404", private
 
 
-def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret(tmp_path: Path) -> None:
+def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rotating_secret(
+    tmp_path: Path,
+) -> None:
     run = released_run("dev")
     app_password = run.one(PASSWORD, "database-app-password")
     job = pods(run)[run.of_type(JOB)[0].inputs["metadata"]["name"]]
@@ -277,7 +279,9 @@ def test_database_urls_carry_the_generated_password_and_the_owner_reads_rds_rota
         # The server is verified against the bundle the image holds, at the path the image holds it.
         query = parse_qs(urlsplit(env[key]).query)
         assert query["sslmode"] == ["verify-full"] and query["sslrootcert"] == [image_rds_bundle()], key
-    local = env["WINDSURF_DATABASE_URL"].replace(quote(RDS_CA_BUNDLE, safe="/"), quote(str(root_cert), safe="/"))
+    local = env["WINDSURF_DATABASE_URL"].replace(
+        quote(RDS_CA_BUNDLE, safe="/"), quote(str(root_cert), safe="/")
+    )
     config = db.postgres_connect_args(local)  # the app's own URL parsing, as its engine connects
     assert config["password"] == app_password.outputs["result"]
     assert config["host"] == address and config["database"] == "windsurf"

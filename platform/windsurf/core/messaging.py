@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Mapping
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
