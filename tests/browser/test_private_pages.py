@@ -41,7 +41,7 @@ async def test_back_after_logout_shows_nothing_private(page: Page, javascript: b
     # A lead magnet: its page lists the leads (buyers' emails).
     await page.get_by_role("navigation").get_by_role("link", name="Products").click()
     await page.get_by_role("link", name="New product", exact=True).click()
-    new = page.locator('form[action="/dashboard/products"]')
+    new = page.locator('form[action="/dashboard/products/new"]')
     await new.get_by_role("radio", name=re.compile("^Lead magnet")).check()
     await new.get_by_label("Title").fill(SECRET_PRODUCT)
     await new.get_by_role("button", name="Create product").click()
