@@ -47,8 +47,12 @@ class Receipt:
         }
 
 
-async def receipt(tenant: Tenant, order_id: uuid.UUID) -> Receipt:
-    order = await checkout.get_order(tenant, order_id)
+async def receipt(tenant: Tenant, order_id: uuid.UUID) -> Receipt | None:
+    """The payment behind a grant; None for a grant with no order of its own (a lead magnet's, say)."""
+    try:
+        order = await checkout.get_order(tenant, order_id)
+    except NotFoundError:
+        return None
     try:
         state = await stores.get_store(tenant)
         doc = state.published or state.draft
@@ -76,18 +80,17 @@ async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
     _ = context.translations(to.locale).gettext
     variables = {
         "product": grant.product_title,
-        "store": grant.store_name or paid.store_name,
+        "store": grant.store_name or (paid.store_name if paid else ""),
         "number": grant.order_number,
     }
-    paid_line = paid.line(_, to.locale)
+    paid_line = paid.line(_, to.locale) if paid else ""
     listing = "\n".join(f"{name}: {url}" for name, url in links)
     library = f"{base.rstrip('/')}/library"
     if to.email:
         subject = _("Your purchase: %(product)s") % variables
         body = (
             _("Thank you for buying %(product)s from %(store)s. Your order number is %(number)s.") % variables
-            + "\n"
-            + paid_line
+            + ("\n" + paid_line if paid_line else "")
             + "\n\n"
             + _("Download your files (each link works for 7 days):")
             + "\n"
@@ -98,10 +101,8 @@ async def send_links(context: JobContext, payload: dict[str, Any]) -> None:
         await context.email.send_email(Email(to=to.email, subject=subject, body=body))
     if to.phone:
         first = links[0][1] if links else library
-        body = (
-            _("%(product)s (order %(number)s): download at %(url)s") % {**variables, "url": first}
-            + " "
-            + paid_line
+        body = _("%(product)s (order %(number)s): download at %(url)s") % {**variables, "url": first} + (
+            " " + paid_line if paid_line else ""
         )
         await context.sms.send_sms(Sms(to=to.phone, body=body))
 

@@ -57,8 +57,7 @@ async def sale_notice(context: JobContext, payload: dict[str, Any]) -> None:
                 to=creator.email,
                 subject=_("New sale: %(product)s") % variables,
                 body=_("You sold %(product)s for %(amount)s (order %(number)s).") % variables
-                + "\n"
-                + paid.line(_, creator.locale)
+                + ("\n" + paid.line(_, creator.locale) if paid else "")
                 + "\n\n"
                 + _("It is in your dashboard under Orders.")
                 + f"\n{context.settings.public_url.rstrip('/')}/dashboard/orders",
