@@ -7,6 +7,7 @@ setting ``windsurf.creator_id``, which the unit of work sets once per transactio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from piccolo.table import Table
@@ -28,6 +29,28 @@ def creator_owned(table: T) -> T:
 
 def creator_owned_tables() -> list[type[Table]]:
     return list(_creator_owned.values())
+
+
+_platform_owned: dict[str, str] = {}
+
+
+def platform_owned(reason: str) -> Callable[[T], T]:
+    """Class decorator for the rare table that names a creator in ``creator_id`` but must be read across
+    creators before anybody is acting (as ``creator`` itself is): no RLS, declared with the reason why, so a
+    forgotten ``creator_owned`` can never pass as one of these."""
+
+    def mark(table: T) -> T:
+        if table._meta.tablename in _creator_owned:
+            raise TypeError(f"{table.__name__} cannot be both creator-owned and platform-owned")
+        _platform_owned[table._meta.tablename] = reason
+        return table
+
+    return mark
+
+
+def platform_owned_tables() -> dict[str, str]:
+    """Table name -> why it is not under row-level security."""
+    return dict(_platform_owned)
 
 
 def policy_statements(tablename: str) -> list[str]:

@@ -5,7 +5,7 @@ from piccolo.columns.column_types import UUID
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from windsurf.core.tenancy import creator_owned
+from windsurf.core.tenancy import creator_owned, platform_owned
 
 
 class Creator(Table, tablename="creator"):
@@ -74,6 +74,9 @@ class SignIn(Table, tablename="sign_in"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+@platform_owned(
+    "a buyer's request resolves an old address, and sign-ups check every creator's, with nobody acting"
+)
 class RetiredHandle(Table, tablename="retired_handle"):
     """A handle a creator moved away from: ``/@handle`` redirects to their store until ``until``, and only they
     may take it back, so printed QR codes and shared links never lead to somebody else's store.

@@ -15,7 +15,7 @@ from tests.conftest import csrf, post_form
 from tests.helpers import verify_email
 
 
-async def sign_up(client: AsyncTestClient[Litestar]) -> dict[str, str]:
+async def sign_up(client: AsyncTestClient[Litestar], *, verified: bool = True) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:8]
     identity = {
         "display_name": "Selam Bekele",
@@ -25,7 +25,8 @@ async def sign_up(client: AsyncTestClient[Litestar]) -> dict[str, str]:
     }
     response = await post_form(client, "/signup/email", identity)
     assert response.status_code == 303, response.text
-    await verify_email(client)
+    if verified:
+        await verify_email(client)
     return identity
 
 
