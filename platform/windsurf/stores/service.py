@@ -302,26 +302,30 @@ async def update_profile(
     the profile is refused with StaleVersion; the check and the bump are one UPDATE, so racing saves cannot
     both pass."""
 
-    async def change(doc: StoreDoc) -> StoreDoc:
-        return replace(doc, name=profile.display_name, bio=profile.bio)
-
-    # A savepoint of its own: when the draft part fails, the new handle goes too, whatever the caller does next.
+    # A savepoint of its own: when the draft part fails (or is stale), the new handle goes too, whatever the
+    # caller does next.
     async with tenant.savepoint():
-        await _row(tenant)  # made on first use
+        await identity.change_handle(tenant, profile.handle)
+        state = _state(tenant.creator_id, await _row(tenant))
+        draft = replace(state.draft, name=profile.display_name, bio=profile.bio)
         where: Any = Store.creator_id == tenant.creator_id
         if expected_version is not None:
             where &= Store.profile_version == expected_version
         async with tenant.scope():
-            bumped = await (
-                Store.update({Store.profile_version: Store.profile_version + 1})
+            saved = await (
+                Store.update(
+                    {
+                        Store.draft: draft.to_dict(),
+                        Store.updated_at: dt.datetime.now(dt.UTC),
+                        Store.profile_version: Store.profile_version + 1,
+                    }
+                )
                 .where(where)
                 .returning(Store.profile_version)
             )
-        if not bumped:
+        if not saved:
             raise StaleVersion()
-        await identity.change_handle(tenant, profile.handle)
-        state = await _edit(tenant, change)
-        return replace(state, profile_version=bumped[0]["profile_version"])
+        return replace(state, draft=draft, profile_version=saved[0]["profile_version"])
 
 
 async def update_theme(tenant: Tenant, theme: Theme) -> StoreState:
