@@ -67,7 +67,7 @@ def test_every_table_with_a_creator_id_is_creator_owned() -> None:
         if table is Job:  # records who enqueued it, under its own policy (tenancy.job_policy_statements)
             assert has_creator_id and table not in owned
             continue
-                exempt = table._meta.tablename in platform
+        exempt = table._meta.tablename in platform
         assert has_creator_id == (table in owned or exempt), table._meta.tablename
     assert owned, "no creator-owned tables at all"
 
