@@ -27,10 +27,10 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_store, payouts, staff_payouts
+    from storefront.pages import builder_store, payouts, staff_flags, staff_payouts
 
-    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it.
-    return [builder_store.router, payouts.router, staff_payouts.router]
+    # The creator's balance and payouts live in the dashboard; the staff payout queue and flags beside it.
+    return [builder_store.router, payouts.router, staff_payouts.router, staff_flags.router]
 
 
 def _catalog() -> list[ControllerRouterHandler]:

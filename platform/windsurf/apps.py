@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.delivery.piccolo_app",
         "windsurf.payments.piccolo_app",
         "windsurf.ledger.piccolo_app",
+        "windsurf.flags.piccolo_app",
     ]
 )
