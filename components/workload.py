@@ -24,6 +24,7 @@ from components import manifests as m
 from components.iam import irsa_role
 
 INGRESS_NAME = "windsurf"
+SCRAPED_WITH_ENV_OF = "storefront"  # whose synced Secret the scraper reads the metrics token from
 
 
 @dataclass(frozen=True)
@@ -417,7 +418,22 @@ class Workload(pulumi.ComponentResource):
             },
             spec={
                 "selector": {"matchLabels": {"app.kubernetes.io/part-of": m.PART_OF}},
-                "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+                "endpoints": [
+                    {
+                        "port": "http",
+                        "path": "/metrics",
+                        "interval": "30s",
+                        # The app answers /metrics only with its token: the storefront's synced Secret holds
+                        # the same value every workload's does (components/secrets.py).
+                        "authorization": {
+                            "type": "Bearer",
+                            "credentials": {
+                                "name": f"{SCRAPED_WITH_ENV_OF}-env",
+                                "key": "WINDSURF_METRICS_TOKEN",
+                            },
+                        },
+                    }
+                ],
             },
             opts=self._opts,
         )
