@@ -30,14 +30,22 @@ def _identity() -> list[ControllerRouterHandler]:
 
 
 def _stores() -> list[ControllerRouterHandler]:
-    from storefront.pages import builder_audience, builder_broadcasts, builder_store, payouts, staff_payouts
+    from storefront.pages import (
+        builder_audience,
+        builder_broadcasts,
+        builder_store,
+        payouts,
+        staff_flags,
+        staff_payouts,
+    )
 
-    # The creator's balance and payouts live in the dashboard; the staff payout queue beside it; the audience
+    # The creator's balance and payouts live in the dashboard; the staff payout queue and flags beside it; the audience
     # (contacts and broadcasts) too.
     return [
         builder_store.router,
         payouts.router,
         staff_payouts.router,
+        staff_flags.router,
         builder_audience.router,
         builder_broadcasts.router,
     ]

@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "windsurf.ledger.piccolo_app",
         "windsurf.audience.piccolo_app",
         "windsurf.analytics.piccolo_app",
+        "windsurf.flags.piccolo_app",
     ]
 )

@@ -27,6 +27,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     staff = commands.add_parser("create-staff", help="create a staff account (or promote an existing one)")
     staff.add_argument("email")
     staff.add_argument("--name", default="Staff")
+    flags = commands.add_parser("flags", help="list or set feature flags")
+    flag_commands = flags.add_subparsers(dest="flags_command", required=True)
+    flag_commands.add_parser("list", help="every flag, whether it is on, and for which creators")
+    flag_set = flag_commands.add_parser("set", help="turn a flag on or off (for everyone or some creators)")
+    flag_set.add_argument("name")
+    flag_set.add_argument("state", choices=("on", "off"))
+    flag_set.add_argument("--creators", default="", help="creator ids it is on for while off for everyone")
+    flag_set.add_argument("--description")
     args = parser.parse_args(argv)
 
     try:
@@ -60,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             password = sys.stdin.readline().rstrip("\r\n")
         return asyncio.run(_create_staff(settings, args.email, password, args.name))
+    if args.command == "flags":
+        return asyncio.run(_flags(settings, args))
     return 2
 
 
@@ -143,6 +153,37 @@ async def _create_staff(settings: Settings, email: str, password: str, name: str
             print(f"windsurf: {field}: {message}", file=sys.stderr)
         return 2
     print(f"staff account {account.email} is ready")
+    return 0
+
+
+async def _flags(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass as _getpass
+
+    from windsurf.core import db
+    from windsurf.core.errors import ServiceError
+    from windsurf.core.uow import unit_of_work
+    from windsurf.flags import service
+
+    db.bind(db.create_engine(settings.effective_database_url))
+    try:
+        async with unit_of_work() as uow:
+            if args.flags_command == "set":
+                await service.set_flag(
+                    uow,
+                    args.name,
+                    enabled=args.state == "on",
+                    creators=service.parse_creators(args.creators),
+                    description=args.description,
+                    changed_by=f"cli:{_getpass.getuser()}",
+                )
+            flags = await service.list_flags(uow)
+    except ServiceError as exc:
+        print(f"windsurf: {exc.message}", file=sys.stderr)
+        return 2
+    for flag in flags:
+        state = "on" if flag.enabled else ("creators" if flag.creators else "off")
+        creators = ",".join(str(c) for c in flag.creators)
+        print(f"{flag.name}\t{state}\t{creators}\t{flag.description}")
     return 0
 
 

@@ -32,7 +32,18 @@ def test_the_app_is_scraped_and_alert_rules_use_metrics_it_exports(tmp_path: Pat
         monitor["spec"]["endpoints"][0]["port"] in [p["name"] for p in s["spec"]["ports"]] for s in scraped
     )
 
-    token = "scraper-token-0123456789-abcdefghijklmnop"
+    # The scraper presents the token the pods' own synced Secret carries.
+    credentials = monitor["spec"]["endpoints"][0]["authorization"]["credentials"]
+    owner = credentials["name"].removesuffix("-env")
+    synced = json.loads(
+        run.one("aws:secretsmanager/secretVersion:SecretVersion", f"secrets-{owner}-value").inputs[
+            "secretString"
+        ]
+    )
+    token = synced[credentials["key"]]
+    for service in ("identity", "builder", "payments"):
+        other = run.one("aws:secretsmanager/secretVersion:SecretVersion", f"secrets-{service}-value")
+        assert json.loads(other.inputs["secretString"])["WINDSURF_METRICS_TOKEN"] == token
     app = create_app(
         Settings(services=("storefront",), var_dir=tmp_path, log_json=False, metrics_token=token)
     )
