@@ -80,12 +80,8 @@ class AppSecrets(pulumi.ComponentResource):
         redis_url = pulumi.Output.concat(
             "rediss://:", args.redis_auth_token, "@", args.redis_address, ":6379/0"
         )
-        # Prometheus sends it to /metrics (the ServiceMonitor reads it from the pods' own synced Secret); the
-        # Rollouts' analysis and the alerts have nothing to measure without it.
-        metrics_token = random.RandomPassword(f"{name}-metrics-token", length=48, special=False, opts=child)
         runtime = {
             "WINDSURF_SECRET_KEY": secret_key.result,
-            "WINDSURF_METRICS_TOKEN": metrics_token.result,
             "WINDSURF_DATABASE_URL": postgres_url(APP_USER, args.database_app_password),
             "WINDSURF_REDIS_URL": redis_url,
             "WINDSURF_EDGE_SECRET": origin.result,
