@@ -54,6 +54,7 @@ SERVICES = (
             "/logout",
             "/password-reset",
             "/verify",
+            "/verify-email",
             "/account",
             "/language",
             "/api/v1/identity",
