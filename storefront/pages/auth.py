@@ -387,14 +387,6 @@ async def account_page(request: Req, tenant: TenantDep, renderer: Render) -> Res
     return renderer.render(request, "account/index.html", {"sign_ins": sign_ins})
 
 
-@post("/language")
-async def choose_language(request: Req, settings: Config) -> Response[Any]:
-    form = await web.form_fields(request, "lang", "next")
-    response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
-    web.remember_language(settings, response, form["lang"])
-    return response
-
-
 @get("/language", opt={"exclude_from_csrf": True})
 async def language_link(request: Req, settings: Config) -> Response[Any]:
     """The language switch every page shows: a plain link, so it needs no CSRF token and works on error pages
@@ -425,7 +417,6 @@ router = Router(
         reset_confirm_page,
         reset_confirm,
         account_page,
-        choose_language,
         language_link,
     ],
     include_in_schema=False,

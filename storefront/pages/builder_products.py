@@ -186,7 +186,7 @@ async def new_product_page(p: P) -> Response[Any]:
     return _new_page(p.request, p.renderer, {"kind": kind if kind in KINDS else "download"}, {})
 
 
-@post([LIST_URL, f"{LIST_URL}/new"])
+@post(f"{LIST_URL}/new")
 async def create_product(p: P) -> Response[Any]:
     form = await web.form_fields(p.request, "kind", "title", "price", "external_url", "duration_minutes")
     fields = {key: value for key, value in form.items() if key != "kind" and value}
