@@ -419,14 +419,6 @@ async def resend_verification(
 # --- account and language -----------------------------------------------------------------------------------
 
 
-@post("/language")
-async def choose_language(request: Req, settings: Config) -> Response[Any]:
-    form = await web.form_fields(request, "lang", "next")
-    response = Redirect(path=safe_next(form["next"] or "/"), status_code=303)
-    web.remember_language(settings, response, form["lang"])
-    return response
-
-
 @get("/language", opt={"exclude_from_csrf": True})
 async def language_link(request: Req, settings: Config) -> Response[Any]:
     """The language switch every page shows: a plain link, so it needs no CSRF token and works on error pages
@@ -458,7 +450,6 @@ router = Router(
         reset_confirm,
         verify_email,
         resend_verification,
-        choose_language,
         language_link,
     ],
     include_in_schema=False,

@@ -195,7 +195,7 @@ NEW_FIELDS = {
 }
 
 
-@post([LIST_URL, f"{LIST_URL}/new"])
+@post(f"{LIST_URL}/new")
 async def create_product(p: P) -> Response[Any]:
     form = await web.form_fields(p.request, "kind", "title", "price", "external_url", "duration_minutes")
     wanted = NEW_FIELDS.get(form["kind"], ("price", "external_url", "duration_minutes"))

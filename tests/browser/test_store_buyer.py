@@ -21,7 +21,7 @@ def buyer_email() -> str:
 
 
 async def test_buyer_opens_a_product_and_reaches_its_checkout(page: Page) -> None:
-    await page.goto("/@demo")
+    await page.goto("/@demo?lang=en")  # a buyer who chose English (the store itself is in Amharic)
     await expect(page.get_by_role("heading", level=1)).to_have_text("Selam Bekele")
     await expect(page.locator("a.pc")).to_have_count(24)
 
@@ -39,7 +39,7 @@ async def test_buyer_opens_a_product_and_reaches_its_checkout(page: Page) -> Non
 
 
 async def test_buyer_gets_a_lead_magnet_for_an_email(page: Page) -> None:
-    await page.goto("/@demo")
+    await page.goto("/@demo?lang=en")  # a buyer who chose English (the store itself is in Amharic)
     await page.locator("a.pc", has_text="Free: 30 Amharic Proverbs Wallpapers").click()
     await expect(page).to_have_url(re.compile(r"/@demo/amharic-proverbs-wallpapers$"))
     await expect(page.locator(".price")).to_have_text("Free")
@@ -59,7 +59,7 @@ async def test_buyer_gets_a_lead_magnet_for_an_email(page: Page) -> None:
 
 
 async def test_buyer_joins_the_list_in_the_store_capture_block(page: Page, javascript: bool) -> None:
-    await page.goto("/@demo")
+    await page.goto("/@demo?lang=en")  # a buyer who chose English (the store itself is in Amharic)
     await page.evaluate("window.sameWindow = true")
     sent = htmx_requests(page)
     capture = page.locator("form.cp")

@@ -71,7 +71,7 @@ async def test_create_edit_publish_and_delete_with_plain_forms(
 async def test_bad_input_re_renders_the_form_with_422(client: AsyncTestClient[Litestar]) -> None:
     await sign_up(client)
     response = await post_form(
-        client, "/dashboard/products", {"kind": "download", "title": "", "price": "abc"}
+        client, "/dashboard/products/new", {"kind": "download", "title": "", "price": "abc"}
     )
     assert response.status_code == 422
     assert "Give your product a title." in response.text and "Enter a price in birr" in response.text

@@ -198,7 +198,7 @@ async def test_a_stale_profile_save_is_refused_and_keeps_what_was_typed(client: 
 async def test_an_error_summary_takes_the_focus_and_links_to_the_fields(client: Client) -> None:
     await sign_up(client)
     refused = await post_form(
-        client, "/dashboard/products", {"kind": "download", "title": "", "price": "abc"}
+        client, "/dashboard/products/new", {"kind": "download", "title": "", "price": "abc"}
     )
     assert refused.status_code == 422
     summary = re.search(
@@ -209,7 +209,7 @@ async def test_an_error_summary_takes_the_focus_and_links_to_the_fields(client: 
     assert refused.text.count("autofocus") == 1
     # With htmx (a boosted form) the failed form's address does not replace the page's in the address bar.
     boosted = await post_form(
-        client, "/dashboard/products", {"kind": "download", "title": ""}, headers={"HX-Request": "true"}
+        client, "/dashboard/products/new", {"kind": "download", "title": ""}, headers={"HX-Request": "true"}
     )
     assert boosted.status_code == 422 and boosted.headers["hx-push-url"] == "false"
 

@@ -33,7 +33,7 @@ async def sign_up(client: AsyncTestClient[Litestar], *, verified: bool = True) -
 async def create(client: AsyncTestClient[Litestar], **fields: str) -> str:
     """Create a product through the builder form; returns its id."""
     data = {"kind": "download", "title": "Coffee Guide", "price": "150", **fields}
-    response = await post_form(client, "/dashboard/products", data)
+    response = await post_form(client, "/dashboard/products/new", data)
     assert response.status_code == 303, response.text
     return response.headers["location"].split("/")[-1].split("?")[0]
 

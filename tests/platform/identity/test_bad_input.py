@@ -19,7 +19,6 @@ FORMS = {
     "/verify": ("phone", "purpose", "code", "next"),
     "/password-reset": ("email",),
     "/password-reset/confirm": ("token", "password"),
-    "/language": ("lang", "next"),
 }
 NASTY = [
     "",
