@@ -75,7 +75,7 @@ class AppSecrets(pulumi.ComponentResource):
         )
         # Prometheus sends it to /metrics (the ServiceMonitor reads it from the pods' own synced Secret); the
         # Rollouts' analysis and the alerts have nothing to measure without it.
-        metrics_token = random.RandomPassword(f"{name}-metrics-token", length=48, special=False, opts=child)
+        metrics_token = random.RandomPassword(f"{name}-metrics-token", length=64, special=False, opts=child)
         runtime = {
             "WINDSURF_SECRET_KEY": secret_key.result,
             "WINDSURF_METRICS_TOKEN": metrics_token.result,
