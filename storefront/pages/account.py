@@ -21,6 +21,7 @@ from litestar.response import Redirect
 
 from storefront.pages import rendering
 from storefront.pages.auth import LOGGED_OUT_CLEARS, set_session_cookie
+from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
 from windsurf.checkout import service as checkout
 from windsurf.core import offload, web
@@ -279,6 +280,8 @@ async def delete_account(
         async with tenant.savepoint():
             handle = await identity.delete_personal_data(tenant, password=form["current_password"])
             await stores.erase(tenant)
+            await catalog.erase_leads(tenant)
+            await audience.erase(tenant)
     except (ServiceError, RateLimitExceeded) as exc:
         return await _rejected(request, renderer, tenant, sessions, settings, "delete", exc, form)
     if handle:  # offline at once in every process's cache too, not only once the render job has run
@@ -337,6 +340,7 @@ async def export_files(tenant: Tenant, account: identity.Account) -> dict[str, s
         "orders": [_plain(order) for order in await checkout.list_orders(tenant, limit=10_000)],
         "store_leads": [_plain(row) for row in await stores.list_leads(tenant, limit=10_000)],
         "product_leads": [_plain(lead) for lead in await catalog.list_leads(tenant)],
+        "contacts": [_plain(contact) for contact in (await audience.list_contacts(tenant, limit=100_000))[0]],
     }
     files = {
         "account.json": json.dumps(_plain(account), ensure_ascii=False, indent=2),

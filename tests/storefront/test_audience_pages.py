@@ -5,8 +5,11 @@ preview, deletion; the one-click unsubscribe link; the SMS STOP webhook; and ano
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
 import re
 import uuid
+import zipfile
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -233,3 +236,15 @@ async def test_anonymous_callers_reach_no_audience_page(client: Client) -> None:
     ):
         response = await post_form(client, url, {})
         assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
+
+
+async def test_deleting_the_account_erases_its_audience_and_the_download_holds_it(client: Client) -> None:
+    await _store_with_a_lead(client)
+    archive = zipfile.ZipFile(io.BytesIO((await client.get("/account/export.zip")).content))
+    creator = uuid.UUID(json.loads(archive.read("account.json"))["id"])
+    assert "buyer@example.com" in archive.read("contacts.csv").decode()
+    assert (await acting(creator, audience.list_contacts))[1] == 1
+    deleted = await post_form(client, "/account/delete", {"current_password": "correct horse battery"})
+    assert deleted.status_code == 303
+    # The people on the list gave their addresses to that creator: they go with the account.
+    assert (await acting(creator, audience.list_contacts))[1] == 0

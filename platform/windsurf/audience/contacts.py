@@ -254,6 +254,14 @@ async def delete_contact(tenant: Tenant, contact_id: uuid.UUID) -> None:
         await Contact.delete().where((Contact.creator_id == tenant.creator_id) & (Contact.id == contact_id))
 
 
+async def erase(tenant: Tenant) -> None:
+    """The creator's account is being deleted: every contact and delivery record goes with it (the people on the
+    list gave their addresses to that creator, and nobody can send to them any more)."""
+    async with tenant.scope():
+        await Delivery.delete().where(Delivery.creator_id == tenant.creator_id)
+        await Contact.delete().where(Contact.creator_id == tenant.creator_id)
+
+
 async def unsubscribe(tenant: Tenant, contact_id: uuid.UUID, channel: Channel, how: str) -> ContactView:
     """The person asked to hear no more on ``channel``: withdrawn now, and the address suppressed for good."""
     contact = await get_contact(tenant, contact_id)

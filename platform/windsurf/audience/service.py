@@ -30,6 +30,9 @@ from windsurf.audience.contacts import (
     edit_contact as edit_contact,
 )
 from windsurf.audience.contacts import (
+    erase as erase,
+)
+from windsurf.audience.contacts import (
     export_csv as export_csv,
 )
 from windsurf.audience.contacts import (

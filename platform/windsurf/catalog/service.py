@@ -718,6 +718,12 @@ async def list_leads(tenant: Tenant, product_id: uuid.UUID | None = None) -> lis
     return [LeadView(r["id"], r["product_id"], r["email"], r["phone"], r["created_at"]) for r in rows]
 
 
+async def erase_leads(tenant: Tenant) -> None:
+    """The creator's account is being deleted: the contacts buyers left on its lead magnets go with it."""
+    async with tenant.scope():
+        await Lead.delete().where(Lead.creator_id == tenant.creator_id)
+
+
 def delivery_token(
     secret_key: str, lead_id: uuid.UUID, file_id: uuid.UUID, *, now: float | None = None
 ) -> str:
