@@ -195,6 +195,7 @@ async def test_json_columns_are_jsonb_on_postgres(app: Litestar) -> None:
             )
         )
     assert {row["name"]: row["data_type"] for row in rows} == {
+        "flag.creators": "jsonb",
         "job.payload": "jsonb",
         "phone_code.pending": "jsonb",
         "product.cover": "jsonb",
