@@ -60,7 +60,11 @@ async def test_compose_preview_test_and_send_an_email(client: Client, app: Lites
     again = await post_form(client, f"/dashboard/broadcasts/{broadcast_id}/send", {})
     assert again.status_code == 409 and "This broadcast was already sent." in again.text
     await drain_jobs(app)
-    (mail,) = [mail for mail in app.state.jobs.email.emails if mail.to == "reader@example.com"]
+    (mail,) = [
+        mail
+        for mail in app.state.jobs.email.emails
+        if mail.to == "reader@example.com" and mail.subject == "New guide"  # not the welcome message
+    ]
     assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/unsubscribe/" in mail.headers["List-Unsubscribe"] and "/unsubscribe/" in mail.body
     done = await client.get(f"/dashboard/broadcasts/{broadcast_id}")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import nh3
 from markdown_it import MarkdownIt
 
+from windsurf.core.errors import FieldError as FieldError  # one class for every domain's field checks
 from windsurf.core.i18n import N_
 
 KINDS = ("download", "lead_magnet", "link", "coaching")
@@ -60,12 +61,6 @@ ALLOWED_TAGS = {
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     "strikethrough"
 )
-
-
-class FieldError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def clean_kind(raw: str) -> str:

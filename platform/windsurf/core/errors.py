@@ -51,6 +51,14 @@ STATUS_TEXT = {
 }
 
 
+class FieldError(ValueError):
+    """One field's value is wrong; ``message`` is the (untranslated) sentence shown beside it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class ServiceError(Exception):
     """A domain rule was broken; ``message`` is a translatable msgid, ``field`` the form field it concerns."""
 

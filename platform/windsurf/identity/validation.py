@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from windsurf.core.errors import FieldError as FieldError  # one class for every domain's field checks
 from windsurf.core.i18n import N_
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_]{1,28}[a-z0-9])$")
@@ -61,12 +62,6 @@ def is_reserved_handle(value: str) -> bool:
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 NAME_MAX = 80
 EMAIL_MAX = 254
-
-
-class FieldError(ValueError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def clean_email(raw: str) -> str:
