@@ -6,7 +6,10 @@ succeeded, then watch the Argo Rollouts: the controller moves traffic (blue-gree
 storefront's canary in weighted steps), measures each step against the app's own metrics, and aborts and rolls
 back by itself when they fail. Pulumi never switches traffic. `promote` skips the remaining steps (every Rollout
 takes the new pods now); `rollback` aborts every Rollout and puts the previous tag back, so the next `up` does not
-retry the failed release. A first release (tag `bootstrap`) starts the pods that had nothing to run.
+retry the failed release. `canary` starts the storefront's canary of one image tag without a Pulumi run (what
+`kubectl argo rollouts set image` does) and/or moves it straight to the `setWeight` step holding a weight; the
+controller's analysis still aborts it on bad metrics, and the next `up` with that tag makes the stack agree.
+A first release (tag `bootstrap`) starts the pods that had nothing to run.
 
 Release state (the tag and the one before it) lives in the stack's `release` output: every action first writes it
 back into the stack config, so the next CI run, on a fresh checkout of stacks/, starts from what is deployed and
@@ -32,7 +35,8 @@ from infra import kube
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("dev", "staging", "production")
-ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback")
+ACTIONS = ("bootstrap", "preview", "drift", "up", "refresh", "destroy", "promote", "rollback", "canary")
+CANARY_ROLLOUT = "storefront"  # components/manifests.py: the one Rollout released in weighted steps
 NS = "windsurf"
 POLICY_PACK = str(ROOT / "infra" / "policy")
 UNRELEASED = "bootstrap"  # components/manifests.py: a track that never received a release
@@ -174,6 +178,34 @@ class Deployer:
                     api.promote_full(name)
                     self.steps.append(f"promote {name}")
 
+    def canary(self, image_tag: str | None, weight: int | None) -> None:
+        """The storefront Rollout runs ``image_tag`` as its canary, and/or its traffic moves to ``weight`` percent
+        by resuming the Rollout at the first ``setWeight`` step that gives the canary at least that much."""
+        kubeconfig, namespace, names = self._rollouts()
+        if CANARY_ROLLOUT not in names:
+            raise RuntimeError(f"the stack has no {CANARY_ROLLOUT} Rollout to run a canary on")
+        with kube.rollouts(kubeconfig, namespace) as api:
+            rollout = api.rollout(CANARY_ROLLOUT)
+            if image_tag is not None:
+                image = rollout["spec"]["template"]["spec"]["containers"][0]["image"]
+                repository = image.split("@")[0]
+                if ":" in repository.rsplit("/", 1)[-1]:
+                    repository = repository.rsplit(":", 1)[0]
+                api.set_image(CANARY_ROLLOUT, f"{repository}:{image_tag}")
+                self.steps.append(f"canary {CANARY_ROLLOUT} {image_tag}")
+            if weight is not None:
+                steps = rollout["spec"]["strategy"]["canary"]["steps"]
+                at = [i for i, step in enumerate(steps) if step.get("setWeight", -1) >= weight]
+                if not at:
+                    held = sorted(step["setWeight"] for step in steps if "setWeight" in step)
+                    raise RuntimeError(f"no canary step holds {weight}%; the steps hold {held}")
+                current = int((rollout.get("status") or {}).get("currentStepIndex", 0))
+                if image_tag is None and current >= at[0]:
+                    self.steps.append(f"canary {CANARY_ROLLOUT} already past {weight}%")
+                    return
+                api.go_to_step(CANARY_ROLLOUT, at[0])
+                self.steps.append(f"canary {CANARY_ROLLOUT} weight {steps[at[0]]['setWeight']}")
+
     def rollback(self) -> None:
         """Abort every Rollout (traffic back on the previous pods at once), then make the previous tag the
         desired state again, so the stack and the cluster agree and no later `up` retries the failed release."""
@@ -211,11 +243,18 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
     parser.add_argument("--stack", required=True, choices=STACKS)
     parser.add_argument("--image-tag", help="the image tag to release (required for `up`)")
     parser.add_argument(
+        "--weight", type=int, help="`canary`: move the storefront's canary to the step holding this percent"
+    )
+    parser.add_argument(
         "--no-wait", action="store_true", help="`up` returns once applied, without watching the Rollouts"
     )
     args = parser.parse_args(argv)
     if args.action == "up" and not args.image_tag:
         parser.error("up needs --image-tag")
+    if args.action == "canary" and args.image_tag is None and args.weight is None:
+        parser.error("canary needs --image-tag, --weight or both")
+    if args.weight is not None and not 0 < args.weight <= 100:
+        parser.error("--weight is a percentage, 1-100")
 
     deployer = Deployer(select_stack(args.stack, command_factory()))
     if args.action != "bootstrap":
@@ -237,6 +276,8 @@ def run(argv: Sequence[str], command_factory: Callable[[], auto.PulumiCommand] =
             deployer.promote()
         case "rollback":
             deployer.rollback()
+        case "canary":
+            deployer.canary(args.image_tag, args.weight)
     return deployer
 
 

@@ -3,7 +3,9 @@ exactly as kubectl would be with the stack's kubeconfig (its exec plugin, `aws e
 sits in the VPC, so the private API endpoint is reachable from where this runs.
 
 Promote and abort are what `kubectl argo rollouts promote --full` and `abort` do: a merge patch of the Rollout's
-status subresource, which the controller acts on.
+status subresource, which the controller acts on. A canary is what `kubectl argo rollouts set image` does (a patch
+of the pod template's image), and moving it to a weight is `promote --skip-current-step`'s patch, aimed at the
+`setWeight` step that holds that weight.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 
 ROLLOUTS = "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/rollouts/{name}"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 
 
 def _token(user: dict[str, Any]) -> str:
@@ -65,6 +68,22 @@ class Rollouts:
     def abort(self, name: str) -> None:
         """All traffic back to the stable (or active) pods; the new ones are scaled down."""
         self._patch_status(name, {"abort": True})
+
+    def rollout(self, name: str) -> dict[str, Any]:
+        response = self.client.get(self._path(name))
+        response.raise_for_status()
+        return dict(response.json())
+
+    def set_image(self, name: str, image: str) -> None:
+        """The pod template's (first, the app's) container runs ``image``: the controller starts the new
+        ReplicaSet and walks the Rollout's steps from the first."""
+        patch = [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}]
+        response = self.client.patch(self._path(name), content=json.dumps(patch), headers=JSON_PATCH)
+        response.raise_for_status()
+
+    def go_to_step(self, name: str, index: int) -> None:
+        """Resume the Rollout at step ``index`` (pauses and analysis before it are skipped)."""
+        self._patch_status(name, {"pauseConditions": None, "currentStepIndex": index})
 
     def _patch_status(self, name: str, status: dict[str, Any]) -> None:
         response = self.client.patch(

@@ -21,11 +21,17 @@ from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant
 from windsurf.dependencies import AccountDep, RendererDep, TenantDep
+from windsurf.flags import service as flags
 from windsurf.identity.validation import FieldError
 
 Req = Request[Any, Any, Any]
 NO_STORE = {"Cache-Control": "private, no-store"}
 BROADCASTS_URL = "/dashboard/broadcasts"
+# Channels rolled out per creator by the flags `broadcasts.sms` and `broadcasts.telegram` (they cost money or
+# reach a public channel): a flag that exists and is off holds the channel back from every creator it does not
+# list. No flag means open, as both channels were before the flags.
+ROLLOUT_CHANNELS = ("sms", "telegram")
+CHANNEL_CLOSED = N_("This channel is not open for your store yet. Please choose another one.")
 STATUS_LABELS = {"draft": N_("Draft"), "sending": N_("Sending"), "sent": N_("Sent"), "failed": N_("Failed")}
 STATE_LABELS = {
     "queued": N_("Queued"),
@@ -39,6 +45,16 @@ DONE_NOTICES = {
     "sending": N_("Your broadcast is being sent."),
     "telegram": N_("Your changes are saved."),
 }
+
+
+async def _closed_channels(tenant: Tenant) -> frozenset[str]:
+    return frozenset(
+        [
+            channel
+            for channel in ROLLOUT_CHANNELS
+            if not await flags.is_switched_on(tenant.uow, f"broadcasts.{channel}", tenant.creator_id)
+        ]
+    )
 
 
 async def _list_page(
@@ -57,6 +73,7 @@ async def _list_page(
         "labels": STATUS_LABELS,
         "form": form or {"channel": "email"},
         "errors": errors or {},
+        "closed": await _closed_channels(tenant),
         "telegram_channel": await audience.telegram_channel(tenant),
         "notice": DONE_NOTICES.get(request.query_params.get("done", "")),
     }
@@ -73,6 +90,9 @@ async def broadcasts_page(request: Req, tenant: TenantDep, renderer: RendererDep
 @post(BROADCASTS_URL)
 async def compose(request: Req, tenant: TenantDep, renderer: RendererDep) -> Response[Any]:
     form = await web.form_fields(request, "channel", "subject", "body", "tag")
+    if form["channel"] in await _closed_channels(tenant):
+        errors = {"channel": CHANNEL_CLOSED}
+        return await _list_page(request, tenant, renderer, form=form, errors=errors, status_code=422)
     try:
         draft = await audience.create_broadcast(tenant, inputs.broadcast_form(form))
     except InvalidInput as exc:
@@ -149,6 +169,11 @@ async def test_send(
 async def send(
     request: Req, broadcast_id: FromPath[uuid.UUID], tenant: TenantDep, renderer: RendererDep
 ) -> Response[Any]:
+    # A draft written while its channel was open is not sent once the channel is held back.
+    if (await audience.get_broadcast(tenant, broadcast_id)).channel in await _closed_channels(tenant):
+        return await _broadcast_page(
+            request, tenant, renderer, broadcast_id, error=CHANNEL_CLOSED, status_code=409
+        )
     try:
         await audience.start_broadcast(tenant, broadcast_id)
     except ServiceError as exc:

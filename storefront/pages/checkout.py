@@ -133,6 +133,12 @@ def _offer(shop: Shop) -> checkout.Offer:
     )
 
 
+async def _methods(shop: Shop, providers: Providers) -> list[str]:
+    """What the buyer may choose: the enabled providers' methods, less those whose kill switch is off."""
+    off = await payments.switched_off(shop.tenant.uow, providers, shop.creator.id)
+    return payments.available_methods(providers, off)
+
+
 async def _form_page(
     request: Req,
     renderer: Renderer,
@@ -145,7 +151,7 @@ async def _form_page(
     status_code: int = 200,
 ) -> Response[Any]:
     renderer.locale(request, default=await stores.default_language(shop.tenant))
-    methods = payments.available_methods(providers)
+    methods = await _methods(shop, providers)
     context = {
         "creator": shop.creator,
         "product": shop.product,
@@ -169,7 +175,7 @@ async def checkout_page(
     settings: SettingsDep,
 ) -> Response[Any]:
     shop = await _shop(uow, handle, slug)
-    methods = payments.available_methods(payment_providers)
+    methods = await _methods(shop, payment_providers)
     form = {
         "submission_key": secrets.token_urlsafe(24),
         "method": methods[0] if methods else "",
@@ -204,7 +210,12 @@ def _clean(form: dict[str, str], shop: Shop, methods: list[str], locale: str) ->
         errors["phone"] = exc.message
     if not form["email"].strip() and not form["phone"].strip():
         errors["email"] = N_("Please enter an email address or a phone number, so we can send your purchase.")
-    if form["method"] not in methods:
+    if form["method"] in METHOD_LABELS and form["method"] not in methods:
+        # Offered when the page was loaded, switched off since (or a stale form): say so, not "choose one".
+        errors["method"] = N_(
+            "This payment method is not available at the moment. Please choose another one."
+        )
+    elif form["method"] not in methods:
         errors["method"] = N_("Please choose how you want to pay.")
     offered = None
     if shop.product.pwyw_min_santim is not None:
@@ -236,10 +247,12 @@ def _device(user_agent: str) -> str:
     return "desktop" if device == classify.BOT else device
 
 
-def links_for(settings: Settings, providers: Providers, order: OrderView) -> payments.Links:
+def links_for(
+    settings: Settings, providers: Providers, order: OrderView, off: frozenset[str] = frozenset()
+) -> payments.Links:
     """The provider sends the buyer back to the order page and posts its notification to its webhook."""
     base = settings.public_url.rstrip("/")
-    provider = payments.provider_for(order.method, providers)
+    provider = payments.provider_for(order.method, providers, off)
     return payments.Links(
         return_url=f"{base}{order_path(settings, order.creator_id, order.id)}",
         notify_url=f"{base}/webhooks/{provider}",
@@ -249,12 +262,14 @@ def links_for(settings: Settings, providers: Providers, order: OrderView) -> pay
 async def _start(settings: Settings, providers: Providers, order: OrderView, locale: str) -> str:
     """Ask the provider for the payment; the order page says what happened (an error code when it failed)."""
     path = order_path(settings, order.creator_id, order.id)
+    async with unit_of_work() as uow:
+        off = await payments.switched_off(uow, providers, order.creator_id)
     try:
         await payments.start_payment(
             order.creator_id,
             order.id,
             providers=providers,
-            links=links_for(settings, providers, order),
+            links=links_for(settings, providers, order, off),
             locale=locale,
         )
     except PaymentError as error:
@@ -284,7 +299,7 @@ async def place_order(
         shop = await _shop(work, handle, slug)
         locale = renderer.locale(request, default=await stores.default_language(shop.tenant))
         try:
-            wanted = _clean(form, shop, payments.available_methods(payment_providers), locale)
+            wanted = _clean(form, shop, await _methods(shop, payment_providers), locale)
             wanted = dataclasses.replace(
                 wanted,
                 source=classify.named_source(form["src"]) or "direct",

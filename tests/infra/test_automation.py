@@ -18,19 +18,23 @@ from pulumi import automation as auto
 from pulumi.automation._cmd import CommandResult
 from semver import VersionInfo
 
+from components import manifests
 from infra import automation
 
 TOKEN = "k8s-aws-v1.loopback-token"
+IMAGE = "123456789012.dkr.ecr.af-south-1.amazonaws.com:443/windsurf/app:v1"
 
 
 class KubernetesApi(ThreadingHTTPServer):
     """A loopback stand-in for the cluster API's Rollout resources: `GET /apis/argoproj.io/v1alpha1/namespaces/
-    <ns>/rollouts/<name>` and merge patches of its `/status`, with the bearer token the kubeconfig's exec plugin
-    produced. `phases` sets what each Rollout reports; `patches` records what the release steps asked."""
+    <ns>/rollouts/<name>`, merge patches of its `/status` and JSON patches of its spec, with the bearer token the
+    kubeconfig's exec plugin produced. `phases` and `step_index` set what each Rollout reports; its spec has the
+    storefront's real canary steps (components/manifests.py); `patches` records what the release steps asked."""
 
     def __init__(self) -> None:
         self.phases: dict[str, str] = {}
-        self.patches: list[tuple[str, dict]] = []
+        self.step_index: dict[str, int] = {}
+        self.patches: list[tuple[str, dict | list]] = []
         api = self
         path = re.compile(r"/apis/argoproj.io/v1alpha1/namespaces/([\w-]+)/rollouts/([\w-]+)(/status)?")
 
@@ -58,12 +62,19 @@ class KubernetesApi(ThreadingHTTPServer):
                     status = {"phase": phase, "message": "RolloutAborted: metric error-rate failed"}
                     if phase == "Degraded":
                         status["abort"] = True
-                    self._answer(200, {"kind": "Rollout", "status": status})
+                    status["currentStepIndex"] = api.step_index.get(match.group(2), 0)
+                    spec = {
+                        "template": {"spec": {"containers": [{"name": "app", "image": IMAGE}]}},
+                        "strategy": manifests.canary_strategy(match.group(2), "ns", "windsurf"),
+                    }
+                    self._answer(200, {"kind": "Rollout", "spec": spec, "status": status})
 
             def do_PATCH(self) -> None:
                 if match := self._match():
-                    assert self.headers["Content-Type"] == "application/merge-patch+json"
-                    assert match.group(3) == "/status"
+                    expected = (
+                        "application/merge-patch+json" if match.group(3) else "application/json-patch+json"
+                    )
+                    assert self.headers["Content-Type"] == expected
                     body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                     api.patches.append((match.group(2), body))
                     self._answer(200, {"kind": "Rollout"})
@@ -190,7 +201,7 @@ def verbs(cli: RecordingPulumiCLI) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cluster() -> None:
-    API.phases, API.patches = {}, []
+    API.phases, API.step_index, API.patches = {}, {}, []
 
 
 def test_up_sets_the_tag_runs_up_waits_for_the_migration_then_for_the_rollouts() -> None:
@@ -228,6 +239,41 @@ def test_promote_skips_the_remaining_steps_of_rollouts_still_under_way() -> None
         ("storefront", {"status": {"promoteFull": True}}),
     ]
     assert not any(call[0] == "up" for call in cli.calls)
+
+
+def test_canary_runs_an_image_tag_on_the_storefront_rollout_only() -> None:
+    cli = RecordingPulumiCLI(imageTag="v2", previousImageTag="v1")
+    deployer = automation.run(["canary", "--stack", "production", "--image-tag", "v3"], lambda: cli)
+    image = IMAGE.replace(":v1", ":v3")
+    assert API.patches == [
+        ("storefront", [{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": image}])
+    ]
+    assert deployer.steps[-1] == "canary storefront v3"
+    assert not any(
+        call[0] == "up" for call in cli.calls
+    )  # traffic is the controller's; the stack waits for `up`
+
+
+def test_canary_moves_the_storefront_to_the_step_holding_a_weight() -> None:
+    cli = RecordingPulumiCLI()
+    API.phases = {"storefront": "Paused"}
+    deployer = automation.run(["canary", "--stack", "staging", "--weight", "20"], lambda: cli)
+    steps = manifests.canary_strategy("storefront", "ns", "windsurf")["canary"]["steps"]
+    index = next(i for i, step in enumerate(steps) if step.get("setWeight") == 25)
+    assert API.patches == [("storefront", {"status": {"pauseConditions": None, "currentStepIndex": index}})]
+    assert deployer.steps[-1] == "canary storefront weight 25"
+    # Already past it: nothing is patched (a canary never moves back by weight; `rollback` does that).
+    API.patches, API.step_index = [], {"storefront": index + 1}
+    automation.run(["canary", "--stack", "staging", "--weight", "10"], lambda: RecordingPulumiCLI())
+    assert API.patches == []
+    with pytest.raises(RuntimeError, match="no canary step holds 80%"):
+        automation.run(["canary", "--stack", "staging", "--weight", "80"], lambda: RecordingPulumiCLI())
+
+
+@pytest.mark.parametrize("argv", [["canary"], ["canary", "--weight", "0"], ["canary", "--weight", "101"]])
+def test_canary_needs_a_tag_or_a_weight(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        automation.run([*argv, "--stack", "dev"], lambda: RecordingPulumiCLI())
 
 
 def test_rollback_aborts_every_rollout_and_puts_the_previous_tag_back() -> None:
@@ -300,3 +346,13 @@ def test_missing_cli_exits_with_install_instructions(monkeypatch: pytest.MonkeyP
 def test_up_requires_an_image_tag() -> None:
     with pytest.raises(SystemExit):
         automation.run(["up", "--stack", "dev"], lambda: RecordingPulumiCLI())
+
+
+def test_the_release_workflow_can_start_and_move_a_canary() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((automation.ROOT / ".github" / "workflows" / "release.yml").read_text())
+    inputs = workflow[True]["workflow_dispatch"]["inputs"]
+    assert "canary" in inputs["action"]["options"] and {"image-tag", "weight"} <= set(inputs)
+    step = next(s for s in workflow["jobs"]["release"]["steps"] if "pulumi-deploy" in s.get("uses", ""))
+    assert "--image-tag" in step["with"]["command"] and "--weight" in step["with"]["command"]

@@ -338,6 +338,16 @@ STACK_CASES: dict[str, tuple[list[PolicyResource], list[PolicyResource]]] = {
         ],
         [_resource(rules.WEB_ACL, "w", {"arn": "arn:waf:1"})],
     ),
+    "secretsmanager-rotation": (
+        [
+            _resource(rules.RDS, "db", {"manageMasterUserPassword": True}),
+            _resource(rules.RDS, "replica", {"replicateSourceDb": "db"}),
+            _resource(rules.SECRET, "s", {"name": "windsurf/dev/redis-auth"}),
+            _resource(rules.SECRET, "r", {"name": "windsurf/dev/reports", "arn": "arn:secret:r"}),
+            _resource(rules.SECRET_ROTATION, "rr", {"secretId": "arn:secret:r"}),
+        ],
+        [_resource(rules.RDS, "db", {"password": "hunter2-but-longer"})],
+    ),
 }
 
 
@@ -365,6 +375,21 @@ def test_stack_rule(name: str) -> None:
     good, bad = STACK_CASES[name]
     assert _stack_violations(name, good) == []
     assert _stack_violations(name, bad)
+
+
+def test_a_non_rotating_secret_holding_database_credentials_fails_secretsmanager_1() -> None:
+    database = _resource(rules.RDS, "db", {"manageMasterUserPassword": True})
+    credentials = '{"engine": "postgres", "username": "reporting", "password": "s3cr3t"}'
+    secret = _resource(rules.SECRET, "reporting", {"name": "windsurf/production/reporting-database"})
+    value = _resource(rules.SECRET_VERSION, "v", {"secretId": "reporting", "secretString": credentials})
+    violations = _stack_violations("secretsmanager-rotation", [database, secret, value])
+    assert violations == ["[SecretsManager.1] secret windsurf/production/reporting-database does not rotate"]
+    rotation = _resource(rules.SECRET_ROTATION, "rot", {"secretId": "windsurf/production/reporting-database"})
+    assert _stack_violations("secretsmanager-rotation", [database, secret, value, rotation]) == []
+
+
+def test_every_rotation_exemption_gives_its_reason() -> None:
+    assert all(len(reason) > 40 for reason in rules.UNROTATED_SECRETS.values())
 
 
 def test_restricted_pod_rule_rejects_host_access() -> None:
@@ -399,4 +424,10 @@ def test_whole_pack_passes_on_every_resource_of_the_stack(stack: str) -> None:
         rules.ECR_REPOSITORY,
         rules.CONFIG_RECORDER,
         rules.WEB_ACL,
+        rules.SECRET,
     } <= checked
+    # SecretsManager.1 passes because the exemptions name what the stack writes, not because nothing is there.
+    secrets = {
+        str(r.props.get("name")).rsplit("/", 1)[-1] for r in resources if r.resource_type == rules.SECRET
+    }
+    assert {"database-admin", "redis-auth", "migrate"} <= secrets <= set(rules.UNROTATED_SECRETS)

@@ -105,6 +105,17 @@ async def is_enabled(
     return flag is not None and flag.on_for(creator_id)
 
 
+async def is_switched_on(
+    uow: UnitOfWork, name: str, creator_id: uuid.UUID | None = None, *, cache: FlagCache = CACHE
+) -> bool:
+    """A kill switch: on unless a flag ``name`` exists and is off (for ``creator_id``, when given).
+
+    What runs today keeps running when nobody made a flag: only a deliberate ``off`` stops it.
+    """
+    flag = (await cache.flags(uow)).get(name)
+    return flag is None or flag.on_for(creator_id)
+
+
 def parse_creators(text: str) -> tuple[uuid.UUID, ...]:
     try:
         return tuple(dict.fromkeys(uuid.UUID(part) for part in re.split(r"[\s,]+", text.strip()) if part))

@@ -40,6 +40,7 @@ from windsurf.core.i18n import N_
 from windsurf.core.metrics import PAYMENTS_STARTED
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
 from windsurf.delivery import service as delivery
+from windsurf.flags import service as flags
 from windsurf.ledger import service as ledger
 from windsurf.payments.providers.base import (
     ErrorCode,
@@ -145,14 +146,30 @@ def _now() -> dt.datetime:
 # --- methods and references ---------------------------------------------------------------------------------
 
 
-def available_methods(providers: Providers) -> list[str]:
-    """The payment methods a buyer can choose, given the enabled providers."""
-    return [method for method, names in METHOD_PROVIDERS.items() if any(name in providers for name in names)]
+def switch_name(provider: str) -> str:
+    """The kill switch of one provider: staff turn it off (/staff/flags, `windsurf flags`) during an outage."""
+    return f"payments.{provider}"
 
 
-def provider_for(method: str, providers: Providers) -> str:
+async def switched_off(uow: UnitOfWork, providers: Providers, creator_id: uuid.UUID) -> frozenset[str]:
+    """The enabled providers whose kill switch is off for this creator (read through the flag cache)."""
+    return frozenset(
+        [name for name in providers if not await flags.is_switched_on(uow, switch_name(name), creator_id)]
+    )
+
+
+def available_methods(providers: Providers, off: frozenset[str] = frozenset()) -> list[str]:
+    """The payment methods a buyer can choose, given the enabled providers and those switched off."""
+    return [
+        method
+        for method, names in METHOD_PROVIDERS.items()
+        if any(name in providers and name not in off for name in names)
+    ]
+
+
+def provider_for(method: str, providers: Providers, off: frozenset[str] = frozenset()) -> str:
     for name in METHOD_PROVIDERS.get(method, ()):
-        if name in providers:
+        if name in providers and name not in off:
             return name
     raise PaymentError(ErrorCode.PROVIDER_MISCONFIGURED, method, "no enabled provider takes this method")
 
@@ -243,7 +260,9 @@ async def start_payment(
         order = await checkout.get_order(tenant, order_id)
         if order.status != "pending":
             raise NotPayable()
-        name = provider_for(order.method, providers)
+        # A provider switched off starts nothing new; what it already started still settles (webhooks and
+        # reconciliation name the provider of the attempt, not the switch).
+        name = provider_for(order.method, providers, await switched_off(tenant.uow, providers, creator_id))
         for earlier in await attempts_for(tenant, order_id):
             if earlier.provider == name and earlier.status == "started":
                 return earlier
