@@ -38,6 +38,7 @@ from windsurf.dependencies import (
     TenantDep,
     UowDep,
 )
+from windsurf.identity import inputs
 from windsurf.identity import service as identity
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
@@ -164,7 +165,10 @@ async def change_password(
     form = await web.form_fields(request, "current_password", "password")
     try:
         await _limited(request, rate_limiter, settings, PASSWORD_CHECK, tenant)
-        await identity.change_password(tenant, current=form["current_password"], new=form["password"])
+        typed = inputs.password_change_form(
+            current_password=form["current_password"], password=form["password"]
+        )
+        await identity.change_password(tenant, typed)
     except (ServiceError, RateLimitExceeded) as exc:
         return await _rejected(request, renderer, tenant, sessions, settings, "password", exc, form)
     # Whoever else knew the old password is logged out everywhere; this browser stays in.
@@ -184,9 +188,10 @@ async def change_email(
     try:
         await _limited(request, rate_limiter, settings, PASSWORD_CHECK, tenant)
         await _limited(request, rate_limiter, settings, SEND, tenant)
-        await identity.start_email_change(
-            tenant, email=form["email"], password=form["current_password"], locale=renderer.locale(request)
+        typed_change = inputs.email_change_form(
+            email=form["email"], current_password=form["current_password"]
         )
+        await identity.start_email_change(tenant, typed_change, locale=renderer.locale(request))
     except (ServiceError, RateLimitExceeded) as exc:
         return await _rejected(request, renderer, tenant, sessions, settings, "email", exc, form)
     return Redirect(path=f"{PAGE}?done=email", status_code=303)
@@ -220,7 +225,10 @@ async def change_phone(
     try:
         await _limited(request, rate_limiter, settings, SEND, tenant)
         phone = await identity.start_phone_change(
-            tenant, secret_key=settings.secret_key, phone=form["phone"], locale=renderer.locale(request)
+            tenant,
+            inputs.phone_number_form(phone=form["phone"]),
+            secret_key=settings.secret_key,
+            locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
         return await _rejected(request, renderer, tenant, sessions, settings, "phone", exc, form)
@@ -245,7 +253,9 @@ async def confirm_phone(
     try:
         await _limited(request, rate_limiter, settings, PASSWORD_CHECK, tenant)
         await identity.confirm_phone_change(
-            tenant, secret_key=settings.secret_key, phone=form["phone"], code=form["code"]
+            tenant,
+            inputs.phone_code_form(phone=form["phone"], code=form["code"]),
+            secret_key=settings.secret_key,
         )
     except (ServiceError, RateLimitExceeded) as exc:
         errors = (
@@ -278,7 +288,8 @@ async def delete_account(
     try:
         await _limited(request, rate_limiter, settings, PASSWORD_CHECK, tenant)
         async with tenant.savepoint():
-            handle = await identity.delete_personal_data(tenant, password=form["current_password"])
+            typed_password = inputs.current_password_form(current_password=form["current_password"])
+            handle = await identity.delete_personal_data(tenant, typed_password)
             await stores.erase(tenant)
             await catalog.erase_leads(tenant)
             await audience.erase(tenant)

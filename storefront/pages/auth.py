@@ -26,7 +26,7 @@ from windsurf.dependencies import (
     UowDep,
     ViewerDep,
 )
-from windsurf.identity import devices, service, validation
+from windsurf.identity import devices, inputs, service, validation
 from windsurf.identity.service import Account
 from windsurf.identity.sessions import SessionManager
 from windsurf.settings import Settings
@@ -176,7 +176,12 @@ async def signup_email(
     form = await web.form_fields(request, "display_name", "handle", "email", "password")
     try:
         await _limit(request, rate_limiter, settings, SIGNUP, form["email"])
-        account = await service.sign_up_with_email(uow, **form, locale=renderer.locale(request))
+        try:
+            typed = inputs.email_sign_up_form(**form)
+        except InvalidInput as refused:
+            await service.add_taken_handle(uow, refused, form["handle"])
+            raise
+        account = await service.sign_up_with_email(uow, typed, locale=renderer.locale(request))
     except service.AccountExists:
         return renderer.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
     except (ServiceError, RateLimitExceeded) as exc:
@@ -193,12 +198,13 @@ async def signup_phone(
     form = await web.form_fields(request, "display_name", "handle", "phone")
     try:
         await _limit(request, rate_limiter, settings, SEND_CODE, form["phone"])
+        try:
+            typed = inputs.phone_sign_up_form(**form)
+        except InvalidInput as refused:
+            await service.add_taken_handle(uow, refused, form["handle"])
+            raise
         phone = await service.request_phone_code(
-            uow,
-            secret_key=settings.secret_key,
-            purpose="signup",
-            locale=renderer.locale(request),
-            **form,
+            uow, typed, secret_key=settings.secret_key, locale=renderer.locale(request)
         )
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": form, "method": "phone"}
@@ -243,10 +249,9 @@ async def verify(
         await _limit(request, rate_limiter, settings, VERIFY_CODE, form["phone"])
         account = await service.confirm_phone_code(
             uow,
+            inputs.phone_code_form(phone=form["phone"], code=form["code"]),
             secret_key=settings.secret_key,
-            phone=form["phone"],
             purpose=purpose,
-            code=form["code"],
             locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
@@ -293,7 +298,8 @@ async def login(
         await _limit(request, rate_limiter, settings, LOGIN, form["email"])
         if not devices.recognised(settings, request, _account_key(form["email"])):
             await _limit(request, rate_limiter, settings, LOGIN_ACCOUNT, form["email"])
-        account = await service.authenticate(uow, form["email"], form["password"])
+        credentials = inputs.login_form(email=form["email"], password=form["password"])
+        account = await service.authenticate(uow, credentials)
     except (ServiceError, RateLimitExceeded) as exc:
         context = {"form": {"email": form["email"]}, "next": form["next"], "method": "email"}
         return _rejected(renderer, request, "auth/login.html", context, exc)
@@ -309,9 +315,8 @@ async def login_phone(
         await _limit(request, rate_limiter, settings, SEND_CODE, form["phone"])
         phone = await service.request_phone_code(
             uow,
+            inputs.phone_number_form(phone=form["phone"]),
             secret_key=settings.secret_key,
-            phone=form["phone"],
-            purpose="login",
             locale=renderer.locale(request),
         )
     except (ServiceError, RateLimitExceeded) as exc:
@@ -349,8 +354,8 @@ async def reset_request(
         await _limit(request, rate_limiter, settings, RESET, form["email"])
         await service.start_password_reset(
             uow,
+            inputs.email_address_form(email=form["email"]),
             secret_key=settings.secret_key,
-            email=form["email"],
             reset_url=f"{settings.public_url}/password-reset/confirm",
             locale=renderer.locale(request),
         )
@@ -372,9 +377,8 @@ async def reset_confirm(
 ) -> Response[Any]:
     form = await web.form_fields(request, "token", "password")
     try:
-        account = await service.reset_password(
-            uow, secret_key=settings.secret_key, token=form["token"], password=form["password"]
-        )
+        typed = inputs.password_reset_form(token=form["token"], password=form["password"])
+        account = await service.reset_password(uow, typed, secret_key=settings.secret_key)
     except (ServiceError, RateLimitExceeded) as exc:
         context: dict[str, Any] = {"token": form["token"][:200]}
         return _rejected(renderer, request, "auth/reset_confirm.html", context, exc)

@@ -27,6 +27,7 @@ from windsurf.core.uow import Tenant, UnitOfWork
 from windsurf.dependencies import PageCacheDep, RateLimiterDep, RendererDep, SettingsDep, StorageDep, UowDep
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
+from windsurf.settings import Settings
 from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
@@ -52,6 +53,21 @@ async def _product(tenant: Tenant, slug: str) -> ProductView:
     return product
 
 
+def _handle_of(segment: str, slug: str) -> str:
+    """The handle of a well-formed product address (/@handle/slug); anything else is a 404."""
+    handle = segment.removeprefix("@").lower()
+    if not segment.startswith("@") or not _HANDLE.match(handle) or not validation.SLUG_PATTERN.match(slug):
+        raise NotFoundError()
+    return handle
+
+
+def _back_to_page(request: Req, settings: Settings, handle: str, slug: str) -> Response[Any]:
+    """To the product page's clean URL, remembering the language asked for (if any)."""
+    response = Redirect(path=f"/@{handle}/{slug}", status_code=303, headers={"Cache-Control": "no-store"})
+    web.remember_language(settings, response, request.query_params.get("lang", ""))
+    return response
+
+
 @route("/{segment:str}/{slug:str}", http_method=["GET", "HEAD"], opt=public_page.PUBLIC_OPT)
 async def product_page(
     request: Req,
@@ -63,14 +79,9 @@ async def product_page(
 ) -> Response[Any]:
     """Never rendered here: the stored page (near cache, Redis, row); nobody asked for a language, the
     store's own language, as on the store page."""
-    handle = segment.removeprefix("@").lower()
-    if not segment.startswith("@") or not _HANDLE.match(handle) or not validation.SLUG_PATTERN.match(slug):
-        raise NotFoundError()
-    chosen = request.query_params.get("lang")
-    if chosen is not None:  # the footer's language link: remember the choice, then show the clean URL
-        response = Redirect(path=f"/@{handle}/{slug}", status_code=303, headers={"Cache-Control": "no-store"})
-        web.remember_language(settings, response, chosen)
-        return response
+    handle = _handle_of(segment, slug)
+    if request.query_params.get("lang") is not None:  # the footer's language link
+        return _back_to_page(request, settings, handle, slug)
     # The store's own language on a first visit (the creator chose it); the buyer's choice (the cookie the
     # language link sets) after that. A phone's Accept-Language says little about what a buyer reads.
     preferred = i18n.preferred_locale(request.cookies.get(i18n.LANGUAGE_COOKIE), None)
@@ -82,6 +93,15 @@ async def product_page(
             raise
         return public_page.moved(f"/@{moved}/{slug}")
     return public_page.respond(request, page)
+
+
+@get("/{segment:str}/{slug:str}/lead", opt=public_page.PUBLIC_OPT)
+async def lead_form_address(
+    request: Req, segment: FromPath[str], slug: FromPath[str], settings: SettingsDep
+) -> Response[Any]:
+    """The address the capture form leaves in the address bar: a reload, or the language link of the thank-you
+    page or of a form error, comes back to the product page (which holds the form) instead of a 405."""
+    return _back_to_page(request, settings, _handle_of(segment, slug), slug)
 
 
 @post("/{segment:str}/{slug:str}/lead", opt=public_page.PUBLIC_OPT)
@@ -148,5 +168,7 @@ async def lead_magnet_file(
 
 
 router = Router(
-    path="/", route_handlers=[product_page, capture_lead, lead_magnet_file], include_in_schema=False
+    path="/",
+    route_handlers=[product_page, lead_form_address, capture_lead, lead_magnet_file],
+    include_in_schema=False,
 )

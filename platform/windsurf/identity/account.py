@@ -16,9 +16,8 @@ from windsurf.core.db import is_unique_violation
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import Tenant, UnitOfWork
-from windsurf.identity import validation
+from windsurf.identity import inputs
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, RetiredHandle, SignIn
-from windsurf.identity.validation import FieldError
 
 EMAIL_CHANGE_LIFETIME = dt.timedelta(days=3)
 WRONG_PASSWORD = N_("That is not your current password.")
@@ -34,18 +33,14 @@ async def _check_password(tenant: Tenant, password: str) -> None:
         row = await Creator.select(Creator.password_hash).where(Creator.id == tenant.creator_id).first()
     if row is None:
         raise NotFoundError()
-    if not await security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
+    if not await security.verify_password(row["password_hash"], password):
         raise InvalidInput({"current_password": WRONG_PASSWORD}, {"current_password": "wrong_password"})
 
 
-async def change_password(tenant: Tenant, *, current: str, new: str) -> None:
+async def change_password(tenant: Tenant, form: inputs.PasswordChange) -> None:
     """A new password, only with the current one (a phone left logged in must not let anybody take over)."""
-    try:
-        clean = validation.clean_password(new)
-    except FieldError as exc:
-        raise InvalidInput({"password": exc.message}) from None
-    await _check_password(tenant, current)
-    new_hash = await security.hash_password(clean)
+    await _check_password(tenant, form.current_password)
+    new_hash = await security.hash_password(form.password)
     async with tenant.scope():
         await Creator.update({Creator.password_hash: new_hash}).where(Creator.id == tenant.creator_id)
 
@@ -54,13 +49,10 @@ def email_change_token(secret_key: str, creator_id: uuid.UUID, email: str) -> st
     return security.seal(secret_key, f"change-email:{creator_id}:{email}")
 
 
-async def start_email_change(tenant: Tenant, *, email: str, password: str, locale: str) -> str:
+async def start_email_change(tenant: Tenant, form: inputs.EmailChange, *, locale: str) -> str:
     """Email a confirmation link to the new address; the account keeps its email until it is opened."""
-    try:
-        clean = validation.clean_email(email)
-    except FieldError as exc:
-        raise InvalidInput({"email": exc.message}) from None
-    await _check_password(tenant, password)
+    clean = form.email
+    await _check_password(tenant, form.current_password)
     async with tenant.scope():
         if await Creator.exists().where(Creator.email == clean):
             # Said to the person asking: they proved their password, and the address gets nothing.
@@ -103,12 +95,11 @@ async def confirm_email_change(uow: UnitOfWork, *, secret_key: str, token: str) 
     return email
 
 
-async def start_phone_change(tenant: Tenant, *, secret_key: str, phone: str, locale: str) -> str:
+async def start_phone_change(
+    tenant: Tenant, form: inputs.PhoneNumber, *, secret_key: str, locale: str
+) -> str:
     """Text a code to the new number; it becomes the account's phone when the code is confirmed."""
-    try:
-        clean = validation.clean_phone(phone)
-    except FieldError as exc:
-        raise InvalidInput({"phone": exc.message}) from None
+    clean = form.phone
     async with tenant.scope():
         if await Creator.exists().where(Creator.phone == clean):
             raise InvalidInput(
@@ -134,16 +125,12 @@ async def start_phone_change(tenant: Tenant, *, secret_key: str, phone: str, loc
     return clean
 
 
-async def confirm_phone_change(tenant: Tenant, *, secret_key: str, phone: str, code: str) -> str:
+async def confirm_phone_change(tenant: Tenant, form: inputs.PhoneCode, *, secret_key: str) -> str:
     """The code texted to the new number, typed back by the account that asked for it: the number is theirs."""
     from windsurf.identity import service  # the shared code check
 
     invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
-    try:
-        clean_phone = validation.clean_phone(phone)
-        clean_code = validation.clean_code(code)
-    except FieldError as exc:
-        raise ServiceError(exc.message, field="code") from None
+    clean_phone, clean_code = form.phone, form.code
     async with tenant.scope():
         pending = await service.consume_code(secret_key, clean_phone, "change", clean_code, invalid)
         if pending.get("creator_id") != str(tenant.creator_id):
@@ -160,7 +147,7 @@ async def confirm_phone_change(tenant: Tenant, *, secret_key: str, phone: str, c
     return clean_phone
 
 
-async def delete_personal_data(tenant: Tenant, *, password: str) -> str | None:
+async def delete_personal_data(tenant: Tenant, form: inputs.CurrentPassword) -> str | None:
     """Delete the account's personal data, confirmed by its password; returns the handle it had.
 
     The creator row stays, emptied (its orders and ledger entries, which the law requires us to keep, refer
@@ -168,7 +155,7 @@ async def delete_personal_data(tenant: Tenant, *, password: str) -> str | None:
     to it for a year, so nobody can open a store under the address its buyers knew. The sign-in history and
     reset links go.
     """
-    await _check_password(tenant, password)
+    await _check_password(tenant, form.current_password)
     creator_id = tenant.creator_id
     async with tenant.scope():
         row = await Creator.select(Creator.handle).where(Creator.id == creator_id).first()

@@ -21,7 +21,7 @@ from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.rendered_pages import pages_changed
 from windsurf.core.uow import Tenant, UnitOfWork
-from windsurf.identity import validation
+from windsurf.identity import inputs, validation
 
 # The account page's operations live in a module of their own; re-exported here, the domain's one entry point.
 from windsurf.identity.account import change_password as change_password
@@ -136,30 +136,30 @@ async def _taken(
             codes["handle"], errors["handle"] = TAKEN["handle"]
 
 
-async def sign_up_with_email(
-    uow: UnitOfWork, *, display_name: str, handle: str, email: str, password: str, locale: str
-) -> Account:
-    errors: dict[str, str] = {}
-    name = _clean(errors, "display_name", validation.clean_display_name, display_name)
-    clean_handle = _clean(errors, "handle", validation.clean_handle, handle)
-    clean_email = _clean(errors, "email", validation.clean_email, email)
-    clean_password = _clean(errors, "password", validation.clean_password, password)
-    if errors:
-        codes: dict[str, str] = {}
-        # Whether the email has an account is not said on the page (it would tell anyone which addresses do).
-        await _taken(uow, errors, codes, handle=clean_handle)
-        raise InvalidInput(errors, codes)
+async def add_taken_handle(uow: UnitOfWork, refused: InvalidInput, handle: str) -> None:
+    """Add to a sign-up form's refusal that its handle is taken, if it is: the form says every problem at once.
+    Whether the email or phone has an account is never said (it would tell anyone which addresses do)."""
+    if "handle" in refused.errors:
+        return
+    try:
+        clean_handle = validation.clean_handle(handle)
+    except FieldError:
+        return
+    await _taken(uow, refused.errors, refused.codes, handle=clean_handle)
+
+
+async def sign_up_with_email(uow: UnitOfWork, form: inputs.EmailSignUp, *, locale: str) -> Account:
     async with uow.scope():
-        if await Creator.exists().where(Creator.email == clean_email):
+        if await Creator.exists().where(Creator.email == form.email):
             # Told to the address instead; the page asks the person to check their email.
-            await jobs.enqueue(uow, "identity.send_account_exists", {"email": clean_email, "locale": locale})
+            await jobs.enqueue(uow, "identity.send_account_exists", {"email": form.email, "locale": locale})
             raise AccountExists()
     account = await _create(
         uow,
-        display_name=name,
-        handle=clean_handle,
-        email=clean_email,
-        password_hash=await security.hash_password(clean_password),
+        display_name=form.display_name,
+        handle=form.handle,
+        email=form.email,
+        password_hash=await security.hash_password(form.password),
         locale=locale,
     )
     await send_email_verification(uow, account, locale)
@@ -188,48 +188,38 @@ async def _create(uow: UnitOfWork, **values: Any) -> Account:
     return _account(creator.to_dict())
 
 
-async def authenticate(uow: UnitOfWork, email: str, password: str) -> Account:
+async def authenticate(uow: UnitOfWork, credentials: inputs.Credentials) -> Account:
     """The account for this email and password; one message for every failure, so none reveals an account."""
-    failure = ServiceError(N_("That email and password do not match an account."), field="email")
-    try:
-        clean_email = validation.clean_email(email)
-    except FieldError:
-        await security.verify_password(None, password[: validation.PASSWORD_MAX])
-        raise failure from None
-    async with uow.scope():
-        row = await Creator.select().where(Creator.email == clean_email).first()
+    failure = ServiceError(inputs.LOGIN_FAILED, field="email")
+    row = None
+    if credentials.email is not None:
+        async with uow.scope():
+            row = await Creator.select().where(Creator.email == credentials.email).first()
     if row is None:
-        await security.verify_password(None, password[: validation.PASSWORD_MAX])  # same time as a real check
+        await security.verify_password(None, credentials.password)  # the same time as a real check
         raise failure
-    if not await security.verify_password(row["password_hash"], password[: validation.PASSWORD_MAX]):
+    if not await security.verify_password(row["password_hash"], credentials.password):
         raise failure
     return _account(row)
 
 
 async def request_phone_code(
-    uow: UnitOfWork,
-    *,
-    secret_key: str,
-    phone: str,
-    purpose: str,
-    locale: str,
-    display_name: str = "",
-    handle: str = "",
+    uow: UnitOfWork, form: inputs.PhoneSignUp | inputs.PhoneNumber, *, secret_key: str, locale: str
 ) -> str:
-    """Send a 6-digit code to ``phone`` for ``purpose`` (signup or login); returns the phone in E.164."""
-    errors: dict[str, str] = {}
-    clean_phone = _clean(errors, "phone", validation.clean_phone, phone)
+    """Send a 6-digit code to the form's phone: to sign up (PhoneSignUp) or to log in (PhoneNumber); returns
+    the phone in E.164."""
+    clean_phone = form.phone
+    purpose = "signup" if isinstance(form, inputs.PhoneSignUp) else "login"
     pending: dict[str, str] = {}
-    if purpose == "signup":
-        pending["display_name"] = _clean(errors, "display_name", validation.clean_display_name, display_name)
-        pending["handle"] = _clean(errors, "handle", validation.clean_handle, handle)
-    codes: dict[str, str] = {}
-    if purpose == "signup":
+    if isinstance(form, inputs.PhoneSignUp):
+        pending = {"display_name": form.display_name, "handle": form.handle}
         # Said early, before an SMS is paid for (the phone is not: see below); the unique constraints decide
         # when the code is confirmed.
-        await _taken(uow, errors, codes, handle=pending["handle"])
-    if errors:
-        raise InvalidInput(errors, codes)
+        errors: dict[str, str] = {}
+        codes: dict[str, str] = {}
+        await _taken(uow, errors, codes, handle=form.handle)
+        if errors:
+            raise InvalidInput(errors, codes)
     async with uow.scope():
         if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
             # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
@@ -264,16 +254,11 @@ async def request_phone_code(
 
 
 async def confirm_phone_code(
-    uow: UnitOfWork, *, secret_key: str, phone: str, purpose: str, code: str, locale: str
+    uow: UnitOfWork, form: inputs.PhoneCode, *, secret_key: str, purpose: str, locale: str
 ) -> Account:
     invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
-    try:
-        clean_phone = validation.clean_phone(phone)
-        clean_code = validation.clean_code(code)
-    except FieldError as exc:
-        raise ServiceError(exc.message, field="code") from None
     async with uow.scope():
-        return await _confirm(uow, secret_key, clean_phone, purpose, clean_code, locale, invalid)
+        return await _confirm(uow, secret_key, form.phone, purpose, form.code, locale, invalid)
 
 
 async def _confirm(
@@ -360,13 +345,10 @@ def _reset_creator(token: str) -> uuid.UUID | None:
 
 
 async def start_password_reset(
-    uow: UnitOfWork, *, secret_key: str, email: str, reset_url: str, locale: str
+    uow: UnitOfWork, form: inputs.EmailAddress, *, secret_key: str, reset_url: str, locale: str
 ) -> None:
     """Email a reset link if the address has an account, else tell the address it has none; the page is alike."""
-    try:
-        clean_email = validation.clean_email(email)
-    except FieldError as exc:
-        raise InvalidInput({"email": exc.message}) from None
+    clean_email = form.email
     async with uow.scope():
         row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
         if row is None:
@@ -395,12 +377,9 @@ async def start_password_reset(
         )
 
 
-async def reset_password(uow: UnitOfWork, *, secret_key: str, token: str, password: str) -> Account:
+async def reset_password(uow: UnitOfWork, form: inputs.PasswordReset, *, secret_key: str) -> Account:
     """Set a new password from an emailed link; the link works once, for RESET_LIFETIME."""
-    try:
-        clean_password = validation.clean_password(password)
-    except FieldError as exc:
-        raise InvalidInput({"password": exc.message}) from None
+    token, clean_password = form.token, form.password
     expired = ServiceError(N_("This reset link has expired or was already used. Ask for a new one."))
     creator_id = _reset_creator(token[:200])
     if creator_id is None:

@@ -36,6 +36,7 @@ from windsurf.core import storage
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery.tables import Grant
+from windsurf.identity import inputs as identity_inputs
 from windsurf.identity import service as identity
 from windsurf.ledger.tables import LedgerTransaction
 from windsurf.payments import service as payments
@@ -112,14 +113,13 @@ async def paid_order(settings: Settings) -> tuple[uuid.UUID, checkout.OrderView,
     handle = f"crash{uuid.uuid4().hex[:8]}"
     creator_email = f"{handle}@example.com"
     async with unit_of_work() as uow:
-        account = await identity.sign_up_with_email(
-            uow,
+        typed = identity_inputs.email_sign_up_form(
             display_name="Hana Tesfaye",
             handle=handle,
             email=creator_email,
             password="a long enough password 2026",
-            locale="en",
         )
+        account = await identity.sign_up_with_email(uow, typed, locale="en")
     async with tenant_for(account.id) as tenant:
         product = await catalog.create_product(
             tenant,
