@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -71,6 +73,43 @@ def step_line() -> str:
         f"{name}_p50_ms={percentile(STEP_MS[name], 50):.0f} {name}_p99_ms={percentile(STEP_MS[name], 99):.0f}"
         for name in STEPS
     )
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants (granian's worker is a child of ``windsurf serve``)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+async def transactions(owner_url: str) -> int:
+    """Transactions committed in the bench database so far (PostgreSQL's own counter)."""
+    connection = await asyncpg.connect(owner_url)
+    try:
+        return int(
+            await connection.fetchval(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            )
+        )
+    finally:
+        await connection.close()
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -318,10 +357,14 @@ def bench_checkout(orders: int, concurrency: int) -> int:
         }
         owner_url = deployment.environ["WINDSURF_MIGRATION_DATABASE_URL"]
         handle, slug = asyncio.run(product_to_sell(owner_url))
-        with serve_on(deployment, port, environ) as base_url, worker(deployment, environ):
+        with serve_on(deployment, port, environ) as (base_url, server_pid), worker(deployment, environ):
+            cpu_before, commits_before = cpu_seconds(server_pid), asyncio.run(transactions(owner_url))
             seconds, latencies, paid = asyncio.run(
                 drive(base_url, handle, slug, orders, concurrency, secret, run)
             )
+            # What one order costs the web worker and the database, whatever else loads the machine.
+            server_cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / max(orders, 1)
+            commits = (asyncio.run(transactions(owner_url)) - commits_before) / max(orders, 1)
             left = asyncio.run(wait_for_jobs(owner_url))
         result = asyncio.run(audit(owner_url, run, paid))
     print(
@@ -331,6 +374,11 @@ def bench_checkout(orders: int, concurrency: int) -> int:
         flush=True,
     )
     print(step_line(), flush=True)
+    print(
+        f"server_cpu_ms_per_order={server_cpu_ms:.0f} db_transactions_per_order={commits:.1f}"
+        " (both counted while buyers ran; the worker's deliveries overlap them)",
+        flush=True,
+    )
     for failure in FAILURES[:3]:
         print(f"buyer could not pay: {failure}", flush=True)
     print(summary_line(result.paid_orders, seconds, latencies, result))
@@ -339,7 +387,9 @@ def bench_checkout(orders: int, concurrency: int) -> int:
 
 
 @contextlib.contextmanager
-def serve_on(deployment: servers.ProductionDeployment, port: int, environ: dict[str, str]) -> Iterator[str]:
+def serve_on(
+    deployment: servers.ProductionDeployment, port: int, environ: dict[str, str]
+) -> Iterator[tuple[str, int]]:
     """``windsurf serve`` on ``port`` (chosen before start: the sandbox URL names it)."""
     log = deployment.workdir / f"serve-{port}.log"
     command = [
@@ -363,7 +413,7 @@ def serve_on(deployment: servers.ProductionDeployment, port: int, environ: dict[
         try:
             base_url = f"http://127.0.0.1:{port}"
             servers.wait_until_ready(f"{base_url}/health/ready", process, log)
-            yield base_url
+            yield base_url, process.pid
         finally:
             servers.stop(process)
 
