@@ -26,6 +26,7 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import re
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -43,6 +45,8 @@ from bench import servers
 
 DRAIN_TIMEOUT_S = 300.0
 FAILURES: list[str] = []  # why buyers could not pay (the first few are printed)
+STEPS = ("page", "place", "pay", "notify")  # the buyer's steps 1-3 (step 1 split into its page and its post)
+STEP_MS: dict[str, list[float]] = {step: [] for step in STEPS}  # where a buyer's time goes, per step
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,51 @@ def summary_line(orders: int, seconds: float, latencies_ms: Sequence[float], aud
         f" p99_ms={percentile(latencies_ms, 99):.0f} lost={audit.lost} double_paid={audit.double_paid}"
         f" undelivered={audit.undelivered}"
     )
+
+
+def step_line() -> str:
+    """Per-step p50/p99 of the buyers' steps: where their waiting goes."""
+    return " ".join(
+        f"{name}_p50_ms={percentile(STEP_MS[name], 50):.0f} {name}_p99_ms={percentile(STEP_MS[name], 99):.0f}"
+        for name in STEPS
+    )
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and its descendants (granian's worker is a child of ``windsurf serve``)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grown = {root}, True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
+async def transactions(owner_url: str) -> int:
+    """Transactions committed in the bench database so far (PostgreSQL's own counter)."""
+    connection = await asyncpg.connect(owner_url)
+    try:
+        return int(
+            await connection.fetchval(
+                "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+            )
+        )
+    finally:
+        await connection.close()
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -102,63 +151,77 @@ def _hidden(page: str, name: str) -> str:
 
 
 async def one_buyer(
-    base_url: str, handle: str, slug: str, n: int, secret: str, run: str
+    base_url: str, handle: str, slug: str, n: int, secret: str, run: str, transport: httpx.AsyncHTTPTransport
 ) -> tuple[float, str | None]:
     """One buyer's purchase; (latency ms, the gateway reference they paid, or None if they could not pay)."""
     address = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
     headers = {"X-Forwarded-For": address}
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30.0) as client:
-        page = await client.get(f"/checkout/{handle}/{slug}")
-        page.raise_for_status()
-        form = {
-            "name": "Bench Buyer",
-            "email": f"bench-{run}-{n}@example.com",
-            "phone": "",
-            "method": "telebirr",
-            "discount_code": "",
-            "amount": "",
-            "submission_key": _hidden(page.text, "submission_key"),
-            "_csrf_token": _hidden(page.text, "_csrf_token"),
-        }
-        # Production's cookies are Secure (behind the TLS edge); this loopback is plain HTTP, so send them as the
-        # browser would over HTTPS.
-        jar = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
-        placed = await client.post(f"/checkout/{handle}/{slug}", data=form, headers={"Cookie": jar})
-        location = placed.headers.get("location", "")
-        found = re.search(r"/sandbox-pay/pay/([A-Za-z0-9_-]+)", location)
-        if found is None and location:
-            order_page = await client.get(location)
-            found = re.search(r"/sandbox-pay/pay/([A-Za-z0-9_-]+)", order_page.text)
-        if found is None:
-            FAILURES.append(f"{placed.status_code} {location} {placed.text[:300]!r}")
-            return (time.perf_counter() - started) * 1000, None
-        reference = found.group(1)
-        auth = {"Authorization": f"Bearer {secret}"}
-        decided = await client.post(
-            f"/sandbox-pay/api/payments/{reference}/decision",
-            json={"action": "pay", "notify": "drop"},
-            headers=auth,
-        )
-        decided.raise_for_status()
-        payment = decided.json()
-        body = json.dumps(
-            {
-                "event": "payment.updated",
-                "notification_id": str(uuid.uuid4()),
-                "reference": reference,
-                "status": payment["status"],
-                "amount": payment["amount"],
-                "currency": payment["currency"],
-            },
-            separators=(",", ":"),
-        ).encode()
-        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        signed = {"X-Sandbox-Signature": signature, "Content-Type": "application/json"}
-        for _ in range(2):  # the provider's resend: a duplicate for every order
-            answer = await client.post("/webhooks/sandbox", content=body, headers=signed)
-            if answer.status_code != 200:
-                raise RuntimeError(f"webhook answered {answer.status_code}: {answer.text[:200]}")
+    lap = started
+
+    def step(name: str) -> None:
+        nonlocal lap
+        now = time.perf_counter()
+        STEP_MS[name].append((now - lap) * 1000)
+        lap = now
+
+    # A client per buyer (its own cookies) over one shared connection pool: a client of its own would build a
+    # TLS context (CA bundle parsed) per buyer, CPU the benchmark took from the server on these two cores.
+    client = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30.0, transport=transport)
+    page = await client.get(f"/checkout/{handle}/{slug}")
+    step("page")
+    page.raise_for_status()
+    form = {
+        "name": "Bench Buyer",
+        "email": f"bench-{run}-{n}@example.com",
+        "phone": "",
+        "method": "telebirr",
+        "discount_code": "",
+        "amount": "",
+        "submission_key": _hidden(page.text, "submission_key"),
+        "_csrf_token": _hidden(page.text, "_csrf_token"),
+    }
+    # Production's cookies are Secure (behind the TLS edge); this loopback is plain HTTP, so send them as the
+    # browser would over HTTPS.
+    jar = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
+    placed = await client.post(f"/checkout/{handle}/{slug}", data=form, headers={"Cookie": jar})
+    location = placed.headers.get("location", "")
+    found = re.search(r"/sandbox-pay/pay/([A-Za-z0-9_-]+)", location)
+    if found is None and location:
+        order_page = await client.get(location)
+        found = re.search(r"/sandbox-pay/pay/([A-Za-z0-9_-]+)", order_page.text)
+    if found is None:
+        FAILURES.append(f"{placed.status_code} {location} {placed.text[:300]!r}")
+        return (time.perf_counter() - started) * 1000, None
+    step("place")
+    reference = found.group(1)
+    auth = {"Authorization": f"Bearer {secret}"}
+    decided = await client.post(
+        f"/sandbox-pay/api/payments/{reference}/decision",
+        json={"action": "pay", "notify": "drop"},
+        headers=auth,
+    )
+    decided.raise_for_status()
+    step("pay")
+    payment = decided.json()
+    body = json.dumps(
+        {
+            "event": "payment.updated",
+            "notification_id": str(uuid.uuid4()),
+            "reference": reference,
+            "status": payment["status"],
+            "amount": payment["amount"],
+            "currency": payment["currency"],
+        },
+        separators=(",", ":"),
+    ).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    signed = {"X-Sandbox-Signature": signature, "Content-Type": "application/json"}
+    for _ in range(2):  # the provider's resend: a duplicate for every order
+        answer = await client.post("/webhooks/sandbox", content=body, headers=signed)
+        if answer.status_code != 200:
+            raise RuntimeError(f"webhook answered {answer.status_code}: {answer.text[:200]}")
+    step("notify")
     return (time.perf_counter() - started) * 1000, reference
 
 
@@ -169,15 +232,20 @@ async def drive(
     latencies: list[float] = []
     paid: list[str] = []
 
+    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=concurrency * 2))
+
     async def buyer(n: int) -> None:
         async with semaphore:
-            latency, reference = await one_buyer(base_url, handle, slug, n, secret, run)
+            latency, reference = await one_buyer(base_url, handle, slug, n, secret, run, transport)
             latencies.append(latency)
             if reference:
                 paid.append(reference)
 
     started = time.perf_counter()
-    await asyncio.gather(*(buyer(n) for n in range(orders)))
+    try:
+        await asyncio.gather(*(buyer(n) for n in range(orders)))
+    finally:
+        await transport.aclose()
     return time.perf_counter() - started, latencies, paid
 
 
@@ -289,16 +357,26 @@ def bench_checkout(orders: int, concurrency: int) -> int:
         }
         owner_url = deployment.environ["WINDSURF_MIGRATION_DATABASE_URL"]
         handle, slug = asyncio.run(product_to_sell(owner_url))
-        with serve_on(deployment, port, environ) as base_url, worker(deployment, environ):
+        with serve_on(deployment, port, environ) as (base_url, server_pid), worker(deployment, environ):
+            cpu_before, commits_before = cpu_seconds(server_pid), asyncio.run(transactions(owner_url))
             seconds, latencies, paid = asyncio.run(
                 drive(base_url, handle, slug, orders, concurrency, secret, run)
             )
+            # What one order costs the web worker and the database, whatever else loads the machine.
+            server_cpu_ms = (cpu_seconds(server_pid) - cpu_before) * 1000 / max(orders, 1)
+            commits = (asyncio.run(transactions(owner_url)) - commits_before) / max(orders, 1)
             left = asyncio.run(wait_for_jobs(owner_url))
         result = asyncio.run(audit(owner_url, run, paid))
     print(
         f"buyers={orders} concurrency={concurrency} paid_at_gateway={result.paid_at_gateway}"
         f" paid_orders={result.paid_orders} jobs_left={left} emails={sink.received}"
         f" p50_ms={statistics.median(latencies) if latencies else 0:.0f} seconds={seconds:.1f}",
+        flush=True,
+    )
+    print(step_line(), flush=True)
+    print(
+        f"server_cpu_ms_per_order={server_cpu_ms:.0f} db_transactions_per_order={commits:.1f}"
+        " (both counted while buyers ran; the worker's deliveries overlap them)",
         flush=True,
     )
     for failure in FAILURES[:3]:
@@ -309,7 +387,9 @@ def bench_checkout(orders: int, concurrency: int) -> int:
 
 
 @contextlib.contextmanager
-def serve_on(deployment: servers.ProductionDeployment, port: int, environ: dict[str, str]) -> Iterator[str]:
+def serve_on(
+    deployment: servers.ProductionDeployment, port: int, environ: dict[str, str]
+) -> Iterator[tuple[str, int]]:
     """``windsurf serve`` on ``port`` (chosen before start: the sandbox URL names it)."""
     log = deployment.workdir / f"serve-{port}.log"
     command = [
@@ -333,7 +413,7 @@ def serve_on(deployment: servers.ProductionDeployment, port: int, environ: dict[
         try:
             base_url = f"http://127.0.0.1:{port}"
             servers.wait_until_ready(f"{base_url}/health/ready", process, log)
-            yield base_url
+            yield base_url, process.pid
         finally:
             servers.stop(process)
 

@@ -28,3 +28,37 @@ def test_percentiles_take_the_nearest_rank() -> None:
     assert checkout.percentile([5.0], 99) == 5.0
     assert checkout.percentile([float(n) for n in range(1, 11)], 50) == 5.0
     assert checkout.percentile([float(n) for n in range(1, 11)], 99) == 10.0
+
+
+def test_each_step_reports_its_median_and_p99() -> None:
+    steps = {name: [float(n) for n in range(1, 101)] for name in checkout.STEPS}
+    steps["notify"] = [10.0, 20.0]
+    original = dict(checkout.STEP_MS)
+    checkout.STEP_MS.update(steps)
+    try:
+        line = checkout.step_line()
+    finally:
+        checkout.STEP_MS.update(original)
+    assert line.startswith("page_p50_ms=50 page_p99_ms=99 place_p50_ms=50 place_p99_ms=99 ")
+    assert line.endswith("notify_p50_ms=10 notify_p99_ms=20")
+
+
+def test_cpu_seconds_counts_the_children_of_a_process() -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    own = checkout.cpu_seconds(os.getpid())
+    # A child that burns CPU, then waits: its time must count in its parent's tree while it lives.
+    script = "sum(range(20_000_000)); import time; time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while checkout.cpu_seconds(os.getpid()) - own < 0.2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert checkout.cpu_seconds(os.getpid()) - own >= 0.2
+        assert checkout.cpu_seconds(child.pid) >= 0.2
+    finally:
+        child.kill()
+        child.wait()

@@ -298,9 +298,6 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
                 await _take_place(tenant, offer)
             if priced.discount_code_id is not None:
                 await _use_code(tenant, priced.discount_code_id)
-            await analytics.record_checkout_start(
-                tenant, order_id, offer.product_id, source=request.source, device=request.device, at=now
-            )
             # Gives back the sales place and the discount use if nobody pays (checkout.jobs.expire_order).
             await jobs.enqueue(
                 tenant.uow,
@@ -310,6 +307,11 @@ async def place_order(tenant: Tenant, offer: Offer, request: CheckoutRequest) ->
             )
             # One reminder in an hour if it is still unpaid, where the buyer's consent allows (audience).
             await audience.remind_unpaid_checkout(tenant, order_id)
+            # Last: the day's counter row is shared by every buyer of the product, and its row lock is held
+            # until commit, so it is taken as late as possible (earlier, concurrent checkouts queued behind it).
+            await analytics.record_checkout_start(
+                tenant, order_id, offer.product_id, source=request.source, device=request.device, at=now
+            )
     except Exception as exc:
         if not db.is_unique_violation(exc):
             raise

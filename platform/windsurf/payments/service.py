@@ -266,7 +266,7 @@ async def start_payment(
         for earlier in await attempts_for(tenant, order_id):
             if earlier.provider == name and earlier.status == "started":
                 return earlier
-        attempt_id = uuid.uuid4()
+        attempt_id, reference = uuid.uuid4(), new_reference(creator_id)
         async with tenant.scope():
             await PaymentAttempt.insert(
                 PaymentAttempt(
@@ -274,12 +274,12 @@ async def start_payment(
                     creator_id=creator_id,
                     order_id=order_id,
                     provider=name,
-                    reference=new_reference(creator_id),
+                    reference=reference,
                     amount_santim=order.amount_santim,
                     currency=order.currency,
                 )
             )
-            attempt = next(a for a in await attempts_for(tenant, order_id) if a.id == attempt_id)
+            attempt = await _find(tenant, name, reference)
             # Reconciliation asks about it even if nothing else ever does (a lost notification, a crash here).
             await _schedule_reconcile(tenant.uow, attempt, 0)
     try:
@@ -331,6 +331,10 @@ async def confirm(reference: str, provider: str, *, providers: Providers, settin
     creator_id = creator_of(reference)
     async with tenant_for(creator_id) as tenant:
         attempt = await _find(tenant, provider, reference)
+    if attempt.status == "paid":
+        # Settled already, from the provider's own answer: a resent notification can change nothing, so the
+        # provider is not asked again (a duplicate costs one read, not a provider round trip and a transaction).
+        return Outcome(attempt, "paid", False)
     state = await providers.get(provider).query_payment(reference, attempt.provider_reference)
     async with tenant_for(creator_id) as tenant:
         return await settle(tenant, attempt, state, settings=settings)
@@ -404,9 +408,6 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
         policy=ledger.LedgerPolicy.from_settings(settings),
         currency=order.currency,
     )
-    await analytics.record_paid(
-        tenant, order.id, order.product_id, order.amount_santim, order.paid_at or dt.datetime.now(dt.UTC)
-    )
     await jobs.enqueue(
         tenant.uow, SALE_NOTICE_JOB, {"creator_id": str(tenant.creator_id), "order_id": str(order.id)}
     )
@@ -417,6 +418,11 @@ async def _on_paid(tenant: Tenant, order: OrderView, *, settings: Settings) -> N
         audience.NewContact(source="purchase", email=order.email, phone=order.phone, name=order.buyer_name),
     )
     await audience.thank_buyer(tenant, buyer.id, order.product_title)
+    # Last: the day's counter row is shared by every sale of the product and locked until commit, so it is
+    # taken as late as possible (earlier, concurrent notifications queued behind it for the whole settlement).
+    await analytics.record_paid(
+        tenant, order.id, order.product_id, order.amount_santim, order.paid_at or dt.datetime.now(dt.UTC)
+    )
 
 
 async def reconcile(
