@@ -62,23 +62,30 @@ async def start_email_change(tenant: Tenant, form: inputs.EmailChange, *, locale
     return clean
 
 
-async def confirm_email_change(uow: UnitOfWork, *, secret_key: str, token: str) -> str:
-    """Make the linked address the account's email (verified by this very link); returns it."""
-    failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
+def open_email_link(
+    secret_key: str, token: str, kind: str, lifetime: dt.timedelta, failure: ServiceError
+) -> tuple[uuid.UUID, str]:
+    """The account and address a sealed email link of ``kind`` names; ``failure`` for a forged, damaged, expired
+    or other kind of link (all the same to the person who clicked)."""
     try:
-        opened = security.unseal(
-            secret_key, token[:500], max_age_seconds=int(EMAIL_CHANGE_LIFETIME.total_seconds())
-        )
+        opened = security.unseal(secret_key, token[:500], max_age_seconds=int(lifetime.total_seconds()))
     except security.SealExpired:
         raise failure from None
-    kind, _, rest = opened.partition(":")
+    found, _, rest = opened.partition(":")
     creator_hex, _, email = rest.partition(":")
     try:
         creator_id = uuid.UUID(creator_hex)
     except ValueError:
         raise failure from None
-    if kind != "change-email" or not email:
+    if found != kind or not email:
         raise failure
+    return creator_id, email
+
+
+async def confirm_email_change(uow: UnitOfWork, *, secret_key: str, token: str) -> str:
+    """Make the linked address the account's email (verified by this very link); returns it."""
+    failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
+    creator_id, email = open_email_link(secret_key, token, "change-email", EMAIL_CHANGE_LIFETIME, failure)
     try:
         async with uow.savepoint():
             changed = (

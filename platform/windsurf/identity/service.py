@@ -29,6 +29,7 @@ from windsurf.identity.account import confirm_email_change as confirm_email_chan
 from windsurf.identity.account import confirm_phone_change as confirm_phone_change
 from windsurf.identity.account import delete_personal_data as delete_personal_data
 from windsurf.identity.account import email_change_token as email_change_token
+from windsurf.identity.account import open_email_link
 from windsurf.identity.account import start_email_change as start_email_change
 from windsurf.identity.account import start_phone_change as start_phone_change
 from windsurf.identity.tables import Creator, PasswordReset, PhoneCode, RetiredHandle, SignIn
@@ -591,20 +592,7 @@ async def send_email_verification(uow: UnitOfWork, account: Account, locale: str
 async def verify_email(uow: UnitOfWork, *, secret_key: str, token: str) -> Account:
     """Mark the account's email verified by the token of its link; a wrong, expired or outdated link fails."""
     failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
-    try:
-        opened = security.unseal(
-            secret_key, token[:500], max_age_seconds=int(EMAIL_LINK_LIFETIME.total_seconds())
-        )
-    except security.SealExpired:  # forged, damaged or expired: all the same to the person who clicked
-        raise failure from None
-    kind, _, rest = opened.partition(":")
-    creator_hex, _, email = rest.partition(":")
-    try:
-        creator_id = uuid.UUID(creator_hex)
-    except ValueError:
-        raise failure from None
-    if kind != "verify-email":
-        raise failure
+    creator_id, email = open_email_link(secret_key, token, "verify-email", EMAIL_LINK_LIFETIME, failure)
     async with uow.scope():
         # Only while the address is still the account's: a link sent before an email change proves nothing.
         await Creator.update({Creator.email_verified_at: _now()}).where(
