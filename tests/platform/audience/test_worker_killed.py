@@ -87,6 +87,7 @@ async def test_a_worker_killed_mid_broadcast_sends_no_duplicates_and_loses_none(
             return None
 
         inbox.before_accept = kill_on_the_fifth
+        inbox.only_to = set(addresses)
         worker["process"] = _start_worker(settings, port, tmp_path)
         try:
             await _until(killed.is_set)
