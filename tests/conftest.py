@@ -128,6 +128,7 @@ def make_settings(**overrides: Any) -> Settings:
         "log_json": False,
         "log_level": "WARNING",
         "default_locale": "en",
+        "argon2_cost": "fast",
     }
     values.update(overrides)
     return Settings.from_env({}, **values)

@@ -18,7 +18,20 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
-from windsurf.core import boundary, db, health, i18n, jobs, messaging, metrics, offload, openapi, storage, web
+from windsurf.core import (
+    boundary,
+    db,
+    health,
+    i18n,
+    jobs,
+    messaging,
+    metrics,
+    offload,
+    openapi,
+    security,
+    storage,
+    web,
+)
 from windsurf.core.errors import EXCEPTION_HANDLERS
 from windsurf.core.face import load_face
 from windsurf.core.http import EdgeMiddleware, OptionsAllow
@@ -116,6 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     db.bind(engine)
     storage.bind_public_base(settings)
     offload.configure(settings)
+    security.configure(settings)
     stores = build_stores(settings)
     objects = PlatformObjects(
         settings=settings,

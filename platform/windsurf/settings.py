@@ -68,6 +68,7 @@ class Settings:
     )
     offload_cpu_threads: int = 0  # hashing, images, QR codes at once per process; 0: one per core
     offload_io_threads: int = 16  # blocking file, S3 and SMTP calls at once per process
+    argon2_cost: Literal["strong", "fast"] = "strong"  # fast: argon2id's least cost, for the test suite
     sms_backend: Literal["console", "recording", "http"] = "console"
     sms_url: str = ""  # the SMS gateway's send endpoint (sms_backend=http)
     sms_token: str = ""  # its bearer token
@@ -263,6 +264,8 @@ class Settings:
                 problems.append("WINDSURF_WORKERS above 1 needs WINDSURF_REDIS_URL")
             if self.debug:
                 problems.append("WINDSURF_DEBUG must be off")
+            if self.argon2_cost != "strong":
+                problems.append("WINDSURF_ARGON2_COST must be strong")
             if not self.uses_postgres:
                 problems.append("WINDSURF_DATABASE_URL must point at PostgreSQL, not SQLite")
             if not self.public_url.startswith("https://"):

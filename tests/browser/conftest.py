@@ -70,6 +70,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "WINDSURF_SECRET_KEY": SECRET,
         "WINDSURF_VAR_DIR": str(workdir / "var"),
         "WINDSURF_DATABASE_URL": f"sqlite:///{workdir / 'windsurf.sqlite'}",
+        "WINDSURF_ARGON2_COST": "fast",
     }
     for command in ("migrate", "demo"):
         subprocess.run(_windsurf(command), env=environ, cwd=ROOT, check=True, capture_output=True)

@@ -13,21 +13,32 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken
 
 from windsurf.core import offload
+from windsurf.settings import Settings
 
 # argon2id with the library's RFC 9106 low-memory profile: strong, and fast enough for a 2-core pod.
-_hasher = PasswordHasher()
+STRONG = PasswordHasher()
+# The smallest cost argon2id allows: for the test suite, which signs up a thousand creators (production refuses it).
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_hasher = STRONG
+
+
+def configure(settings: Settings) -> None:
+    """Hash new passwords at the settings' cost (called by create_app). Stored hashes carry their own cost, so
+    every hash verifies whichever cost made it."""
+    global _hasher
+    _hasher = FAST if settings.argon2_cost == "fast" else STRONG
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """Verifying against this keeps the time of a login for an unknown account equal to that of a known one.
     Made on first use, in a worker thread: not at import, where it cost every process start a third of a second."""
-    return _hasher.hash("windsurf-timing-equaliser")
+    return hasher.hash("windsurf-timing-equaliser")
 
 
 def _verify(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(_hasher), password) and stored_hash is not None
     except (VerificationError, InvalidHashError, UnicodeError):
         return False
 

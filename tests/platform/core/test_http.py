@@ -58,6 +58,7 @@ async def test_incoming_request_id_is_kept_or_replaced(client: AsyncTestClient[L
 async def test_production_uses_host_cookies_and_hsts(postgres_urls: dict[str, str], tmp_path: Path) -> None:
     settings = make_settings(
         env="production",
+        argon2_cost="strong",
         public_url="https://testserver.local",
         database_url=postgres_urls["app"],
         migration_database_url=postgres_urls["owner"],

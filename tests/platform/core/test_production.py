@@ -23,6 +23,7 @@ from windsurf.settings import Settings, SettingsError
 def production_settings(database_url: str, migration_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "env": "production",
+        "argon2_cost": "strong",
         "public_url": "https://testserver.local",
         "database_url": database_url,
         "migration_database_url": migration_url,

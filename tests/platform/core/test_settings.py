@@ -87,6 +87,7 @@ def test_safe_production_settings_start() -> None:
         ({"WINDSURF_SMS_BACKEND": "console"}, "WINDSURF_SMS_BACKEND must be http"),
         ({"WINDSURF_SMS_BACKEND": "recording"}, "WINDSURF_SMS_BACKEND must be http"),
         ({"WINDSURF_SMTP_USERNAME": "AKIAEXAMPLE"}, "WINDSURF_SMTP_PASSWORD"),
+        ({"WINDSURF_ARGON2_COST": "fast"}, "WINDSURF_ARGON2_COST must be strong"),
     ],
 )
 def test_production_refuses_each_unsafe_setting(override: dict[str, str], named: str) -> None:
