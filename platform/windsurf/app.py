@@ -15,7 +15,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.routes import HTTPRoute
 from litestar.types import ControllerRouterHandler
 
 from windsurf.core import (
@@ -209,13 +208,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     )
     # Outside Litestar's routing (as its own CORS middleware is), so that 404s and 405s for unknown paths get
     # the security headers, a request id and an access-log line too; route middleware never sees those.
-    allow = {
-        route.path_format: ", ".join(sorted(route.methods))
-        for route in app.routes
-        if isinstance(route, HTTPRoute)
-    }
-    if settings.serves_api_schema:
-        openapi.install(app, settings, allow)
+    allow = openapi.allowed_methods(app)
     handler = metrics.MetricsMiddleware(OptionsAllow(face.wrap_asgi(app.asgi_handler), allow))
     app.asgi_handler = EdgeMiddleware(handler, production=settings.is_production)
     return app

@@ -12,9 +12,10 @@ import copy
 import re
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.routes import HTTPRoute
 
 from windsurf.settings import Settings
 
@@ -67,7 +68,10 @@ def config(settings: Settings) -> OpenAPIConfig | None:
         title="Stan Store Windsurf API",
         version="1",
         path="/schema",
-        render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+        render_plugins=[
+            _CompletedJson(settings.session_cookie_name),
+            _CompletedYaml(settings.session_cookie_name),
+        ],
     )
 
 
@@ -140,13 +144,34 @@ def _options_operation(path: str, allowed: str, item: dict[str, Any]) -> dict[st
     }
 
 
-def install(app: Litestar, settings: Settings, allow: dict[str, str]) -> None:
-    """Build the completed document once and make it the one /schema serves."""
-    from litestar._openapi.plugin import OpenAPIPlugin
+def allowed_methods(app: Litestar) -> dict[str, str]:
+    """Each path's methods, as its Allow header lists them."""
+    return {
+        route.path_format: ", ".join(sorted(route.methods))
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+    }
 
-    plugin = app.plugins.get(OpenAPIPlugin)
-    document = complete(
-        plugin.provide_openapi().to_schema(), session_cookie=settings.session_cookie_name, allow=allow
-    )
-    # Litestar caches the rendered dictionary here; filling it first makes every render use ours.
-    plugin._openapi_schema = document
+
+class _Completing:
+    """Renders the completed document, made on the first request for it: building it takes a third of a second
+    that no process start (and no test's app) should pay for a page few ever read."""
+
+    def __init__(self, session_cookie: str) -> None:
+        super().__init__()
+        self._session_cookie = session_cookie
+        self._document: dict[str, Any] | None = None
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        if self._document is None:
+            allow = allowed_methods(request.app)
+            self._document = complete(openapi_schema, session_cookie=self._session_cookie, allow=allow)
+        return super().render(request, self._document)  # type: ignore[misc]
+
+
+class _CompletedJson(_Completing, JsonRenderPlugin):
+    pass
+
+
+class _CompletedYaml(_Completing, YamlRenderPlugin):
+    pass
