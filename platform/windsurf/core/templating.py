@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -67,8 +68,30 @@ def _datetime(ctx: Context, moment: Any, ethiopian: bool | None = None) -> str:
     return i18n.format_datetime(moment, _locale(ctx), ethiopian=_calendar(ctx, ethiopian))
 
 
+class _ProcessBytecodeCache(BytecodeCache):
+    """Each template is compiled once per process, however many environments load it: every application
+    (the page plugin and the stored-page renderer; in the test suite, every test's app) builds its own
+    environment, and compiling the templates anew was most of the cost of a first request. A bucket is keyed by the
+    template's file and checked against its source, so an edited template compiles again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _ProcessBytecodeCache()
+
+
 def build_environment(template_dirs: list[Path]) -> Environment:
     env = Environment(
+        bytecode_cache=_COMPILED,
         loader=FileSystemLoader([str(path) for path in template_dirs]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
