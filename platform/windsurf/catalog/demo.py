@@ -290,7 +290,7 @@ def draw_cover(seed: int) -> bytes:
             draw.rectangle((x - size // 2, y - size // 2, x + size // 2, y + size // 2), fill=colour)
     image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, "PNG", compress_level=1)  # re-encoded on upload: quick to write is enough
     return out.getvalue()
 
 
