@@ -123,7 +123,11 @@ async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POO
         return True
     try:
         await asyncio.wait_for(
-            engine.start_connection_pool(max_size=max_size, reset=_reset_if_dirty), wait_seconds
+            # asyncpg opens ten connections at start unless told fewer, and refuses a pool smaller than that.
+            engine.start_connection_pool(
+                min_size=min(max_size, 10), max_size=max_size, reset=_reset_if_dirty
+            ),
+            wait_seconds,
         )
     except Exception as exc:
         _log.error(

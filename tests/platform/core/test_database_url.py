@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import asyncpg
 import pytest
+from piccolo.engine.postgres import PostgresEngine
 
 from tests.tls import Certificate, self_signed
 from windsurf.core import db
@@ -136,3 +137,16 @@ def test_the_database_name_and_password_are_read_around_the_query() -> None:
     config = db.postgres_connect_args("postgres://app:p%23w%3F@db.internal:6432/windsurf?sslmode=disable")
     assert (config["host"], config["port"], config["database"]) == ("db.internal", 6432, "windsurf")
     assert config["password"] == "p#w?" and config["ssl"] is False
+
+
+@pytest.mark.parametrize("size", [1, 3, 12])
+async def test_the_pool_starts_at_any_size(postgres_urls: dict[str, str], size: int) -> None:
+    """A pool smaller than asyncpg's default ten connections once failed to start, and every query then opened
+    a connection of its own."""
+    engine = db.create_engine(postgres_urls["app"])
+    assert await db.start_pool(engine, size)
+    try:
+        assert isinstance(engine, PostgresEngine) and engine.pool is not None
+        assert engine.pool.get_max_size() == size and engine.pool.get_min_size() == min(size, 10)
+    finally:
+        await db.close_pool(engine)
