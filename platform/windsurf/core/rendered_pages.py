@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from windsurf.core import jobs
+from windsurf.core import db, jobs
 from windsurf.core.tables import RenderedPage
 from windsurf.core.uow import UnitOfWork
 
@@ -66,22 +66,36 @@ async def pages_changed(
     await jobs.enqueue(uow, RENDER_JOB, payload)
 
 
+# The buyer's hot path on PostgreSQL: asyncpg prepares this once per connection, and the row comes back without
+# Piccolo building the query and converting the result (about a third of the time of a stored-page request).
+_READ_SQL = (
+    "SELECT status, language, etag, body_gzip, version, content_type FROM rendered_page "
+    "WHERE handle = $1 AND slug = $2 AND locale = $3"
+)
+
+
 async def read(handle: str, slug: str, locale: str) -> StoredPage | None:
     """The stored page, or None when it was never rendered. One indexed query."""
-    row = (
-        await RenderedPage.select(
-            RenderedPage.status,
-            RenderedPage.language,
-            RenderedPage.etag,
-            RenderedPage.body_gzip,
-            RenderedPage.version,
-            RenderedPage.content_type,
+    engine = db.bound_engine()
+    pool = getattr(engine, "pool", None) if db.is_postgres(engine) else None
+    if pool is not None:
+        async with pool.acquire() as connection:
+            row = await connection.fetchrow(_READ_SQL, handle, slug, locale)
+    else:
+        row = (
+            await RenderedPage.select(
+                RenderedPage.status,
+                RenderedPage.language,
+                RenderedPage.etag,
+                RenderedPage.body_gzip,
+                RenderedPage.version,
+                RenderedPage.content_type,
+            )
+            .where(
+                (RenderedPage.handle == handle) & (RenderedPage.slug == slug) & (RenderedPage.locale == locale)
+            )
+            .first()
         )
-        .where(
-            (RenderedPage.handle == handle) & (RenderedPage.slug == slug) & (RenderedPage.locale == locale)
-        )
-        .first()
-    )
     if row is None:
         return None
     return StoredPage(
