@@ -14,6 +14,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from storefront.pages import refunds
 from windsurf.catalog import service as catalog
 from windsurf.catalog.validation import parse_price
 from windsurf.checkout import service as checkout
@@ -24,7 +25,6 @@ from windsurf.core.uow import Tenant
 from windsurf.core.web import Renderer
 from windsurf.dependencies import ProvidersDep, RendererDep, TenantDep
 from windsurf.identity.validation import FieldError
-from windsurf.payments import service as payments
 from windsurf.stores import service as stores
 
 Req = Request[Any, Any, Any]
@@ -38,7 +38,6 @@ STATUS_LABELS = {
     "failed": N_("Failed"),
     "refunded": N_("Refunded"),
 }
-REFUNDABLE = ("paid", "fulfilled")
 DISCOUNT_FIELDS = ("code", "kind", "value", "product_id", "max_uses", "expires_at")
 
 
@@ -75,11 +74,10 @@ async def _order_page(
         "order": order,
         "labels": STATUS_LABELS,
         "ethiopian": await _ethiopian(tenant),
-        "refundable": order.status in REFUNDABLE,
         "refund_url": f"{ORDERS_URL}/{order.id}/refund",
-        "form": form or {},
         "errors": errors or {},
-        "done": request.query_params.get("done") == "refunded" and not errors,
+        "done": "" if errors else request.query_params.get("done", ""),
+        **await refunds.context(tenant, order, form),
     }
     return renderer.render(request, template, context, status_code=status_code, headers=NO_STORE)
 
@@ -95,7 +93,7 @@ async def order_detail(
 async def refund_confirm(
     request: Req, order_id: FromPath[uuid.UUID], tenant: TenantDep, renderer: RendererDep
 ) -> Response[Any]:
-    """The confirm step: what will happen, and the reason the buyer will read."""
+    """The confirm step: how much, and the reason the buyer will read."""
     return await _order_page(request, tenant, renderer, order_id, template="builder/sales/refund.html")
 
 
@@ -107,28 +105,21 @@ async def refund(
     renderer: RendererDep,
     payment_providers: ProvidersDep,
 ) -> Response[Any]:
-    form = await web.form_fields(request, "reason")
-    try:
-        # Refunding opens its own short units of work around the provider's answer; the request's stays unbegun.
-        await payments.refund_order(
-            tenant.creator_id, order_id, reason=form["reason"], actor="creator", providers=payment_providers
-        )
-    except ServiceError as exc:
-        if exc.status_code == 404:
-            raise
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"_form": exc.message}
-        status = exc.status_code if exc.status_code >= 400 else 422
+    sent = await refunds.submit(
+        request, tenant.creator_id, order_id, actor="creator", providers=payment_providers
+    )
+    if not sent.done:
         return await _order_page(
             request,
             tenant,
             renderer,
             order_id,
             template="builder/sales/refund.html",
-            form=form,
-            errors=errors,
-            status_code=status,
+            form=sent.form,
+            errors=sent.errors,
+            status_code=sent.status_code,
         )
-    return Redirect(path=f"{ORDERS_URL}/{order_id}?done=refunded", status_code=303, headers=NO_STORE)
+    return Redirect(path=f"{ORDERS_URL}/{order_id}?done={sent.done}", status_code=303, headers=NO_STORE)
 
 
 async def _discounts_page(

@@ -16,6 +16,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect
 
+from storefront.pages import refunds
 from storefront.pages.payouts import NO_STORE, errors_of
 from windsurf.checkout import service as checkout
 from windsurf.core import web
@@ -27,7 +28,6 @@ from windsurf.dependencies import ProvidersDep, RendererDep, UowDep, ViewerDep
 from windsurf.identity.service import Account
 from windsurf.ledger import service
 from windsurf.ledger.executors import ChapaPayoutExecutor
-from windsurf.payments import service as payments
 from windsurf.payments.providers.chapa import ChapaProvider
 from windsurf.payments.providers.registry import Providers
 
@@ -171,11 +171,10 @@ async def _staff_order(
     order = await checkout.get_order(tenant, order_id)
     context = {
         "order": order,
-        "refundable": order.status in ("paid", "fulfilled"),
         "refund_url": f"/staff/orders/{creator_id}/{order_id}/refund",
-        "form": form or {},
         "errors": errors or {},
-        "done": request.query_params.get("done") == "refunded" and not errors,
+        "done": "" if errors else request.query_params.get("done", ""),
+        **await refunds.context(tenant, order, form),
     }
     return renderer.render(
         request, "ledger/staff_order.html", context, status_code=status_code, headers=NO_STORE
@@ -206,20 +205,20 @@ async def staff_refund(
     payment_providers: ProvidersDep,
 ) -> Response[Any]:
     _staff(viewer)
-    form = await web.form_fields(request, "reason")
-    try:
-        await payments.refund_order(
-            creator_id, order_id, reason=form["reason"], actor="staff", providers=payment_providers
-        )
-    except ServiceError as exc:
-        if exc.status_code == 404:
-            raise
-        status = exc.status_code if exc.status_code >= 400 else 422
+    sent = await refunds.submit(request, creator_id, order_id, actor="staff", providers=payment_providers)
+    if not sent.done:
         return await _staff_order(
-            request, renderer, uow, creator_id, order_id, form=form, errors=errors_of(exc), status_code=status
+            request,
+            renderer,
+            uow,
+            creator_id,
+            order_id,
+            form=sent.form,
+            errors=sent.errors,
+            status_code=sent.status_code,
         )
     return Redirect(
-        path=f"/staff/orders/{creator_id}/{order_id}?done=refunded", status_code=303, headers=NO_STORE
+        path=f"/staff/orders/{creator_id}/{order_id}?done={sent.done}", status_code=303, headers=NO_STORE
     )
 
 

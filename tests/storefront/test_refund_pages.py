@@ -7,6 +7,7 @@ buyer's message change once however often the button is pressed; another creator
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -16,6 +17,7 @@ import pytest
 
 from tests.conftest import csrf
 from tests.helpers import new_phone
+from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from tests.storefront.live import Live, buy, check_page, live, orders_of, pay
 from windsurf.core.errors import InvalidInput
 from windsurf.core.uow import tenant_for, unit_of_work
@@ -23,6 +25,9 @@ from windsurf.identity import service as identity
 from windsurf.identity.service import Account
 from windsurf.ledger import service as ledger
 from windsurf.ledger.tables import LedgerTransaction
+from windsurf.payments import service as payments
+from windsurf.payments.providers.base import ErrorCode, PaymentError
+from windsurf.payments.providers.registry import Providers, build_provider
 from windsurf.payments.sandbox import service as gateway
 from windsurf.settings import Settings
 
@@ -41,12 +46,17 @@ async def paid_order(shop: Live, *, email: str, phone: str = "") -> tuple[dict[s
     return order, download
 
 
-async def refund(shop: Live, order_id: object, reason: str, client: object = None) -> object:
-    creator = client or shop.creator.client
-    return await creator.post(  # type: ignore[attr-defined]
-        f"/dashboard/orders/{order_id}/refund",
-        data={"reason": reason, "_csrf_token": await csrf(creator)},  # type: ignore[arg-type]
-    )
+async def refund(
+    shop: Live, order_id: object, reason: str, client: object = None, *, key: str = "", amount: str = ""
+) -> httpx.Response:
+    """Send the refund form (``key``: the one a page showed; by default a fresh form's)."""
+    creator: httpx.AsyncClient = client or shop.creator.client  # type: ignore[assignment]
+    return await refund_at(creator, f"/dashboard/orders/{order_id}/refund", reason, key=key, amount=amount)
+
+
+def form_key(page: str) -> str:
+    [key] = re.findall(r'name="key" value="([^"]+)"', page)
+    return key
 
 
 async def test_a_creator_refunds_a_paid_order_once_and_the_buyer_is_told(shop: Live) -> None:
@@ -61,19 +71,20 @@ async def test_a_creator_refunds_a_paid_order_once_and_the_buyer_is_told(shop: L
     confirm = await creator.get(f"/dashboard/orders/{order['id']}/refund")
     assert confirm.status_code == 200 and confirm.headers["cache-control"] == "private, no-store"
     check_page(confirm.text)
-    assert 'name="reason"' in confirm.text and "ETB\u00a0250.00" in confirm.text
+    assert 'name="reason"' in confirm.text and 'name="amount" type="text" value="250"' in confirm.text
 
     no_reason = await refund(shop, order["id"], "   ")
-    assert no_reason.status_code == 422 and "Give a reason for the refund" in no_reason.text  # type: ignore[attr-defined]
+    assert no_reason.status_code == 422 and "Give a reason for the refund" in no_reason.text
 
-    # A double click: two requests at once, one refund.
+    # A double click: the same form sent twice at once, one refund.
+    key = form_key(confirm.text)
     first, second = await asyncio.gather(
-        refund(shop, order["id"], "The file was the wrong edition"),
-        refund(shop, order["id"], "The file was the wrong edition"),
+        refund(shop, order["id"], "The file was the wrong edition", key=key),
+        refund(shop, order["id"], "The file was the wrong edition", key=key),
     )
     for answer in (first, second):
-        assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
-    done = await creator.get(first.headers["location"])  # type: ignore[attr-defined]
+        assert answer.status_code == 303, answer.text
+    done = await creator.get(first.headers["location"])
     assert "The order was refunded." in done.text and "Refund this order" not in done.text
     assert (await refund(shop, order["id"], "again")).status_code == 303  # a later click changes nothing
 
@@ -102,7 +113,7 @@ async def test_another_creators_order_cannot_be_refunded(shop: Live) -> None:
     order, download = await paid_order(shop, email=f"kebede.{uuid.uuid4().hex[:6]}@example.com")
     other = await shop.new_creator()
     assert (await other.client.get(f"/dashboard/orders/{order['id']}/refund")).status_code == 404
-    assert (await refund(shop, order["id"], "not mine", client=other.client)).status_code == 404  # type: ignore[attr-defined]
+    assert (await refund(shop, order["id"], "not mine", client=other.client)).status_code == 404
     [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
     assert after["status"] == "paid"
     assert (await shop.buyer.get(download)).status_code == 200
@@ -115,7 +126,7 @@ async def test_an_unpaid_order_is_not_refunded(shop: Live) -> None:
     page = await shop.creator.client.get(f"/dashboard/orders/{order['id']}/refund")
     assert page.status_code == 200 and 'name="reason"' not in page.text
     refused = await refund(shop, order["id"], "changed my mind")
-    assert refused.status_code == 409 and "Only a paid order can be refunded." in refused.text  # type: ignore[attr-defined]
+    assert refused.status_code == 409 and "Only a paid order can be refunded." in refused.text
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
@@ -135,7 +146,7 @@ async def test_a_refund_after_a_payout_takes_the_balance_below_zero(settings: Se
             await ledger.approve(uow, STAFF, payout.id, "checked")
         async with unit_of_work() as uow:
             await ledger.mark_paid(uow, STAFF, payout.id, "TB-1")
-        assert (await refund(shop, order["id"], "Duplicate purchase")).status_code == 303  # type: ignore[attr-defined]
+        assert (await refund(shop, order["id"], "Duplicate purchase")).status_code == 303
         async with tenant_for(shop.creator.id) as tenant:
             balance = await ledger.balance(tenant)
             assert (balance.available, balance.paid_out) == (-earned, earned)
@@ -171,5 +182,123 @@ async def test_staff_refund_a_creators_order_and_nobody_else_can(shop: Live) -> 
     assert (await shop.buyer.get(download)).status_code in (403, 404, 410)
 
 
-async def refund_at(client: httpx.AsyncClient, url: str, reason: str) -> httpx.Response:
-    return await client.post(url, data={"reason": reason, "_csrf_token": await csrf(client)})
+async def refund_at(
+    client: httpx.AsyncClient, url: str, reason: str, *, key: str = "", amount: str = ""
+) -> httpx.Response:
+    fields = {
+        "reason": reason,
+        "amount": amount,
+        "key": key or uuid.uuid4().hex,
+        "_csrf_token": await csrf(client),
+    }
+    return await client.post(url, data=fields)
+
+
+async def test_part_refunds_add_up_and_close_the_order_only_when_nothing_is_left(shop: Live) -> None:
+    """250 birr paid: 100 back (the buyer keeps the download), then more than is left is refused and changes
+    nothing, then the 150 left; the ledger, the gateway and the buyer's messages follow each step."""
+    email = f"abeba.{uuid.uuid4().hex[:6]}@example.com"
+    order, download = await paid_order(shop, email=email)
+    creator = shop.creator.client
+
+    part = await refund(shop, order["id"], "One chapter was missing", amount="100")
+    assert part.status_code == 303 and part.headers["location"].endswith("?done=part")
+    shown = await creator.get(part.headers["location"])
+    assert "They keep their downloads." in shown.text and "One chapter was missing" in shown.text
+    check_page(shown.text)
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (after["status"], after["refunded_santim"]) == ("paid", 10_000)
+    assert (await shop.buyer.get(download)).status_code == 200
+
+    page = await creator.get(f"/dashboard/orders/{order['id']}/refund")
+    assert 'name="amount" type="text" value="150"' in page.text  # what is left
+    too_much = await refund(shop, order["id"], "again", amount="150.01")
+    assert too_much.status_code == 422 and "more than what is left" in too_much.text
+    garbled = await refund(shop, order["id"], "again", amount="a lot")
+    assert garbled.status_code == 422 and "Enter the amount to refund in birr" in garbled.text
+    no_key = await creator.post(
+        f"/dashboard/orders/{order['id']}/refund",
+        data={"reason": "again", "amount": "10", "_csrf_token": await csrf(creator)},
+    )
+    assert no_key.status_code == 422 and "This form has expired" in no_key.text
+    [unchanged] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert unchanged["refunded_santim"] == 10_000
+
+    rest = await refund(shop, order["id"], "Refunding the rest", key=form_key(page.text))
+    assert rest.status_code == 303 and rest.headers["location"].endswith("?done=refunded")
+    [closed] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (closed["status"], closed["refunded_santim"]) == ("refunded", 25_000)
+    assert (await shop.buyer.get(download)).status_code in (403, 404, 410)
+    async with unit_of_work() as uow:
+        payment = await gateway.get_payment(uow, str(order["provider_reference"]))
+    assert payment is not None and (payment.status, payment.refunded) == ("refunded", 25_000)
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        legs = await LedgerTransaction.count().where(
+            (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
+        )
+        balance = await ledger.balance(tenant)
+    assert legs == 2 and (balance.pending, balance.available) == (0, 0)
+
+    await shop.jobs()
+    bodies = [m.body for m in shop.app.state.jobs.email.emails if m.to == email and "Reason:" in m.body]
+    assert len(bodies) == 2
+    assert any("ETB\u00a0100.00 of the ETB\u00a0250.00 you paid" in body for body in bodies)
+    assert any("was refunded: ETB\u00a0150.00" in body for body in bodies)
+
+
+async def test_two_part_refunds_at_once_never_give_back_more_than_was_paid(shop: Live) -> None:
+    order, _ = await paid_order(shop, email=f"dawit.{uuid.uuid4().hex[:6]}@example.com")
+    answers = await asyncio.gather(
+        *(refund(shop, order["id"], f"Refund {n}", amount="100") for n in range(4))
+    )
+    assert sorted(answer.status_code for answer in answers) == [303, 303, 422, 422]
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (after["status"], after["refunded_santim"]) == ("paid", 20_000)
+    async with unit_of_work() as uow:
+        payment = await gateway.get_payment(uow, str(order["provider_reference"]))
+    assert payment is not None and payment.refunded == 20_000
+
+
+async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_again(shop: Live) -> None:
+    """The payment service times out: the amount stays held (it may have been refunded), the order page says
+    the refund waits, and its form comes back filled with that refund, which sending finishes once."""
+
+    async def stall(request: Recorded) -> Reply:
+        await stalled.never.wait()
+        return Reply()
+
+    order, _ = await paid_order(shop, email=f"liya.{uuid.uuid4().hex[:6]}@example.com")
+    async with LoopbackServer(stall) as stalled:
+        unanswered = dataclasses.replace(shop.settings, sandbox_url=stalled.url, payment_timeout_seconds=0.5)
+        providers = Providers({"sandbox": build_provider("sandbox", unanswered)})
+        with pytest.raises(PaymentError) as timed_out:
+            await payments.refund_order(
+                shop.creator.id,
+                uuid.UUID(str(order["id"])),
+                key="first-try-key",
+                reason="Wrong edition",
+                amount=5_000,
+                actor="creator",
+                providers=providers,
+            )
+        assert timed_out.value.code is ErrorCode.PROVIDER_TIMEOUT
+    [held] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (held["status"], held["refunded_santim"]) == ("paid", 5_000)
+
+    page = await shop.creator.client.get(f"/dashboard/orders/{order['id']}/refund")
+    assert "Waiting for the payment service" in page.text and form_key(page.text) == "first-try-key"
+    assert 'name="amount" type="text" value="50"' in page.text
+    sent = await refund(shop, order["id"], "Wrong edition", key="first-try-key", amount="50")
+    assert sent.status_code == 303 and sent.headers["location"].endswith("?done=part")
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (after["status"], after["refunded_santim"]) == ("paid", 5_000)
+    async with unit_of_work() as uow:
+        payment = await gateway.get_payment(uow, str(order["provider_reference"]))
+    assert payment is not None and payment.refunded == 5_000
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        assert (
+            await LedgerTransaction.count().where(
+                (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
+            )
+            == 1
+        )

@@ -17,7 +17,7 @@ from typing import Any
 
 from windsurf.analytics import service as analytics
 from windsurf.audience import service as audience
-from windsurf.checkout.tables import DiscountCode, Order, ProductSales
+from windsurf.checkout.tables import DiscountCode, Order, ProductSales, Refund
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_, SUPPORTED_LOCALES
@@ -101,6 +101,12 @@ class OrderView:
     expires_at: dt.datetime
     paid_at: dt.datetime | None
     locale: str = "am"
+    refunded_santim: int = 0  # given back, or being given back
+
+    @property
+    def refundable_santim(self) -> int:
+        """What a refund may still give back (nothing unless the order is paid)."""
+        return self.amount_santim - self.refunded_santim if self.status in REFUNDABLE else 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,7 @@ def _order(row: dict[str, Any]) -> OrderView:
         expires_at=row["expires_at"],
         paid_at=row["paid_at"],
         locale=row.get("locale") or "am",
+        refunded_santim=row.get("refunded_santim") or 0,
     )
 
 
@@ -405,20 +412,150 @@ async def mark_paid(
     return await get_order(tenant, order_id)
 
 
-async def mark_refunded(tenant: Tenant, order_id: uuid.UUID) -> OrderView | None:
-    """The one paid -> refunded transition; the order when this call made it, None when it was made already (a
-    double click) or the order is not paid."""
+# --- refunds (the provider's side is in payments) ------------------------------------------------------------
+
+REFUNDABLE = ("paid", "fulfilled")
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: uuid.UUID
+    order_id: uuid.UUID
+    reference: str
+    amount_santim: int
+    status: str  # requested | done
+    reason: str
+    actor: str
+    created_at: dt.datetime
+
+
+def _refund(row: dict[str, Any]) -> RefundView:
+    return RefundView(
+        id=row["id"],
+        order_id=row["order_id"],
+        reference=row["reference"],
+        amount_santim=row["amount_santim"],
+        status=row["status"],
+        reason=row["reason"],
+        actor=row["actor"],
+        created_at=row["created_at"],
+    )
+
+
+async def request_refund(
+    tenant: Tenant, order: OrderView, *, reference: str, amount_santim: int, reason: str, actor: str
+) -> RefundView:
+    """Hold ``amount_santim`` of a paid order for a refund under ``reference`` before the provider is asked.
+
+    The same reference again (a double click, a retry after a timeout) is the same refund: it is returned as it
+    stands. A new one must fit in what is left of the order, counted atomically with every refund held or made,
+    so two at once can never together give back more than was paid.
+    """
     async with tenant.scope():
-        rows = await Order.raw(
-            "UPDATE checkout_order SET status = 'refunded', updated_at = {} "
-            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') RETURNING id",
+        existing = await Refund.select().where(Refund.reference == reference).first()
+        if existing is not None:
+            if existing["order_id"] != order.id:
+                raise NotFoundError()
+            return _refund(existing)
+        if amount_santim < 1:
+            raise InvalidInput({"amount": N_("Enter an amount to refund.")})
+        held = await Order.raw(
+            "UPDATE checkout_order SET refunded_santim = refunded_santim + {}, updated_at = {} "
+            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
+            "AND refunded_santim + {} <= amount_santim RETURNING id",
+            amount_santim,
             _now(),
-            order_id,
+            order.id,
+            tenant.creator_id,
+            amount_santim,
+        )
+        if not held:
+            if order.status not in REFUNDABLE:
+                raise OrderError(N_("Only a paid order can be refunded."), code="not_refundable")
+            raise InvalidInput({"amount": N_("That is more than what is left of this sale to refund.")})
+        refund_id = uuid.uuid4()
+        await Refund.raw(
+            "INSERT INTO checkout_refund (id, creator_id, order_id, reference, amount_santim, status, reason, "
+            "actor, created_at) VALUES ({}, {}, {}, {}, {}, 'requested', {}, {}, {})",
+            refund_id,
+            tenant.creator_id,
+            order.id,
+            reference,
+            amount_santim,
+            reason,
+            actor,
+            _now(),
+        )
+        row = await Refund.select().where(Refund.id == refund_id).first()
+    assert row is not None  # inserted just now, in this transaction
+    return _refund(row)
+
+
+async def release_refund(tenant: Tenant, refund: RefundView) -> None:
+    """The provider refused the refund: it never happened, and its amount may be refunded again."""
+    async with tenant.scope():
+        dropped = await Refund.raw(
+            "DELETE FROM checkout_refund WHERE id = {} AND creator_id = {} AND status = 'requested' RETURNING id",
+            refund.id,
             tenant.creator_id,
         )
-    if not rows:
-        return None
-    return await get_order(tenant, order_id)
+        if dropped:
+            await Order.raw(
+                "UPDATE checkout_order SET refunded_santim = refunded_santim - {}, updated_at = {} "
+                "WHERE id = {} AND creator_id = {}",
+                refund.amount_santim,
+                _now(),
+                refund.order_id,
+                tenant.creator_id,
+            )
+
+
+async def complete_refund(tenant: Tenant, refund: RefundView) -> OrderView | None:
+    """The provider gave the money back: requested -> done, once. The order (refunded when nothing is left of
+    it and no other refund is still waiting) when this call made it; None when it was made already."""
+    async with tenant.scope():
+        done = await Refund.raw(
+            "UPDATE checkout_refund SET status = 'done', done_at = {} "
+            "WHERE id = {} AND creator_id = {} AND status = 'requested' RETURNING id",
+            _now(),
+            refund.id,
+            tenant.creator_id,
+        )
+        if not done:
+            return None
+        await Order.raw(
+            "UPDATE checkout_order SET status = 'refunded', updated_at = {} "
+            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
+            "AND refunded_santim = amount_santim AND NOT EXISTS (SELECT 1 FROM checkout_refund "
+            "WHERE order_id = {} AND status = 'requested')",
+            _now(),
+            refund.order_id,
+            tenant.creator_id,
+            refund.order_id,
+        )
+    return await get_order(tenant, refund.order_id)
+
+
+async def list_refunds(tenant: Tenant, order_id: uuid.UUID) -> list[RefundView]:
+    async with tenant.scope():
+        rows = (
+            await Refund.select()
+            .where((Refund.creator_id == tenant.creator_id) & (Refund.order_id == order_id))
+            .order_by(Refund.created_at)
+        )
+    return [_refund(row) for row in rows]
+
+
+async def get_refund(tenant: Tenant, refund_id: uuid.UUID) -> RefundView:
+    async with tenant.scope():
+        row = (
+            await Refund.select()
+            .where((Refund.creator_id == tenant.creator_id) & (Refund.id == refund_id))
+            .first()
+        )
+    if row is None:
+        raise NotFoundError()
+    return _refund(row)
 
 
 async def expire(tenant: Tenant, order_id: uuid.UUID) -> bool:

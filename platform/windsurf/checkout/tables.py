@@ -38,6 +38,9 @@ class Order(Table, tablename="checkout_order"):
     status = Varchar(length=12, default="pending", index=True)
     provider = Varchar(length=16, null=True, default=None)
     provider_reference = Varchar(length=64, null=True, default=None)
+    # Given back or being given back (refunds requested from the provider count at once, so that two refunds at
+    # the same moment can never together exceed what was paid). Reaching amount_santim makes the order refunded.
+    refunded_santim = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     paid_at = Timestamptz(null=True, default=None)
@@ -59,6 +62,24 @@ class DiscountCode(Table, tablename="discount_code"):
     expires_at = Timestamptz(null=True, default=None)
     active = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+@creator_owned
+class Refund(Table, tablename="checkout_refund"):
+    """Money given back on a paid order, in full or in part. ``status``: requested (the provider is being asked)
+    -> done. ``reference`` is the one the provider and the ledger see: the same refund asked twice is one refund.
+    """
+
+    id = UUID(primary_key=True)
+    creator_id = UUID(index=True)
+    order_id = UUID(index=True)  # references checkout_order (ON DELETE CASCADE; migration)
+    reference = Varchar(length=64, unique=True)
+    amount_santim = Integer()
+    status = Varchar(length=12, default="requested")
+    reason = Varchar(length=500)
+    actor = Varchar(length=8)  # creator | staff
+    created_at = Timestamptz(default=TimestamptzNow())
+    done_at = Timestamptz(null=True, default=None)
 
 
 @creator_owned

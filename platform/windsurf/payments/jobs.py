@@ -77,22 +77,32 @@ async def refund_notice(context: JobContext, payload: dict[str, Any]) -> None:
     """The buyer hears that their money is coming back, in the language they bought in (email and/or SMS)."""
     creator_id = uuid.UUID(payload["creator_id"])
     async with tenant_for(creator_id) as tenant:
-        order = await checkout.get_order(tenant, uuid.UUID(payload["order_id"]))
+        refund = await checkout.get_refund(tenant, uuid.UUID(payload["refund_id"]))
+        order = await checkout.get_order(tenant, refund.order_id)
         grant = await delivery.grant_for(tenant, order_id=order.id)
         to = await delivery.recipient(tenant, grant.id)
     _ = context.translations(to.locale).gettext
     variables = {
         "product": order.product_title,
-        "amount": i18n.format_money(order.amount_santim, to.locale, order.currency),
+        "amount": i18n.format_money(refund.amount_santim, to.locale, order.currency),
+        "paid": i18n.format_money(order.amount_santim, to.locale, order.currency),
         "number": order.number,
-        "reason": str(payload.get("reason", ""))[: service.REASON_MAX],
+        "reason": refund.reason,
     }
-    body = (
-        _("Your order %(number)s (%(product)s) was refunded: %(amount)s is on its way back to you.")
-        % variables
-    )
-    if variables["reason"]:
-        body += "\n" + _("Reason: %(reason)s") % variables
+    if payload.get("closed"):  # nothing is left of the order: its downloads closed
+        body = (
+            _("Your order %(number)s (%(product)s) was refunded: %(amount)s is on its way back to you.")
+            % variables
+        )
+    else:
+        body = (
+            _(
+                "Part of your order %(number)s (%(product)s) was refunded: %(amount)s of the %(paid)s you paid "
+                "is on its way back to you. Your download stays yours."
+            )
+            % variables
+        )
+    body += "\n" + _("Reason: %(reason)s") % variables
     if to.email:
         await context.email.send_email(
             Email(to=to.email, subject=_("Refund for order %(number)s") % variables, body=body)

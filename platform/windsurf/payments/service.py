@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,10 +33,11 @@ from typing import Any
 from windsurf.analytics import service as analytics
 from windsurf.audience import service as audience
 from windsurf.catalog import service as catalog
+from windsurf.catalog.validation import parse_price
 from windsurf.checkout import service as checkout
 from windsurf.checkout.service import OrderView
 from windsurf.core import jobs
-from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
+from windsurf.core.errors import FieldError, InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.metrics import PAYMENTS_STARTED
 from windsurf.core.uow import Tenant, UnitOfWork, tenant_for
@@ -484,9 +486,12 @@ class RefundOutcome:
     refunded_now: bool  # this call made the refund (a double click's second call did not)
 
 
-def refund_reference(order: OrderView) -> str:
-    """One full refund per order: the same reference every time, so the provider and the ledger refund once."""
-    return f"{order.number}-refund"
+REFUND_KEY = re.compile(r"[A-Za-z0-9_-]{8,40}")
+
+
+def new_refund_key() -> str:
+    """The key a refund form carries: submitting the same form again (a double click, a retry) is one refund."""
+    return secrets.token_urlsafe(12)
 
 
 def clean_reason(raw: str) -> str:
@@ -498,55 +503,103 @@ def clean_reason(raw: str) -> str:
     return reason
 
 
+def clean_refund_amount(raw: str) -> int | None:
+    """Birr as typed ('150', '150.50'); None (empty) refunds whatever is left of the order."""
+    try:
+        return parse_price(raw, required=False)
+    except FieldError:
+        raise InvalidInput(
+            {"amount": N_("Enter the amount to refund in birr, for example 150 or 150.50.")}
+        ) from None
+
+
 async def refund_order(
     creator_id: uuid.UUID,
     order_id: uuid.UUID,
     *,
+    key: str,
     reason: str,
     actor: str,
     providers: Providers,
+    amount: int | None = None,
 ) -> RefundOutcome:
-    """Refund a paid order in full: the provider first, then our records once, in one unit of work.
+    """Refund ``amount`` santim of a paid order (None: all that is left): held first, the provider asked with no
+    transaction open, then our records changed once, in one unit of work.
 
-    ``actor`` ("creator" or "staff") is logged with the refund. The ledger takes the refund from the creator's
-    earnings even when they were paid out already (the balance goes below zero, and later sales make it up; no
-    payout can be requested meanwhile), as its rules say.
+    ``key`` comes with the form: the same key is the same refund, so a double click, a refresh or a retry after
+    the provider timed out refunds once. ``actor`` ("creator" or "staff") is logged. When nothing is left of the
+    order it becomes refunded and its downloads close; after a part refund the buyer keeps them. The ledger takes
+    the refund from the creator's earnings even when they were paid out already (the balance goes below zero,
+    and later sales make it up; no payout can be requested meanwhile), as its rules say.
     """
     reason = clean_reason(reason)
+    if not REFUND_KEY.fullmatch(key):
+        raise InvalidInput({"_form": N_("This form has expired. Open the refund page again.")})
     async with tenant_for(creator_id) as tenant:
         order = await checkout.get_order(tenant, order_id)  # another creator's order is a 404
-    if order.status == "refunded":
-        return RefundOutcome(order, False)
-    if order.status not in ("paid", "fulfilled") or not order.provider or not order.provider_reference:
-        raise NotRefundable()
-    provider = providers.get(order.provider)
-    if not isinstance(provider, RefundingProvider):
-        raise RefundByHand()
-    # No transaction is open while the provider answers; asking twice (a double click) refunds once there.
-    await provider.refund(
-        RefundRequest(
-            reference=order.provider_reference,
-            refund_reference=refund_reference(order),
-            amount=order.amount_santim,
-            currency=order.currency,
+        reference = f"{order.number}-r-{key}"
+        if order.status == "refunded":
+            return RefundOutcome(order, False)
+        if order.status not in checkout.REFUNDABLE or not order.provider or not order.provider_reference:
+            raise NotRefundable()
+        provider = providers.get(order.provider)
+        if not isinstance(provider, RefundingProvider):
+            raise RefundByHand()
+        refund = await checkout.request_refund(
+            tenant,
+            order,
+            reference=reference,
+            amount_santim=order.refundable_santim if amount is None else amount,
             reason=reason,
+            actor=actor,
         )
-    )
+    if refund.status == "done":
+        return RefundOutcome(order, False)
+    try:
+        # No transaction is open while the provider answers; asking twice (a double click) refunds once there.
+        await provider.refund(
+            RefundRequest(
+                reference=order.provider_reference,
+                refund_reference=refund.reference,
+                amount=refund.amount_santim,
+                currency=order.currency,
+                reason=refund.reason,
+            )
+        )
+    except PaymentError as error:
+        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+            async with tenant_for(creator_id) as tenant:
+                await checkout.release_refund(tenant, refund)
+        # Otherwise the outcome is unknown: the amount stays held until the same form is sent again.
+        raise
     async with tenant_for(creator_id) as tenant:
-        refunded = await checkout.mark_refunded(tenant, order_id)
-        if refunded is None:
+        changed = await checkout.complete_refund(tenant, refund)
+        if changed is None:
             return RefundOutcome(await checkout.get_order(tenant, order_id), False)
         await ledger.post_refund(
             tenant,
             order_reference=order.number,
-            refund_reference=refund_reference(order),
-            amount=order.amount_santim,
+            refund_reference=refund.reference,
+            amount=refund.amount_santim,
         )
-        await delivery.revoke(tenant, order_id)
+        if changed.status == "refunded":
+            await delivery.revoke(tenant, order_id)
         await jobs.enqueue(
             tenant.uow,
             REFUND_NOTICE_JOB,
-            {"creator_id": str(creator_id), "order_id": str(order_id), "reason": reason},
+            {
+                "creator_id": str(creator_id),
+                "refund_id": str(refund.id),
+                "closed": changed.status == "refunded",
+            },
         )
-    _log.info("order refunded", extra={"order": order.number, "by": actor})
-    return RefundOutcome(refunded, True)
+    _log.info(
+        "order refunded",
+        extra={
+            "order": order.number,
+            "by": actor,
+            "amount": refund.amount_santim,
+            "full": changed.status == "refunded",
+        },
+    )
+    return RefundOutcome(changed, True)

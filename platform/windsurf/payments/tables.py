@@ -25,11 +25,23 @@ class SandboxPayment(Table, tablename="sandbox_payment"):
     description = Varchar(length=200, default="")
     return_url = Text()
     notify_url = Text()
-    status = Varchar(length=16, default="pending")  # pending | paid | failed | cancelled
+    status = Varchar(length=16, default="pending")  # pending | paid | failed | cancelled | refunded (in full)
+    refunded = BigInt(default=0)  # santim given back so far
     notify = Varchar(length=16, default="")  # deliver | delay | duplicate | drop; "" -> the gateway's setting
     notifications_sent = Integer(default=0)  # deliveries the merchant acknowledged with a 2xx
     created_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
+
+
+class SandboxRefund(Table, tablename="sandbox_refund"):
+    """A refund the sandbox gateway made, under the merchant's refund reference: the same one again is answered
+    as it was, so asking twice never refunds twice."""
+
+    id = UUID(primary_key=True)
+    reference = Varchar(length=64, unique=True)  # the merchant's refund reference
+    payment_reference = Varchar(length=64, index=True)
+    amount = BigInt()  # santim
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 @creator_owned

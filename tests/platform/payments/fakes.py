@@ -118,28 +118,41 @@ class FakeChapa:
         return Reply(404, {"message": "Not found"})
 
     def _refund(self, tx_ref: str, body: dict[str, Any]) -> Reply:
-        """Chapa's refund: a paid transaction, at most its amount, once; the same refund reference again is
-        answered as the first time (our adapter relies on that to refund once when asked twice)."""
+        """Chapa's refund: a paid transaction, in full or in part, never beyond what was paid; the same refund
+        reference again is answered as the first time (our adapter relies on that to refund once when asked
+        twice)."""
         tx = self.transactions.get(tx_ref)
         if tx is None:
             return Reply(404, {"message": "Invalid transaction or Transaction not found", "status": "failed"})
-        if tx.get("refund_reference") == body.get("reference"):
+        refunds = tx.setdefault("refunds", {})
+        if body.get("reference") in refunds:
             return Reply(
-                200, {"message": "Refund processed successfully", "status": "success", "data": tx["refund"]}
+                200,
+                {
+                    "message": "Refund processed successfully",
+                    "status": "success",
+                    "data": refunds[body["reference"]],
+                },
             )
         if tx["status"] != "success":
             return Reply(400, {"message": "Transaction cannot be refunded", "status": "failed", "data": None})
-        if Decimal(str(body.get("amount", "0"))) > Decimal(str(tx["amount"])):
+        given = sum(Decimal(str(refund["amount"])) for refund in refunds.values())
+        if given + Decimal(str(body.get("amount", "0"))) > Decimal(str(tx["amount"])):
             return Reply(400, {"message": "Refund amount exceeds the transaction", "status": "failed"})
-        tx["status"] = "refunded"
-        tx["refund_reference"] = body.get("reference")
-        tx["refund"] = {
+        refunds[body.get("reference")] = {
             "ref_id": "RF" + secrets.token_hex(5),
             "amount": body["amount"],
             "reason": body["reason"],
         }
+        if given + Decimal(str(body["amount"])) == Decimal(str(tx["amount"])):
+            tx["status"] = "refunded"
         return Reply(
-            200, {"message": "Refund processed successfully", "status": "success", "data": tx["refund"]}
+            200,
+            {
+                "message": "Refund processed successfully",
+                "status": "success",
+                "data": refunds[body["reference"]],
+            },
         )
 
     def webhook(self, tx_ref: str, *, secret: str | None = None) -> tuple[bytes, dict[str, str]]:

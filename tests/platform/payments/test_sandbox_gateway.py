@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -23,8 +23,17 @@ from tests.platform.payments.conftest import payment_request
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from windsurf.app import create_app
 from windsurf.core.tables import Job
-from windsurf.payments.providers.base import ErrorCode, PaymentError, PaymentProvider, PaymentStatus
+from windsurf.core.uow import unit_of_work
+from windsurf.payments.providers.base import (
+    ErrorCode,
+    PaymentError,
+    PaymentProvider,
+    PaymentStatus,
+    RefundingProvider,
+    RefundRequest,
+)
 from windsurf.payments.providers.registry import build_provider
+from windsurf.payments.sandbox import service as sandbox
 from windsurf.payments.sandbox.service import NOTIFY_JOB
 from windsurf.settings import Settings
 
@@ -330,3 +339,22 @@ async def test_the_gateway_is_not_mounted_when_the_sandbox_is_disabled(settings:
     async with serve(app) as client:
         assert (await client.get("/sandbox-pay/pay/anything")).status_code == 404
         assert (await client.post("/sandbox-pay/api/payments", json={})).status_code in {403, 404}
+
+
+async def test_refunds_in_part_add_up_once_each_and_never_beyond_the_payment(gateway: Gateway) -> None:
+    reference = await gateway.start(10_000)
+    await gateway.decide(reference, "pay")
+    refunding = cast(RefundingProvider, gateway.adapter)
+    first = RefundRequest(reference, "r-first", 3_000, "ETB", "a chapter was missing")
+    assert (await refunding.refund(first)).refund_reference == "r-first"
+    await refunding.refund(first)  # asked twice: one refund
+    with pytest.raises(PaymentError) as beyond:
+        await refunding.refund(RefundRequest(reference, "r-beyond", 7_001, "ETB"))
+    assert beyond.value.code is ErrorCode.PROVIDER_DECLINED
+    assert (await gateway.adapter.query_payment(reference)).status is PaymentStatus.PAID
+    await refunding.refund(RefundRequest(reference, "r-rest", 7_000, "ETB"))
+    async with unit_of_work() as uow:
+        payment = await sandbox.get_payment(uow, reference)
+    assert payment is not None and (payment.status, payment.refunded) == ("refunded", 10_000)
+    with pytest.raises(PaymentError):  # nothing is left
+        await refunding.refund(RefundRequest(reference, "r-more", 1, "ETB"))

@@ -134,7 +134,8 @@ class SandboxProvider:
             raise PaymentError(
                 ErrorCode.PROVIDER_DECLINED, NAME, f"{response.status_code}: {data.get('detail', '')}"
             )
-        if data.get("reference") != request.reference or data.get("status") != "refunded":
+        answered = (data.get("reference"), data.get("refund_reference"), data.get("refund_amount"))
+        if answered != (request.reference, request.refund_reference, request.amount):
             raise PaymentError(ErrorCode.PROVIDER_BAD_RESPONSE, NAME, "refund answered for something else")
         return RefundResult(NAME, request.reference, request.refund_reference, request.refund_reference)
 

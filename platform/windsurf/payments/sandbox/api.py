@@ -107,14 +107,14 @@ async def decide_by_api(
 async def refund(
     request: Req, reference: FromPath[str], uow: UowDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Give a paid payment back (``{amount, refund_reference, reason?}``); a second request answers the same."""
+    """Give back all or part of a paid payment (``{amount, refund_reference, reason?}``); the same refund reference
+    again answers the same."""
     _check_key(request, settings)
     try:
         data = json.loads(await request.body())
     except ValueError:
         data = None
-    payment = await service.refund(uow, reference, data)
-    return payment.as_json()
+    return await service.refund(uow, reference, data)
 
 
 def _page_url(settings: Settings, reference: str) -> str:

@@ -22,7 +22,7 @@ from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
 from windsurf.core.uow import UnitOfWork
-from windsurf.payments.tables import SandboxPayment
+from windsurf.payments.tables import SandboxPayment, SandboxRefund
 from windsurf.settings import Settings
 
 NotifyMode = Literal["deliver", "delay", "duplicate", "drop"]
@@ -52,6 +52,7 @@ class GatewayPayment:
     status: str
     notify: str
     notifications_sent: int
+    refunded: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class GatewayPayment:
             "amount": self.amount,
             "currency": self.currency,
             "notifications_sent": self.notifications_sent,
+            "refunded": self.refunded,
         }
 
 
@@ -74,6 +76,7 @@ def _view(row: dict[str, Any]) -> GatewayPayment:
         status=row["status"],
         notify=row["notify"],
         notifications_sent=int(row["notifications_sent"]),
+        refunded=int(row.get("refunded") or 0),
     )
 
 
@@ -209,26 +212,70 @@ class NotRefundable(ServiceError):
         super().__init__(N_("Only a paid payment can be refunded."))
 
 
-async def refund(uow: UnitOfWork, reference: str, data: object) -> GatewayPayment:
-    """Give a paid payment back in full; a refunded one is answered as it is (asking twice refunds once)."""
+async def refund(uow: UnitOfWork, reference: str, data: object) -> dict[str, Any]:
+    """Give back ``amount`` santim of a paid payment, in full or in part, under the merchant's
+    ``refund_reference``: the same reference again is answered as the first time (asking twice refunds once).
+    The payment is refunded when nothing of it is left. The answer is the payment with the refund's reference
+    and amount."""
     payment = await get_payment(uow, reference)
     if payment is None:
         raise NotFoundError()
-    amount = data.get("amount") if isinstance(data, dict) else None
-    if isinstance(amount, bool) or amount != payment.amount:
-        raise InvalidInput({"amount": N_("The sandbox refunds the whole amount paid.")})
-    if payment.status == "refunded":
-        return payment
-    async with uow.scope():
-        changed = (
-            await SandboxPayment.update({SandboxPayment.status: "refunded"})
-            .where((SandboxPayment.reference == reference) & (SandboxPayment.status == "paid"))
-            .returning(SandboxPayment.reference)
+    fields = data if isinstance(data, dict) else {}
+    amount, refund_reference = fields.get("amount"), fields.get("refund_reference")
+    if not isinstance(refund_reference, str) or not REFERENCE.fullmatch(refund_reference):
+        raise InvalidInput(
+            {"refund_reference": N_("The reference must be 1 to 64 letters, digits, '-' or '_'.")}
         )
-    current = (await get_payment(uow, reference)) or payment
-    if not changed and current.status != "refunded":
+    made = await _made_refund(reference, refund_reference)
+    if made is not None:
+        return {**payment.as_json(), **made}
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 1:
+        raise InvalidInput({"amount": N_("The amount must be a whole number of santim above zero.")})
+    if payment.status != "paid":
         raise NotRefundable()
-    return current
+    if amount > payment.amount - payment.refunded:
+        raise InvalidInput({"amount": N_("That is more than is left of the payment to refund.")})
+    try:
+        async with uow.savepoint():
+            await SandboxRefund.insert(
+                SandboxRefund(
+                    id=uuid.uuid4(), reference=refund_reference, payment_reference=reference, amount=amount
+                )
+            ).run()
+            changed = await SandboxPayment.raw(
+                "UPDATE sandbox_payment SET refunded = refunded + {}, "
+                "status = CASE WHEN refunded + {} = amount THEN 'refunded' ELSE status END "
+                "WHERE reference = {} AND status = 'paid' AND refunded + {} <= amount RETURNING reference",
+                amount,
+                amount,
+                reference,
+                amount,
+            )
+            if not changed:  # another refund took what was left meanwhile
+                raise InvalidInput({"amount": N_("That is more than is left of the payment to refund.")})
+    except Exception as exc:
+        if not db.is_unique_violation(exc):
+            raise
+        # The same refund reference at the same moment: the other request made it (and has committed it).
+        made = await _made_refund(reference, refund_reference)
+        if made is None:  # the reference is another payment's refund
+            raise InvalidInput(
+                {"refund_reference": N_("A refund with this reference exists already.")}
+            ) from None
+        return {**payment.as_json(), **made}
+    payment = (await get_payment(uow, reference)) or payment
+    return {**payment.as_json(), "refund_reference": refund_reference, "refund_amount": amount}
+
+
+async def _made_refund(reference: str, refund_reference: str) -> dict[str, Any] | None:
+    row = (
+        await SandboxRefund.select(SandboxRefund.amount)
+        .where((SandboxRefund.reference == refund_reference) & (SandboxRefund.payment_reference == reference))
+        .first()
+    )
+    return (
+        None if row is None else {"refund_reference": refund_reference, "refund_amount": int(row["amount"])}
+    )
 
 
 async def record_delivery(uow: UnitOfWork, reference: str) -> None:
