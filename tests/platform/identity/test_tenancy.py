@@ -19,6 +19,7 @@ from windsurf.analytics import classify
 from windsurf.analytics import service as analytics
 from windsurf.audience import service as audience
 from windsurf.checkout import service as checkout
+from windsurf.checkout.tables import Refund
 from windsurf.core import db, jobs, tenancy
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
@@ -144,6 +145,17 @@ async def creator_with_rows_everywhere(client: AsyncTestClient[Litestar], app: L
                     reference=f"{creator_id.hex}-{uuid.uuid4().hex[:12]}",
                     amount_santim=order.amount_santim,
                     currency=order.currency,
+                )
+            )
+            await Refund.insert(
+                Refund(
+                    id=uuid.uuid4(),
+                    creator_id=creator_id,
+                    order_id=order.id,
+                    reference=f"{order.number}-r-{uuid.uuid4().hex}",
+                    amount_santim=1_000,
+                    reason="A chapter was missing",
+                    actor="creator",
                 )
             )
         files = (delivery.FileRef(uuid.uuid4(), "pack.zip", "application/zip", "private/x/pack.zip"),)
