@@ -451,32 +451,16 @@ async def request_refund(
     stands. A new one must fit in what is left of the order, counted atomically with every refund held or made,
     so two at once can never together give back more than was paid.
     """
+    refund_id = uuid.uuid4()
     async with tenant.scope():
-        existing = await Refund.select().where(Refund.reference == reference).first()
-        if existing is not None:
-            if existing["order_id"] != order.id:
-                raise NotFoundError()
-            return _refund(existing)
-        if amount_santim < 1:
+        if amount_santim < 1 and not await Refund.exists().where(Refund.reference == reference):
             raise InvalidInput({"amount": N_("Enter an amount to refund.")})
-        held = await Order.raw(
-            "UPDATE checkout_order SET refunded_santim = refunded_santim + {}, updated_at = {} "
-            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
-            "AND refunded_santim + {} <= amount_santim RETURNING id",
-            amount_santim,
-            _now(),
-            order.id,
-            tenant.creator_id,
-            amount_santim,
-        )
-        if not held:
-            if order.status not in REFUNDABLE:
-                raise OrderError(N_("Only a paid order can be refunded."), code="not_refundable")
-            raise InvalidInput({"amount": N_("That is more than what is left of this sale to refund.")})
-        refund_id = uuid.uuid4()
-        await Refund.raw(
+        # The refund's row first: the same reference sent twice at once waits here for the first to commit,
+        # and then finds it, instead of counting its amount a second time.
+        created = await Refund.raw(
             "INSERT INTO checkout_refund (id, creator_id, order_id, reference, amount_santim, status, reason, "
-            "actor, created_at) VALUES ({}, {}, {}, {}, {}, 'requested', {}, {}, {})",
+            "actor, created_at) VALUES ({}, {}, {}, {}, {}, 'requested', {}, {}, {}) "
+            "ON CONFLICT (reference) DO NOTHING RETURNING id",
             refund_id,
             tenant.creator_id,
             order.id,
@@ -486,8 +470,24 @@ async def request_refund(
             actor,
             _now(),
         )
-        row = await Refund.select().where(Refund.id == refund_id).first()
-    assert row is not None  # inserted just now, in this transaction
+        if created:
+            held = await Order.raw(
+                "UPDATE checkout_order SET refunded_santim = refunded_santim + {}, updated_at = {} "
+                "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
+                "AND refunded_santim + {} <= amount_santim RETURNING id",
+                amount_santim,
+                _now(),
+                order.id,
+                tenant.creator_id,
+                amount_santim,
+            )
+            if not held:  # raising rolls the refund's row back with the rest of the unit
+                if order.status not in REFUNDABLE:
+                    raise OrderError(N_("Only a paid order can be refunded."), code="not_refundable")
+                raise InvalidInput({"amount": N_("That is more than what is left of this sale to refund.")})
+        row = await Refund.select().where(Refund.reference == reference).first()
+    if row is None or row["order_id"] != order.id:  # the reference is another order's
+        raise NotFoundError()
     return _refund(row)
 
 
