@@ -121,19 +121,10 @@ async def decide(
     staff = _staff(viewer)
     form = await web.form_fields(request, "reason", "reference")
     try:
-        async with uow.savepoint():
-            if action == "approve":
-                await service.approve(uow, staff, payout_id, form["reason"])
-            elif action == "reject":
-                await service.reject(uow, staff, payout_id, form["reason"])
-            elif action == "paid":
-                await service.mark_paid(uow, staff, payout_id, form["reference"], form["reason"])
-            elif action == "failed":
-                await service.mark_failed(uow, staff, payout_id, form["reason"])
-            elif action == "send":
-                await service.execute(uow, staff, payout_id, _chapa(payment_providers))
-            else:
-                raise NotFoundException()
+        if action == "send":  # its own short units of work, committed around the provider's answer
+            await service.execute(staff, payout_id, _chapa(payment_providers))
+        else:
+            await _decide_by_hand(uow, staff, payout_id, action, form)
     except ServiceError as exc:
         if exc.status_code == 404:
             raise
@@ -149,6 +140,22 @@ async def decide(
         )
     outcome = {"approve": "approved", "reject": "rejected"}.get(action, action)
     return Redirect(path=f"{QUEUE}/{payout_id}?done={outcome}", status_code=303, headers=NO_STORE)
+
+
+async def _decide_by_hand(
+    uow: UnitOfWork, staff: Account, payout_id: uuid.UUID, action: str, form: dict[str, str]
+) -> None:
+    async with uow.savepoint():
+        if action == "approve":
+            await service.approve(uow, staff, payout_id, form["reason"])
+        elif action == "reject":
+            await service.reject(uow, staff, payout_id, form["reason"])
+        elif action == "paid":
+            await service.mark_paid(uow, staff, payout_id, form["reference"], form["reason"])
+        elif action == "failed":
+            await service.mark_failed(uow, staff, payout_id, form["reason"])
+        else:
+            raise NotFoundException()
 
 
 # --- refunds by staff (support): a creator's paid order, refunded on the buyer's behalf ---------------------

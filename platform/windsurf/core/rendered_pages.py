@@ -92,7 +92,9 @@ async def read(handle: str, slug: str, locale: str) -> StoredPage | None:
                 RenderedPage.content_type,
             )
             .where(
-                (RenderedPage.handle == handle) & (RenderedPage.slug == slug) & (RenderedPage.locale == locale)
+                (RenderedPage.handle == handle)
+                & (RenderedPage.slug == slug)
+                & (RenderedPage.locale == locale)
             )
             .first()
         )

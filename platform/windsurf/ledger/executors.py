@@ -1,8 +1,8 @@
 """Payout executors: how an approved payout leaves the platform. Chapa's transfers API is the first.
 
 A transfer is sent once, with the payout's id as its reference, and never retried here: a timeout leaves its
-outcome unknown, so the payout stays approved (and un-sent in our books) for staff to check with the provider.
-Chapa answers "queued"; the payout then carries the reference until its outcome is confirmed.
+outcome unknown, and the job that follows every sent payout asks the provider until it is paid or failed.
+Chapa answers "queued"; the payout carries the reference until its outcome is confirmed.
 """
 
 from __future__ import annotations
@@ -47,8 +47,11 @@ class ChapaPayoutExecutor:
         except PaymentError as exc:
             if exc.code is ErrorCode.PROVIDER_DECLINED:
                 return ExecutionResult(sent=False, message=exc.detail or N_("The transfer failed."))
-            # Timeouts and outages: the transfer may or may not exist; nothing is recorded as sent or failed.
+            # Timeouts and outages: the transfer may or may not exist; the job following it will find out.
             raise ServiceError(
-                N_("The provider did not confirm the transfer. Check with it before trying again.")
+                N_(
+                    "The provider did not answer in time. The transfer is followed: the payout is marked paid or "
+                    "failed when the provider confirms it."
+                )
             ) from exc
         return ExecutionResult(sent=False, queued=True, reference=result.reference)

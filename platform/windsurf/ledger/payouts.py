@@ -28,7 +28,7 @@ from piccolo.querystring import QueryString
 from windsurf.core import db, jobs
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.i18n import N_
-from windsurf.core.uow import Tenant, UnitOfWork
+from windsurf.core.uow import Tenant, UnitOfWork, unit_of_work
 from windsurf.identity.service import Account
 from windsurf.ledger import books
 from windsurf.ledger.books import LedgerPolicy
@@ -412,35 +412,41 @@ async def mark_failed(uow: UnitOfWork, staff: Account, payout_id: uuid.UUID, rea
     return await _decide(uow, staff, payout_id, "approved", "failed", reason)
 
 
-async def execute(
-    uow: UnitOfWork, staff: Account, payout_id: uuid.UUID, executor: PayoutExecutor
-) -> PayoutView:
-    """Send an approved payout through ``executor`` and record the outcome (paid, or failed with its message)."""
-    payout = await staff_payout(uow, staff, payout_id)
-    if payout.status != "approved" or payout.destination is None:
-        raise ServiceError(N_("Only an approved payout can be sent."))
-    if payout.provider_reference:  # already handed to the provider: sending again could pay twice
-        raise ServiceError(N_("This payout was already sent to the provider; wait for its confirmation."))
-    result = await executor.send(
-        PayoutInstruction(payout.id, payout.amount, payout.currency, payout.destination)
-    )
-    if result.queued:
-        handed = await _handed_over(uow, staff, payout, result.reference)
-        # The provider confirms later: a job follows the transfer until it is paid or failed.
+async def execute(staff: Account, payout_id: uuid.UUID, executor: PayoutExecutor) -> PayoutView:
+    """Send an approved payout through ``executor`` and record the outcome (paid, or failed with its message).
+
+    The payout is claimed first, in a unit of its own that commits before the provider is called: it carries its
+    transfer reference (the payout's id) from then on, and a job follows the transfer. So two staff pressing
+    Send at once send once, no transaction stays open while the provider answers, and a transfer whose answer
+    never came is still settled when the provider confirms it.
+    """
+    async with unit_of_work() as uow:
+        payout = await staff_payout(uow, staff, payout_id)
+        if payout.status != "approved" or payout.destination is None:
+            raise ServiceError(N_("Only an approved payout can be sent."))
+        if payout.provider_reference:  # already handed to the provider: sending again could pay twice
+            raise ServiceError(N_("This payout was already sent to the provider; wait for its confirmation."))
+        handed = await _handed_over(uow, staff, payout, str(payout.id))
+        # The provider confirms later (or its answer is lost): a job follows the transfer until paid or failed.
         await jobs.enqueue(
             uow,
             TRANSFER_STATUS_JOB,
             {"creator_id": str(payout.creator_id), "payout_id": str(payout.id), "round": 0},
             delay=TRANSFER_CHECKS[0],
         )
-        return handed
-    if result.sent:
-        return await _decide(
-            uow, staff, payout_id, "approved", "paid", result.reference, reference=result.reference
-        )
-    return await _decide(
-        uow, staff, payout_id, "approved", "failed", result.message or N_("The transfer failed.")
+    result = await executor.send(
+        PayoutInstruction(payout.id, payout.amount, payout.currency, payout.destination)
     )
+    if result.queued:
+        return handed
+    async with unit_of_work() as uow:
+        if result.sent:
+            return await _decide(
+                uow, staff, payout_id, "approved", "paid", result.reference, reference=result.reference
+            )
+        return await _decide(
+            uow, staff, payout_id, "approved", "failed", result.message or N_("The transfer failed.")
+        )
 
 
 async def _handed_over(uow: UnitOfWork, staff: Account, payout: PayoutView, reference: str) -> PayoutView:

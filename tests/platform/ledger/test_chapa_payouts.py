@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -12,10 +13,12 @@ from litestar import Litestar
 from tests.conftest import make_settings
 from tests.platform.payments.fakes import FakeChapa
 from windsurf.core.errors import ServiceError
+from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity.service import Account
 from windsurf.ledger import service
 from windsurf.ledger.executors import ChapaPayoutExecutor
+from windsurf.ledger.payouts import TRANSFER_STATUS_JOB
 from windsurf.payments.providers.chapa import ChapaProvider
 from windsurf.payments.providers.registry import build_provider
 
@@ -65,8 +68,15 @@ async def test_a_transfer_is_sent_once_and_the_payout_waits_for_confirmation(
     fake, adapter = chapa
     creator, payout_id = await approved_payout(40_000)
     executor = ChapaPayoutExecutor(adapter)
-    async with unit_of_work() as uow:
-        sent = await service.execute(uow, STAFF, payout_id, executor)
+    # Two staff press Send at the same moment: one transfer.
+    outcomes = await asyncio.gather(
+        service.execute(STAFF, payout_id, executor),
+        service.execute(STAFF, payout_id, executor),
+        return_exceptions=True,
+    )
+    [sent] = [outcome for outcome in outcomes if isinstance(outcome, service.PayoutView)]
+    [refused] = [outcome for outcome in outcomes if isinstance(outcome, ServiceError)]
+    assert "already" in refused.message
     assert sent.status == "approved" and sent.provider_reference == str(payout_id)
     transfer = fake.transfers[str(payout_id)]
     assert (transfer["amount"], transfer["account_number"], transfer["bank_code"]) == (
@@ -76,9 +86,8 @@ async def test_a_transfer_is_sent_once_and_the_payout_waits_for_confirmation(
     )
     assert [(e.from_status, e.to_status) for e in sent.events][-1] == ("approved", "approved")
 
-    async with unit_of_work() as uow:
-        with pytest.raises(ServiceError):  # a second click never sends the money twice
-            await service.execute(uow, STAFF, payout_id, executor)
+    with pytest.raises(ServiceError):  # a later click never sends the money twice
+        await service.execute(STAFF, payout_id, executor)
     assert len(fake.server.calls("POST", "/v1/transfers")) == 1
 
     async with unit_of_work() as uow:
@@ -94,21 +103,29 @@ async def test_a_declined_transfer_fails_the_payout_and_returns_the_money(
 ) -> None:
     _fake, adapter = chapa
     creator, payout_id = await approved_payout(10_000_100)  # more than the fake Chapa balance allows
-    async with unit_of_work() as uow:
-        failed = await service.execute(uow, STAFF, payout_id, ChapaPayoutExecutor(adapter))
+    failed = await service.execute(STAFF, payout_id, ChapaPayoutExecutor(adapter))
     assert failed.status == "failed" and "Insufficient Balance" in failed.reason
     async with tenant_for(creator) as tenant:
         assert (await service.balance(tenant)).available == 10_000_100
 
 
-async def test_a_timeout_records_nothing(app: Litestar, chapa: tuple[FakeChapa, ChapaProvider]) -> None:
+async def test_a_timeout_leaves_the_transfer_followed(
+    app: Litestar, chapa: tuple[FakeChapa, ChapaProvider]
+) -> None:
+    """The provider's answer never came: the transfer may exist, so the payout keeps its reference (no second
+    send) and the job that follows every transfer settles it when the provider answers."""
     fake, adapter = chapa
     creator, payout_id = await approved_payout(20_000)
     fake.faults.stall.add("/v1/transfers")
-    async with unit_of_work() as uow:
-        with pytest.raises(ServiceError):
-            await service.execute(uow, STAFF, payout_id, ChapaPayoutExecutor(adapter))
+    with pytest.raises(ServiceError) as unanswered:
+        await service.execute(STAFF, payout_id, ChapaPayoutExecutor(adapter))
+    assert "The transfer is followed" in unanswered.value.message
     async with tenant_for(creator) as tenant:
         payout = await service.get_payout(tenant, payout_id)
-        assert (payout.status, payout.provider_reference) == ("approved", "")
+        assert (payout.status, payout.provider_reference) == ("approved", str(payout_id))
         assert (await service.balance(tenant)).in_review == 20_000
+    async with unit_of_work() as uow, uow.scope():
+        followed = await Job.select(Job.payload).where(Job.name == TRANSFER_STATUS_JOB).output(load_json=True)
+    assert any(job["payload"]["payout_id"] == str(payout_id) for job in followed)
+    with pytest.raises(ServiceError):  # and Send is refused: it could pay twice
+        await service.execute(STAFF, payout_id, ChapaPayoutExecutor(adapter))

@@ -157,8 +157,7 @@ async def test_rejected_and_failed_payouts_give_the_money_back(app: Litestar) ->
 
     async with unit_of_work() as uow:
         await service.approve(uow, staff, second.id, "ok")
-    async with unit_of_work() as uow:
-        failed = await service.execute(uow, staff, second.id, Refusing())
+    failed = await service.execute(staff, second.id, Refusing())
     assert failed.status == "failed" and failed.reason == "wallet is suspended"
     async with tenant_for(creator) as tenant:
         balance = await service.balance(tenant)
