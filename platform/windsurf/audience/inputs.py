@@ -166,7 +166,12 @@ def parse_import(text: str) -> ImportPreview:
     are kept. A file that cannot be read at all is an ``InvalidInput`` on ``file``."""
     if len(text.encode()) > IMPORT_MAX_BYTES:
         raise InvalidInput({"file": N_("The file is too large. Import at most 1 MB at a time.")})
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        # newline="": the csv module reads line breaks itself, so a spreadsheet's \r\n, a lone \r and a break
+        # inside a quoted cell all mean what they mean in CSV.
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error:
+        raise InvalidInput({"file": N_("Save the file as CSV in UTF-8 and try again.")}) from None
     if not rows:
         raise InvalidInput({"file": N_("The file is empty.")})
     header = [" ".join(name.split()).lower().replace(" ", "_") for name in rows[0]]

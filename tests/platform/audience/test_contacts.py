@@ -168,3 +168,24 @@ async def test_a_paid_order_brings_its_buyer_onto_the_list(platform: Platform) -
         "purchase",
     )
     assert not buyer.email_consent and not buyer.sms_consent  # a purchase is no consent to marketing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email,email_consent\rselam@example.com,yes\r",  # old Mac line breaks
+        "email,email_consent\r\nselam@example.com,yes\r\n",  # a spreadsheet's
+        'email,email_consent\n"selam@example.com",yes\n',
+    ],
+)
+def test_an_import_reads_every_kind_of_line_break(text: str) -> None:
+    [contact] = inputs.parse_import(text).good
+    assert contact.email == "selam@example.com"
+
+
+@pytest.mark.parametrize("text", ["email,email_consent\n" + "x" * 200_000, 'email\x00,"a\rb'])
+def test_an_unreadable_import_is_a_clear_error_not_a_crash(text: str) -> None:
+    """The csv module raises on a cell longer than its limit (and once did on a lone carriage return)."""
+    with pytest.raises(InvalidInput) as refused:
+        inputs.parse_import(text)
+    assert "file" in refused.value.errors
