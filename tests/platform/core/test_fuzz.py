@@ -9,6 +9,7 @@ documented content type and a body that validates against the documented schema.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -502,3 +503,64 @@ def test_the_fuzzer_draws_deterministic_varied_cases() -> None:
     first = draw(st.tuples(TEXT, JSON_VALUES), 20)
     assert first == draw(st.tuples(TEXT, JSON_VALUES), 20)
     assert len({json.dumps(case, default=str) for case in first}) > 10
+
+
+# A staff refund asks the payment provider, which this app (no gateway listening) cannot reach: its own tests
+# send it bad and forged values (tests/storefront/test_refund_pages.py).
+STAFF_REACHED_ELSEWHERE = {"/staff/orders/{creator_id:uuid}/{order_id:uuid}/refund"}
+
+
+async def test_every_staff_form_survives_fuzzed_values(client: Client, app: Litestar) -> None:
+    """The staff console's forms (payout decisions, feature flags) get the same fuzzing as the creator's."""
+    from windsurf.core.uow import tenant_for, unit_of_work
+    from windsurf.identity import service as identity
+    from windsurf.ledger import service as ledger
+
+    creator = uuid.uuid4()
+    ready = ledger.LedgerPolicy(holding=dt.timedelta(0), payout_minimum=100, platform_fee_bps=0)
+    payouts = []
+    async with tenant_for(creator) as tenant:
+        await ledger.post_sale(
+            tenant, order_reference=uuid.uuid4().hex, gross=100_000, provider_fee=0, policy=ready
+        )
+        destination = await ledger.add_destination(tenant, kind="telebirr", phone="0911 234 567")
+        for _ in range(2):  # one stays requested (approve, reject), one is approved (paid, failed, send)
+            payout = await ledger.request_payout(
+                tenant, destination_id=destination.id, amount=20_000, policy=ready
+            )
+            payouts.append(payout.id)
+    email, password = f"ops.{uuid.uuid4().hex[:8]}@windsurf.et", "staff password 2026"
+    async with unit_of_work() as uow:
+        staff = await identity.create_staff(uow, email=email, password=password, display_name="Ops")
+    async with unit_of_work() as uow:
+        await ledger.approve(uow, staff, payouts[1], "checked")
+    await post_form(client, "/login", {"email": email, "password": password})
+
+    pages = ["/staff/payouts", *(f"/staff/payouts/{payout_id}" for payout_id in payouts), "/staff/flags"]
+    found: dict[str, tuple[dict[str, str], set[str]]] = {}
+    for page in pages:
+        answer = await client.get(page)
+        assert answer.status_code == 200, (page, answer.text[:300])
+        for action, fields, files in forms_of(answer.text, page):
+            found.setdefault(action, (fields, files))
+    posted = {
+        route.path
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and "POST" in route.methods and route.path.startswith("/staff/")
+    }
+    reached = {_template(action, posted) for action in found}
+    assert not posted - reached - STAFF_REACHED_ELSEWHERE, sorted(posted - reached)
+    assert len(found) >= 6, sorted(found)  # approve, reject, paid, failed, send and the flags
+
+    token = await csrf(client)
+    for action, (fields, _files) in sorted(found.items()):
+        values = st.fixed_dictionaries(
+            {
+                name: st.one_of(st.just(original), TEXT)
+                for name, original in fields.items()
+                if name != "_csrf_token"
+            }
+        )
+        for data in draw(values, FORM_CASES):
+            response = await client.post(action, data={**data, "_csrf_token": token})
+            assert response.status_code < 500, (action, data, response.text[:300])
