@@ -263,13 +263,8 @@ async def record_paid(
 
 
 @dataclass
-class Totals:
-    views: int = 0
-    product_views: int = 0
-    visitors: int = 0
-    checkouts: int = 0
-    orders: int = 0
-    revenue: int = 0
+class Totals(Increment):
+    """The counters summed over rows (days, products, sources)."""
 
     def add(self, row: dict[str, int]) -> None:
         for name in COUNTERS:
