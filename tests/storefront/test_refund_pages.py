@@ -20,6 +20,7 @@ from tests.helpers import new_phone
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from tests.storefront.live import Live, buy, check_page, live, orders_of, pay
 from windsurf.core.errors import InvalidInput
+from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity import service as identity
 from windsurf.identity.service import Account
@@ -295,6 +296,48 @@ async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_ag
     async with unit_of_work() as uow:
         payment = await gateway.get_payment(uow, str(order["provider_reference"]))
     assert payment is not None and payment.refunded == 5_000
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        assert (
+            await LedgerTransaction.count().where(
+                (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
+            )
+            == 1
+        )
+
+
+async def test_a_refund_nobody_sends_again_is_finished_by_its_retry_job(shop: Live) -> None:
+    """The request timed out and the creator went away: two minutes later the retry job asks the provider again
+    (the same reference: one refund there) and records it once."""
+
+    async def stall(request: Recorded) -> Reply:
+        await stalled.never.wait()
+        return Reply()
+
+    order, _ = await paid_order(shop, email=f"tsion.{uuid.uuid4().hex[:6]}@example.com")
+    async with LoopbackServer(stall) as stalled:
+        unanswered = dataclasses.replace(shop.settings, sandbox_url=stalled.url, payment_timeout_seconds=0.5)
+        providers = Providers({"sandbox": build_provider("sandbox", unanswered)})
+        with pytest.raises(PaymentError):
+            await payments.refund_order(
+                shop.creator.id,
+                uuid.UUID(str(order["id"])),
+                key="gone-away-key",
+                reason="Duplicate purchase",
+                actor="creator",
+                providers=providers,
+            )
+    await shop.jobs()
+    [waiting] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (waiting["status"], waiting["refunded_santim"]) == ("paid", 25_000)  # not due yet: still held
+
+    async with unit_of_work() as uow, uow.scope():  # two minutes pass
+        await Job.update({Job.run_at: dt.datetime.now(dt.UTC)}).where(Job.name == payments.REFUND_RETRY_JOB)
+    await shop.jobs()
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (after["status"], after["refunded_santim"]) == ("refunded", 25_000)
+    async with unit_of_work() as uow:
+        payment = await gateway.get_payment(uow, str(order["provider_reference"]))
+    assert payment is not None and (payment.status, payment.refunded) == ("refunded", 25_000)
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
         assert (
             await LedgerTransaction.count().where(

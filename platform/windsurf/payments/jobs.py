@@ -1,5 +1,6 @@
 """Payments' jobs: reconciliation settles an attempt whose notification never came from the provider's own
-answer; the creator is told of each sale."""
+answer; a refund the provider never answered is asked for again; the creator is told of each sale and the buyer
+of each refund."""
 
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ async def reconcile(context: JobContext, payload: dict[str, Any]) -> None:
             int(payload.get("round", 0)),
             providers=providers,
             settings=context.settings,
+        )
+    finally:
+        await providers.aclose()
+
+
+@job(service.REFUND_RETRY_JOB, own_units=True)
+async def refund_retry(context: JobContext, payload: dict[str, Any]) -> None:
+    """A refund whose request never heard back from the provider is finished (or released) here."""
+    providers = build_providers(context.settings)
+    try:
+        await service.retry_refund(
+            uuid.UUID(payload["creator_id"]), uuid.UUID(payload["refund_id"]), providers=providers
         )
     finally:
         await providers.aclose()

@@ -61,6 +61,8 @@ _log = logging.getLogger("windsurf.payments")
 RECONCILE_JOB = "payments.reconcile"
 SALE_NOTICE_JOB = "payments.sale_notice"
 REFUND_NOTICE_JOB = "payments.refund_notice"
+REFUND_RETRY_JOB = "payments.refund_retry"
+REFUND_RETRY_AFTER = dt.timedelta(minutes=2)  # past any provider call's timeouts and retries
 REASON_MAX = 500
 # When reconciliation asks the provider about an attempt that heard nothing: soon, then less often.
 RECONCILE_AFTER = (
@@ -527,10 +529,11 @@ async def refund_order(
     transaction open, then our records changed once, in one unit of work.
 
     ``key`` comes with the form: the same key is the same refund, so a double click, a refresh or a retry after
-    the provider timed out refunds once. ``actor`` ("creator" or "staff") is logged. When nothing is left of the
-    order it becomes refunded and its downloads close; after a part refund the buyer keeps them. The ledger takes
-    the refund from the creator's earnings even when they were paid out already (the balance goes below zero,
-    and later sales make it up; no payout can be requested meanwhile), as its rules say.
+    the provider timed out refunds once; a refund nobody sends again is finished by its retry job. ``actor``
+    ("creator" or "staff") is logged. When nothing is left of the order it becomes refunded and its downloads
+    close; after a part refund the buyer keeps them. The ledger takes the refund from the creator's earnings even
+    when they were paid out already (the balance goes below zero, and later sales make it up; no payout can be
+    requested meanwhile), as its rules say.
     """
     reason = clean_reason(reason)
     if not REFUND_KEY.fullmatch(key):
@@ -553,46 +556,20 @@ async def refund_order(
             reason=reason,
             actor=actor,
         )
+        if refund.status == "requested":
+            # Should this request never hear back (the provider times out, the process dies), the job finishes it.
+            await jobs.enqueue(
+                tenant.uow,
+                REFUND_RETRY_JOB,
+                {"creator_id": str(creator_id), "refund_id": str(refund.id)},
+                delay=REFUND_RETRY_AFTER,
+            )
     if refund.status == "done":
         return RefundOutcome(order, False)
-    try:
-        # No transaction is open while the provider answers; asking twice (a double click) refunds once there.
-        await provider.refund(
-            RefundRequest(
-                reference=order.provider_reference,
-                refund_reference=refund.reference,
-                amount=refund.amount_santim,
-                currency=order.currency,
-                reason=refund.reason,
-            )
-        )
-    except PaymentError as error:
-        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
-            async with tenant_for(creator_id) as tenant:
-                await checkout.release_refund(tenant, refund)
-        # Otherwise the outcome is unknown: the amount stays held until the same form is sent again.
-        raise
-    async with tenant_for(creator_id) as tenant:
-        changed = await checkout.complete_refund(tenant, refund)
-        if changed is None:
+    changed = await settle_refund(creator_id, order, refund, provider)
+    if changed is None:
+        async with tenant_for(creator_id) as tenant:
             return RefundOutcome(await checkout.get_order(tenant, order_id), False)
-        await ledger.post_refund(
-            tenant,
-            order_reference=order.number,
-            refund_reference=refund.reference,
-            amount=refund.amount_santim,
-        )
-        if changed.status == "refunded":
-            await delivery.revoke(tenant, order_id)
-        await jobs.enqueue(
-            tenant.uow,
-            REFUND_NOTICE_JOB,
-            {
-                "creator_id": str(creator_id),
-                "refund_id": str(refund.id),
-                "closed": changed.status == "refunded",
-            },
-        )
     _log.info(
         "order refunded",
         extra={
@@ -603,3 +580,71 @@ async def refund_order(
         },
     )
     return RefundOutcome(changed, True)
+
+
+async def settle_refund(
+    creator_id: uuid.UUID, order: OrderView, refund: checkout.RefundView, provider: RefundingProvider
+) -> OrderView | None:
+    """Ask the provider for a held refund and record it once: the ledger, the downloads when nothing is left, the
+    buyer's message. The order when this call recorded it; None when it was recorded already.
+
+    No transaction is open while the provider answers; asking again with the same reference refunds once there.
+    A decline releases the held amount; any other error leaves it held (the refund may have been made) for the
+    same form, or the retry job, to finish.
+    """
+    try:
+        await provider.refund(
+            RefundRequest(
+                reference=order.provider_reference or "",
+                refund_reference=refund.reference,
+                amount=refund.amount_santim,
+                currency=order.currency,
+                reason=refund.reason,
+            )
+        )
+    except PaymentError as error:
+        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+            async with tenant_for(creator_id) as tenant:
+                await checkout.release_refund(tenant, refund)
+        raise
+    async with tenant_for(creator_id) as tenant:
+        changed = await checkout.complete_refund(tenant, refund)
+        if changed is None:
+            return None
+        await ledger.post_refund(
+            tenant,
+            order_reference=order.number,
+            refund_reference=refund.reference,
+            amount=refund.amount_santim,
+        )
+        if changed.status == "refunded":
+            await delivery.revoke(tenant, order.id)
+        await jobs.enqueue(
+            tenant.uow,
+            REFUND_NOTICE_JOB,
+            {
+                "creator_id": str(creator_id),
+                "refund_id": str(refund.id),
+                "closed": changed.status == "refunded",
+            },
+        )
+    return changed
+
+
+async def retry_refund(creator_id: uuid.UUID, refund_id: uuid.UUID, *, providers: Providers) -> None:
+    """The retry job: a refund still waiting for the provider's answer is asked for again (once there, as its
+    reference is the same), then recorded or released. A provider still down makes the outbox retry later."""
+    async with tenant_for(creator_id) as tenant:
+        refund = await checkout.get_refund(tenant, refund_id)
+        if refund.status != "requested":
+            return
+        order = await checkout.get_order(tenant, refund.order_id)
+    provider = providers.get(order.provider or "")
+    if not isinstance(provider, RefundingProvider):
+        return
+    try:
+        await settle_refund(creator_id, order, refund, provider)
+    except PaymentError as error:
+        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+            return  # released: the refund never happened
+        raise  # unanswered again: the outbox runs this job again after its backoff
