@@ -39,7 +39,7 @@ from windsurf.core import db
 from windsurf.core.messaging import EmailBackend, SmsBackend
 from windsurf.core.pagecache import PageCache
 from windsurf.core.tables import Job
-from windsurf.core.uow import UnitOfWork, unit_of_work
+from windsurf.core.uow import TENANT_SETTING, UnitOfWork, unit_of_work
 from windsurf.settings import Settings
 
 MAX_ATTEMPTS = 8
@@ -223,11 +223,7 @@ async def run_claimed(context: JobContext, claim: Claim) -> None:
             if handler is None:
                 raise LookupError(f"no handler registered for job {claim.name!r}")
             await handler(context, claim.payload)
-            finished = await uow.run(
-                Job.update({Job.status: "done", Job.locked_until: None})
-                .where(_fenced(claim))
-                .returning(Job.id)
-            )
+            finished = await _complete_as_the_worker(uow, claim)
             if not finished:
                 raise LeaseLost(f"job {claim.id} is no longer leased to this worker")
     except LeaseLost:
@@ -235,6 +231,21 @@ async def run_claimed(context: JobContext, claim: Claim) -> None:
         return
     except Exception as exc:
         await _record_failure(claim, exc)
+
+
+async def _complete_as_the_worker(uow: UnitOfWork, claim: Claim) -> bool:
+    """The fenced completing write, in the job's transaction but acting for nobody again, as the worker that
+    claimed it: the handler may have acted for a creator in this unit, and a platform job is no creator's to see
+    (row-level security on ``job`` shows a creator only their own)."""
+    async with uow.scope():
+        if db.is_postgres(uow.engine):
+            await uow.engine.run_querystring(QueryString("SELECT set_config({}, '', true)", TENANT_SETTING))
+        finished = (
+            await Job.update({Job.status: "done", Job.locked_until: None})
+            .where(_fenced(claim))
+            .returning(Job.id)
+        )
+    return bool(finished)
 
 
 async def _record_failure(claim: Claim, exc: Exception) -> None:

@@ -70,10 +70,11 @@ JOB_POLICY = "job_tenant_isolation"
 
 
 def job_policy_statements() -> list[str]:
-    """Idempotent DDL: a unit acting for a creator sees that creator's jobs and the platform's, never another
-    creator's; a unit acting for nobody (the worker claiming jobs, pruning) sees them all."""
+    """Idempotent DDL: a unit acting for a creator sees and writes only that creator's jobs, not another creator's
+    and not the platform's (whose payloads name people who have no store: sign-up and reset messages); a unit
+    acting for nobody (the worker claiming and completing jobs, pruning) sees them all."""
     current = f"nullif(current_setting('{SETTING}', true), '')::uuid"
-    visible = f"({current} IS NULL OR creator_id IS NULL OR creator_id = {current})"
+    visible = f"({current} IS NULL OR creator_id = {current})"
     return [
         'ALTER TABLE "job" ENABLE ROW LEVEL SECURITY',
         'ALTER TABLE "job" FORCE ROW LEVEL SECURITY',

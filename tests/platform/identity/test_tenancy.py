@@ -270,8 +270,9 @@ async def test_app_role_owns_nothing_and_cannot_bypass_rls(postgres_settings: Se
 async def test_a_creator_s_unit_never_sees_another_creator_s_jobs(
     postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
 ) -> None:
-    """Job payloads can name a creator's buyers and leads. The worker (acting for nobody) claims every job; a
-    unit acting for B sees B's jobs and the platform's own, never A's, and cannot write one for A."""
+    """Job payloads can name a creator's buyers and leads, and the platform's name people with no store yet. The
+    worker (acting for nobody) claims every job; a unit acting for B sees B's jobs only, never A's or the
+    platform's, and can write neither."""
     a_id = await creator_with_rows_everywhere(client, app)
     b_id = await creator_with_rows_everywhere(client, app)
     async with unit_of_work() as uow:  # the platform's own job: a unit acting for nobody
@@ -293,7 +294,7 @@ async def test_a_creator_s_unit_never_sees_another_creator_s_jobs(
         async with connection.transaction():
             await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
             assert await connection.fetchval(count, uuid.UUID(a_id)) == 0
-            assert await connection.fetchval('SELECT count(*) FROM "job"') == of_b + of_platform
+            assert await connection.fetchval('SELECT count(*) FROM "job"') == of_b
             changed = await connection.execute(
                 "UPDATE job SET status = 'dead' WHERE creator_id = $1", uuid.UUID(a_id)
             )
@@ -307,5 +308,40 @@ async def test_a_creator_s_unit_never_sees_another_creator_s_jobs(
                     uuid.uuid4(),
                     uuid.UUID(a_id),
                 )
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+                await connection.execute(
+                    "INSERT INTO job (id, creator_id, name, payload, status, attempts, run_at, last_error, "
+                    "created_at) VALUES ($1, NULL, 'x', '{}', 'done', 0, now(), '', now())",
+                    uuid.uuid4(),
+                )
     finally:
         await connection.close()
+
+
+@ON_POSTGRES
+async def test_a_platform_job_whose_handler_acts_for_a_creator_completes_once(
+    postgres_settings: Settings, app: Litestar
+) -> None:
+    """The fenced completion acts for nobody again: a creator's unit no longer sees platform jobs, and a handler
+    that acted for a creator in the job's unit must not leave its job to run again."""
+    creator = uuid.uuid4()
+    ran: list[str] = []
+
+    @jobs.job("test.platform_job_acting_for_a_creator")
+    async def handler(context: jobs.JobContext, payload: dict[str, str]) -> None:
+        async with tenant_for(uuid.UUID(payload["creator_id"])) as tenant, tenant.scope():
+            await Job.count()  # a query in the creator's name, in the job's own unit
+        ran.append(payload["creator_id"])
+
+    async with unit_of_work() as uow:  # acting for nobody: a platform job
+        job_id = await jobs.enqueue(
+            uow, "test.platform_job_acting_for_a_creator", {"creator_id": str(creator)}
+        )
+    while await drain_jobs(app):
+        pass
+    assert ran == [str(creator)]
+    async with unit_of_work() as uow:
+        [row] = await uow.run(Job.select(Job.status, Job.creator_id).where(Job.id == job_id))
+    assert (row["status"], row["creator_id"]) == ("done", None)
