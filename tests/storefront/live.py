@@ -89,8 +89,7 @@ class Live:
 
     async def jobs(self) -> None:
         """Run the outbox until it is empty (a notification queues the buyer's links, and so on)."""
-        while await drain_jobs(self.app):
-            pass
+        await drain_jobs(self.app)
 
 
 def hidden(page: str, name: str) -> str:
