@@ -37,7 +37,7 @@ async def context(tenant: Tenant, order: OrderView, form: dict[str, str] | None 
         form = {
             "amount": santim_to_input(waiting.amount_santim),
             "reason": waiting.reason,
-            "key": waiting.reference.removeprefix(f"{order.number}-r-"),
+            "key": payments.refund_key(order, waiting),
         }
     form = form or {"amount": santim_to_input(order.refundable_santim)}
     return {

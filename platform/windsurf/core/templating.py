@@ -69,9 +69,8 @@ def _datetime(ctx: Context, moment: Any, ethiopian: bool | None = None) -> str:
 
 
 class _ProcessBytecodeCache(BytecodeCache):
-    """Each template is compiled once per process, however many environments load it: every application
-    (the page plugin and the stored-page renderer; in the test suite, every test's app) builds its own
-    environment, and compiling the templates anew was most of the cost of a first request. A bucket is keyed by the
+    """Each template is compiled once per process, however many environments load it: the page plugin and the
+    stored-page renderer each build one, and in the test suite every test's app does. A bucket is keyed by the
     template's file and checked against its source, so an edited template compiles again."""
 
     def __init__(self) -> None:

@@ -496,6 +496,16 @@ def new_refund_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+def refund_reference(order: OrderView, key: str) -> str:
+    """The reference the provider and the ledger know the refund of ``key`` by."""
+    return f"{order.number}-r-{key}"
+
+
+def refund_key(order: OrderView, refund: checkout.RefundView) -> str:
+    """The form key ``refund`` was made with (its form can be sent again to finish it)."""
+    return refund.reference.removeprefix(refund_reference(order, ""))
+
+
 def clean_reason(raw: str) -> str:
     reason = " ".join(raw.split())
     if not reason:
@@ -540,7 +550,6 @@ async def refund_order(
         raise InvalidInput({"_form": N_("This form has expired. Open the refund page again.")})
     async with tenant_for(creator_id) as tenant:
         order = await checkout.get_order(tenant, order_id)  # another creator's order is a 404
-        reference = f"{order.number}-r-{key}"
         if order.status == "refunded":
             return RefundOutcome(order, False)
         if order.status not in checkout.REFUNDABLE or not order.provider or not order.provider_reference:
@@ -551,7 +560,7 @@ async def refund_order(
         refund = await checkout.request_refund(
             tenant,
             order,
-            reference=reference,
+            reference=refund_reference(order, key),
             amount_santim=order.refundable_santim if amount is None else amount,
             reason=reason,
             actor=actor,
