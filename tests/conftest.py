@@ -23,6 +23,7 @@ import redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.scheduling import pytest_xdist_make_scheduler  # noqa: F401 - the hook, for pytest-xdist
 from windsurf.app import create_app
 from windsurf.core import db, jobs
 from windsurf.core.migrate import migrate
@@ -34,18 +35,6 @@ APP_ROLE = "windsurf_test_app"
 APP_ROLE_PASSWORD = "windsurf-test-app"
 STRICT = os.environ.get("WINDSURF_TEST_STRICT") == "1"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-# Folders whose tests share costly session state (one live server and Chromium; each stack's program run under
-# mocks): under pytest-xdist's --dist loadgroup each folder's tests run in one worker, which builds it once.
-SHARED_STATE_GROUPS = ("browser", "infra")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        folder = item.nodeid.split("/")[1] if item.nodeid.startswith("tests/") else ""
-        if folder in SHARED_STATE_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(folder))
 
 
 def unavailable(service: str, reason: str) -> NoReturn:
