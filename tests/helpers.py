@@ -15,8 +15,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import SECRET, drain_jobs, post_form
-from windsurf.core.uow import tenant_for
+from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.identity.service import email_verification_token
+from windsurf.identity.tables import Creator
 
 T = TypeVar("T")
 
@@ -100,6 +101,21 @@ async def sign_up_by_phone(client: AsyncTestClient[Litestar], app: Litestar) -> 
     response = await post_form(client, "/verify", {"phone": e164, "purpose": "signup", "code": code})
     assert response.status_code == 303, response.text
     return e164, identity["handle"]
+
+
+async def bare_creator(display_name: str = "Creator") -> uuid.UUID:
+    """An account row with only a name and a handle, written as the app writes an account: acting for it."""
+    creator_id = uuid.uuid4()
+    async with tenant_for(creator_id) as tenant, tenant.scope():
+        await Creator(id=creator_id, handle=f"c{creator_id.hex[:12]}", display_name=display_name).save()
+    return creator_id
+
+
+async def read_known(key: str, query: Any) -> Any:
+    """Run ``query`` on accounts or phone codes as the app does, naming the id, email, phone or handle it knows:
+    on PostgreSQL row-level security shows a unit no other account."""
+    async with unit_of_work() as uow:
+        return await uow.read_known(key, query)
 
 
 async def acting(creator_id: uuid.UUID, call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:

@@ -22,6 +22,7 @@ async def seed_demo(settings: Settings) -> str:
     db.bind(db.create_engine(settings.effective_database_url))
     async with unit_of_work() as uow:
         async with uow.scope():
+            await uow.look_up(DEMO_HANDLE)
             await Creator.insert(
                 Creator(
                     id=uuid.uuid4(),

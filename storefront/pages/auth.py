@@ -129,8 +129,10 @@ async def _log_in(
     session = await sessions.start(account.id, replacing=old, user_agent=user_agent, ip=ip)
     await service.record_sign_in(uow, account, method=method, ip=ip, user_agent=user_agent)
     response = Redirect(path=safe_next(next_url), status_code=303)
-    if account.email:
-        devices.remember(settings, response, account.email)
+    if account.shown_email:
+        # An account that signed up with somebody else's address gets a cookie alike, which proves nothing for
+        # that address (see service.sign_up_with_email).
+        devices.remember(settings, response, account.email or str(account.id))
     set_session_cookie(settings, response, session.id)
     return response
 
@@ -182,8 +184,6 @@ async def signup_email(
             await service.add_taken_handle(uow, refused, form["handle"])
             raise
         account = await service.sign_up_with_email(uow, typed, locale=renderer.locale(request))
-    except service.AccountExists:
-        return renderer.render(request, "auth/check_email.html", {"email": form["email"].strip()[:254]})
     except (ServiceError, RateLimitExceeded) as exc:
         form["password"] = ""
         context = {"form": form, "method": "email"}

@@ -57,7 +57,7 @@ async def secure_postgres(engine: Engine, settings: Settings) -> None:
     for table in tenancy.creator_owned_tables():
         for statement in tenancy.policy_statements(table._meta.tablename):
             await engine.run_ddl(statement)
-    for statement in tenancy.job_policy_statements():
+    for statement in [*tenancy.job_policy_statements(), *tenancy.account_policy_statements()]:
         await engine.run_ddl(statement)
     app_role = unquote(app_url.username or "")
     if not app_role or app_role == unquote(owner_url.username or ""):

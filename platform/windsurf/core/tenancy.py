@@ -13,6 +13,7 @@ from typing import TypeVar
 from piccolo.table import Table
 
 SETTING = "windsurf.creator_id"
+ACCOUNT_KEY_SETTING = "windsurf.account_key"
 POLICY = "creator_isolation"
 _creator_owned: dict[str, type[Table]] = {}
 
@@ -81,3 +82,29 @@ def job_policy_statements() -> list[str]:
         f'DROP POLICY IF EXISTS {JOB_POLICY} ON "job"',
         f'CREATE POLICY {JOB_POLICY} ON "job" USING {visible} WITH CHECK {visible}',
     ]
+
+
+ACCOUNT_POLICY = "account_known_by_key"
+
+
+def account_policy_statements() -> list[str]:
+    """Idempotent DDL for the personal data read before anybody is acting (accounts, phone codes).
+
+    Logging in, signing up and a buyer's request must find an account by its email, phone, handle or id with
+    nobody acting, so these tables cannot compare with the tenant alone. A unit sees and writes the account it
+    acts for, and any row whose key it already knows and has named (``UnitOfWork.look_up``): never a list of
+    everybody's. A query that forgets its WHERE reads nothing more than what the unit was told.
+    """
+    tenant = f"nullif(current_setting('{SETTING}', true), '')::uuid"
+    key = f"nullif(current_setting('{ACCOUNT_KEY_SETTING}', true), '')"
+    account = f"(id = {tenant} OR {key} IN (id::text, email, phone, handle))"
+    code = f"(phone = {key})"
+    statements: list[str] = []
+    for table, visible in (("creator", account), ("phone_code", code)):
+        statements += [
+            f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
+            f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
+            f'DROP POLICY IF EXISTS {ACCOUNT_POLICY} ON "{table}"',
+            f'CREATE POLICY {ACCOUNT_POLICY} ON "{table}" USING {visible} WITH CHECK {visible}',
+        ]
+    return statements

@@ -31,6 +31,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
 from windsurf.core import db
+from windsurf.core.tenancy import ACCOUNT_KEY_SETTING
 
 TENANT_SETTING = "windsurf.creator_id"
 BUYER_SETTING = "windsurf.buyer_key"
@@ -53,6 +54,7 @@ class UnitOfWork:
         self._transaction: Any = None
         self._creator_id: uuid.UUID | None = None
         self._buyer_key: str | None = None
+        self._account_key: str | None = None  # as last set in the open transaction (None: unknown or unset)
         self._applied: set[str] = set()  # settings already set in the open transaction
         self._closed = False
 
@@ -98,6 +100,7 @@ class UnitOfWork:
                 yield
             except BaseException:
                 await savepoint.rollback_to()
+                self._account_key = None  # a setting made inside the savepoint was rolled back with it
                 raise
             await savepoint.release()
 
@@ -124,6 +127,27 @@ class UnitOfWork:
         if self._closed:
             raise UnitOfWorkClosed("this unit of work has already ended")
         return await query.run()
+
+    async def look_up(self, key: str) -> None:
+        """Make the account whose id, email, phone or handle is ``key`` (and the phone codes sent to ``key``)
+        visible to this unit's queries, in its transaction: on PostgreSQL row-level security hides every other
+        account from a unit, except the creator it acts for. Call it inside ``scope()``; SQLite needs nothing."""
+        if not isinstance(self._engine, PostgresEngine) or key == self._account_key:
+            return
+        async with self.scope():
+            await self._engine.run_querystring(
+                QueryString("SELECT set_config({}, {}, true)", ACCOUNT_KEY_SETTING, key)
+            )
+        self._account_key = key
+
+    async def read_known(self, key: str, query: Any) -> Any:
+        """``read`` of an account known by ``key`` (see ``look_up``): on PostgreSQL in the unit's transaction,
+        where the key's setting lives; on SQLite as ``read``, without beginning one."""
+        if not isinstance(self._engine, PostgresEngine):
+            return await self.read(query)
+        async with self.scope():
+            await self.look_up(key)
+            return await query.run()
 
     async def commit(self) -> None:
         await self._finish(commit=True)

@@ -54,6 +54,7 @@ async def start_email_change(tenant: Tenant, form: inputs.EmailChange, *, locale
     clean = form.email
     await _check_password(tenant, form.current_password)
     async with tenant.scope():
+        await tenant.uow.look_up(clean)
         if await Creator.exists().where(Creator.email == clean):
             # Said to the person asking: they proved their password, and the address gets nothing.
             raise InvalidInput({"email": N_("Another account uses this email.")}, {"email": "email_taken"})
@@ -88,8 +89,11 @@ async def confirm_email_change(uow: UnitOfWork, *, secret_key: str, token: str) 
     creator_id, email = open_email_link(secret_key, token, "change-email", EMAIL_CHANGE_LIFETIME, failure)
     try:
         async with uow.savepoint():
+            await uow.look_up(str(creator_id))
             changed = (
-                await Creator.update({Creator.email: email, Creator.email_verified_at: _now()})
+                await Creator.update(
+                    {Creator.email: email, Creator.email_verified_at: _now(), Creator.unconfirmed_email: None}
+                )
                 .where((Creator.id == creator_id) & Creator.handle.is_not_null())
                 .returning(Creator.id)
             )
@@ -108,6 +112,7 @@ async def start_phone_change(
     """Text a code to the new number; it becomes the account's phone when the code is confirmed."""
     clean = form.phone
     async with tenant.scope():
+        await tenant.uow.look_up(clean)  # another account with the number, and the codes sent to it
         if await Creator.exists().where(Creator.phone == clean):
             raise InvalidInput(
                 {"phone": N_("Another account uses this phone number.")}, {"phone": "phone_taken"}
@@ -139,6 +144,7 @@ async def confirm_phone_change(tenant: Tenant, form: inputs.PhoneCode, *, secret
     invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
     clean_phone, clean_code = form.phone, form.code
     async with tenant.scope():
+        await tenant.uow.look_up(clean_phone)  # the codes sent to it
         pending = await service.consume_code(secret_key, clean_phone, "change", clean_code, invalid)
         if pending.get("creator_id") != str(tenant.creator_id):
             raise invalid
@@ -171,6 +177,7 @@ async def delete_personal_data(tenant: Tenant, form: inputs.CurrentPassword) -> 
             {
                 Creator.display_name: DELETED_NAME,
                 Creator.email: None,
+                Creator.unconfirmed_email: None,
                 Creator.phone: None,
                 Creator.password_hash: None,
                 Creator.handle: None,

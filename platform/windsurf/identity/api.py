@@ -11,7 +11,18 @@ from litestar.params import FromPath
 
 from windsurf.dependencies import AccountDep, TenantDep
 from windsurf.identity import service
-from windsurf.identity.service import Account
+
+
+@dataclass(frozen=True)
+class AccountOut:
+    id: uuid.UUID
+    handle: str | None
+    display_name: str
+    email: str | None  # as the account's pages show it (see Account.shown_email)
+    phone: str | None
+    locale: str
+    is_staff: bool
+    verified: bool
 
 
 @dataclass(frozen=True)
@@ -28,8 +39,17 @@ def _sign_in(row: dict) -> SignInOut:
 
 
 @get("/me")
-async def me(account: AccountDep) -> Account:
-    return account
+async def me(account: AccountDep) -> AccountOut:
+    return AccountOut(
+        account.id,
+        account.handle,
+        account.display_name,
+        account.shown_email,
+        account.phone,
+        account.locale,
+        account.is_staff,
+        account.verified,
+    )
 
 
 @get("/sign-ins")

@@ -17,7 +17,10 @@ from windsurf.core.i18n import N_
 from windsurf.identity import validation
 from windsurf.identity.validation import FieldError
 
-LOGIN_FAILED = N_("That email and password do not match an account.")
+LOGIN_FAILED = N_(
+    "That email and password do not match an account. "
+    "If you signed up recently, first open the link we emailed you."
+)
 TOKEN_MAX = 500
 
 

@@ -50,13 +50,6 @@ TAKEN = {
 }
 
 
-class AccountExists(ServiceError):
-    """Sign-up with an address that already has an account; the address itself was sent a message."""
-
-    def __init__(self) -> None:
-        super().__init__(N_("Check your email to continue."))
-
-
 @dataclass(frozen=True)
 class Account:
     id: uuid.UUID
@@ -69,6 +62,13 @@ class Account:
     # Whether the email (by its link) or the phone (by an SMS code) is proven: publishing, selling and payouts
     # wait for it.
     verified: bool = False
+    # The address signed up with when it already had another account (see sign_up_with_email): shown, never used.
+    unconfirmed_email: str | None = None
+
+    @property
+    def shown_email(self) -> str | None:
+        """The address the account's own pages show: its email, or the one it signed up with."""
+        return self.email or self.unconfirmed_email
 
 
 class Unverified(ServiceError):
@@ -93,6 +93,7 @@ def _account(row: dict[str, Any]) -> Account:
         locale=row["locale"],
         is_staff=row["is_staff"],
         verified=bool(row.get("email_verified_at") or row.get("phone_verified_at")),
+        unconfirmed_email=row.get("unconfirmed_email"),
     )
 
 
@@ -113,12 +114,13 @@ def _clean(errors: dict[str, str], field: str, cleaner: Any, raw: str) -> Any:
 
 
 async def get_account(uow: UnitOfWork, account_id: uuid.UUID) -> Account | None:
-    row = await uow.read(Creator.select().where(Creator.id == account_id).first())
+    row = await uow.read_known(str(account_id), Creator.select().where(Creator.id == account_id).first())
     return _account(row) if row else None
 
 
 async def find_by_handle(uow: UnitOfWork, handle: str) -> Account | None:
     async with uow.scope():
+        await uow.look_up(handle.lower())
         row = await Creator.select().where(Creator.handle == handle.lower()).first()
     return _account(row) if row else None
 
@@ -130,7 +132,10 @@ async def _taken(
     constraints are what keep them unique; a sign-up form just says every problem at once."""
     async with uow.scope():
         for field, value in values.items():
-            if value and await Creator.exists().where(getattr(Creator, field) == value):
+            if not value:
+                continue
+            await uow.look_up(value)
+            if await Creator.exists().where(getattr(Creator, field) == value):
                 codes[field], errors[field] = TAKEN[field]
         handle = values.get("handle")
         if handle and "handle" not in errors and await _retired_by_another(handle, None):
@@ -150,18 +155,25 @@ async def add_taken_handle(uow: UnitOfWork, refused: InvalidInput, handle: str) 
 
 
 async def sign_up_with_email(uow: UnitOfWork, form: inputs.EmailSignUp, *, locale: str) -> Account:
+    """A new account, logged in at once, whose email waits for its link.
+
+    An address that already has an account gets an account too, which reads the same on every page but can never
+    have that address (``unconfirmed_email``): its "verify" mails go to the address as "you already have an
+    account", and logging in by email needs a verified address. So nothing the person signing up sees, then or
+    later, tells whether the address was taken; only the address's owner learns of it.
+    """
+    password_hash = await security.hash_password(form.password)  # before the transaction begins
     async with uow.scope():
-        if await Creator.exists().where(Creator.email == form.email):
-            # Told to the address instead; the page asks the person to check their email.
-            await jobs.enqueue(uow, "identity.send_account_exists", {"email": form.email, "locale": locale})
-            raise AccountExists()
+        await uow.look_up(form.email)
+        taken = await Creator.exists().where(Creator.email == form.email)
+    address = {"unconfirmed_email": form.email} if taken else {"email": form.email}
     account = await _create(
         uow,
         display_name=form.display_name,
         handle=form.handle,
-        email=form.email,
-        password_hash=await security.hash_password(form.password),
+        password_hash=password_hash,
         locale=locale,
+        **address,
     )
     await send_email_verification(uow, account, locale)
     return account
@@ -172,6 +184,7 @@ async def _create(uow: UnitOfWork, **values: Any) -> Account:
     creator = Creator(id=uuid.uuid4(), **values)
     try:
         async with uow.savepoint():
+            await uow.look_up(values["handle"])  # the new row must be visible to this unit
             await creator.save()
             # Checked after the insert: a rename that retires this handle at the same moment has committed
             # by now (the unique handle made this insert wait for it), so the check cannot miss it.
@@ -195,11 +208,18 @@ async def authenticate(uow: UnitOfWork, credentials: inputs.Credentials) -> Acco
     row = None
     if credentials.email is not None:
         async with uow.scope():
+            await uow.look_up(credentials.email)
             row = await Creator.select().where(Creator.email == credentials.email).first()
     if row is None:
         await security.verify_password(None, credentials.password)  # the same time as a real check
         raise failure
     if not await security.verify_password(row["password_hash"], credentials.password):
+        raise failure
+    if row["email_verified_at"] is None:
+        # An address nobody has proven yet does not log in: a sign-up with somebody else's address gets an
+        # account without it (see sign_up_with_email), so letting this one in would tell that the other was
+        # taken. The right password sends the link again; the page reads as for a wrong one.
+        await send_email_verification(uow, _account(row), row["locale"])
         raise failure
     return _account(row)
 
@@ -222,6 +242,7 @@ async def request_phone_code(
         if errors:
             raise InvalidInput(errors, codes)
     async with uow.scope():
+        await uow.look_up(clean_phone)  # the phone's account and codes
         if purpose == "signup" and await Creator.exists().where(Creator.phone == clean_phone):
             # The page reads as for a new number (go to /verify); the SMS tells the owner to log in instead.
             await jobs.enqueue(uow, "identity.send_account_exists", {"phone": clean_phone, "locale": locale})
@@ -259,6 +280,7 @@ async def confirm_phone_code(
 ) -> Account:
     invalid = ServiceError(N_("That code is not right. Check the SMS and try again."), field="code")
     async with uow.scope():
+        await uow.look_up(form.phone)  # the phone's account and codes
         return await _confirm(uow, secret_key, form.phone, purpose, form.code, locale, invalid)
 
 
@@ -351,6 +373,7 @@ async def start_password_reset(
     """Email a reset link if the address has an account, else tell the address it has none; the page is alike."""
     clean_email = form.email
     async with uow.scope():
+        await uow.look_up(clean_email)
         row = await Creator.select(Creator.id).where(Creator.email == clean_email).first()
         if row is None:
             # The page reads the same; the address learns that it has no account (and how to make one).
@@ -409,6 +432,10 @@ async def reset_password(uow: UnitOfWork, form: inputs.PasswordReset, *, secret_
             (PasswordReset.creator_id == creator_id) & PasswordReset.used_at.is_null()
         )
         await Creator.update({Creator.password_hash: new_hash}).where(Creator.id == creator_id)
+        # The link came to the account's email, so the address is proven, as by its verification link.
+        await Creator.update({Creator.email_verified_at: _now()}).where(
+            (Creator.id == creator_id) & Creator.email.is_not_null() & Creator.email_verified_at.is_null()
+        )
     account = await get_account(uow, creator_id)
     if account is None:
         raise NotFoundError()
@@ -456,6 +483,7 @@ async def create_staff(uow: UnitOfWork, *, email: str, password: str, display_na
         raise InvalidInput(errors)
     password_hash = await security.hash_password(clean_password)  # before the transaction begins
     async with uow.scope():
+        await uow.look_up(clean_email)
         # One statement, whichever comes first: the unique email decides between insert and update.
         await Creator.insert(
             Creator(
@@ -464,11 +492,16 @@ async def create_staff(uow: UnitOfWork, *, email: str, password: str, display_na
                 email=clean_email,
                 password_hash=password_hash,
                 is_staff=True,
+                email_verified_at=_now(),  # vouched for by whoever runs the command
             )
         ).on_conflict(
             target=Creator.email,
             action="DO UPDATE",
-            values=[(Creator.is_staff, True), (Creator.password_hash, password_hash)],
+            values=[
+                (Creator.is_staff, True),
+                (Creator.password_hash, password_hash),
+                (Creator.email_verified_at, _now()),
+            ],
         )
         row = await Creator.select().where(Creator.email == clean_email).first()
     assert row is not None
@@ -565,6 +598,7 @@ async def handle_moved_to(uow: UnitOfWork, handle: str) -> str | None:
         )
         if retired is None:
             return None
+        await uow.look_up(str(retired["creator_id"]))
         row = await Creator.select(Creator.handle).where(Creator.id == retired["creator_id"]).first()
     current = row["handle"] if row else None
     return current if current and current != handle.lower() else None
@@ -582,7 +616,12 @@ def email_verification_token(secret_key: str, creator_id: uuid.UUID, email: str)
 
 
 async def send_email_verification(uow: UnitOfWork, account: Account, locale: str) -> None:
-    """Queue the verification link to the account's email (the job mints the link when it sends it)."""
+    """Queue the verification link to the account's email (the job mints the link when it sends it). An account
+    that signed up with somebody else's address sends that address "you already have an account" instead."""
+    if account.unconfirmed_email and not account.email:
+        payload = {"email": account.unconfirmed_email, "locale": locale}
+        await jobs.enqueue(uow, "identity.send_account_exists", payload)
+        return
     if not account.email:
         return
     payload = {"creator_id": str(account.id), "email": account.email, "locale": locale}
@@ -594,6 +633,7 @@ async def verify_email(uow: UnitOfWork, *, secret_key: str, token: str) -> Accou
     failure = ServiceError(N_("That verification link is not valid or has expired. Ask for a new one."))
     creator_id, email = open_email_link(secret_key, token, "verify-email", EMAIL_LINK_LIFETIME, failure)
     async with uow.scope():
+        await uow.look_up(str(creator_id))
         # Only while the address is still the account's: a link sent before an email change proves nothing.
         await Creator.update({Creator.email_verified_at: _now()}).where(
             (Creator.id == creator_id) & (Creator.email == email) & Creator.email_verified_at.is_null()

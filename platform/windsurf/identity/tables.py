@@ -9,7 +9,9 @@ from windsurf.core.tenancy import creator_owned, platform_owned
 
 
 class Creator(Table, tablename="creator"):
-    """An account. Platform-owned (not under RLS): logging in must find it before anybody is acting."""
+    """An account. Logging in must find it before anybody is acting, so it is not creator-owned: on PostgreSQL
+    its policy (``tenancy.account_policy_statements``) shows a unit the creator it acts for and the account whose
+    id, email, phone or handle it names (``UnitOfWork.look_up``), never everybody's."""
 
     id = UUID(primary_key=True)
     handle = Varchar(length=30, unique=True, null=True, default=None)
@@ -25,15 +27,17 @@ class Creator(Table, tablename="creator"):
     # by its SMS code (a phone sign-up is verified by the code it signed up with).
     email_verified_at = Timestamptz(null=True, default=None)
     phone_verified_at = Timestamptz(null=True, default=None)
+    # An email signed up with that already had an account: shown to this account as its address, never verified
+    # or written to (its owner is told instead), so that a sign-up reads alike whether or not it was taken.
+    unconfirmed_email = Varchar(length=254, null=True, default=None)
 
 
 class PhoneCode(Table, tablename="phone_code"):
     """A one-time code sent by SMS; only its keyed digest is stored.
 
-    Platform-owned (not under RLS), like ``creator``: a code is asked for and confirmed before anybody is
-    acting, and a sign-up's code belongs to no creator yet, so there is no tenant to compare with. The code is
-    kept only as a keyed digest; the phone number is personal data, reached only through the identity
-    service's queries by that number.
+    A code is asked for and confirmed before anybody is acting, and a sign-up's code belongs to no creator yet,
+    so there is no tenant to compare with: on PostgreSQL a unit sees the codes of the phone it names
+    (``UnitOfWork.look_up``), like ``creator``. The code itself is kept only as a keyed digest.
     """
 
     id = UUID(primary_key=True)

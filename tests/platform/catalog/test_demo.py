@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 from litestar import Litestar
 
-from tests.helpers import acting
+from tests.helpers import acting, bare_creator
 from windsurf.catalog import service
 from windsurf.catalog.demo import seed_demo_products
-from windsurf.identity.tables import Creator
 
 
 async def test_seed_demo_products_is_complete_and_idempotent(app: Litestar) -> None:
-    creator_id = uuid.uuid4()
-    await Creator(id=creator_id, handle=f"d{creator_id.hex[:12]}", display_name="Selam").save()
+    creator_id = await bare_creator("Selam")
     settings, storage = app.state.settings, app.state.storage
     await acting(creator_id, seed_demo_products, storage=storage, settings=settings)
     await acting(creator_id, seed_demo_products, storage=storage, settings=settings)

@@ -3,22 +3,13 @@ typed value as it is, refusing only what depends on the stored product."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from litestar import Litestar
 
-from tests.helpers import acting
+from tests.helpers import acting, bare_creator
 from windsurf.catalog import inputs, service, validation
 from windsurf.catalog.inputs import KEEP, NewProduct, ProductChanges
 from windsurf.core.errors import InvalidInput, ServiceError
-from windsurf.identity.tables import Creator
-
-
-async def new_creator() -> uuid.UUID:
-    creator_id = uuid.uuid4()
-    await Creator(id=creator_id, handle=f"c{creator_id.hex[:12]}", display_name="Creator").save()
-    return creator_id
 
 
 def test_the_form_and_the_api_make_the_same_new_product() -> None:
@@ -114,7 +105,7 @@ def test_visibility_and_direction_are_cleaned_before_the_service() -> None:
 
 
 async def test_the_service_takes_any_typed_value_as_it_is(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     # Values at the very edges of what cleaning lets through, built without any form text.
     new = NewProduct(
         "coaching",
@@ -147,7 +138,7 @@ async def test_the_service_takes_any_typed_value_as_it_is(app: Litestar) -> None
 
 
 async def test_the_service_still_checks_the_rules_against_the_stored_product(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     product = await acting(
         creator,
         service.create_product,

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from litestar import Litestar
 
-from tests.helpers import acting
+from tests.helpers import acting, bare_creator
 from tests.statements import recorded
 from windsurf.catalog import inputs, service
 from windsurf.core.errors import InvalidInput, NotFoundError, ServiceError
 from windsurf.core.uow import tenant_for
-from windsurf.identity.tables import Creator
-
-
-async def new_creator() -> uuid.UUID:
-    creator_id = uuid.uuid4()
-    await Creator(id=creator_id, handle=f"c{creator_id.hex[:12]}", display_name="Creator").save()
-    return creator_id
 
 
 async def test_create_download_generates_a_unique_slug_and_starts_as_draft(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     first = await acting(
         creator,
         service.create_product,
@@ -48,7 +40,7 @@ async def test_create_download_generates_a_unique_slug_and_starts_as_draft(app: 
 
 
 async def test_rules_between_fields_are_reported_per_field(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     with pytest.raises(InvalidInput) as caught:
         await acting(
             creator,
@@ -85,7 +77,7 @@ async def test_rules_between_fields_are_reported_per_field(app: Litestar) -> Non
 
 
 async def test_published_cards_lists_only_published_in_order(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     link = await acting(
         creator,
         service.create_product,
@@ -126,7 +118,7 @@ async def test_published_cards_lists_only_published_in_order(app: Litestar) -> N
 
 
 async def test_a_download_needs_a_file_before_it_is_published(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     product = await acting(
         creator,
         service.create_product,
@@ -137,7 +129,7 @@ async def test_a_download_needs_a_file_before_it_is_published(app: Litestar) -> 
 
 
 async def test_another_creator_sees_nothing_and_changes_nothing(app: Litestar) -> None:
-    owner, other = await new_creator(), await new_creator()
+    owner, other = await bare_creator(), await bare_creator()
     product = await acting(
         owner,
         service.create_product,
@@ -160,7 +152,7 @@ async def test_another_creator_sees_nothing_and_changes_nothing(app: Litestar) -
 
 
 async def test_a_taken_slug_is_a_coded_field_error_told_by_the_unique_index(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     first = await acting(
         creator,
         service.create_product,
@@ -185,7 +177,7 @@ async def test_a_taken_slug_is_a_coded_field_error_told_by_the_unique_index(app:
     assert caught.value.codes == {"slug": "slug_taken"}
     assert (await acting(creator, service.get_product, other.id)).slug == other.slug
     # Another creator may use the same address under their own handle.
-    elsewhere = await new_creator()
+    elsewhere = await bare_creator()
     same = await acting(
         elsewhere,
         service.create_product,
@@ -197,7 +189,7 @@ async def test_a_taken_slug_is_a_coded_field_error_told_by_the_unique_index(app:
 # SQLite serialises writers (a second one waits or is refused); the race is PostgreSQL's.
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 async def test_concurrent_creations_with_one_title_each_get_their_own_slug(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     made = await asyncio.gather(
         *(
             acting(
@@ -212,7 +204,7 @@ async def test_concurrent_creations_with_one_title_each_get_their_own_slug(app: 
 
 
 async def test_moving_a_product_is_one_statement_and_keeps_positions_dense(app: Litestar) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     made = [
         await acting(
             creator,
@@ -236,11 +228,11 @@ async def test_moving_a_product_is_one_statement_and_keeps_positions_dense(app: 
     listed = await acting(creator, service.list_products)
     assert [p.id for p in listed] == [made[i].id for i in (0, 1, 2, 3, 4)]
     with pytest.raises(NotFoundError):
-        await acting(await new_creator(), service.move_product, made[0].id, "down")
+        await acting(await bare_creator(), service.move_product, made[0].id, "down")
 
 
 async def test_a_lead_is_kept_once_however_many_captures_race(app: Litestar, backend: str) -> None:
-    creator = await new_creator()
+    creator = await bare_creator()
     magnet = await acting(
         creator,
         service.create_product,

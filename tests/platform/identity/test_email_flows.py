@@ -6,7 +6,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import post_form
-from tests.helpers import new_identity
+from tests.helpers import new_identity, sign_up_by_email
 
 
 async def test_sign_up_logs_in_and_shows_the_account(client: AsyncTestClient[Litestar]) -> None:
@@ -40,8 +40,9 @@ async def test_log_out_then_the_old_cookie_is_worthless(client: AsyncTestClient[
 
 
 async def test_log_in_issues_a_new_session_id(client: AsyncTestClient[Litestar]) -> None:
-    identity = new_identity()
-    await post_form(client, "/signup/email", identity)
+    identity = await sign_up_by_email(
+        client
+    )  # verified: an unproven address does not log in (test_enumeration)
     first = client.cookies["windsurf-session"]
     await post_form(client, "/logout", {})
 

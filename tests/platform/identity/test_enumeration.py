@@ -14,6 +14,7 @@ from tests.conftest import SECRET, drain_jobs, post_form
 from tests.helpers import (
     new_identity,
     new_phone,
+    read_known,
     reset_link_for,
     sign_up_by_email,
     sign_up_by_phone,
@@ -50,24 +51,79 @@ async def test_phone_sign_up_with_a_taken_number_reads_like_a_new_one(
     told = [sms.body for sms in app.state.jobs.sms.sms if sms.to == taken][-1]
     assert "You already have a Stan Store Windsurf account with this number" in told
     assert "http://127.0.0.1:8000/login" in told and not re.search(r"\b\d{6}\b", told)
-    assert await PhoneCode.count().where((PhoneCode.phone == taken) & (PhoneCode.purpose == "signup")) == 1
+    codes = PhoneCode.count().where((PhoneCode.phone == taken) & (PhoneCode.purpose == "signup"))
+    assert await read_known(taken, codes) == 1
     assert re.fullmatch(r"\d{6}", await sms_code_for(app, fresh))
 
 
-async def test_email_sign_up_with_a_taken_address_tells_the_address(
+async def test_email_sign_up_with_a_taken_address_reads_like_a_new_one(
     client: AsyncTestClient[Litestar], app: Litestar
 ) -> None:
-    identity = await sign_up_by_email(client)
+    """Signing up, building, asking for the link again and logging back in read the same for a taken address as
+    for a new one; only the address learns that it was used, and its owner's account is untouched."""
+    owner = await sign_up_by_email(client)
     await post_form(client, "/logout", {})
-    again = await post_form(client, "/signup/email", {**new_identity(), "email": identity["email"].upper()})
-    assert again.status_code == 200
-    assert "Check your email" in again.text and "already" not in again.text
-    assert "windsurf-session" not in again.headers.get("set-cookie", "")
+    fresh = new_identity()
+    seen = []
+    for email in (owner["email"].upper(), fresh["email"]):
+        identity = {**new_identity(), "email": email, "password": "another horse battery"}
+        signed_up = await post_form(client, "/signup/email", identity)
+        cookies = sorted(cookie.split("=", 1)[0] for cookie in signed_up.headers.get_list("set-cookie"))
+        dashboard = await client.get("/dashboard")
+        me = (await client.get("/api/v1/identity/me")).json()
+        resent = await post_form(client, "/verify-email/resend", {"next": "/dashboard"})
+        await post_form(client, "/logout", {})
+        logged_in = await post_form(client, "/login", {"email": email, "password": identity["password"]})
+        seen.append(
+            (
+                signed_up.status_code,
+                signed_up.headers["location"],
+                cookies,
+                dashboard.status_code,
+                "open the link we sent to " + email.lower() in dashboard.text,
+                (me["email"] == email.lower(), me["verified"]),
+                (resent.status_code, resent.headers["location"]),
+                (logged_in.status_code, _page(logged_in.text)),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][:2] == (303, "/dashboard") and seen[0][7][0] == 422  # an unproven address does not log in
     await drain_jobs(app)
-    mail = [m for m in app.state.jobs.email.emails if m.to == identity["email"]][-1]
-    assert mail.subject == "You already have a Stan Store Windsurf account"
-    assert "/login" in mail.body and "/password-reset" in mail.body
-    assert await Creator.count().where(Creator.email == identity["email"]) == 1
+    told = [m for m in app.state.jobs.email.emails if m.to == owner["email"]]
+    assert [m.subject for m in told].count(
+        "You already have a Stan Store Windsurf account"
+    ) == 2  # and resent
+    assert "/login" in told[-1].body and "/password-reset" in told[-1].body and "verify" not in told[-1].body
+    assert any(m.to == fresh["email"] and "/verify-email" in m.body for m in app.state.jobs.email.emails)
+    assert await read_known(owner["email"], Creator.count().where(Creator.email == owner["email"])) == 1
+    # The owner still logs in; the account made with their address never becomes theirs.
+    back = await post_form(client, "/login", {"email": owner["email"], "password": owner["password"]})
+    assert (
+        back.status_code == 303
+        and (await client.get("/api/v1/identity/me")).json()["handle"] == owner["handle"]
+    )
+
+
+async def test_an_unproven_address_logs_in_once_its_link_is_opened(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    identity = await sign_up_by_email(client, verified=False)
+    await post_form(client, "/logout", {})
+    refused = await post_form(
+        client, "/login", {"email": identity["email"], "password": identity["password"]}
+    )
+    assert refused.status_code == 422 and "first open the link we emailed you" in refused.text
+    await drain_jobs(app)  # the right password sent the link again
+    links = [
+        m for m in app.state.jobs.email.emails if m.to == identity["email"] and "/verify-email" in m.body
+    ]
+    assert len(links) == 2
+    path = re.search(r"https?://[^/\s]+(/verify-email\S+)", links[-1].body)
+    assert path is not None and (await client.get(path.group(1))).status_code == 200
+    allowed = await post_form(
+        client, "/login", {"email": identity["email"], "password": identity["password"]}
+    )
+    assert allowed.status_code == 303
 
 
 async def test_reset_answers_alike_and_tells_an_unknown_address(

@@ -9,7 +9,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import drain_jobs, post_form
-from tests.helpers import new_identity, new_phone, sign_up_by_phone, sms_code_for
+from tests.helpers import new_identity, new_phone, read_known, sign_up_by_phone, sms_code_for
 from windsurf.identity.tables import Creator, PhoneCode
 
 
@@ -29,7 +29,7 @@ async def test_phone_sign_up_sends_a_code_and_creates_the_account(
 
     code = await sms_code_for(app, e164)
     # The code is stored only as a keyed digest.
-    stored = await PhoneCode.select().where(PhoneCode.phone == e164).first()
+    stored = await read_known(e164, PhoneCode.select().where(PhoneCode.phone == e164).first())
     assert stored is not None and code not in stored["code_digest"]
 
     response = await post_form(client, "/verify", {"phone": e164, "purpose": "signup", "code": code})
@@ -129,13 +129,14 @@ async def test_expired_code_is_refused(client: AsyncTestClient[Litestar], app: L
     await post_form(client, "/logout", {})
     await post_form(client, "/login/phone", {"phone": e164})
     code = await sms_code_for(app, e164)
-    row = await PhoneCode.select().where((PhoneCode.phone == e164) & PhoneCode.consumed_at.is_null()).first()
+    unused = PhoneCode.consumed_at.is_null()
+    row = await read_known(e164, PhoneCode.select().where((PhoneCode.phone == e164) & unused).first())
     assert row is not None
     # Ten minutes from sending, as the service set it.
     lifetime = row["expires_at"] - row["created_at"]
     assert dt.timedelta(minutes=9, seconds=59) < lifetime <= dt.timedelta(minutes=10, seconds=1)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
-    await PhoneCode.update({PhoneCode.expires_at: past}).where(PhoneCode.id == row["id"])
+    await read_known(e164, PhoneCode.update({PhoneCode.expires_at: past}).where(PhoneCode.id == row["id"]))
     response = await post_form(client, "/verify", {"phone": e164, "purpose": "login", "code": code})
     assert response.status_code == 422
     assert "That code has expired. Ask for a new one." in response.text
@@ -155,4 +156,4 @@ async def test_phone_sign_up_refuses_a_taken_number_and_bad_fields(
         client, "/signup/phone", {"display_name": "X", "handle": handle, "phone": new_phone()[0]}
     )
     assert "That handle is taken. Please choose another." in handle_taken.text
-    assert await Creator.count().where(Creator.phone == e164) == 1
+    assert await read_known(e164, Creator.count().where(Creator.phone == e164)) == 1

@@ -24,6 +24,9 @@ from windsurf.core import db, jobs, tenancy
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
 from windsurf.delivery import service as delivery
+from windsurf.identity import inputs
+from windsurf.identity import service as identity
+from windsurf.identity.tables import Creator, PhoneCode
 from windsurf.ledger import service as ledger
 from windsurf.payments.tables import PaymentAttempt
 from windsurf.settings import Settings
@@ -256,7 +259,7 @@ async def test_app_role_owns_nothing_and_cannot_bypass_rls(postgres_settings: Se
             APP_ROLE,
         )
         assert owned == []
-        for table in [*tenancy.creator_owned_tables(), Job]:
+        for table in [*tenancy.creator_owned_tables(), Job, Creator, PhoneCode]:
             flags = await connection.fetchrow(
                 "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = $1",
                 table._meta.tablename,
@@ -344,3 +347,61 @@ async def test_a_platform_job_whose_handler_acts_for_a_creator_completes_once(
     async with unit_of_work() as uow:
         [row] = await uow.run(Job.select(Job.status, Job.creator_id).where(Job.id == job_id))
     assert (row["status"], row["creator_id"]) == ("done", None)
+
+
+@ON_POSTGRES
+async def test_accounts_and_phone_codes_are_seen_only_by_a_key_the_unit_knows(
+    postgres_settings: Settings, client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    """Emails, phones and password hashes are personal data read before anybody is acting. The app role sees an
+    account when acting for it or when it names the account's id, email, phone or handle; a query without such a
+    key (a forgotten WHERE) lists nobody, and one key never shows another account."""
+    a_id = await creator_with_rows_everywhere(client, app)
+    b_id = await creator_with_rows_everywhere(client, app)
+    phone = "+251911000123"
+    async with unit_of_work() as uow:  # a phone sign-up's code: personal data that belongs to nobody yet
+        await identity.request_phone_code(
+            uow,
+            inputs.phone_sign_up_form(display_name="Abebe", handle=f"p{uuid.uuid4().hex[:8]}", phone=phone),
+            secret_key=SECRET,
+            locale="en",
+        )
+    owner = await asyncpg.connect(postgres_settings.migration_database_url)
+    try:
+        a = await owner.fetchrow("SELECT id::text, email, handle FROM creator WHERE id = $1", uuid.UUID(a_id))
+        accounts = await owner.fetchval("SELECT count(*) FROM creator")
+        codes = await owner.fetchval("SELECT count(*) FROM phone_code WHERE phone = $1", phone)
+    finally:
+        await owner.close()
+    assert a is not None and accounts >= 2 and codes == 1
+    connection = await asyncpg.connect(postgres_settings.database_url)
+    try:
+        assert await connection.fetchval("SELECT current_user") == APP_ROLE
+        for table in ("creator", "phone_code"):
+            assert await connection.fetchval(f'SELECT count(*) FROM "{table}"') == 0, table
+        for key in (a["id"], a["email"], a["handle"]):
+            async with connection.transaction():
+                await connection.execute("SELECT set_config($1, $2, true)", tenancy.ACCOUNT_KEY_SETTING, key)
+                assert await connection.fetch("SELECT id::text FROM creator") == [(a_id,)], key
+                assert await connection.fetchval("SELECT count(*) FROM phone_code") == 0
+        async with connection.transaction():
+            await connection.execute("SELECT set_config($1, $2, true)", tenancy.SETTING, b_id)
+            assert [row["id"] for row in await connection.fetch("SELECT id::text FROM creator")] == [b_id]
+            changed = await connection.execute("UPDATE creator SET display_name = 'x' WHERE id = $1", a["id"])
+            assert changed == "UPDATE 0"
+        async with connection.transaction():
+            await connection.execute("SELECT set_config($1, $2, true)", tenancy.ACCOUNT_KEY_SETTING, phone)
+            assert await connection.fetchval("SELECT count(*) FROM phone_code") == 1
+            assert await connection.fetchval("SELECT count(*) FROM creator") == 0  # nobody has the number yet
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):  # a row the unit could not see afterwards
+            async with connection.transaction():
+                await connection.execute(
+                    "SELECT set_config($1, $2, true)", tenancy.ACCOUNT_KEY_SETTING, phone
+                )
+                await connection.execute(
+                    "INSERT INTO phone_code (id, phone, purpose, code_digest, pending, attempts, expires_at, "
+                    "created_at) VALUES ($1, '+251911999999', 'login', '', '{}', 0, now(), now())",
+                    uuid.uuid4(),
+                )
+    finally:
+        await connection.close()

@@ -8,19 +8,16 @@ import uuid
 import pytest
 from litestar import Litestar
 
+from tests.helpers import bare_creator
 from windsurf.catalog import inputs as catalog_inputs
 from windsurf.catalog import service as catalog
 from windsurf.core.errors import InvalidInput, NotFoundError
-from windsurf.core.uow import tenant_for, unit_of_work
-from windsurf.identity.tables import Creator
+from windsurf.core.uow import tenant_for
 from windsurf.stores import inputs, service
 
 
 async def _creator() -> uuid.UUID:
-    creator_id = uuid.uuid4()
-    async with unit_of_work() as uow, uow.scope():
-        await Creator(id=creator_id, handle=f"u{creator_id.hex[:12]}", display_name="Hana").save()
-    return creator_id
+    return await bare_creator("Hana")
 
 
 def test_forms_clean_into_typed_values() -> None:

@@ -11,11 +11,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import post_form, serve
+from tests.helpers import bare_creator
 from tests.storefront.store_helpers import sign_up
 from windsurf.core.errors import InvalidInput
-from windsurf.core.uow import tenant_for, unit_of_work
+from windsurf.core.uow import tenant_for
 from windsurf.identity import service as identity
-from windsurf.identity.tables import Creator
 from windsurf.stores import service
 from windsurf.stores.tables import Store
 
@@ -23,10 +23,7 @@ Client = AsyncTestClient[Litestar]
 
 
 async def _creator() -> uuid.UUID:
-    creator_id = uuid.uuid4()
-    async with unit_of_work() as uow, uow.scope():
-        await Creator(id=creator_id, handle=f"u{creator_id.hex[:12]}", display_name="Hana").save()
-    return creator_id
+    return await bare_creator("Hana")
 
 
 class Later(Exception):
