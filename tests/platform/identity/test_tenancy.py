@@ -405,3 +405,33 @@ async def test_accounts_and_phone_codes_are_seen_only_by_a_key_the_unit_knows(
                 )
     finally:
         await connection.close()
+
+
+# Every table the app role may read without row-level security, and why that holds no one's personal data.
+OUTSIDE_RLS = {
+    "analytics_log_object": "which CDN log files were counted",
+    "analytics_salt": "the daily salts of visitor digests",
+    "audience_sms_opt_out": "keyed digests of phones that replied STOP, never the numbers",
+    "flag": "feature flags",
+    "library_link": "keyed digests of one-time library links and the buyer key they open",
+    "migration": "Piccolo's record of applied migrations",
+    "rendered_page": "public pages, as anybody receives them",
+    "retired_handle": "old public handles and whose store they lead to",
+    "sandbox_payment": "the sandbox gateway's own payments (amounts and references, no payer)",
+    "sandbox_refund": "the sandbox gateway's own refunds",
+}
+
+
+@ON_POSTGRES
+async def test_every_table_outside_row_level_security_is_declared_free_of_personal_data(
+    postgres_settings: Settings,
+) -> None:
+    owner = await asyncpg.connect(postgres_settings.migration_database_url)
+    try:
+        rows = await owner.fetch(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity"
+        )
+    finally:
+        await owner.close()
+    assert {row["relname"] for row in rows} == set(OUTSIDE_RLS)
