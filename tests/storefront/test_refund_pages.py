@@ -19,6 +19,7 @@ from tests.conftest import csrf
 from tests.helpers import new_phone
 from tests.platform.payments.loopback import LoopbackServer, Recorded, Reply
 from tests.storefront.live import Live, buy, check_page, live, orders_of, pay
+from windsurf.checkout import service as checkout
 from windsurf.core.errors import InvalidInput
 from windsurf.core.tables import Job
 from windsurf.core.uow import tenant_for, unit_of_work
@@ -303,6 +304,12 @@ async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_ag
             )
             == 1
         )
+        [made] = await checkout.list_refunds(tenant, uuid.UUID(str(order["id"])))
+        retries = (
+            await Job.select(Job.payload).where(Job.name == payments.REFUND_RETRY_JOB).output(load_json=True)
+        )
+    # One retry job follows the refund, however often it was sent.
+    assert [job["payload"]["refund_id"] for job in retries].count(str(made.id)) == 1
 
 
 async def test_a_refund_nobody_sends_again_is_finished_by_its_retry_job(shop: Live) -> None:

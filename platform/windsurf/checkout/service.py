@@ -444,8 +444,9 @@ def _refund(row: dict[str, Any]) -> RefundView:
 
 async def request_refund(
     tenant: Tenant, order: OrderView, *, reference: str, amount_santim: int, reason: str, actor: str
-) -> RefundView:
-    """Hold ``amount_santim`` of a paid order for a refund under ``reference`` before the provider is asked.
+) -> tuple[RefundView, bool]:
+    """Hold ``amount_santim`` of a paid order for a refund under ``reference`` before the provider is asked;
+    returns the refund and whether this call made it.
 
     The same reference again (a double click, a retry after a timeout) is the same refund: it is returned as it
     stands. A new one must fit in what is left of the order, counted atomically with every refund held or made,
@@ -488,7 +489,7 @@ async def request_refund(
         row = await Refund.select().where(Refund.reference == reference).first()
     if row is None or row["order_id"] != order.id:  # the reference is another order's
         raise NotFoundError()
-    return _refund(row)
+    return _refund(row), bool(created)
 
 
 async def release_refund(tenant: Tenant, refund: RefundView) -> None:

@@ -557,7 +557,7 @@ async def refund_order(
         provider = providers.get(order.provider)
         if not isinstance(provider, RefundingProvider):
             raise RefundByHand()
-        refund = await checkout.request_refund(
+        refund, held_now = await checkout.request_refund(
             tenant,
             order,
             reference=refund_reference(order, key),
@@ -565,8 +565,9 @@ async def refund_order(
             reason=reason,
             actor=actor,
         )
-        if refund.status == "requested":
-            # Should this request never hear back (the provider times out, the process dies), the job finishes it.
+        if held_now:
+            # Should this request never hear back (the provider times out, the process dies), the job finishes it;
+            # the same refund sent again is already followed by that job.
             await jobs.enqueue(
                 tenant.uow,
                 REFUND_RETRY_JOB,
