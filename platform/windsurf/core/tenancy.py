@@ -37,8 +37,8 @@ _platform_owned: dict[str, str] = {}
 
 def platform_owned(reason: str) -> Callable[[T], T]:
     """Class decorator for the rare table that names a creator in ``creator_id`` but must be read across
-    creators before anybody is acting (as ``creator`` itself is): no RLS, declared with the reason why, so a
-    forgotten ``creator_owned`` can never pass as one of these."""
+    creators before anybody is acting: no RLS, declared with the reason why, so a forgotten ``creator_owned`` can
+    never pass as one of these."""
 
     def mark(table: T) -> T:
         if table._meta.tablename in _creator_owned:

@@ -85,8 +85,8 @@ class RetiredHandle(Table, tablename="retired_handle"):
     """A handle a creator moved away from: ``/@handle`` redirects to their store until ``until``, and only they
     may take it back, so printed QR codes and shared links never lead to somebody else's store.
 
-    Platform-owned (not under RLS), like ``creator``: a buyer's request resolves the old address before anybody
-    is acting, and every sign-up and handle change must see every creator's retired handles.
+    Platform-owned (not under RLS): a buyer's request resolves the old address before anybody is acting, and
+    every sign-up and handle change must see every creator's retired handles. It holds public handles only.
     """
 
     id = UUID(primary_key=True)
