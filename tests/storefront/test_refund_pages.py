@@ -312,6 +312,66 @@ async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_ag
     assert [job["payload"]["refund_id"] for job in retries].count(str(made.id)) == 1
 
 
+async def test_a_repeat_the_provider_declines_does_not_undo_the_refund_it_is_making(shop: Live) -> None:
+    """A provider that honours the first of two identical refund requests and declines the second as a repeat,
+    while the first is still on its way: only the request that held the amount may release it, so the refund is
+    recorded once, in full."""
+    first_arrived, repeat_handled = asyncio.Event(), asyncio.Event()
+
+    async def declines_repeats(request: Recorded) -> Reply:
+        body = request.json()
+        if first_arrived.is_set():
+            return Reply(409, {"detail": "refund already in progress"})
+        first_arrived.set()
+        await repeat_handled.wait()  # the first is answered once the repeat has done all it does
+        reference = request.path.split("/")[3]
+        return Reply(
+            200,
+            {
+                "reference": reference,
+                "refund_reference": body["refund_reference"],
+                "refund_amount": body["amount"],
+            },
+        )
+
+    order, _ = await paid_order(shop, email=f"mahlet.{uuid.uuid4().hex[:6]}@example.com")
+    async with LoopbackServer(declines_repeats) as provider:
+        providers = Providers(
+            {
+                "sandbox": build_provider(
+                    "sandbox", dataclasses.replace(shop.settings, sandbox_url=provider.url)
+                )
+            }
+        )
+
+        async def send() -> payments.RefundOutcome:
+            return await payments.refund_order(
+                shop.creator.id,
+                uuid.UUID(str(order["id"])),
+                key="sent-twice-key",
+                reason="Wrong edition",
+                amount=5_000,
+                actor="creator",
+                providers=providers,
+            )
+
+        first = asyncio.create_task(send())
+        await first_arrived.wait()
+        with pytest.raises(PaymentError) as repeat:
+            await send()
+        repeat_handled.set()
+        assert repeat.value.code is ErrorCode.PROVIDER_DECLINED
+        assert (await first).refunded_now
+    [after] = await orders_of(shop, order["product_id"])  # type: ignore[arg-type]
+    assert (after["status"], after["refunded_santim"]) == ("paid", 5_000)
+    async with tenant_for(shop.creator.id) as tenant, tenant.scope():
+        [made] = await checkout.list_refunds(tenant, uuid.UUID(str(order["id"])))
+        ledger_refunds = await LedgerTransaction.count().where(
+            (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
+        )
+    assert (made.status, made.amount_santim, ledger_refunds) == ("done", 5_000, 1)
+
+
 async def test_a_refund_nobody_sends_again_is_finished_by_its_retry_job(shop: Live) -> None:
     """The request timed out and the creator went away: two minutes later the retry job asks the provider again
     (the same reference: one refund there) and records it once."""

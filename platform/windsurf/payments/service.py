@@ -576,7 +576,7 @@ async def refund_order(
             )
     if refund.status == "done":
         return RefundOutcome(order, False)
-    changed = await settle_refund(creator_id, order, refund, provider)
+    changed = await settle_refund(creator_id, order, refund, provider, may_release=held_now)
     if changed is None:
         async with tenant_for(creator_id) as tenant:
             return RefundOutcome(await checkout.get_order(tenant, order_id), False)
@@ -593,13 +593,20 @@ async def refund_order(
 
 
 async def settle_refund(
-    creator_id: uuid.UUID, order: OrderView, refund: checkout.RefundView, provider: RefundingProvider
+    creator_id: uuid.UUID,
+    order: OrderView,
+    refund: checkout.RefundView,
+    provider: RefundingProvider,
+    *,
+    may_release: bool,
 ) -> OrderView | None:
     """Ask the provider for a held refund and record it once: the ledger, the downloads when nothing is left, the
     buyer's message. The order when this call recorded it; None when it was recorded already.
 
     No transaction is open while the provider answers; asking again with the same reference refunds once there.
-    A decline releases the held amount; any other error leaves it held (the refund may have been made) for the
+    A decline releases the held amount when ``may_release``: the request that held it, or the retry job. Another
+    request for the same refund must not, as a provider may decline it as a repeat of one it is honouring at that
+    moment; the retry job settles it then. Any other error leaves it held (the refund may have been made) for the
     same form, or the retry job, to finish.
     """
     try:
@@ -613,7 +620,7 @@ async def settle_refund(
             )
         )
     except PaymentError as error:
-        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+        if may_release and error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
             async with tenant_for(creator_id) as tenant:
                 await checkout.release_refund(tenant, refund)
         raise
@@ -653,7 +660,7 @@ async def retry_refund(creator_id: uuid.UUID, refund_id: uuid.UUID, *, providers
     if not isinstance(provider, RefundingProvider):
         return
     try:
-        await settle_refund(creator_id, order, refund, provider)
+        await settle_refund(creator_id, order, refund, provider, may_release=True)
     except PaymentError as error:
         if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
             return  # released: the refund never happened
