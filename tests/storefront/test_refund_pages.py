@@ -7,10 +7,13 @@ buyer's message change once however often the button is pressed; another creator
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import re
 import uuid
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -56,6 +59,36 @@ async def refund(
     return await refund_at(creator, f"/dashboard/orders/{order_id}/refund", reason, key=key, amount=amount)
 
 
+def refund_legs(order: dict[str, object]) -> Any:
+    """The ledger's refund transactions of ``order`` (counted in the creator's scope)."""
+    return LedgerTransaction.count().where(
+        (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
+    )
+
+
+def sandbox_at(shop: Live, url: str, **settings: Any) -> Providers:
+    """The sandbox provider, pointed at a loopback server standing in for the gateway."""
+    return Providers(
+        {
+            "sandbox": build_provider(
+                "sandbox", dataclasses.replace(shop.settings, sandbox_url=url, **settings)
+            )
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def stalled_sandbox(shop: Live) -> AsyncIterator[Providers]:
+    """The sandbox provider of a gateway that never answers: every call times out after half a second."""
+
+    async def stall(request: Recorded) -> Reply:
+        await stalled.never.wait()
+        return Reply()
+
+    async with LoopbackServer(stall) as stalled:
+        yield sandbox_at(shop, stalled.url, payment_timeout_seconds=0.5)
+
+
 def form_key(page: str) -> str:
     [key] = re.findall(r'name="key" value="([^"]+)"', page)
     return key
@@ -96,9 +129,7 @@ async def test_a_creator_refunds_a_paid_order_once_and_the_buyer_is_told(shop: L
         payment = await gateway.get_payment(uow, str(order["provider_reference"]))
     assert payment is not None and payment.status == "refunded"
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
-        refunds = await LedgerTransaction.count().where(
-            (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
-        )
+        refunds = await refund_legs(order)
         balance = await ledger.balance(tenant)
     assert refunds == 1 and (balance.pending, balance.available) == (0, 0)
     assert (await shop.buyer.get(download)).status_code in (403, 404, 410)
@@ -235,9 +266,7 @@ async def test_part_refunds_add_up_and_close_the_order_only_when_nothing_is_left
         payment = await gateway.get_payment(uow, str(order["provider_reference"]))
     assert payment is not None and (payment.status, payment.refunded) == ("refunded", 25_000)
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
-        legs = await LedgerTransaction.count().where(
-            (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
-        )
+        legs = await refund_legs(order)
         balance = await ledger.balance(tenant)
     assert legs == 2 and (balance.pending, balance.available) == (0, 0)
 
@@ -264,15 +293,8 @@ async def test_two_part_refunds_at_once_never_give_back_more_than_was_paid(shop:
 async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_again(shop: Live) -> None:
     """The payment service times out: the amount stays held (it may have been refunded), the order page says
     the refund waits, and its form comes back filled with that refund, which sending finishes once."""
-
-    async def stall(request: Recorded) -> Reply:
-        await stalled.never.wait()
-        return Reply()
-
     order, _ = await paid_order(shop, email=f"liya.{uuid.uuid4().hex[:6]}@example.com")
-    async with LoopbackServer(stall) as stalled:
-        unanswered = dataclasses.replace(shop.settings, sandbox_url=stalled.url, payment_timeout_seconds=0.5)
-        providers = Providers({"sandbox": build_provider("sandbox", unanswered)})
+    async with stalled_sandbox(shop) as providers:
         with pytest.raises(PaymentError) as timed_out:
             await payments.refund_order(
                 shop.creator.id,
@@ -298,12 +320,7 @@ async def test_a_refund_the_provider_never_answered_is_finished_by_sending_it_ag
         payment = await gateway.get_payment(uow, str(order["provider_reference"]))
     assert payment is not None and payment.refunded == 5_000
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
-        assert (
-            await LedgerTransaction.count().where(
-                (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
-            )
-            == 1
-        )
+        assert await refund_legs(order) == 1
         [made] = await checkout.list_refunds(tenant, uuid.UUID(str(order["id"])))
         retries = (
             await Job.select(Job.payload).where(Job.name == payments.REFUND_RETRY_JOB).output(load_json=True)
@@ -336,13 +353,7 @@ async def test_a_repeat_the_provider_declines_does_not_undo_the_refund_it_is_mak
 
     order, _ = await paid_order(shop, email=f"mahlet.{uuid.uuid4().hex[:6]}@example.com")
     async with LoopbackServer(declines_repeats) as provider:
-        providers = Providers(
-            {
-                "sandbox": build_provider(
-                    "sandbox", dataclasses.replace(shop.settings, sandbox_url=provider.url)
-                )
-            }
-        )
+        providers = sandbox_at(shop, provider.url)
 
         async def send() -> payments.RefundOutcome:
             return await payments.refund_order(
@@ -366,24 +377,15 @@ async def test_a_repeat_the_provider_declines_does_not_undo_the_refund_it_is_mak
     assert (after["status"], after["refunded_santim"]) == ("paid", 5_000)
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
         [made] = await checkout.list_refunds(tenant, uuid.UUID(str(order["id"])))
-        ledger_refunds = await LedgerTransaction.count().where(
-            (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
-        )
+        ledger_refunds = await refund_legs(order)
     assert (made.status, made.amount_santim, ledger_refunds) == ("done", 5_000, 1)
 
 
 async def test_a_refund_nobody_sends_again_is_finished_by_its_retry_job(shop: Live) -> None:
     """The request timed out and the creator went away: two minutes later the retry job asks the provider again
     (the same reference: one refund there) and records it once."""
-
-    async def stall(request: Recorded) -> Reply:
-        await stalled.never.wait()
-        return Reply()
-
     order, _ = await paid_order(shop, email=f"tsion.{uuid.uuid4().hex[:6]}@example.com")
-    async with LoopbackServer(stall) as stalled:
-        unanswered = dataclasses.replace(shop.settings, sandbox_url=stalled.url, payment_timeout_seconds=0.5)
-        providers = Providers({"sandbox": build_provider("sandbox", unanswered)})
+    async with stalled_sandbox(shop) as providers:
         with pytest.raises(PaymentError):
             await payments.refund_order(
                 shop.creator.id,
@@ -406,9 +408,4 @@ async def test_a_refund_nobody_sends_again_is_finished_by_its_retry_job(shop: Li
         payment = await gateway.get_payment(uow, str(order["provider_reference"]))
     assert payment is not None and (payment.status, payment.refunded) == ("refunded", 25_000)
     async with tenant_for(shop.creator.id) as tenant, tenant.scope():
-        assert (
-            await LedgerTransaction.count().where(
-                (LedgerTransaction.kind == "refund") & (LedgerTransaction.reference == order["number"])
-            )
-            == 1
-        )
+        assert await refund_legs(order) == 1
