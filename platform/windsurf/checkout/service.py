@@ -414,7 +414,7 @@ async def mark_paid(
 
 # --- refunds (the provider's side is in payments) ------------------------------------------------------------
 
-REFUNDABLE = ("paid", "fulfilled")
+REFUNDABLE = ("paid", "fulfilled")  # two: the statements below bind them as ({}, {})
 
 
 @dataclass(frozen=True)
@@ -474,12 +474,13 @@ async def request_refund(
         if created:
             held = await Order.raw(
                 "UPDATE checkout_order SET refunded_santim = refunded_santim + {}, updated_at = {} "
-                "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
+                "WHERE id = {} AND creator_id = {} AND status IN ({}, {}) "
                 "AND refunded_santim + {} <= amount_santim RETURNING id",
                 amount_santim,
                 _now(),
                 order.id,
                 tenant.creator_id,
+                *REFUNDABLE,
                 amount_santim,
             )
             if not held:  # raising rolls the refund's row back with the rest of the unit
@@ -526,12 +527,13 @@ async def complete_refund(tenant: Tenant, refund: RefundView) -> OrderView | Non
             return None
         await Order.raw(
             "UPDATE checkout_order SET status = 'refunded', updated_at = {} "
-            "WHERE id = {} AND creator_id = {} AND status IN ('paid', 'fulfilled') "
+            "WHERE id = {} AND creator_id = {} AND status IN ({}, {}) "
             "AND refunded_santim = amount_santim AND NOT EXISTS (SELECT 1 FROM checkout_refund "
             "WHERE order_id = {} AND status = 'requested')",
             _now(),
             refund.order_id,
             tenant.creator_id,
+            *REFUNDABLE,
             refund.order_id,
         )
     return await get_order(tenant, refund.order_id)

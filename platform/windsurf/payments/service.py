@@ -63,6 +63,8 @@ SALE_NOTICE_JOB = "payments.sale_notice"
 REFUND_NOTICE_JOB = "payments.refund_notice"
 REFUND_RETRY_JOB = "payments.refund_retry"
 REFUND_RETRY_AFTER = dt.timedelta(minutes=2)  # past any provider call's timeouts and retries
+# A refund the provider answered with one of these never happened: its held amount may be released.
+REFUND_NEVER_MADE = frozenset({ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND})
 REASON_MAX = 500
 # When reconciliation asks the provider about an attempt that heard nothing: soon, then less often.
 RECONCILE_AFTER = (
@@ -620,7 +622,7 @@ async def settle_refund(
             )
         )
     except PaymentError as error:
-        if may_release and error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+        if may_release and error.code in REFUND_NEVER_MADE:
             async with tenant_for(creator_id) as tenant:
                 await checkout.release_refund(tenant, refund)
         raise
@@ -662,6 +664,6 @@ async def retry_refund(creator_id: uuid.UUID, refund_id: uuid.UUID, *, providers
     try:
         await settle_refund(creator_id, order, refund, provider, may_release=True)
     except PaymentError as error:
-        if error.code in (ErrorCode.PROVIDER_DECLINED, ErrorCode.PAYMENT_NOT_FOUND):
+        if error.code in REFUND_NEVER_MADE:
             return  # released: the refund never happened
         raise  # unanswered again: the outbox runs this job again after its backoff
