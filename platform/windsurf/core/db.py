@@ -25,6 +25,7 @@ from piccolo.table import Table
 _bound_engine: Engine | None = None
 _log = logging.getLogger("windsurf.db")
 POOL_START_TIMEOUT = 5.0
+POOL_START_SIZE = 2
 
 
 def create_engine(url: str) -> Engine:
@@ -123,9 +124,10 @@ async def start_pool(engine: Engine, max_size: int, *, wait_seconds: float = POO
         return True
     try:
         await asyncio.wait_for(
-            # asyncpg opens ten connections at start unless told fewer, and refuses a pool smaller than that.
+            # Two connections at start, more as requests need them up to max_size: an idle process holds few of the
+            # database's connections, and starting (a pod, or each test's app) opens two, not asyncpg's ten.
             engine.start_connection_pool(
-                min_size=min(max_size, 10), max_size=max_size, reset=_reset_if_dirty
+                min_size=min(max_size, POOL_START_SIZE), max_size=max_size, reset=_reset_if_dirty
             ),
             wait_seconds,
         )

@@ -147,6 +147,8 @@ async def test_the_pool_starts_at_any_size(postgres_urls: dict[str, str], size: 
     assert await db.start_pool(engine, size)
     try:
         assert isinstance(engine, PostgresEngine) and engine.pool is not None
-        assert engine.pool.get_max_size() == size and engine.pool.get_min_size() == min(size, 10)
+        assert engine.pool.get_max_size() == size and engine.pool.get_min_size() == min(
+            size, db.POOL_START_SIZE
+        )
     finally:
         await db.close_pool(engine)
